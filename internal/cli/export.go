@@ -1,0 +1,81 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/trailsleuth/trailsleuth/internal/store"
+)
+
+// ExportOptions are the export command's inputs.
+type ExportOptions struct {
+	F      *Factory
+	Format string
+	Out    string
+	Where  string
+	Raw    bool
+}
+
+func newExportCmd(f *Factory, runF func(context.Context, *ExportOptions) error) *cobra.Command {
+	opts := &ExportOptions{F: f}
+	cmd := &cobra.Command{
+		Use:   "export --format parquet|jsonl --out PATH",
+		Short: "Write the case's events to Parquet or JSON lines",
+		Long: `Write the case's events, ordered by time, to Parquet (zstd; readable by Athena,
+Spark and DuckDB) or JSON lines (one typed row per line). With --raw, JSON lines
+of the original CloudTrail events instead, which ingest again as they are.`,
+		Example: `  trailsleuth export --format parquet --out case.parquet
+  trailsleuth export --format jsonl --raw --where "access_key_id = 'AKIA...'" --out key.jsonl`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if opts.Out == "" {
+				return usageErrorf("--out is required")
+			}
+			if opts.Format != "parquet" && opts.Format != "jsonl" {
+				return usageErrorf("--format %q: want parquet or jsonl", opts.Format)
+			}
+			if opts.Raw && opts.Format != "jsonl" {
+				return usageErrorf("--raw goes with --format jsonl")
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return runExport(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.Format, "format", "parquet", "`format`: "+strings.Join(store.ExportFormats, ", "))
+	cmd.Flags().StringVarP(&opts.Out, "out", "o", "", "output `path`")
+	cmd.Flags().StringVar(&opts.Where, "where", "", "SQL condition on the events table")
+	cmd.Flags().BoolVar(&opts.Raw, "raw", false, "write the original CloudTrail events (with --format jsonl)")
+	return cmd
+}
+
+func runExport(ctx context.Context, opts *ExportOptions) error {
+	st, err := store.OpenReadOnly(ctx, opts.F.DBPath)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	var n int64
+	if opts.Raw {
+		out, err := os.Create(opts.Out)
+		if err != nil {
+			return fmt.Errorf("creating %s: %w", opts.Out, err)
+		}
+		n, err = st.ExportRaw(ctx, out, opts.Where)
+		if cerr := out.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return fmt.Errorf("writing %s: %w", opts.Out, err)
+		}
+	} else if n, err = st.Export(ctx, opts.Format, opts.Out, opts.Where); err != nil {
+		return err
+	}
+	opts.F.IO.Warnf("wrote %d events to %s\n", n, opts.Out)
+	return nil
+}

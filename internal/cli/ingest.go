@@ -1,0 +1,160 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/trailsleuth/trailsleuth/internal/acquire"
+	"github.com/trailsleuth/trailsleuth/internal/ingest"
+	"github.com/trailsleuth/trailsleuth/internal/store"
+)
+
+// IngestOptions are the ingest command's inputs.
+type IngestOptions struct {
+	F       *Factory
+	Paths   []string
+	Workers int
+	JSON    bool
+}
+
+func newIngestCmd(f *Factory, runF func(context.Context, *IngestOptions) error) *cobra.Command {
+	opts := &IngestOptions{F: f}
+	cmd := &cobra.Command{
+		Use:   "ingest PATH...",
+		Short: "Read CloudTrail logs into the case database",
+		Long: `Read CloudTrail logs into the case database (--db).
+
+PATH may be a file or a folder, walked recursively. The format is recognised
+by content, not by name: S3 delivery files {"Records":[...]} (gzipped or not,
+also concatenated gzip members), JSON lines (CloudTrail Lake, Athena, SIEM
+exports, plain or gzipped), 'aws cloudtrail lookup-events' output, JSON arrays
+of events and single events. CloudTrail-Digest files are recorded, not
+ingested. Files that are not CloudTrail are skipped and listed with the reason.
+
+Events are deduplicated by eventID: ingesting the same folder twice adds
+nothing. Every input file is recorded with its SHA-256 in the sources table.`,
+		Example: `  trailsleuth ingest examples/incident
+  trailsleuth --db case.duckdb ingest ./AWSLogs export.jsonl.gz
+  trailsleuth ingest --json logs/ | jq .errors`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Paths = args
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return runIngest(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().IntVar(&opts.Workers, "workers", 0, "files decoded in parallel (default: one per CPU)")
+	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the summary as one JSON object")
+	return cmd
+}
+
+func runIngest(ctx context.Context, opts *IngestOptions) error {
+	f := opts.F
+	files, walkErrs, err := acquire.Walk(ctx, opts.Paths)
+	if err != nil {
+		return err
+	}
+	st, err := store.Open(ctx, f.DBPath)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	var total int64
+	for _, fl := range files {
+		total += fl.Size
+	}
+	prog := f.IO.NewProgress("ingest", total)
+	iopts := ingest.Options{
+		Workers:     opts.Workers,
+		ToolVersion: VersionString(f.Version),
+		CommandLine: "trailsleuth " + strings.Join(f.Args, " "),
+		Progress: func(p ingest.Progress) {
+			secs := p.Elapsed.Seconds()
+			rate := 0.0
+			if secs > 0 {
+				rate = float64(p.BytesDone) / secs / 1e6
+			}
+			eta := ""
+			if p.BytesDone > 0 && p.BytesDone < p.BytesTotal {
+				left := time.Duration(float64(p.Elapsed) * float64(p.BytesTotal-p.BytesDone) / float64(p.BytesDone))
+				eta = ", ETA " + left.Round(time.Second).String()
+			}
+			prog.Update(p.BytesDone, fmt.Sprintf("%d/%d files, %d events, %.1f MB/s%s", p.FilesDone, p.FilesTotal, p.Events, rate, eta))
+		},
+	}
+	sum, err := ingest.Run(ctx, st, files, walkErrs, iopts)
+	prog.Done()
+	if err != nil {
+		return err
+	}
+	if opts.JSON {
+		enc := json.NewEncoder(f.IO.Out)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(sum); err != nil {
+			return err
+		}
+	} else {
+		writeIngestSummary(f.IO.Out, sum, f.DBPath)
+	}
+	if sum.EventsRead == 0 && sum.Unchanged == 0 && sum.DigestFiles == 0 {
+		return ingest.ErrNothingIngested
+	}
+	return nil
+}
+
+func writeIngestSummary(w io.Writer, s *ingest.Summary, db string) {
+	rate := 0.0
+	if s.Seconds > 0 {
+		rate = float64(s.EventsRead) / s.Seconds
+	}
+	fmt.Fprintf(w, "Ingested %d new events from %d files into %s in %.1fs (%.0f events/s, %.1f MB/s read)\n",
+		s.Events, s.Files, db, s.Seconds, rate, float64(s.Bytes)/1e6/max(s.Seconds, 1e-9))
+	fmt.Fprintf(w, "  files:  %d read, %d skipped, %d digest, %d already in the case\n", s.Files, s.FilesSkipped, s.DigestFiles, s.Unchanged)
+	fmt.Fprintf(w, "  events: %d read, %d new, %d duplicates, %d records lost\n", s.EventsRead, s.Events, s.Duplicates, s.Lost)
+	if len(s.Errors) > 0 {
+		fmt.Fprintln(w, "  problems (by reason):")
+		reasons := make([]string, 0, len(s.Errors))
+		for r := range s.Errors {
+			reasons = append(reasons, string(r))
+		}
+		sort.Strings(reasons)
+		for _, r := range reasons {
+			note := "not stored"
+			if ingest.Reason(r).Stored() {
+				note = "stored"
+			}
+			fmt.Fprintf(w, "    %-32s %8d  (%s)\n", r, s.Errors[ingest.Reason(r)], note)
+		}
+		fmt.Fprintln(w, "  details: SELECT * FROM ingest_errors; per file: SELECT path, status, errors FROM sources WHERE errors IS NOT NULL")
+	}
+	var notUnchanged []ingest.SkippedFile
+	for _, sk := range s.Skipped {
+		if sk.Reason != ingest.SkipAlreadyStored {
+			notUnchanged = append(notUnchanged, sk)
+		}
+	}
+	if len(notUnchanged) > 0 {
+		fmt.Fprintln(w, "  skipped files:")
+		for i, sk := range notUnchanged {
+			if i == 20 {
+				fmt.Fprintf(w, "    … and %d more (--json lists them all)\n", len(notUnchanged)-20)
+				break
+			}
+			d := ""
+			if sk.Detail != "" {
+				d = ": " + sk.Detail
+			}
+			fmt.Fprintf(w, "    %s (%s%s)\n", sk.Path, sk.Reason, d)
+		}
+	}
+}

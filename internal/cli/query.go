@@ -1,0 +1,95 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/trailsleuth/trailsleuth/internal/store"
+	"github.com/trailsleuth/trailsleuth/internal/tabular"
+)
+
+// QueryOptions are the query command's inputs.
+type QueryOptions struct {
+	F      *Factory
+	SQL    string
+	Format string
+	Write  bool
+}
+
+func newQueryCmd(f *Factory, runF func(context.Context, *QueryOptions) error) *cobra.Command {
+	opts := &QueryOptions{F: f}
+	cmd := &cobra.Command{
+		Use:   "query SQL",
+		Short: "Run SQL on the case database",
+		Long: `Run SQL on the case database. The tables are events, sources, ingest_runs and
+ingest_errors (docs/schema.md). Give "-" to read the SQL from standard input.
+
+The database is opened read-only unless --write is given, so a query cannot
+change the evidence by accident.`,
+		Example: `  trailsleuth query "SELECT event_name, count(*) FROM events GROUP BY 1 ORDER BY 2 DESC LIMIT 10"
+  trailsleuth query --format csv "SELECT * FROM events WHERE access_key_id = 'AKIA...'" > key.csv`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.SQL = args[0]
+			if opts.Format == "" {
+				opts.Format = "jsonl"
+				if f.IO.OutTTY {
+					opts.Format = "table"
+				}
+			}
+			if !validFormat(opts.Format) {
+				return usageErrorf("--format %q: want one of %s", opts.Format, strings.Join(tabular.Formats, ", "))
+			}
+			if opts.SQL == "-" {
+				b, err := io.ReadAll(f.IO.In)
+				if err != nil {
+					return fmt.Errorf("reading SQL from standard input: %w", err)
+				}
+				opts.SQL = string(b)
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return runQuery(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.Format, "format", "", "output `format`: table, csv, json, jsonl (default: table on a terminal, jsonl otherwise)")
+	cmd.Flags().BoolVar(&opts.Write, "write", false, "open the case database read-write (for CREATE VIEW and the like)")
+	return cmd
+}
+
+func validFormat(s string) bool {
+	for _, f := range tabular.Formats {
+		if s == f {
+			return true
+		}
+	}
+	return false
+}
+
+func runQuery(ctx context.Context, opts *QueryOptions) error {
+	var st *store.Store
+	var err error
+	if opts.Write {
+		st, err = store.Open(ctx, opts.F.DBPath)
+	} else {
+		st, err = store.OpenReadOnly(ctx, opts.F.DBPath)
+	}
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	rows, err := st.DB().QueryContext(ctx, opts.SQL)
+	if err != nil {
+		return fmt.Errorf("query: %w", err)
+	}
+	defer rows.Close()
+	if _, err := tabular.Write(opts.F.IO.Out, opts.Format, rows); err != nil {
+		return fmt.Errorf("query: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,139 @@
+// Package cli holds trailsleuth's cobra commands, one file per command, and
+// maps errors to exit codes.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"runtime/pprof"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/trailsleuth/trailsleuth/internal/iostreams"
+	"github.com/trailsleuth/trailsleuth/internal/store"
+)
+
+// Factory carries what every command needs, set from global flags.
+type Factory struct {
+	IO       *iostreams.IOStreams
+	Version  string
+	DBPath   string
+	LogLevel string
+	Logger   *slog.Logger
+	Args     []string
+
+	cpuProfile string
+	stopProf   func()
+}
+
+// Exit codes, the only ones trailsleuth uses.
+const (
+	ExitOK       = 0
+	ExitError    = 1
+	ExitUsage    = 2
+	ExitFindings = 3
+)
+
+// usageError marks errors in how the command was called.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+func usageErrorf(format string, a ...any) error { return usageError{fmt.Errorf(format, a...)} }
+
+// NewRootCmd builds the command tree.
+func NewRootCmd(f *Factory) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "trailsleuth",
+		Short: "Forensic investigation of AWS accounts from CloudTrail logs",
+		Long: `trailsleuth reads CloudTrail logs in every shape AWS and exporters write them
+(S3 delivery trees, JSON lines, lookup-events output, JSON arrays) into a DuckDB
+case database, where they can be queried with SQL and investigated.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			var lvl slog.Level
+			if err := lvl.UnmarshalText([]byte(f.LogLevel)); err != nil {
+				return usageErrorf("--log-level %q: want debug, info, warn or error", f.LogLevel)
+			}
+			if f.IO.Quiet && lvl < slog.LevelError {
+				lvl = slog.LevelError
+			}
+			f.Logger = slog.New(slog.NewTextHandler(f.IO.ErrOut, &slog.HandlerOptions{Level: lvl}))
+			return f.startProfile()
+		},
+		PersistentPostRun: func(cmd *cobra.Command, args []string) {
+			if f.stopProf != nil {
+				f.stopProf()
+			}
+		},
+	}
+	root.PersistentFlags().StringVar(&f.cpuProfile, "cpuprofile", "", "write a Go CPU profile to `file` (for performance work)")
+	root.PersistentFlags().MarkHidden("cpuprofile") //nolint:errcheck // flag exists
+	root.PersistentFlags().StringVar(&f.DBPath, "db", store.DefaultPath, "case database `path`")
+	root.PersistentFlags().BoolVarP(&f.IO.Quiet, "quiet", "q", false, "print results only: no progress, no warnings")
+	root.PersistentFlags().StringVar(&f.LogLevel, "log-level", "warn", "log `level`: debug, info, warn, error")
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
+	root.SetOut(f.IO.Out)
+	root.SetErr(f.IO.ErrOut)
+
+	root.AddCommand(newVersionCmd(f))
+	root.AddCommand(newIngestCmd(f, nil))
+	root.AddCommand(newQueryCmd(f, nil))
+	root.AddCommand(newExportCmd(f, nil))
+	return root
+}
+
+func (f *Factory) startProfile() error {
+	if f.cpuProfile == "" {
+		return nil
+	}
+	out, err := os.Create(f.cpuProfile)
+	if err != nil {
+		return fmt.Errorf("creating CPU profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(out); err != nil {
+		out.Close()
+		return fmt.Errorf("starting CPU profile: %w", err)
+	}
+	f.stopProf = func() {
+		pprof.StopCPUProfile()
+		out.Close()
+	}
+	return nil
+}
+
+// Main runs trailsleuth with args and returns the exit code.
+func Main(ctx context.Context, io *iostreams.IOStreams, version string, args []string) int {
+	f := &Factory{IO: io, Version: version, Args: args}
+	root := NewRootCmd(f)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return ExitOK
+	}
+	fmt.Fprintf(io.ErrOut, "trailsleuth: %v\n", err)
+	var ue usageError
+	switch {
+	case errors.As(err, &ue) || isCobraUsage(err):
+		return ExitUsage
+	case errors.Is(err, errFindings):
+		return ExitFindings
+	}
+	return ExitError
+}
+
+// errFindings is returned by commands whose findings set exit status 3.
+var errFindings = errors.New("findings present")
+
+func isCobraUsage(err error) bool {
+	s := err.Error()
+	return strings.HasPrefix(s, "unknown command") || strings.HasPrefix(s, "accepts ") ||
+		strings.HasPrefix(s, "requires at least") || strings.HasPrefix(s, "unknown flag") ||
+		strings.HasPrefix(s, "unknown shorthand flag")
+}

@@ -1,0 +1,431 @@
+package ingest
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/valyala/fastjson"
+
+	"github.com/trailsleuth/trailsleuth/internal/event"
+)
+
+// Formats a source can be recognised as, by content.
+const (
+	FormatRecords      = "cloudtrail-records" // S3 delivery file {"Records":[...]}
+	FormatLookupEvents = "lookup-events"      // aws cloudtrail lookup-events output
+	FormatArray        = "json-array"         // [event, ...]
+	FormatLines        = "jsonl"              // one JSON object per line
+	FormatObjects      = "json-objects"       // one or more (pretty-printed) JSON objects
+	FormatDigest       = "cloudtrail-digest"  // integrity digest: recorded, not ingested
+)
+
+// Bounds that keep memory flat whatever the input size.
+const (
+	// maxRecord bounds one event (CloudTrail's own limit is far lower).
+	maxRecord = 32 << 20
+	// maxObject bounds a top-level object that is not streamed (a Records
+	// object whose first key is not "Records", a digest, a single event).
+	maxObject = 256 << 20
+	// linePeek is how far ahead format detection looks for a first line.
+	linePeek = 1 << 20
+)
+
+// decoder turns one decompressed source stream into events. It recognises
+// the format by content and never holds more than one record (or one
+// bounded object) in memory.
+type decoder struct {
+	p     fastjson.Parser
+	inner fastjson.Parser
+	buf   []byte
+
+	emit    func(*event.Event)
+	problem func(r Reason, off int64, detail string)
+
+	formats   map[string]bool
+	isDigest  bool
+	index     int64 // ordinal of the next record in the source
+	events    int64
+	notEvents int64
+}
+
+func newDecoder(emit func(*event.Event), problem func(Reason, int64, string)) *decoder {
+	return &decoder{emit: emit, problem: problem, formats: map[string]bool{}}
+}
+
+// reset prepares the decoder for a new source, keeping its buffers.
+func (d *decoder) reset() {
+	clear(d.formats)
+	d.isDigest = false
+	d.index, d.events, d.notEvents = 0, 0, 0
+}
+
+// format names what the source turned out to hold.
+func (d *decoder) format() string {
+	if d.isDigest && d.events == 0 {
+		return FormatDigest
+	}
+	for _, f := range []string{FormatLookupEvents, FormatRecords, FormatArray, FormatLines, FormatObjects} {
+		if d.formats[f] {
+			return f
+		}
+	}
+	return ""
+}
+
+var utf8BOM = []byte{0xef, 0xbb, 0xbf}
+
+// errNotJSON marks a source whose first byte cannot start JSON.
+var errNotJSON = errors.New("content is not JSON")
+
+// decode reads r to its end. Record-level problems are reported through
+// d.problem and decoding continues; the returned error is what stopped the
+// stream early (truncation, a read error, structure that cannot be followed).
+func (d *decoder) decode(br *bufio.Reader) error {
+	s := &streamScanner{r: br, buf: d.buf[:0]}
+	defer func() { d.buf = s.buf }()
+	if b, _ := br.Peek(3); bytes.Equal(b, utf8BOM) {
+		s.discard(3)
+	}
+	c, err := s.peek()
+	if err != nil {
+		return err // io.EOF: empty (or only white space)
+	}
+	if c != '{' && c != '[' {
+		return errNotJSON
+	}
+	if c == '{' && d.looksLikeLines(br) {
+		d.formats[FormatLines] = true
+		return d.lines(s)
+	}
+	for {
+		c, err := s.peek()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		switch c {
+		case '[':
+			d.formats[FormatArray] = true
+			if err := d.streamArray(s, false); err != nil {
+				return err
+			}
+			continue
+		case '{':
+			if k := firstKey(br); k == "Records" || k == "Events" {
+				if err := d.streamContainer(s); err != nil {
+					return err
+				}
+				continue
+			}
+		default:
+			return fmt.Errorf("offset %d: unexpected %q between JSON values: %w", s.off, c, errMalformed)
+		}
+		d.formats[FormatObjects] = true
+		raw, off, err := s.value(maxObject)
+		if errors.Is(err, errTooLarge) {
+			d.record(ReasonTooLarge, off, "top-level object above 256 MiB")
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		d.value(raw, off, 0)
+	}
+}
+
+// looksLikeLines reports whether the stream is JSON lines: its first line
+// is a whole object on its own.
+func (d *decoder) looksLikeLines(br *bufio.Reader) bool {
+	b, _ := br.Peek(linePeek)
+	nl := bytes.IndexByte(b, '\n')
+	if nl < 0 {
+		return false
+	}
+	line := bytes.TrimSpace(b[:nl])
+	return len(line) > 1 && line[0] == '{' && line[len(line)-1] == '}'
+}
+
+// firstKey returns the first member name of the object the reader is at,
+// looking only at what is buffered.
+func firstKey(br *bufio.Reader) string {
+	b, _ := br.Peek(br.Buffered())
+	i := skipSpace(b, 0)
+	if i >= len(b) || b[i] != '{' {
+		return ""
+	}
+	i = skipSpace(b, i+1)
+	if i >= len(b) || b[i] != '"' {
+		return ""
+	}
+	end := bytes.IndexByte(b[i+1:], '"')
+	if end < 0 || end > 64 {
+		return ""
+	}
+	return string(b[i+1 : i+1+end])
+}
+
+// lines decodes JSON lines; a bad line is counted and skipped, so one
+// corrupt line never costs the rest of the file.
+func (d *decoder) lines(s *streamScanner) error {
+	for {
+		line, off, err := s.line(maxObject)
+		if errors.Is(err, errTooLarge) {
+			d.record(ReasonTooLarge, off, "line above 256 MiB")
+			continue
+		}
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		line = bytes.TrimSpace(line)
+		if len(line) == 0 {
+			continue
+		}
+		d.value(line, off, 0)
+	}
+}
+
+// streamContainer streams an object whose "Records" or "Events" member holds
+// the records, skipping its other members (NextToken and the like).
+func (d *decoder) streamContainer(s *streamScanner) error {
+	if err := s.expect('{'); err != nil {
+		return err
+	}
+	for first := true; ; first = false {
+		c, err := s.peek()
+		if err != nil {
+			return eofIsTruncation(err)
+		}
+		if c == '}' {
+			s.discard(1)
+			return nil
+		}
+		if !first {
+			if err := s.expect(','); err != nil {
+				return err
+			}
+		}
+		k, _, err := s.value(4096)
+		if err != nil {
+			return fmt.Errorf("reading member name: %w", err)
+		}
+		key := string(bytes.Trim(k, `"`))
+		if err := s.expect(':'); err != nil {
+			return err
+		}
+		c, err = s.peek()
+		if err != nil {
+			return eofIsTruncation(err)
+		}
+		if (key == "Records" || key == "Events") && c == '[' {
+			if key == "Records" {
+				d.formats[FormatRecords] = true
+			} else {
+				d.formats[FormatLookupEvents] = true
+			}
+			if err := d.streamArray(s, key == "Events"); err != nil {
+				return err
+			}
+			continue
+		}
+		if _, off, err := s.value(maxObject); err != nil {
+			if errors.Is(err, errTooLarge) {
+				d.record(ReasonTooLarge, off, "member "+key)
+				continue
+			}
+			return err
+		}
+	}
+}
+
+// streamArray streams the elements of an array, each a record.
+func (d *decoder) streamArray(s *streamScanner, lookup bool) error {
+	if err := s.expect('['); err != nil {
+		return err
+	}
+	c, err := s.peek()
+	if err != nil {
+		return eofIsTruncation(err)
+	}
+	if c == ']' {
+		s.discard(1)
+		return nil
+	}
+	for {
+		raw, off, err := s.value(maxRecord)
+		switch {
+		case errors.Is(err, errTooLarge):
+			d.record(ReasonTooLarge, off, "record above 32 MiB")
+		case err != nil:
+			return err
+		default:
+			d.value(raw, off, 0)
+		}
+		c, err := s.peek()
+		if err != nil {
+			return eofIsTruncation(err)
+		}
+		switch c {
+		case ',':
+			s.discard(1)
+		case ']':
+			s.discard(1)
+			return nil
+		default:
+			return fmt.Errorf("offset %d: expected ',' or ']' in array, found %q: %w", s.off, c, errMalformed)
+		}
+	}
+}
+
+// record counts a problem with the record at off and advances the ordinal.
+func (d *decoder) record(r Reason, off int64, detail string) {
+	d.index++
+	d.problem(r, off, detail)
+}
+
+// wrapperKeys are members under which exporters nest the CloudTrail event
+// (EventBridge "detail", Elastic "_source", log shippers' "log"/"event").
+var wrapperKeys = []string{"detail", "log", "_source", "event", "cloudtrail", "Record", "message"}
+
+// value classifies one JSON value and emits the events it holds. depth
+// bounds recursion through wrappers.
+func (d *decoder) value(raw []byte, off int64, depth int) {
+	v, err := d.p.ParseBytes(raw)
+	if err != nil {
+		d.record(ReasonMalformedJSON, off, shortErr(err))
+		return
+	}
+	o, err := v.Object()
+	if err != nil {
+		d.record(ReasonNotEvent, off, "a JSON "+v.Type().String()+", not an object")
+		d.notEvents++
+		return
+	}
+	f := fields{o: o}
+	switch {
+	case isEvent(o):
+		d.event(v, raw, off)
+	case o.Get("CloudTrailEvent") != nil:
+		d.formats[FormatLookupEvents] = true
+		d.lookupEntry(o, off)
+	case o.Get("Records") != nil || o.Get("Events") != nil:
+		d.containerInMemory(raw, off, depth)
+	case o.Get("digestStartTime") != nil && o.Get("logFiles") != nil:
+		d.isDigest = true
+	default:
+		if depth < 3 {
+			for _, k := range wrapperKeys {
+				w := f.o.Get(k)
+				if w == nil || w.Type() != fastjson.TypeObject {
+					continue
+				}
+				if inner, innerOff, ok := member(raw, k); ok {
+					d.value(inner, off+int64(innerOff), depth+1)
+					return
+				}
+			}
+		}
+		d.notEvents++
+		d.record(ReasonNotEvent, off, "JSON object without CloudTrail event fields")
+	}
+}
+
+// member returns the exact bytes of the named member of object raw.
+func member(raw []byte, name string) ([]byte, int, bool) {
+	var val []byte
+	var at int
+	errFound := errors.New("found")
+	err := forEachMember(raw, func(k, v []byte, off int) error {
+		if string(k) == name {
+			val, at = v, off
+			return errFound
+		}
+		return nil
+	})
+	return val, at, err == errFound
+}
+
+// containerInMemory handles a Records/Events object that was read whole
+// (its first member was something else), keeping each record's exact bytes.
+func (d *decoder) containerInMemory(raw []byte, off int64, depth int) {
+	err := forEachMember(raw, func(k, v []byte, voff int) error {
+		key := string(k)
+		if (key != "Records" && key != "Events") || len(v) == 0 || v[0] != '[' {
+			return nil
+		}
+		if key == "Records" {
+			d.formats[FormatRecords] = true
+		} else {
+			d.formats[FormatLookupEvents] = true
+		}
+		return forEachElement(v, func(e []byte, eoff int) error {
+			d.value(e, off+int64(voff+eoff), depth+1)
+			return nil
+		})
+	})
+	if err != nil {
+		d.record(ReasonMalformedJSON, off, "records container: "+err.Error())
+	}
+}
+
+// lookupEntry decodes one element of lookup-events output: the event is the
+// JSON text in its CloudTrailEvent string.
+func (d *decoder) lookupEntry(o *fastjson.Object, off int64) {
+	ct := o.Get("CloudTrailEvent")
+	if ct.Type() == fastjson.TypeObject { // some tools unwrap it already
+		d.event(ct, ct.MarshalTo(nil), off)
+		return
+	}
+	s, err := ct.StringBytes()
+	if err != nil {
+		d.record(ReasonBadLookupEntry, off, "CloudTrailEvent is not a string")
+		return
+	}
+	raw := append([]byte(nil), s...)
+	v, err := d.inner.ParseBytes(raw)
+	if err != nil {
+		d.record(ReasonBadLookupEntry, off, "CloudTrailEvent: "+shortErr(err))
+		return
+	}
+	if v.Type() != fastjson.TypeObject {
+		d.record(ReasonBadLookupEntry, off, "CloudTrailEvent is not an object")
+		return
+	}
+	d.event(v, raw, off)
+}
+
+// event normalises one event and hands it on.
+func (d *decoder) event(v *fastjson.Value, raw []byte, off int64) {
+	ev := &event.Event{Raw: string(raw)}
+	ev.Provenance.Index = d.index
+	ev.Provenance.Offset = off
+	d.index++
+	d.events++
+	for _, r := range normalize(v, ev) {
+		d.problem(r, off, "")
+	}
+	if ev.EventID == "" {
+		sum := sha256.Sum256(raw)
+		ev.EventID = "synthetic-" + hex.EncodeToString(sum[:16])
+		ev.SyntheticID = true
+		d.problem(ReasonMissingEventID, off, "")
+	}
+	d.emit(ev)
+}
+
+func shortErr(err error) string {
+	s := err.Error()
+	if len(s) > 200 {
+		s = s[:200] + "…"
+	}
+	return s
+}

@@ -1,0 +1,262 @@
+// Package ingest decodes CloudTrail sources of every shape into events and
+// loads them into the case database, counting every record it could not
+// store by reason, so that each event read is either stored or accounted for.
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/trailsleuth/trailsleuth/internal/acquire"
+	"github.com/trailsleuth/trailsleuth/internal/event"
+	"github.com/trailsleuth/trailsleuth/internal/store"
+)
+
+// Options tune an ingest.
+type Options struct {
+	// Workers decode files in parallel; 0 means one per CPU.
+	Workers int
+	// Progress, if set, is called about every ProgressEvery with totals so far.
+	Progress      func(Progress)
+	ProgressEvery time.Duration
+	ToolVersion   string
+	CommandLine   string
+}
+
+// Progress is a snapshot of a running ingest.
+type Progress struct {
+	FilesDone, FilesTotal int64
+	BytesDone, BytesTotal int64
+	Events                int64
+	Elapsed               time.Duration
+}
+
+// SkippedFile is an input that held nothing to ingest, and why.
+type SkippedFile struct {
+	Path   string `json:"path"`
+	Reason Reason `json:"reason"`
+	Detail string `json:"detail,omitempty"`
+}
+
+// Summary is what an ingest did. Its JSON form is `trailsleuth ingest --json`.
+type Summary struct {
+	RunID        int64            `json:"run_id"`
+	Files        int64            `json:"files"`         // files read (fully or in part)
+	FilesSkipped int64            `json:"files_skipped"` // files with nothing to ingest
+	DigestFiles  int64            `json:"digest_files"`  // CloudTrail-Digest files recorded
+	Unchanged    int64            `json:"files_unchanged"`
+	Bytes        int64            `json:"bytes"`       // bytes read from disk
+	EventsRead   int64            `json:"events_read"` // event records decoded
+	Events       int64            `json:"events"`      // new events in the case
+	Duplicates   int64            `json:"duplicates"`  // records already in the case
+	Lost         int64            `json:"records_lost"`
+	Errors       map[Reason]int64 `json:"errors"`
+	Skipped      []SkippedFile    `json:"skipped_files,omitempty"`
+	Seconds      float64          `json:"seconds"`
+}
+
+// Run ingests files into st.
+func Run(ctx context.Context, st *store.Store, files []acquire.File, walkErrs []acquire.WalkError, opts Options) (*Summary, error) {
+	start := time.Now()
+	workers := opts.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	run, err := st.BeginRun(ctx, opts.ToolVersion, opts.CommandLine)
+	if err != nil {
+		return nil, err
+	}
+	baseID, err := st.NextSourceID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	known, err := st.StoredSources(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sum := &Summary{RunID: run, Errors: map[Reason]int64{}}
+	for _, we := range walkErrs {
+		sum.Errors[ReasonReadError]++
+		sum.FilesSkipped++
+		sum.Skipped = append(sum.Skipped, SkippedFile{Path: we.Path, Reason: ReasonReadError, Detail: we.Err.Error()})
+	}
+	var bytesTotal int64
+	for _, f := range files {
+		bytesTotal += f.Size
+	}
+
+	var (
+		filesDone, bytesDone, eventsRead, appended atomic.Int64
+		errMu                                      sync.Mutex
+		writeErr                                   error
+	)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	fail := func(err error) {
+		errMu.Lock()
+		if writeErr == nil {
+			writeErr = err
+		}
+		errMu.Unlock()
+		cancel()
+	}
+
+	var stopProgress chan struct{}
+	if opts.Progress != nil {
+		stopProgress = make(chan struct{})
+		every := opts.ProgressEvery
+		if every <= 0 {
+			every = 200 * time.Millisecond
+		}
+		go func() {
+			t := time.NewTicker(every)
+			defer t.Stop()
+			for {
+				select {
+				case <-stopProgress:
+					return
+				case <-t.C:
+					opts.Progress(Progress{filesDone.Load(), int64(len(files)), bytesDone.Load(), bytesTotal, eventsRead.Load(), time.Since(start)})
+				}
+			}
+		}()
+	}
+
+	// Each worker decodes and appends on its own connection: DuckDB appends
+	// from several connections in parallel, and no event crosses goroutines.
+	jobs := make(chan int)
+	results := make([]fileResult, len(files))
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			app, err := st.NewEventAppender(ctx, run)
+			if err != nil {
+				fail(err)
+				for range jobs {
+				}
+				return
+			}
+			defer func() {
+				appended.Add(app.Count())
+				if err := app.Close(); err != nil {
+					fail(err)
+				}
+			}()
+			fr := newFileReader()
+			failed := false
+			for i := range jobs {
+				f := files[i]
+				res := &results[i]
+				res.source.ID = baseID + int64(i)
+				if failed || ctx.Err() != nil {
+					res.source.Status = statusNotRead
+					continue
+				}
+				fr.read(ctx, f, known, res, func(ev *event.Event) {
+					if failed {
+						return
+					}
+					ev.Provenance.SourceID = res.source.ID
+					if err := app.Append(ev); err != nil {
+						failed = true
+						fail(err)
+						return
+					}
+					eventsRead.Add(1)
+				})
+				filesDone.Add(1)
+				bytesDone.Add(f.Size)
+			}
+		}()
+	}
+	for i := range files {
+		if ctx.Err() != nil {
+			break
+		}
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+	if stopProgress != nil {
+		close(stopProgress)
+		opts.Progress(Progress{filesDone.Load(), int64(len(files)), bytesDone.Load(), bytesTotal, eventsRead.Load(), time.Since(start)})
+	}
+	if writeErr != nil {
+		return nil, fmt.Errorf("writing events to the case database: %w", writeErr)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("ingest interrupted: %w", err)
+	}
+
+	// Book-keeping: sources, record errors, totals.
+	var sources []store.Source
+	var recErrs []store.RecordError
+	for i := range results {
+		r := &results[i]
+		sum.Bytes += files[i].Size
+		sum.EventsRead += r.source.Events
+		for k, v := range r.errors {
+			sum.Errors[k] += v
+			if !k.Stored() {
+				sum.Lost += v
+			}
+		}
+		switch r.source.Status {
+		case statusUnchanged:
+			sum.Unchanged++
+			sum.FilesSkipped++
+			sum.Duplicates += r.source.Events
+			sum.Skipped = append(sum.Skipped, SkippedFile{Path: r.source.Path, Reason: SkipAlreadyStored, Detail: r.source.ErrorDetail})
+			continue
+		case statusSkipped:
+			sum.FilesSkipped++
+			sum.Skipped = append(sum.Skipped, SkippedFile{Path: r.source.Path, Reason: Reason(r.source.SkipReason), Detail: r.source.ErrorDetail})
+		case statusDigest:
+			sum.DigestFiles++
+		default:
+			sum.Files++
+		}
+		r.source.Run = run
+		r.source.Errors = map[string]int64{}
+		for k, v := range r.errors {
+			r.source.Errors[string(k)] = v
+		}
+		sources = append(sources, r.source)
+		recErrs = append(recErrs, r.details...)
+	}
+	if err := st.AddSources(ctx, sources); err != nil {
+		return nil, err
+	}
+	if err := st.AddRecordErrors(ctx, recErrs); err != nil {
+		return nil, err
+	}
+	dups, reused, err := st.Dedup(ctx, run)
+	if err != nil {
+		return nil, err
+	}
+	if reused > 0 {
+		sum.Errors[ReasonEventIDReused] = reused
+	}
+	sum.Duplicates += dups
+	sum.Events = appended.Load() - dups
+	sum.Seconds = time.Since(start).Seconds()
+	runRec := store.Run{ID: run, Files: sum.Files, FilesSkipped: sum.FilesSkipped, Events: sum.Events, Duplicates: sum.Duplicates, Errors: map[string]int64{}}
+	for k, v := range sum.Errors {
+		runRec.Errors[string(k)] = v
+	}
+	if err := st.FinishRun(ctx, runRec); err != nil {
+		return nil, err
+	}
+	return sum, nil
+}
+
+// ErrNothingIngested is returned (with the summary) when inputs were given
+// but not one event could be stored.
+var ErrNothingIngested = errors.New("no events could be ingested")

@@ -1,0 +1,275 @@
+package ingest
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/zstd"
+
+	"github.com/trailsleuth/trailsleuth/internal/acquire"
+	"github.com/trailsleuth/trailsleuth/internal/event"
+	"github.com/trailsleuth/trailsleuth/internal/store"
+)
+
+// Source statuses, as stored in sources.status.
+const (
+	statusIngested  = "ingested"
+	statusPartial   = "partial" // some events stored, then the file could not be read on
+	statusFailed    = "failed"  // read, but no event could be stored
+	statusSkipped   = "skipped" // nothing to ingest (not CloudTrail, empty, unreadable)
+	statusDigest    = "digest"
+	statusUnchanged = "unchanged" // same SHA-256 as a source already in the case
+	statusNotRead   = "not_read"  // the ingest stopped before this file
+)
+
+// wholeFileLimit: files up to this size are read in one call (hashed before
+// decoding, so unchanged files are skipped cheaply); larger ones stream.
+const wholeFileLimit = 64 << 20
+
+// detailsPerReason bounds the per-file error rows kept in ingest_errors.
+const detailsPerReason = 20
+
+type fileResult struct {
+	source  store.Source
+	errors  map[Reason]int64
+	details []store.RecordError
+}
+
+// fileReader decodes files one after another, reusing its buffers.
+type fileReader struct {
+	dec  *decoder
+	br   *bufio.Reader
+	head *bufio.Reader
+	gz   *gzip.Reader
+	data []byte
+}
+
+func newFileReader() *fileReader {
+	return &fileReader{
+		dec:  newDecoder(nil, nil),
+		br:   bufio.NewReaderSize(nil, 1<<20),
+		head: bufio.NewReaderSize(nil, 64<<10),
+	}
+}
+
+// readErr marks a failure to read the file itself.
+type readErr struct{ err error }
+
+func (e *readErr) Error() string { return e.err.Error() }
+func (e *readErr) Unwrap() error { return e.err }
+
+// decompressErr marks a failure inside the compressed stream.
+type decompressErr struct{ err error }
+
+func (e *decompressErr) Error() string { return e.err.Error() }
+func (e *decompressErr) Unwrap() error { return e.err }
+
+type tagReader struct {
+	r   io.Reader
+	tag func(error) error
+}
+
+func (t tagReader) Read(p []byte) (int, error) {
+	n, err := t.r.Read(p)
+	if err != nil && err != io.EOF {
+		err = t.tag(err)
+	}
+	return n, err
+}
+
+func tagRead(err error) error {
+	var de *decompressErr
+	if errors.As(err, &de) {
+		return err
+	}
+	return &readErr{err}
+}
+func tagDecompress(err error) error {
+	var re *readErr
+	if errors.As(err, &re) {
+		return err
+	}
+	return &decompressErr{err}
+}
+
+func (fr *fileReader) read(ctx context.Context, f acquire.File, known map[string]store.StoredSource, res *fileResult, emit func(*event.Event)) {
+	src := &res.source
+	src.Path = f.Path
+	if abs, err := filepath.Abs(f.Path); err == nil {
+		src.Path = abs
+	}
+	src.Size, src.ModifiedAt, src.AccountID, src.Region, src.IsDigest = f.Size, f.ModTime, f.Account, f.Region, f.Digest
+	res.errors = map[Reason]int64{}
+
+	skip := func(r Reason, detail string) {
+		src.Status, src.SkipReason, src.ErrorDetail = statusSkipped, string(r), detail
+	}
+	file, err := os.Open(f.Path)
+	if err != nil {
+		res.errors[ReasonReadError]++
+		skip(ReasonReadError, err.Error())
+		return
+	}
+	defer file.Close()
+
+	var in io.Reader
+	var hasher hash.Hash
+	if f.Size <= wholeFileLimit {
+		data, err := readAll(ctx, file, fr.data[:0])
+		fr.data = data
+		if err != nil {
+			res.errors[ReasonReadError]++
+			skip(ReasonReadError, err.Error())
+			return
+		}
+		sum := sha256.Sum256(data)
+		src.SHA256 = hex.EncodeToString(sum[:])
+		src.Size = int64(len(data))
+		if prev, ok := known[src.SHA256]; ok {
+			src.Status, src.Events = statusUnchanged, prev.Events
+			src.ErrorDetail = fmt.Sprintf("same SHA-256 as source %d (%s)", prev.ID, prev.Path)
+			return
+		}
+		in = bytes.NewReader(data)
+	} else {
+		hasher = sha256.New()
+		in = io.TeeReader(tagReader{file, tagRead}, hasher)
+	}
+
+	fr.head.Reset(in)
+	magic, _ := fr.head.Peek(4)
+	var stream io.Reader = fr.head
+	switch {
+	case len(magic) >= 2 && magic[0] == 0x1f && magic[1] == 0x8b:
+		src.Compression = "gzip"
+		if fr.gz == nil {
+			fr.gz, err = gzip.NewReader(fr.head)
+		} else {
+			err = fr.gz.Reset(fr.head)
+		}
+		if err != nil {
+			fr.finish(res, hasher, in, &decompressErr{err})
+			return
+		}
+		stream = tagReader{fr.gz, tagDecompress}
+	case len(magic) == 4 && bytes.Equal(magic, []byte{0x28, 0xb5, 0x2f, 0xfd}):
+		src.Compression = "zstd"
+		zr, err := zstd.NewReader(fr.head, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true))
+		if err != nil {
+			fr.finish(res, hasher, in, &decompressErr{err})
+			return
+		}
+		defer zr.Close()
+		stream = tagReader{zr, tagDecompress}
+	}
+	fr.br.Reset(stream)
+
+	d := fr.dec
+	d.reset()
+	d.emit = emit
+	d.problem = func(r Reason, off int64, detail string) {
+		res.errors[r]++
+		if res.errors[r] <= detailsPerReason {
+			res.details = append(res.details, store.RecordError{
+				SourceID: src.ID, Position: d.index - 1, Offset: off, Reason: string(r), Detail: detail})
+		}
+	}
+	err = d.decode(fr.br)
+	fr.finish(res, hasher, in, err)
+}
+
+// finish classifies how decoding ended and completes the source record.
+func (fr *fileReader) finish(res *fileResult, hasher hash.Hash, in io.Reader, err error) {
+	src := &res.source
+	d := fr.dec
+	if hasher != nil {
+		// Hash the whole file even when decoding stopped early.
+		io.Copy(io.Discard, in) //nolint:errcheck // a read error is already reported
+		src.SHA256 = hex.EncodeToString(hasher.Sum(nil))
+	}
+	src.Format = d.format()
+	src.Events = d.events
+	var re *readErr
+	var de *decompressErr
+	switch {
+	case err == nil:
+	case errors.Is(err, io.EOF) && d.index == 0 && !d.isDigest:
+		src.Status, src.SkipReason = statusSkipped, string(SkipEmpty)
+		return
+	case errors.Is(err, errNotJSON):
+		src.Status, src.SkipReason = statusSkipped, string(SkipNotJSON)
+		src.ErrorDetail = "content is not JSON"
+		if src.Compression != "" {
+			src.ErrorDetail = "decompressed content is not JSON"
+		}
+		return
+	case errors.As(err, &re):
+		res.errors[ReasonReadError]++
+		src.ErrorDetail = err.Error()
+	case errors.As(err, &de):
+		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+			res.errors[ReasonTruncatedGzip]++
+		} else {
+			res.errors[ReasonCorruptCompression]++
+		}
+		src.ErrorDetail = err.Error()
+	case errors.Is(err, errTruncated):
+		res.errors[ReasonTruncatedJSON]++
+		src.ErrorDetail = err.Error()
+	default:
+		res.errors[ReasonMalformedJSON]++
+		src.ErrorDetail = err.Error()
+	}
+	switch {
+	case d.isDigest && d.events == 0:
+		src.Status = statusDigest
+	case err != nil && d.events > 0:
+		src.Status = statusPartial
+	case err != nil:
+		src.Status = statusFailed
+	case d.events == 0 && d.notEvents > 0:
+		// Nothing in it looked like CloudTrail: a skipped file, not errors.
+		delete(res.errors, ReasonNotEvent)
+		kept := res.details[:0]
+		for _, r := range res.details {
+			if r.Reason != string(ReasonNotEvent) {
+				kept = append(kept, r)
+			}
+		}
+		res.details = kept
+		src.Status, src.SkipReason = statusSkipped, string(SkipNoEvents)
+		src.ErrorDetail = "JSON, but no CloudTrail event fields (eventName, eventSource, eventTime)"
+	default:
+		src.Status = statusIngested
+	}
+}
+
+// readAll reads a file into buf, checking ctx between chunks.
+func readAll(ctx context.Context, r io.Reader, buf []byte) ([]byte, error) {
+	for {
+		if err := ctx.Err(); err != nil {
+			return buf, err
+		}
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
+}

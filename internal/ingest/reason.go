@@ -1,0 +1,46 @@
+package ingest
+
+// Reason names why a record or a file was not ingested as it stood. Every
+// reason is counted in the summary; the docs list them (docs/ingest.md).
+type Reason string
+
+// Reasons for records or files that could not be stored.
+const (
+	ReasonMalformedJSON      Reason = "malformed_json"      // a record that is not valid JSON
+	ReasonTruncatedJSON      Reason = "truncated_json"      // the input ends inside a JSON value
+	ReasonTruncatedGzip      Reason = "truncated_gzip"      // the gzip stream ends early
+	ReasonCorruptCompression Reason = "corrupt_compression" // bad gzip/zstd data or checksum
+	ReasonTooLarge           Reason = "record_too_large"    // one record above the size bound
+	ReasonNotEvent           Reason = "not_cloudtrail_record"
+	ReasonBadLookupEntry     Reason = "bad_lookup_events_entry" // CloudTrailEvent is not a JSON object
+	ReasonReadError          Reason = "read_error"              // the file could not be opened or read
+	ReasonStoreError         Reason = "store_error"             // the database refused the record
+)
+
+// Reasons for records that were stored, with something to know about them.
+const (
+	ReasonMissingEventID   Reason = "missing_event_id"   // stored under a synthetic id
+	ReasonMissingEventTime Reason = "missing_event_time" // stored with a NULL event_time
+	ReasonBadEventTime     Reason = "bad_event_time"     // unparseable; stored with NULL event_time
+	ReasonTimeFromLogstash Reason = "event_time_from_@timestamp"
+	// ReasonEventIDReused counts stored events whose eventID is shared by a
+	// different event (other name or time) anywhere in the case.
+	ReasonEventIDReused Reason = "event_id_reused"
+)
+
+// Reasons for whole files that were skipped.
+const (
+	SkipEmpty         Reason = "empty_file"
+	SkipNotJSON       Reason = "not_json"
+	SkipNoEvents      Reason = "json_without_cloudtrail_events"
+	SkipAlreadyStored Reason = "already_ingested" // same path and SHA-256 as a stored source
+)
+
+// Stored reports whether a record with this reason still reached the database.
+func (r Reason) Stored() bool {
+	switch r {
+	case ReasonMissingEventID, ReasonMissingEventTime, ReasonBadEventTime, ReasonTimeFromLogstash, ReasonEventIDReused:
+		return true
+	}
+	return false
+}

@@ -1,0 +1,174 @@
+// Package store is the DuckDB case database: the embedded schema and its
+// migrations, batched appends of events, and SQL queries over them.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	_ "embed"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/duckdb/duckdb-go/v2"
+)
+
+// SchemaVersion is the version of the schema this build writes.
+const SchemaVersion = 1
+
+//go:embed schema.sql
+var schemaV1 string
+
+// migrations[i] brings a database from version i to i+1.
+var migrations = []string{schemaV1}
+
+// Store is an open case database.
+type Store struct {
+	db   *sql.DB
+	path string
+}
+
+// DefaultPath is where the case database lives unless --db says otherwise.
+const DefaultPath = "trailsleuth.duckdb"
+
+// Open opens (creating if needed) the case database at path and brings its
+// schema up to date. An empty path opens an in-memory database.
+func Open(ctx context.Context, path string) (*Store, error) {
+	if path != "" {
+		if dir := filepath.Dir(path); dir != "" {
+			if _, err := os.Stat(dir); err != nil {
+				return nil, fmt.Errorf("case database folder %s: %w", dir, err)
+			}
+		}
+	}
+	connector, err := duckdb.NewConnector(path, nil)
+	if err != nil {
+		return nil, fmt.Errorf("opening case database %s: %w", path, err)
+	}
+	db := sql.OpenDB(connector)
+	s := &Store{db: db, path: path}
+	if err := s.configure(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := s.migrate(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("preparing case database %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// OpenReadOnly opens an existing case database without changing it.
+func OpenReadOnly(ctx context.Context, path string) (*Store, error) {
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("case database %s: %w (run 'trailsleuth ingest' first)", path, err)
+	}
+	connector, err := duckdb.NewConnector(path+"?access_mode=read_only", nil)
+	if err != nil {
+		return nil, fmt.Errorf("opening case database %s: %w", path, err)
+	}
+	db := sql.OpenDB(connector)
+	s := &Store{db: db, path: path}
+	if err := s.configure(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	v, err := s.version(ctx)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("reading case database %s: %w", path, err)
+	}
+	if v != SchemaVersion {
+		db.Close()
+		return nil, fmt.Errorf("case database %s has schema version %d, this build reads %d (open it read-write once to migrate)", path, v, SchemaVersion)
+	}
+	return s, nil
+}
+
+// MemoryLimitEnv overrides DefaultMemoryLimit.
+const MemoryLimitEnv = "TRAILSLEUTH_MEMORY_LIMIT"
+
+// DefaultMemoryLimit caps DuckDB's buffer pool. DuckDB would otherwise take
+// 80 % of RAM; larger work spills to a temporary folder beside the database.
+const DefaultMemoryLimit = "1GB"
+
+func (s *Store) configure(ctx context.Context) error {
+	limit := DefaultMemoryLimit
+	if v := os.Getenv(MemoryLimitEnv); v != "" {
+		limit = v
+	}
+	for _, q := range []string{
+		"SET memory_limit = " + quoteLiteral(limit),
+		// Order of rows in a table carries no meaning here (queries sort by
+		// event_time); dropping it lets DuckDB stream large copies.
+		"SET preserve_insertion_order = false",
+	} {
+		if _, err := s.db.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("configuring DuckDB (%s): %w", q, err)
+		}
+	}
+	return nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// DB exposes the database for packages that run their own SQL.
+func (s *Store) DB() *sql.DB { return s.db }
+
+func (s *Store) version(ctx context.Context) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx,
+		`SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'`).Scan(&n)
+	if err != nil || n == 0 {
+		return 0, err
+	}
+	var v sql.NullInt64
+	if err := s.db.QueryRowContext(ctx, `SELECT max(version) FROM schema_version`).Scan(&v); err != nil {
+		return 0, err
+	}
+	return int(v.Int64), nil
+}
+
+func (s *Store) migrate(ctx context.Context) error {
+	v, err := s.version(ctx)
+	if err != nil {
+		return err
+	}
+	if v > SchemaVersion {
+		return fmt.Errorf("schema version %d is newer than this build (%d): upgrade trailsleuth", v, SchemaVersion)
+	}
+	for ; v < SchemaVersion; v++ {
+		tx, err := s.db.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, migrations[v]); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migration to version %d: %w", v+1, err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_version VALUES (?, ?)`, v+1, time.Now().UTC()); err != nil {
+			tx.Rollback()
+			return err
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("migration to version %d: %w", v+1, err)
+		}
+	}
+	return nil
+}
+
+// rawConn runs fn with the driver connection behind one pooled connection,
+// as the appender API needs.
+func rawConn(ctx context.Context, c *sql.Conn, fn func(driver.Conn) error) error {
+	return c.Raw(func(dc any) error {
+		conn, ok := dc.(driver.Conn)
+		if !ok {
+			return errors.New("unexpected driver connection type")
+		}
+		return fn(conn)
+	})
+}

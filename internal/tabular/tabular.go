@@ -1,0 +1,186 @@
+// Package tabular writes SQL result rows as an aligned table, CSV, a JSON
+// array or JSON lines.
+package tabular
+
+import (
+	"database/sql"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/big"
+	"strings"
+	"text/tabwriter"
+	"time"
+	"unicode/utf8"
+)
+
+// Formats lists the accepted format names.
+var Formats = []string{"table", "csv", "json", "jsonl"}
+
+// maxCell bounds a table cell so one raw event does not flood the terminal.
+const maxCell = 120
+
+// Write renders rows in format and returns how many rows it wrote.
+func Write(w io.Writer, format string, rows *sql.Rows) (int64, error) {
+	cols, err := rows.Columns()
+	if err != nil {
+		return 0, err
+	}
+	vals := make([]any, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	var n int64
+	next := func() (bool, error) {
+		if !rows.Next() {
+			return false, rows.Err()
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return false, err
+		}
+		n++
+		return true, nil
+	}
+	switch format {
+	case "table":
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, strings.Join(cols, "\t"))
+		for {
+			ok, err := next()
+			if err != nil || !ok {
+				if ferr := tw.Flush(); err == nil {
+					err = ferr
+				}
+				if err == nil {
+					fmt.Fprintf(w, "(%d rows)\n", n)
+				}
+				return n, err
+			}
+			cells := make([]string, len(vals))
+			for i, v := range vals {
+				cells[i] = truncate(strings.NewReplacer("\t", " ", "\n", " ").Replace(text(v)))
+			}
+			fmt.Fprintln(tw, strings.Join(cells, "\t"))
+		}
+	case "csv":
+		cw := csv.NewWriter(w)
+		if err := cw.Write(cols); err != nil {
+			return 0, err
+		}
+		rec := make([]string, len(cols))
+		for {
+			ok, err := next()
+			if err != nil || !ok {
+				cw.Flush()
+				if err == nil {
+					err = cw.Error()
+				}
+				return n, err
+			}
+			for i, v := range vals {
+				rec[i] = text(v)
+			}
+			if err := cw.Write(rec); err != nil {
+				return n, err
+			}
+		}
+	case "json", "jsonl":
+		if format == "json" {
+			io.WriteString(w, "[")
+		}
+		for {
+			ok, err := next()
+			if err != nil {
+				return n, err
+			}
+			if !ok {
+				break
+			}
+			if format == "json" && n > 1 {
+				io.WriteString(w, ",")
+			}
+			if format == "json" {
+				io.WriteString(w, "\n")
+			}
+			if err := writeObject(w, cols, vals); err != nil {
+				return n, err
+			}
+			if format == "jsonl" {
+				io.WriteString(w, "\n")
+			}
+		}
+		if format == "json" {
+			io.WriteString(w, "\n]\n")
+		}
+		return n, nil
+	}
+	return 0, fmt.Errorf("unknown format %q (want one of %s)", format, strings.Join(Formats, ", "))
+}
+
+func writeObject(w io.Writer, cols []string, vals []any) error {
+	var b strings.Builder
+	b.WriteByte('{')
+	for i, c := range cols {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		k, _ := json.Marshal(c)
+		b.Write(k)
+		b.WriteByte(':')
+		v, err := json.Marshal(jsonValue(vals[i]))
+		if err != nil {
+			return fmt.Errorf("column %s: %w", c, err)
+		}
+		b.Write(v)
+	}
+	b.WriteByte('}')
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// jsonValue makes a scanned value JSON-friendly: times in UTC RFC 3339,
+// JSON-typed columns as JSON rather than as strings of JSON.
+func jsonValue(v any) any {
+	switch x := v.(type) {
+	case time.Time:
+		return x.UTC().Format(time.RFC3339Nano)
+	case []byte:
+		if utf8.Valid(x) {
+			return string(x)
+		}
+		return x
+	case *big.Int:
+		return json.Number(x.String())
+	case fmt.Stringer:
+		return x.String()
+	}
+	return v
+}
+
+// text renders a scanned value for table and CSV cells.
+func text(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return x
+	case time.Time:
+		return x.UTC().Format(time.RFC3339Nano)
+	case []byte:
+		return string(x)
+	case map[string]any, []any:
+		b, _ := json.Marshal(x)
+		return string(b)
+	}
+	return fmt.Sprint(v)
+}
+
+func truncate(s string) string {
+	if utf8.RuneCountInString(s) <= maxCell {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:maxCell-1]) + "…"
+}
