@@ -223,4 +223,3 @@ func (s *Store) Dedup(ctx context.Context, run int64) (removed, reused int64, er
 	}
 	return removed, reused, tx.Commit()
 }
-
