@@ -46,6 +46,9 @@ type decoder struct {
 	emit    func(*event.Event)
 	problem func(r Reason, off int64, detail string)
 
+	// Bounds, from the constants; tests lower them.
+	maxRecord, maxObject int
+
 	formats   map[string]bool
 	isDigest  bool
 	index     int64 // ordinal of the next record in the source
@@ -54,7 +57,7 @@ type decoder struct {
 }
 
 func newDecoder(emit func(*event.Event), problem func(Reason, int64, string)) *decoder {
-	return &decoder{emit: emit, problem: problem, formats: map[string]bool{}}
+	return &decoder{emit: emit, problem: problem, formats: map[string]bool{}, maxRecord: maxRecord, maxObject: maxObject}
 }
 
 // reset prepares the decoder for a new source, keeping its buffers.
@@ -128,9 +131,9 @@ func (d *decoder) decode(br *bufio.Reader) error {
 			return fmt.Errorf("offset %d: unexpected %q between JSON values: %w", s.off, c, errMalformed)
 		}
 		d.formats[FormatObjects] = true
-		raw, off, err := s.value(maxObject)
+		raw, off, err := s.value(d.maxObject)
 		if errors.Is(err, errTooLarge) {
-			d.record(ReasonTooLarge, off, "top-level object above 256 MiB")
+			d.record(ReasonTooLarge, off, fmt.Sprintf("top-level object above %d bytes", d.maxObject))
 			continue
 		}
 		if err != nil {
@@ -175,9 +178,9 @@ func firstKey(br *bufio.Reader) string {
 // corrupt line never costs the rest of the file.
 func (d *decoder) lines(s *streamScanner) error {
 	for {
-		line, off, err := s.line(maxObject)
+		line, off, err := s.line(d.maxObject)
 		if errors.Is(err, errTooLarge) {
-			d.record(ReasonTooLarge, off, "line above 256 MiB")
+			d.record(ReasonTooLarge, off, fmt.Sprintf("line above %d bytes", d.maxObject))
 			continue
 		}
 		if err == io.EOF {
@@ -237,7 +240,7 @@ func (d *decoder) streamContainer(s *streamScanner) error {
 			}
 			continue
 		}
-		if _, off, err := s.value(maxObject); err != nil {
+		if _, off, err := s.value(d.maxObject); err != nil {
 			if errors.Is(err, errTooLarge) {
 				d.record(ReasonTooLarge, off, "member "+key)
 				continue
@@ -261,10 +264,10 @@ func (d *decoder) streamArray(s *streamScanner, lookup bool) error {
 		return nil
 	}
 	for {
-		raw, off, err := s.value(maxRecord)
+		raw, off, err := s.value(d.maxRecord)
 		switch {
 		case errors.Is(err, errTooLarge):
-			d.record(ReasonTooLarge, off, "record above 32 MiB")
+			d.record(ReasonTooLarge, off, fmt.Sprintf("record above %d bytes", d.maxRecord))
 		case err != nil:
 			return err
 		default:

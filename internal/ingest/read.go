@@ -47,18 +47,21 @@ type fileResult struct {
 
 // fileReader decodes files one after another, reusing its buffers.
 type fileReader struct {
-	dec  *decoder
-	br   *bufio.Reader
-	head *bufio.Reader
-	gz   *gzip.Reader
-	data []byte
+	// wholeLimit is wholeFileLimit; tests lower it to exercise streaming.
+	wholeLimit int64
+	dec        *decoder
+	br         *bufio.Reader
+	head       *bufio.Reader
+	gz         *gzip.Reader
+	data       []byte
 }
 
 func newFileReader() *fileReader {
 	return &fileReader{
-		dec:  newDecoder(nil, nil),
-		br:   bufio.NewReaderSize(nil, 1<<20),
-		head: bufio.NewReaderSize(nil, 64<<10),
+		wholeLimit: wholeFileLimit,
+		dec:        newDecoder(nil, nil),
+		br:         bufio.NewReaderSize(nil, 1<<20),
+		head:       bufio.NewReaderSize(nil, 64<<10),
 	}
 }
 
@@ -124,7 +127,7 @@ func (fr *fileReader) read(ctx context.Context, f acquire.File, known map[string
 
 	var in io.Reader
 	var hasher hash.Hash
-	if f.Size <= wholeFileLimit {
+	if f.Size <= fr.wholeLimit {
 		data, err := readAll(ctx, file, fr.data[:0])
 		fr.data = data
 		if err != nil {

@@ -2,6 +2,8 @@ package store
 
 import (
 	"bufio"
+	"bytes"
+	"encoding/json"
 	"context"
 	"fmt"
 	"io"
@@ -43,8 +45,9 @@ func (s *Store) Export(ctx context.Context, format, path, where string) (int64, 
 	return n, nil
 }
 
-// ExportRaw writes each event's original JSON, one per line: a file that
-// trailsleuth (or any CloudTrail tool reading JSON lines) ingests again.
+// ExportRaw writes each event's original JSON, compacted to one line each:
+// a file that
+// trailsleuth (or any tool reading CloudTrail JSON lines) ingests again.
 func (s *Store) ExportRaw(ctx context.Context, w io.Writer, where string) (int64, error) {
 	q := strings.Replace(eventsSelect(where), "SELECT *", "SELECT raw::VARCHAR", 1)
 	rows, err := s.db.QueryContext(ctx, q)
@@ -55,12 +58,18 @@ func (s *Store) ExportRaw(ctx context.Context, w io.Writer, where string) (int64
 	bw := bufio.NewWriterSize(w, 1<<20)
 	var n int64
 	var raw string
+	var line bytes.Buffer
 	for rows.Next() {
 		if err := rows.Scan(&raw); err != nil {
 			return n, err
 		}
-		bw.WriteString(raw)
-		bw.WriteByte('\n')
+		// A pretty-printed source event spans lines; JSON lines needs one.
+		line.Reset()
+		if err := json.Compact(&line, []byte(raw)); err != nil {
+			return n, fmt.Errorf("event %d: stored raw JSON is invalid: %w", n, err)
+		}
+		line.WriteByte('\n')
+		bw.Write(line.Bytes())
 		n++
 	}
 	if err := rows.Err(); err != nil {

@@ -1,0 +1,44 @@
+// Package testenv locates the material tests share: the repository root and
+// the ../shared folder of real datasets beside it.
+package testenv
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// RepoRoot returns the folder holding go.mod.
+func RepoRoot(t testing.TB) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("go.mod not found above the test's folder")
+		}
+		dir = parent
+	}
+}
+
+// Shared returns ../shared/<elem...> beside the repository, skipping the
+// test with a clear message when it is absent (it is not redistributable,
+// so it is never copied into the repository).
+func Shared(t testing.TB, elem ...string) string {
+	t.Helper()
+	root := os.Getenv("TRAILSLEUTH_SHARED")
+	if root == "" {
+		root = filepath.Join(filepath.Dir(RepoRoot(t)), "shared")
+	}
+	p := filepath.Join(append([]string{root}, elem...)...)
+	if _, err := os.Stat(p); err != nil {
+		t.Skipf("shared material %s not found (set TRAILSLEUTH_SHARED to the shared/ folder): %v", p, err)
+	}
+	return p
+}
