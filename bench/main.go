@@ -1,0 +1,519 @@
+// Command bench measures trailsleuth's ingest against the least work any
+// ingest of the same files has to do, on the same machine in the same run.
+//
+//	go run ./bench [-events N] [-accounts 8 -days 7 -seed 42] [-runs R] [-skip-duckdb] [-out FILE] [-keep-db]
+//	make bench BENCHFLAGS='-events 1000000'
+//
+// It generates (or reuses) a CloudTrail corpus with ../shared/tools/ctgen,
+// builds trailsleuth, and measures in this order, each run:
+//
+//  1. the decompression floor: every .json.gz decompressed with
+//     klauspost/compress/gzip on 2 goroutines, output discarded;
+//  2. trailsleuth ingest into a fresh case database (subprocess: wall time,
+//     peak RSS), checked to store exactly the corpus's events;
+//  3. the same ingest again, checked to add nothing;
+//  4. a count(*) by access key through the CLI and in-process;
+//  5. DuckDB's own read_json loader into a fresh database (subprocess).
+//
+// It prints a markdown table and writes bench/out/results.json.
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/trailsleuth/trailsleuth/internal/ingest"
+)
+
+const modulePath = "github.com/trailsleuth/trailsleuth"
+
+type options struct {
+	spec         corpusSpec
+	corpus       string
+	runs         int
+	skipDuckDB   bool
+	out          string
+	keepDB       bool
+	ctgenDir     string
+	floorWorkers int
+	queryRuns    int
+}
+
+func main() {
+	var o options
+	var internalFloor, internalLoad bool
+	var maxObject int64
+	flag.Int64Var(&o.spec.Events, "events", 5_000_000, "events in the corpus (ctgen writes exactly this many)")
+	flag.IntVar(&o.spec.Accounts, "accounts", 8, "ctgen -accounts")
+	flag.IntVar(&o.spec.Days, "days", 7, "ctgen -days")
+	flag.Uint64Var(&o.spec.Seed, "seed", 42, "ctgen -seed")
+	flag.StringVar(&o.corpus, "corpus", "", "corpus `folder`, reused if it has a .complete marker for the same flags (default bench/out/corpus-<events>[-a<accounts>-d<days>-s<seed>])")
+	flag.IntVar(&o.runs, "runs", 1, "measure everything this many times; the table shows medians")
+	flag.BoolVar(&o.skipDuckDB, "skip-duckdb", false, "skip the DuckDB read_json comparison")
+	flag.StringVar(&o.out, "out", "", "also write the markdown results to `file`")
+	flag.BoolVar(&o.keepDB, "keep-db", false, "keep the case database and the read_json database in bench/out")
+	flag.StringVar(&o.ctgenDir, "ctgen", "", "ctgen source `folder` (default ../shared/tools/ctgen beside the repository)")
+	flag.IntVar(&o.floorWorkers, "floor-workers", 2, "goroutines for the decompression floor")
+	flag.IntVar(&o.queryRuns, "query-runs", 5, "times each query is run (the median is reported)")
+	flag.BoolVar(&internalFloor, "internal-floor", false, "internal: decompress DIR and print JSON")
+	flag.BoolVar(&internalLoad, "internal-duckdb-load", false, "internal: load DIR into DB with read_json and print JSON")
+	flag.Int64Var(&maxObject, "max-object-size", 16<<20, "internal: read_json maximum_object_size")
+	flag.Parse()
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	switch {
+	case internalFloor:
+		if flag.NArg() != 1 {
+			fatalf("usage: bench -internal-floor DIR")
+		}
+		res, err := decompressFloor(flag.Arg(0), o.floorWorkers)
+		if err != nil {
+			fatalf("decompression floor: %v", err)
+		}
+		json.NewEncoder(os.Stdout).Encode(res) //nolint:errcheck // read by the parent
+		return
+	case internalLoad:
+		if flag.NArg() != 2 {
+			fatalf("usage: bench -internal-duckdb-load DIR DB")
+		}
+		res, err := duckdbLoad(ctx, flag.Arg(0), flag.Arg(1), maxObject)
+		if err != nil {
+			fatalf("DuckDB load: %v", err)
+		}
+		json.NewEncoder(os.Stdout).Encode(res) //nolint:errcheck // read by the parent
+		return
+	}
+	if flag.NArg() != 0 {
+		fatalf("unexpected arguments: %s", strings.Join(flag.Args(), " "))
+	}
+	if o.spec.Events <= 0 || o.runs <= 0 || o.queryRuns <= 0 || o.floorWorkers <= 0 {
+		fatalf("-events, -runs, -query-runs and -floor-workers must be positive")
+	}
+	o.spec.Attack = true
+	if err := run(ctx, &o); err != nil {
+		fatalf("FAILED: %v", err)
+	}
+}
+
+func fatalf(format string, a ...any) {
+	fmt.Fprintf(os.Stderr, "bench: "+format+"\n", a...)
+	os.Exit(1)
+}
+
+func logf(format string, a ...any) {
+	fmt.Fprintf(os.Stderr, "%s bench: %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, a...))
+}
+
+// procResult is one measured subprocess.
+type procResult struct {
+	Wall      float64 `json:"wall_seconds"`
+	User      float64 `json:"user_seconds"`
+	Sys       float64 `json:"sys_seconds"`
+	MaxRSSKiB int64   `json:"max_rss_kib"`
+	stdout    []byte
+}
+
+func (p *procResult) cpu() float64    { return p.User + p.Sys }
+func (p *procResult) rssMiB() float64 { return float64(p.MaxRSSKiB) / 1024 }
+
+// runProc runs a command and measures its wall time, CPU time and peak RSS.
+func runProc(ctx context.Context, dir, name string, args ...string) (*procResult, error) {
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Dir = dir
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	start := time.Now()
+	err := cmd.Run()
+	wall := time.Since(start).Seconds()
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w\n%s%s", filepath.Base(name), strings.Join(args, " "), err, errOut.Bytes(), tail(out.Bytes(), 2000))
+	}
+	if errOut.Len() > 0 {
+		os.Stderr.Write(errOut.Bytes()) //nolint:errcheck // diagnostics only
+	}
+	p := &procResult{Wall: wall, stdout: out.Bytes()}
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		p.MaxRSSKiB = ru.Maxrss // KiB on Linux
+		p.User = time.Duration(ru.Utime.Nano()).Seconds()
+		p.Sys = time.Duration(ru.Stime.Nano()).Seconds()
+	}
+	return p, nil
+}
+
+func tail(b []byte, n int) []byte {
+	if len(b) > n {
+		return b[len(b)-n:]
+	}
+	return b
+}
+
+// runResult is everything one run measured.
+type runResult struct {
+	Floor        *floorResult    `json:"floor"`
+	FloorProc    *procResult     `json:"floor_process"`
+	Ingest       *ingest.Summary `json:"ingest"`
+	IngestProc   *procResult     `json:"ingest_process"`
+	Reingest     *ingest.Summary `json:"reingest"`
+	ReingestProc *procResult     `json:"reingest_process"`
+	DBBytes      int64           `json:"case_db_bytes"`
+	QueryCLI     []float64       `json:"query_cli_seconds"`
+	QueryCLIRSS  int64           `json:"query_cli_max_rss_kib"`
+	QueryInProc  []float64       `json:"query_in_process_seconds"`
+	QueryCount   int64           `json:"query_count"`
+	Load         *loadResult     `json:"duckdb_load,omitempty"`
+	LoadProc     *procResult     `json:"duckdb_load_process,omitempty"`
+	LoadDBBytes  int64           `json:"duckdb_db_bytes,omitempty"`
+}
+
+type results struct {
+	StartedAt   time.Time    `json:"started_at"`
+	Command     string       `json:"command"`
+	Machine     machine      `json:"machine"`
+	Spec        corpusSpec   `json:"corpus_spec"`
+	Corpus      corpusInfo   `json:"corpus"`
+	Query       string       `json:"query"`
+	QueryRuns   int          `json:"query_runs"`
+	LeakedKeyID string       `json:"leaked_access_key_id"`
+	Runs        []*runResult `json:"runs"`
+	Table       []row        `json:"table"`
+	Checks      []string     `json:"checks"`
+	Warnings    []string     `json:"warnings,omitempty"`
+}
+
+type corpusInfo struct {
+	Path         string `json:"path"`
+	Reused       bool   `json:"reused"`
+	Files        int    `json:"files"`
+	Compressed   int64  `json:"compressed_bytes"`
+	Uncompressed int64  `json:"uncompressed_bytes"`
+	MaxFile      int64  `json:"max_file_uncompressed_bytes"`
+}
+
+func run(ctx context.Context, o *options) error {
+	root, err := repoRoot()
+	if err != nil {
+		return err
+	}
+	outDir := filepath.Join(root, "bench", "out")
+	binDir := filepath.Join(outDir, "bin")
+	if err := os.MkdirAll(binDir, 0o755); err != nil {
+		return err
+	}
+	if o.ctgenDir == "" {
+		o.ctgenDir = filepath.Join(filepath.Dir(root), "shared", "tools", "ctgen")
+	}
+	defaultCorpus := o.corpus == ""
+	if defaultCorpus {
+		name := fmt.Sprintf("corpus-%d", o.spec.Events)
+		if o.spec.Accounts != 8 || o.spec.Days != 7 || o.spec.Seed != 42 {
+			name += fmt.Sprintf("-a%d-d%d-s%d", o.spec.Accounts, o.spec.Days, o.spec.Seed)
+		}
+		o.corpus = filepath.Join(outDir, name)
+	}
+	if o.corpus, err = filepath.Abs(o.corpus); err != nil {
+		return err
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+
+	res := &results{StartedAt: time.Now().UTC(), Command: commandLine(), Spec: o.spec, QueryRuns: o.queryRuns}
+	res.Machine = describeMachine(ctx, root)
+
+	ctgenBin := filepath.Join(binDir, "ctgen")
+	tsBin := filepath.Join(binDir, "trailsleuth")
+	logf("building ctgen and trailsleuth into %s", binDir)
+	if err := buildCtgen(o.ctgenDir, ctgenBin); err != nil {
+		return err
+	}
+	if err := buildTrailsleuth(root, tsBin); err != nil {
+		return err
+	}
+	reused, err := ensureCorpus(ctgenBin, o.corpus, o.spec, defaultCorpus, logf)
+	if err != nil {
+		return err
+	}
+	res.Corpus = corpusInfo{Path: o.corpus, Reused: reused}
+	tr, err := readTruth(filepath.Join(o.corpus, "truth.json"))
+	if err != nil {
+		return err
+	}
+	res.LeakedKeyID = tr.LeakedAccessKeyID
+	attackWithKey := 0
+	for _, e := range tr.Events {
+		if e.AccessKeyID == tr.LeakedAccessKeyID {
+			attackWithKey++
+		}
+	}
+	res.Query = fmt.Sprintf("SELECT count(*) FROM events WHERE access_key_id = %s", quoteLiteral(tr.LeakedAccessKeyID))
+
+	logsDir := filepath.Join(o.corpus, "AWSLogs")
+	files, compressed, err := listGz(logsDir)
+	if err != nil {
+		return err
+	}
+	res.Corpus.Files, res.Corpus.Compressed = len(files), compressed
+	logf("corpus %s: %d files, %.1f MB gzip (%s); warming the page cache", o.corpus, len(files), float64(compressed)/1e6,
+		map[bool]string{true: "reused", false: "generated"}[reused])
+	if err := warmCache(files); err != nil {
+		return err
+	}
+
+	caseDB := filepath.Join(outDir, "bench.duckdb")
+	loadDB := filepath.Join(outDir, "readjson.duckdb")
+	n := o.spec.Events
+	for r := 0; r < o.runs; r++ {
+		rr := &runResult{}
+		res.Runs = append(res.Runs, rr)
+		tag := fmt.Sprintf("run %d/%d", r+1, o.runs)
+
+		// (a) decompression floor.
+		logf("%s: decompression floor (%d goroutines)", tag, o.floorWorkers)
+		p, err := runProc(ctx, root, self, "-internal-floor", "-floor-workers", strconv.Itoa(o.floorWorkers), logsDir)
+		if err != nil {
+			return err
+		}
+		rr.FloorProc = p
+		if err := json.Unmarshal(p.stdout, &rr.Floor); err != nil {
+			return fmt.Errorf("floor output: %w", err)
+		}
+		if rr.Floor.Files != len(files) || rr.Floor.Compressed != compressed {
+			return fmt.Errorf("floor read %d files (%d bytes), expected %d (%d)", rr.Floor.Files, rr.Floor.Compressed, len(files), compressed)
+		}
+		res.Corpus.Uncompressed, res.Corpus.MaxFile = rr.Floor.Uncompressed, rr.Floor.MaxUncompressed
+		logf("%s: floor %.2fs", tag, p.Wall)
+
+		// (b) ingest into a fresh case database.
+		removeDB(caseDB)
+		logf("%s: trailsleuth ingest", tag)
+		rr.Ingest, rr.IngestProc, err = runIngest(ctx, root, tsBin, caseDB, logsDir)
+		if err != nil {
+			return err
+		}
+		s := rr.Ingest
+		logf("%s: ingest %.2fs, %d events", tag, rr.IngestProc.Wall, s.Events)
+		if s.Events != n || s.EventsRead != n {
+			return fmt.Errorf("trailsleuth ingest stored %d new events (%d read) from %d files; ctgen wrote exactly %d: %s",
+				s.Events, s.EventsRead, s.Files, n, mustJSON(s))
+		}
+		if s.Files != int64(len(files)) || s.Lost != 0 || len(s.Errors) != 0 || s.FilesSkipped != 0 {
+			res.Warnings = appendOnce(res.Warnings, fmt.Sprintf("ingest: %d files read of %d, %d skipped, %d records lost, errors %v",
+				s.Files, len(files), s.FilesSkipped, s.Lost, s.Errors))
+		}
+		if st, err := os.Stat(caseDB); err == nil {
+			rr.DBBytes = st.Size()
+		}
+
+		// (c) the same files again.
+		logf("%s: trailsleuth re-ingest", tag)
+		rr.Reingest, rr.ReingestProc, err = runIngest(ctx, root, tsBin, caseDB, logsDir)
+		if err != nil {
+			return err
+		}
+		if rr.Reingest.Events != 0 {
+			return fmt.Errorf("re-ingesting the same files added %d events, want 0: %s", rr.Reingest.Events, mustJSON(rr.Reingest))
+		}
+		logf("%s: re-ingest %.2fs", tag, rr.ReingestProc.Wall)
+
+		// (d) query latency, through the CLI and in-process.
+		logf("%s: query ×%d (CLI, then in-process)", tag, o.queryRuns)
+		for i := 0; i < o.queryRuns; i++ {
+			p, err := runProc(ctx, root, tsBin, "--db", caseDB, "-q", "query", "--format", "json", res.Query)
+			if err != nil {
+				return err
+			}
+			c, err := firstCount(p.stdout)
+			if err != nil {
+				return err
+			}
+			rr.QueryCLI = append(rr.QueryCLI, p.Wall)
+			rr.QueryCLIRSS = max(rr.QueryCLIRSS, p.MaxRSSKiB)
+			rr.QueryCount = c
+		}
+		secs, c, err := queryInProcess(ctx, caseDB, res.Query, o.queryRuns)
+		if err != nil {
+			return fmt.Errorf("in-process query: %w", err)
+		}
+		rr.QueryInProc = secs
+		if c != rr.QueryCount {
+			return fmt.Errorf("in-process query counted %d, the CLI %d", c, rr.QueryCount)
+		}
+		if rr.QueryCount < int64(attackWithKey) {
+			return fmt.Errorf("%d events with the leaked key %s, but ctgen's truth lists %d attack events with it", rr.QueryCount, tr.LeakedAccessKeyID, attackWithKey)
+		}
+
+		// (e) DuckDB's own loader.
+		if !o.skipDuckDB {
+			maxObj := max(int64(16<<20), nextPow2(rr.Floor.MaxUncompressed+1))
+			logf("%s: DuckDB read_json load (maximum_object_size %d)", tag, maxObj)
+			p, err := runProc(ctx, root, self, "-internal-duckdb-load", "-max-object-size", strconv.FormatInt(maxObj, 10), o.corpus, loadDB)
+			if err != nil {
+				return err
+			}
+			rr.LoadProc = p
+			if err := json.Unmarshal(p.stdout, &rr.Load); err != nil {
+				return fmt.Errorf("DuckDB load output: %w", err)
+			}
+			if st, err := os.Stat(loadDB); err == nil {
+				rr.LoadDBBytes = st.Size()
+			}
+			if !o.keepDB {
+				removeDB(loadDB)
+			}
+			logf("%s: read_json %.2fs, %d rows", tag, p.Wall, rr.Load.Rows)
+			if rr.Load.Rows != n {
+				res.Warnings = appendOnce(res.Warnings, fmt.Sprintf("DuckDB read_json loaded %d rows, ctgen wrote %d", rr.Load.Rows, n))
+			}
+		}
+	}
+	if !o.keepDB {
+		removeDB(caseDB)
+	}
+
+	last := res.Runs[len(res.Runs)-1]
+	res.Checks = append(res.Checks,
+		fmt.Sprintf("ingest stored %d of %d events in every run", n, n),
+		fmt.Sprintf("re-ingest added 0 events (%d duplicates, %d files unchanged)", last.Reingest.Duplicates, last.Reingest.Unchanged),
+		fmt.Sprintf("%d events with the leaked key %s (%d of them attack events per truth.json); CLI and in-process agree", last.QueryCount, tr.LeakedAccessKeyID, attackWithKey),
+	)
+	if !o.skipDuckDB && last.Load.Rows == n {
+		res.Checks = append(res.Checks, fmt.Sprintf("read_json loaded %d rows", n))
+	}
+	res.Machine.LoadAvgEnd = loadAvg()
+	res.Table = buildTable(res, o)
+
+	md := renderMarkdown(res, o)
+	fmt.Print(md)
+	if o.out != "" {
+		if err := os.WriteFile(o.out, []byte(md), 0o644); err != nil {
+			return err
+		}
+	}
+	js, err := json.MarshalIndent(res, "", "  ")
+	if err != nil {
+		return err
+	}
+	jsonPath := filepath.Join(outDir, "results.json")
+	if err := os.WriteFile(jsonPath, append(js, '\n'), 0o644); err != nil {
+		return err
+	}
+	logf("wrote %s", jsonPath)
+	if len(res.Warnings) > 0 {
+		return errors.New(strings.Join(res.Warnings, "; "))
+	}
+	return nil
+}
+
+func runIngest(ctx context.Context, root, bin, db, dir string) (*ingest.Summary, *procResult, error) {
+	p, err := runProc(ctx, root, bin, "--db", db, "-q", "ingest", "--json", dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	var s ingest.Summary
+	if err := json.Unmarshal(p.stdout, &s); err != nil {
+		return nil, nil, fmt.Errorf("ingest --json output: %w\n%s", err, tail(p.stdout, 2000))
+	}
+	// A re-ingest lists every file as already stored: keep results.json small.
+	if len(s.Skipped) > 10 {
+		s.Skipped = s.Skipped[:10]
+	}
+	return &s, p, nil
+}
+
+// firstCount reads the single number of `query --format json` output.
+func firstCount(out []byte) (int64, error) {
+	dec := json.NewDecoder(bytes.NewReader(out))
+	dec.UseNumber()
+	var rows []map[string]json.Number
+	if err := dec.Decode(&rows); err != nil || len(rows) != 1 || len(rows[0]) != 1 {
+		return 0, fmt.Errorf("unexpected query output %q (%v)", tail(out, 500), err)
+	}
+	for _, v := range rows[0] {
+		return v.Int64()
+	}
+	panic("unreachable")
+}
+
+func nextPow2(v int64) int64 {
+	p := int64(1)
+	for p < v {
+		p <<= 1
+	}
+	return p
+}
+
+func appendOnce(list []string, s string) []string {
+	for _, x := range list {
+		if x == s {
+			return list
+		}
+	}
+	return append(list, s)
+}
+
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := append([]float64(nil), xs...)
+	sort.Float64s(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// repoRoot finds the trailsleuth module root from the working directory.
+func repoRoot() (string, error) {
+	out, err := exec.Command(goTool(), "env", "GOMOD").Output()
+	if err != nil {
+		return "", fmt.Errorf("go env GOMOD: %w", err)
+	}
+	gomod := strings.TrimSpace(string(out))
+	if gomod == "" || gomod == os.DevNull {
+		return "", errors.New("not inside the trailsleuth module: run from the repository (go run ./bench)")
+	}
+	b, err := os.ReadFile(gomod)
+	if err != nil {
+		return "", err
+	}
+	if !bytes.Contains(b, []byte("module "+modulePath+"\n")) {
+		return "", fmt.Errorf("%s is not the %s module: run from the trailsleuth repository", gomod, modulePath)
+	}
+	return filepath.Dir(gomod), nil
+}
+
+// commandLine is how to repeat this run.
+func commandLine() string {
+	parts := []string{"go", "run", "./bench"}
+	for _, a := range os.Args[1:] {
+		parts = append(parts, shellQuote(a))
+	}
+	return strings.Join(parts, " ")
+}
+
+func shellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r == '-' || r == '_' || r == '.' || r == '/' || r == '=' || r == ',' || r == ':' ||
+			(r >= '0' && r <= '9') || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z'))
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
