@@ -90,9 +90,8 @@ func (a *EventAppender) Append(ev *event.Event) error {
 	return nil
 }
 
-// checkpointEvery bounds memory: DuckDB keeps appended row groups in its
-// buffer pool until a checkpoint writes them to the file, and cannot evict
-// them before; without this an ingest fails once the pool is full.
+// checkpointEvery bounds the buffer pool: appended row groups stay there
+// until a checkpoint writes them to the file.
 const checkpointEvery = 100_000
 
 func (a *EventAppender) checkpoint() error {
