@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -248,5 +249,33 @@ func TestCtgenCorpus(t *testing.T) {
 	}
 	if got := count(t, st, "SELECT count(*) FROM events"); got != n {
 		t.Errorf("table holds %d, want %d", got, n)
+	}
+}
+
+// TestExampleIncident: the bundled example ingests to the totals its
+// generator recorded in examples/incident-truth.json.
+func TestExampleIncident(t *testing.T) {
+	root := testenv.RepoRoot(t)
+	var truth struct {
+		Totals struct {
+			Events   int64 `json:"events"`
+			LogFiles int64 `json:"log_files"`
+		} `json:"totals"`
+	}
+	b, err := os.ReadFile(filepath.Join(root, "examples", "incident-truth.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &truth); err != nil {
+		t.Fatal(err)
+	}
+	st := openStore(t)
+	sum := ingestPaths(t, st, filepath.Join(root, "examples", "incident"))
+	if sum.Events != truth.Totals.Events || sum.Files != truth.Totals.LogFiles || sum.DigestFiles != 1 ||
+		len(sum.Errors) != 0 || sum.FilesSkipped != 0 {
+		t.Errorf("example: %+v, want %d events in %d files and 1 digest", sum, truth.Totals.Events, truth.Totals.LogFiles)
+	}
+	if n := count(t, st, "SELECT count(DISTINCT recipient_account_id) FROM events"); n != 1 {
+		t.Errorf("accounts: %d", n)
 	}
 }

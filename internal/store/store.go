@@ -93,7 +93,7 @@ const MemoryLimitEnv = "TRAILSLEUTH_MEMORY_LIMIT"
 
 // DefaultMemoryLimit caps DuckDB's buffer pool. DuckDB would otherwise take
 // 80 % of RAM; larger work spills to a temporary folder beside the database.
-const DefaultMemoryLimit = "1GB"
+const DefaultMemoryLimit = "512MB"
 
 func (s *Store) configure(ctx context.Context) error {
 	limit := DefaultMemoryLimit

@@ -1,0 +1,80 @@
+package store
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/trailsleuth/trailsleuth/internal/event"
+)
+
+func TestOpenMigratesOnceAndReadOnly(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "case.duckdb")
+	st, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	st, err = Open(ctx, path) // again: no second migration
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows int
+	st.DB().QueryRow("SELECT count(*) FROM schema_version").Scan(&rows)
+	if rows != 1 {
+		t.Errorf("schema_version rows = %d, want 1", rows)
+	}
+	st.DB().Exec("INSERT INTO schema_version VALUES (99, now())")
+	st.Close()
+	if _, err := Open(ctx, path); err == nil || !strings.Contains(err.Error(), "newer") {
+		t.Errorf("a newer schema must be refused, got %v", err)
+	}
+	if _, err := OpenReadOnly(ctx, filepath.Join(t.TempDir(), "none.duckdb")); err == nil {
+		t.Error("read-only open of a missing case must fail")
+	}
+}
+
+func TestAppendDedup(t *testing.T) {
+	ctx := context.Background()
+	st, err := Open(ctx, filepath.Join(t.TempDir(), "case.duckdb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	t0 := time.Date(2025, 3, 11, 2, 0, 0, 0, time.UTC)
+	add := func(run int64, evs ...event.Event) {
+		app, err := st.NewEventAppender(ctx, run)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range evs {
+			if err := app.Append(&evs[i]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := app.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ev := func(id, name string, at time.Time, src int64) event.Event {
+		return event.Event{EventID: id, EventName: name, EventTime: at, Raw: `{"eventID":"` + id + `"}`, Provenance: event.Provenance{SourceID: src}}
+	}
+	add(1, ev("a", "GetObject", t0, 1), ev("b", "ListBuckets", t0, 1))
+	add(2, ev("a", "GetObject", t0, 2), ev("b", "DeleteBucket", t0.Add(time.Hour), 2), ev("c", "x", t0, 2))
+	removed, reused, err := st.Dedup(ctx, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if removed != 1 || reused != 1 {
+		t.Errorf("removed %d reused %d, want 1 and 1", removed, reused)
+	}
+	var n, firstSource int64
+	st.DB().QueryRow("SELECT count(*) FROM events").Scan(&n)
+	st.DB().QueryRow("SELECT source_id FROM events WHERE event_id = 'a'").Scan(&firstSource)
+	if n != 4 || firstSource != 1 {
+		t.Errorf("rows %d, copy kept from source %d; want 4 rows and the first copy (source 1)", n, firstSource)
+	}
+}
