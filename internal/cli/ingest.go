@@ -78,6 +78,7 @@ func runIngest(ctx context.Context, opts *IngestOptions) error {
 		Workers:     opts.Workers,
 		ToolVersion: VersionString(f.Version),
 		CommandLine: "trailsleuth " + strings.Join(f.Args, " "),
+		Logger:      f.Logger,
 		Progress: func(p ingest.Progress) {
 			secs := p.Elapsed.Seconds()
 			rate := 0.0

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -26,6 +27,9 @@ type Options struct {
 	ProgressEvery time.Duration
 	ToolVersion   string
 	CommandLine   string
+	// Logger receives a debug line per file and a warning per damaged
+	// file; nil discards them.
+	Logger *slog.Logger
 }
 
 // Progress is a snapshot of a running ingest.
@@ -51,7 +55,7 @@ type Summary struct {
 	DigestFiles  int64            `json:"digest_files"`  // CloudTrail-Digest files recorded
 	Unchanged    int64            `json:"files_unchanged"`
 	Bytes        int64            `json:"bytes"`       // bytes read from disk
-	EventsRead   int64            `json:"events_read"` // event records decoded
+	EventsRead   int64            `json:"events_read"` // event records in the inputs (decoded, or counted in an unchanged file)
 	Events       int64            `json:"events"`      // new events in the case
 	Duplicates   int64            `json:"duplicates"`  // records already in the case
 	Lost         int64            `json:"records_lost"`
@@ -193,6 +197,23 @@ func Run(ctx context.Context, st *store.Store, files []acquire.File, walkErrs []
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("ingest interrupted: %w", err)
+	}
+
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	for i := range results {
+		src := &results[i].source
+		attrs := []any{"path", src.Path, "status", src.Status, "format", src.Format, "events", src.Events}
+		switch src.Status {
+		case statusPartial, statusFailed:
+			log.Warn("file damaged", append(attrs, "detail", src.ErrorDetail)...)
+		case statusSkipped:
+			log.Info("file skipped", append(attrs, "reason", src.SkipReason, "detail", src.ErrorDetail)...)
+		default:
+			log.Debug("file read", attrs...)
+		}
 	}
 
 	// Book-keeping: sources, record errors, totals.

@@ -204,6 +204,14 @@ func (fr *fileReader) finish(res *fileResult, hasher hash.Hash, in io.Reader, er
 	src.Events = d.events
 	var re *readErr
 	var de *decompressErr
+	if err != nil && src.Compression != "" && !errors.As(err, &de) && !errors.As(err, &re) {
+		// Decoding stopped on bad JSON inside a compressed stream: if the
+		// stream itself is damaged (its checksum comes at the end), that
+		// is the cause to report.
+		if _, derr := io.Copy(io.Discard, fr.br); derr != nil && errors.As(derr, &de) {
+			err = fmt.Errorf("%w (after: %v)", derr, err)
+		}
+	}
 	switch {
 	case err == nil:
 	case errors.Is(err, io.EOF) && d.index == 0 && !d.isDigest:
