@@ -145,34 +145,14 @@ func (s *streamScanner) value(max int) ([]byte, int64, error) {
 	}
 	switch c {
 	case '{', '[':
-		var st scanState
-		for {
-			b, err := s.chunk()
-			if err != nil {
-				return nil, start, eofIsTruncation(err)
-			}
-			n, done := scanComposite(b, &st)
-			keep(b[:n])
-			s.discard(n)
-			if done {
-				break
-			}
+		if err := s.scanTo(scanComposite, &scanState{}, keep); err != nil {
+			return nil, start, err
 		}
 	case '"':
-		st := scanState{inStr: true}
 		keep([]byte{'"'})
 		s.discard(1)
-		for {
-			b, err := s.chunk()
-			if err != nil {
-				return nil, start, eofIsTruncation(err)
-			}
-			n, done := scanString(b, &st)
-			keep(b[:n])
-			s.discard(n)
-			if done {
-				break
-			}
+		if err := s.scanTo(scanString, &scanState{inStr: true}, keep); err != nil {
+			return nil, start, err
 		}
 	default:
 		for {
@@ -198,6 +178,23 @@ func (s *streamScanner) value(max int) ([]byte, int64, error) {
 		return nil, start, errTooLarge
 	}
 	return s.buf, start, nil
+}
+
+// scanTo feeds buffered input to step until it reports the value's end,
+// handing every consumed byte to keep.
+func (s *streamScanner) scanTo(step func([]byte, *scanState) (int, bool), st *scanState, keep func([]byte)) error {
+	for {
+		b, err := s.chunk()
+		if err != nil {
+			return eofIsTruncation(err)
+		}
+		n, done := step(b, st)
+		keep(b[:n])
+		s.discard(n)
+		if done {
+			return nil
+		}
+	}
 }
 
 // scanString advances over the rest of a string whose opening quote has been

@@ -44,19 +44,27 @@ func Open(ctx context.Context, path string) (*Store, error) {
 			}
 		}
 	}
-	connector, err := duckdb.NewConnector(path, nil)
+	s, err := open(ctx, path, path)
 	if err != nil {
-		return nil, fmt.Errorf("opening case database %s: %w", path, err)
-	}
-	db := sql.OpenDB(connector)
-	s := &Store{db: db, path: path}
-	if err := s.configure(ctx); err != nil {
-		db.Close()
 		return nil, err
 	}
 	if err := s.migrate(ctx); err != nil {
-		db.Close()
+		s.Close()
 		return nil, fmt.Errorf("preparing case database %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// open connects to the database named by dsn and configures it.
+func open(ctx context.Context, dsn, path string) (*Store, error) {
+	connector, err := duckdb.NewConnector(dsn, nil)
+	if err != nil {
+		return nil, fmt.Errorf("opening case database %s: %w", path, err)
+	}
+	s := &Store{db: sql.OpenDB(connector), path: path}
+	if err := s.configure(ctx); err != nil {
+		s.Close()
+		return nil, err
 	}
 	return s, nil
 }
@@ -66,23 +74,17 @@ func OpenReadOnly(ctx context.Context, path string) (*Store, error) {
 	if _, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("case database %s: %w (run 'trailsleuth ingest' first)", path, err)
 	}
-	connector, err := duckdb.NewConnector(path+"?access_mode=read_only", nil)
+	s, err := open(ctx, path+"?access_mode=read_only", path)
 	if err != nil {
-		return nil, fmt.Errorf("opening case database %s: %w", path, err)
-	}
-	db := sql.OpenDB(connector)
-	s := &Store{db: db, path: path}
-	if err := s.configure(ctx); err != nil {
-		db.Close()
 		return nil, err
 	}
 	v, err := s.version(ctx)
 	if err != nil {
-		db.Close()
+		s.Close()
 		return nil, fmt.Errorf("reading case database %s: %w", path, err)
 	}
 	if v != SchemaVersion {
-		db.Close()
+		s.Close()
 		return nil, fmt.Errorf("case database %s has schema version %d, this build reads %d (open it read-write once to migrate)", path, v, SchemaVersion)
 	}
 	return s, nil
