@@ -1,0 +1,112 @@
+package sigma
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// duckDialect writes SQL for the case database (docs/schema.md).
+type duckDialect struct{ table string }
+
+func (d *duckDialect) name() Dialect    { return DuckDB }
+func (d *duckDialect) from() string     { return d.table }
+func (d *duckDialect) idTime() string   { return "event_id, event_time" }
+func (d *duckDialect) eventID() string  { return "event_id" }
+func (d *duckDialect) timeExpr() string { return "event_time" }
+
+func (d *duckDialect) timeLiteral(t time.Time) string {
+	return "TIMESTAMPTZ " + quote(t.UTC().Format("2006-01-02 15:04:05.999999999")+"+00")
+}
+
+func (d *duckDialect) quoteIdent(s string) string {
+	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+}
+
+// field maps a CloudTrail field onto the events table. Typed columns are
+// used as they are; other fields become a list of their values, walked from
+// the raw event (or a JSON-text column) through objects and arrays.
+func (d *duckDialect) field(fi fieldInfo) (fieldExpr, error) {
+	switch fi.class {
+	case fcColumn, fcJSONColumn:
+		return fieldExpr{expr: fi.column}, nil
+	case fcBoolColumn:
+		return fieldExpr{expr: "CAST(" + fi.column + " AS VARCHAR)"}, nil
+	case fcEventID:
+		return fieldExpr{expr: "CASE WHEN event_id_synthetic THEN NULL ELSE event_id END"}, nil
+	}
+	keys := fi.keys
+	var l string
+	if fi.root == "" { // the raw event is an object
+		l = "[json_extract(raw, " + quote("$"+jsonPathKey(keys[0])) + ")]"
+	} else { // a JSON column holds an object or an array
+		l = duckStep(fi.column, keys[0])
+	}
+	for _, k := range keys[1:] {
+		l = "flatten(list_transform(" + l + ", x -> " + duckStep("x", k) + "))"
+	}
+	l = "flatten(list_transform(" + l + ", x -> CASE WHEN json_type(x) = 'ARRAY' THEN json_extract_string(x, '$[*]') ELSE [json_extract_string(x, '$')] END))"
+	return fieldExpr{expr: l, list: true}, nil
+}
+
+// duckStep is the values one key below the JSON value v: its member, or
+// the member of each element when v is an array.
+func duckStep(v, k string) string {
+	return "CASE WHEN json_type(" + v + ") = 'ARRAY' THEN json_extract(" + v + ", " + quote("$[*]"+jsonPathKey(k)) +
+		") ELSE [json_extract(" + v + ", " + quote("$"+jsonPathKey(k)) + ")] END"
+}
+
+func (d *duckDialect) keywordTarget() (string, error) { return "raw", nil }
+
+func (d *duckDialect) ilike(v, pattern string, cased bool) string {
+	op := " ILIKE "
+	if cased {
+		op = " LIKE "
+	}
+	return v + op + quote(pattern) + ` ESCAPE '\'`
+}
+
+func (d *duckDialect) regex(v, pattern string) string {
+	return "regexp_matches(" + v + ", " + quote(pattern) + ")"
+}
+
+// cidr tests IPv4 networks numerically (the inet extension may not be
+// installed); IPv6 networks are not supported.
+func (d *duckDialect) cidr(v string, sv *sval) (string, error) {
+	lo, hi, ok := ipv4Range(sv)
+	if !ok {
+		return "", errors.New("cidr with an IPv6 network (" + sv.text + ")")
+	}
+	num := fmt.Sprintf("TRY_CAST(split_part(%[1]s, '.', 1) AS BIGINT) * 16777216 + TRY_CAST(split_part(%[1]s, '.', 2) AS BIGINT) * 65536 + TRY_CAST(split_part(%[1]s, '.', 3) AS BIGINT) * 256 + TRY_CAST(split_part(%[1]s, '.', 4) AS BIGINT)", v)
+	return fmt.Sprintf("(regexp_full_match(%s, %s) AND %s BETWEEN %d AND %d)", v, quote(ipv4Re), num, lo, hi), nil
+}
+
+func (d *duckDialect) toDouble(v string) string { return "TRY_CAST(" + v + " AS DOUBLE)" }
+
+func (d *duckDialect) anyOf(list, v, pred string) string {
+	return "len(list_filter(" + list + ", " + v + " -> " + pred + ")) > 0"
+}
+
+func (d *duckDialect) isEmpty(list string) string {
+	return "len(list_filter(" + list + ", v -> v IS NOT NULL)) = 0"
+}
+
+func (d *duckDialect) asList(scalar string) string { return "[" + scalar + "]" }
+
+func (d *duckDialect) overlap(a, b string, cased bool) string {
+	if cased {
+		return "list_has_any(" + a + ", " + b + ")"
+	}
+	return "list_has_any(list_transform(" + a + ", x -> lower(x)), list_transform(" + b + ", x -> lower(x)))"
+}
+
+func (d *duckDialect) first(list string) string {
+	return "list_filter(" + list + ", v -> v IS NOT NULL)[1]"
+}
+
+// Correlation pieces.
+func (d *duckDialect) interval(span time.Duration) string {
+	return fmt.Sprintf("INTERVAL '%d' SECOND", int64(span/time.Second))
+}
+func (d *duckDialect) sortedIDs(col string) string { return "list_sort(list(DISTINCT " + col + "))" }
