@@ -424,7 +424,12 @@ func (q *query) condRaw(fc *fieldCond) (string, error) {
 			terms = append(terms, wrap(p))
 		}
 	} else if len(preds) > 0 {
-		terms = append(terms, wrap(strings.Join(preds, " OR ")))
+		alt := strings.Join(preds, " OR ")
+		if len(preds) > 1 {
+			// Parenthesised: the alternatives sit inside an AND of fields.
+			alt = "(" + alt + ")"
+		}
+		terms = append(terms, wrap(alt))
 	}
 	if nulls > 0 {
 		terms = append(terms, q.nullCheck(fe))

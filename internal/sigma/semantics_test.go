@@ -53,6 +53,9 @@ func TestSemantics(t *testing.T) {
 		{"equality is case-insensitive", "sel: {eventName: stoplogging}\ncondition: sel", nil, []string{"e01", "SYN"}},
 		{"list of values is OR", "sel: {eventName: [StopLogging, DeleteTrail]}\ncondition: sel", nil, []string{"e01", "e11", "SYN"}},
 		{"map is AND", "sel: {eventName: StopLogging, eventID: e01}\ncondition: sel", nil, []string{"e01"}},
+		// Regression: the alternatives of a list must bind before the AND
+		// around them (a bare "a OR b OR c AND NOT f" matched c-less a, b).
+		{"list of values inside AND NOT", "sel: {eventName|startswith: [Stop, Delete, UpdateLogin]}\nfilter: {userIdentity.userName: alice}\ncondition: sel and not filter", nil, []string{"e07"}},
 		{"list of maps is OR", "sel:\n  - eventName: DeleteTrail\n  - eventID: e03\ncondition: sel", nil, []string{"e03", "e11"}},
 		{"contains all", "sel: {userAgent|contains|all: [aws-cli, PYTHON]}\ncondition: sel", nil, []string{"e01", "e11"}},
 		{"startswith", "sel: {eventName|startswith: update}\ncondition: sel", nil, []string{"e07", "e08"}},
