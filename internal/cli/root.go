@@ -86,6 +86,8 @@ case database, where they can be queried with SQL and investigated.`,
 	root.AddCommand(newIngestCmd(f, nil))
 	root.AddCommand(newQueryCmd(f, nil))
 	root.AddCommand(newExportCmd(f, nil))
+	root.AddCommand(newHuntCmd(f, nil))
+	root.AddCommand(newRulesCmd(f))
 	return root
 }
 

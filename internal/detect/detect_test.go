@@ -1,0 +1,146 @@
+package detect
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/trailsleuth/trailsleuth/internal/acquire"
+	"github.com/trailsleuth/trailsleuth/internal/ingest"
+	"github.com/trailsleuth/trailsleuth/internal/store"
+	"github.com/trailsleuth/trailsleuth/internal/testenv"
+	"github.com/trailsleuth/trailsleuth/rules"
+)
+
+// TestBuiltinFixtures: every built-in rule matches its hit.jsonl, none of
+// its miss.jsonl, and its SQL agrees with the matcher on every event.
+func TestBuiltinFixtures(t *testing.T) {
+	pack, err := Load(LoadOptions{Builtin: rules.FS})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pack.Errors) > 0 || len(pack.Skipped) > 0 {
+		t.Fatalf("built-in pack: errors %v, skipped %v", pack.Errors, pack.Skipped)
+	}
+	if len(pack.Rules) < 80 {
+		t.Errorf("built-in pack has %d rules, want at least 80", len(pack.Rules))
+	}
+	results, err := TestFixtures(context.Background(), pack, filepath.Join(testenv.RepoRoot(t), "rules", "testdata"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(results) != len(pack.Rules) {
+		t.Errorf("%d results for %d rules", len(results), len(pack.Rules))
+	}
+	for _, r := range results {
+		if len(r.Failures) > 0 {
+			t.Errorf("%s (%s): %v", r.Title, r.Source, r.Failures)
+		}
+		if r.Hits == 0 || r.Misses == 0 {
+			t.Errorf("%s: %d hit and %d miss events; every rule needs both", r.Title, r.Hits, r.Misses)
+		}
+	}
+}
+
+func caseDB(t *testing.T, paths ...string) *store.Store {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "case.duckdb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	files, walkErrs, err := acquire.Walk(ctx, paths)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ingest.Run(ctx, st, files, walkErrs, ingest.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// TestSigmaHQRules: SigmaHQ's AWS rules load as they are and run on real
+// attack-simulation logs without an error.
+func TestSigmaHQRules(t *testing.T) {
+	dir := testenv.Shared(t, "datasets", "sigma-aws-rules")
+	pack, err := Load(LoadOptions{Dirs: []string{dir}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 57 rules + 1 placeholder rule + 7 of the 8 "unsupported" ones (legacy
+	// count() aggregations become correlations); the "near" one is refused.
+	if len(pack.Rules) != 65 || len(pack.Errors) != 1 {
+		t.Errorf("loaded %d rules, %d errors %v", len(pack.Rules), len(pack.Errors), pack.Errors)
+	}
+	st := caseDB(t, testenv.Shared(t, "datasets", "stratus-red-team-detonation-logs"))
+	res, err := Run(context.Background(), st.DB(), pack, RunOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The placeholder rule cannot compile without values, and the refused
+	// file stays an error: nothing else may fail.
+	if res.RulesRun != 64 || len(res.Errors) != 2 {
+		t.Errorf("rules run %d, errors %v", res.RulesRun, res.Errors)
+	}
+	titles := map[string]bool{}
+	for _, h := range res.Hits {
+		titles[h.Title] = true
+	}
+	for _, want := range []string{"AWS CloudTrail Important Change", "AWS IAM Backdoor Users Keys"} {
+		if !titles[want] {
+			t.Errorf("no hit for %q on the Stratus detonations; hits: %v", want, titles)
+		}
+	}
+}
+
+// TestHuntExample: the built-in pack finds the bundled incident's steps.
+func TestHuntExample(t *testing.T) {
+	root := testenv.RepoRoot(t)
+	if _, err := os.Stat(filepath.Join(root, "examples", "incident")); err != nil {
+		t.Fatal(err)
+	}
+	st := caseDB(t, filepath.Join(root, "examples", "incident"))
+	pack, err := Load(LoadOptions{Builtin: rules.FS})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Run(context.Background(), st.DB(), pack, RunOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Errors) > 0 {
+		t.Errorf("rule errors: %v", res.Errors)
+	}
+	tactics := map[string]int{}
+	titles := map[string]bool{}
+	for _, h := range res.Hits {
+		titles[h.Title] = true
+		for _, tc := range h.Tactics {
+			tactics[tc] += h.Count
+		}
+	}
+	for _, want := range []string{"persistence", "privilege-escalation", "discovery", "defense-evasion", "collection", "initial-access"} {
+		if tactics[want] == 0 {
+			t.Errorf("no hit in tactic %s; by tactic: %v", want, tactics)
+		}
+	}
+	// The incident's steps, by the rule that must name each.
+	for _, want := range []string{
+		"API call from an offensive security tool",                            // enumeration with Pacu
+		"New IAM user granted administrator access",                           // privilege escalation
+		"IAM access key created for another user",                             // persistence
+		"Bulk S3 download: 100+ objects read by one access key in 10 minutes", // data access
+		"Attempt to stop or delete CloudTrail logging was denied",             // logging tampering
+		"Console sign-in without MFA",
+	} {
+		if !titles[want] {
+			t.Errorf("no hit for %q", want)
+		}
+	}
+	// Inputs of correlations report nothing themselves.
+	if titles["Read-only API call (enumeration input)"] {
+		t.Error("a correlation's base rule reported hits of its own")
+	}
+}

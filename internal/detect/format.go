@@ -1,0 +1,142 @@
+package detect
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/trailsleuth/trailsleuth/internal/event"
+)
+
+// Formats are the hunt output formats.
+var Formats = []string{"table", "json", "jsonl", "sarif"}
+
+// Write renders a hunt result.
+func Write(w io.Writer, format string, res *Result, version string) error {
+	switch format {
+	case "table":
+		return writeTable(w, res)
+	case "json":
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(res)
+	case "jsonl":
+		enc := json.NewEncoder(w)
+		for _, h := range res.Hits {
+			if err := enc.Encode(h); err != nil {
+				return err
+			}
+		}
+		return nil
+	case "sarif":
+		return writeSARIF(w, res, version)
+	}
+	return fmt.Errorf("unknown format %q (want one of %s)", format, strings.Join(Formats, ", "))
+}
+
+func writeTable(w io.Writer, res *Result) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "LEVEL\tRULE\tTACTICS\tEVENTS\tFIRST SEEN\tLAST SEEN")
+	for _, h := range res.Hits {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", h.Level, h.Title, strings.Join(h.Tactics, ","), h.Count,
+			fmtTime(h.FirstSeen), fmtTime(h.LastSeen))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "%d rules run in %.1fs, %d with hits", res.RulesRun, res.Seconds, len(res.Hits))
+	if len(res.Errors) > 0 {
+		fmt.Fprintf(w, ", %d rules could not run (--format json lists why)", len(res.Errors))
+	}
+	fmt.Fprintln(w)
+	return nil
+}
+
+func fmtTime(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+// SARIF 2.1.0, the format code-scanning tools and SIEMs import.
+type sarifLog struct {
+	Schema  string     `json:"$schema"`
+	Version string     `json:"version"`
+	Runs    []sarifRun `json:"runs"`
+}
+
+type sarifRun struct {
+	Tool    sarifTool     `json:"tool"`
+	Results []sarifResult `json:"results"`
+}
+
+type sarifTool struct {
+	Driver sarifDriver `json:"driver"`
+}
+
+type sarifDriver struct {
+	Name           string      `json:"name"`
+	Version        string      `json:"version,omitempty"`
+	InformationURI string      `json:"informationUri,omitempty"`
+	Rules          []sarifRule `json:"rules"`
+}
+
+type sarifText struct {
+	Text string `json:"text"`
+}
+
+type sarifRule struct {
+	ID               string         `json:"id"`
+	Name             string         `json:"name"`
+	ShortDescription sarifText      `json:"shortDescription"`
+	FullDescription  *sarifText     `json:"fullDescription,omitempty"`
+	Help             *sarifText     `json:"help,omitempty"`
+	Properties       map[string]any `json:"properties,omitempty"`
+}
+
+type sarifResult struct {
+	RuleID     string         `json:"ruleId"`
+	RuleIndex  int            `json:"ruleIndex"`
+	Level      string         `json:"level"`
+	Message    sarifText      `json:"message"`
+	Properties map[string]any `json:"properties"`
+}
+
+func sarifLevel(l string) string {
+	s, _ := event.ParseSeverity(l)
+	switch {
+	case s >= event.SeverityHigh:
+		return "error"
+	case s == event.SeverityMedium:
+		return "warning"
+	}
+	return "note"
+}
+
+func writeSARIF(w io.Writer, res *Result, version string) error {
+	run := sarifRun{Tool: sarifTool{Driver: sarifDriver{Name: "trailsleuth", Version: version, Rules: []sarifRule{}}}, Results: []sarifResult{}}
+	for i, h := range res.Hits {
+		r := sarifRule{ID: h.RuleID, Name: h.Title, ShortDescription: sarifText{h.Title},
+			Properties: map[string]any{"tags": h.Tags, "level": h.Level}}
+		if h.Description != "" {
+			r.FullDescription = &sarifText{h.Description}
+		}
+		if h.Remediation != "" {
+			r.Help = &sarifText{h.Remediation}
+		}
+		run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, r)
+		run.Results = append(run.Results, sarifResult{
+			RuleID: h.RuleID, RuleIndex: i, Level: sarifLevel(h.Level),
+			Message: sarifText{fmt.Sprintf("%s: %d CloudTrail events from %s to %s", h.Title, h.Count, fmtTime(h.FirstSeen), fmtTime(h.LastSeen))},
+			Properties: map[string]any{"event_ids": h.EventIDs, "first_seen": fmtTime(h.FirstSeen), "last_seen": fmtTime(h.LastSeen),
+				"tactics": h.Tactics, "techniques": h.Techniques},
+		})
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(sarifLog{Schema: "https://json.schemastore.org/sarif-2.1.0.json", Version: "2.1.0", Runs: []sarifRun{run}})
+}

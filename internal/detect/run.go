@@ -1,0 +1,208 @@
+package detect
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/trailsleuth/trailsleuth/internal/event"
+	"github.com/trailsleuth/trailsleuth/internal/sigma"
+)
+
+// RunOptions restrict a hunt.
+type RunOptions struct {
+	// MinLevel skips rules below it (SeverityUnknown runs all).
+	MinLevel         event.Severity
+	TimeFrom, TimeTo *time.Time
+	// Progress, if set, is called after each rule.
+	Progress func(done, total int, rule *sigma.Rule)
+}
+
+// Result is what a hunt found.
+type Result struct {
+	RulesRun int             `json:"rules_run"`
+	Hits     []event.Finding `json:"hits"`
+	Errors   []RuleError     `json:"errors"`
+	Skipped  []RuleError     `json:"skipped,omitempty"`
+	Seconds  float64         `json:"seconds"`
+}
+
+// Run compiles every rule of the pack for DuckDB and runs it on db. A rule
+// that fails to compile or run is reported in Result.Errors; the others go on.
+func Run(ctx context.Context, db *sql.DB, p *Pack, opts RunOptions) (*Result, error) {
+	start := time.Now()
+	res := &Result{Hits: []event.Finding{}, Errors: append([]RuleError{}, p.Errors...), Skipped: p.Skipped}
+	// Sigma v2: a rule that only feeds correlations reports nothing itself
+	// unless a correlation asks for it with generate: true.
+	feeds := map[*sigma.Rule]bool{}
+	for _, r := range p.Rules {
+		if c := r.Correlation; c != nil && !c.Generate {
+			for _, b := range c.Bases() {
+				if b != r { // a legacy "| count()" rule correlates itself
+					feeds[b] = true
+				}
+			}
+		}
+	}
+	for _, r := range p.Rules {
+		if c := r.Correlation; c != nil && c.Generate {
+			for _, b := range c.Bases() {
+				delete(feeds, b)
+			}
+		}
+	}
+	var rules []*sigma.Rule
+	for _, r := range p.Rules {
+		if feeds[r] {
+			continue
+		}
+		if opts.MinLevel != event.SeverityUnknown {
+			lvl, _ := event.ParseSeverity(r.Level)
+			if lvl < opts.MinLevel {
+				continue
+			}
+		}
+		rules = append(rules, r)
+	}
+	for i, r := range rules {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		f, err := runRule(ctx, db, r, opts)
+		if err != nil {
+			res.Errors = append(res.Errors, RuleError{RuleID: r.ID, Title: r.Title, Source: r.Source, Error: err.Error()})
+		} else {
+			res.RulesRun++
+			if f != nil {
+				res.Hits = append(res.Hits, *f)
+			}
+		}
+		if opts.Progress != nil {
+			opts.Progress(i+1, len(rules), r)
+		}
+	}
+	sort.SliceStable(res.Hits, func(i, j int) bool {
+		a, _ := event.ParseSeverity(res.Hits[i].Level)
+		b, _ := event.ParseSeverity(res.Hits[j].Level)
+		if a != b {
+			return a > b
+		}
+		return res.Hits[i].FirstSeen.Before(res.Hits[j].FirstSeen)
+	})
+	res.Seconds = time.Since(start).Seconds()
+	return res, nil
+}
+
+// Compile returns a rule's DuckDB query for the case database.
+func Compile(r *sigma.Rule, opts RunOptions) (string, error) {
+	return sigma.Compile(r, sigma.DuckDB, sigma.CompileOptions{TimeFrom: opts.TimeFrom, TimeTo: opts.TimeTo})
+}
+
+func runRule(ctx context.Context, db *sql.DB, r *sigma.Rule, opts RunOptions) (*event.Finding, error) {
+	return runRuleOn(ctx, db, r, opts, "")
+}
+
+// runRuleOn runs r over table (the events table when empty).
+func runRuleOn(ctx context.Context, db *sql.DB, r *sigma.Rule, opts RunOptions, table string) (*event.Finding, error) {
+	q, err := sigma.Compile(r, sigma.DuckDB, sigma.CompileOptions{TimeFrom: opts.TimeFrom, TimeTo: opts.TimeTo, Table: table})
+	if err != nil {
+		return nil, err
+	}
+	rows, err := db.QueryContext(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("running: %w", err)
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return nil, err
+	}
+	idCol, timeCol, listCol, startCol, endCol := -1, -1, -1, -1, -1
+	for i, c := range cols {
+		switch c {
+		case "event_id":
+			idCol = i
+		case "event_time":
+			timeCol = i
+		case "event_ids":
+			listCol = i
+		case "window_start":
+			startCol = i
+		case "window_end":
+			endCol = i
+		}
+	}
+	if idCol < 0 && listCol < 0 {
+		return nil, fmt.Errorf("query returns neither event_id nor event_ids (columns %s)", strings.Join(cols, ", "))
+	}
+	f := &event.Finding{
+		RuleID: r.ID, Title: r.Title, Level: r.Level, Tags: r.Tags, Tactics: r.Tactics(),
+		Techniques: r.Techniques(), Description: strings.TrimSpace(r.Description), Source: r.Source,
+		Correlation: r.IsCorrelation(), EventIDs: []string{},
+	}
+	if rem, ok := r.Custom["remediation"].(string); ok {
+		f.Remediation = strings.TrimSpace(rem)
+	}
+	seen := map[string]bool{}
+	vals := make([]any, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	see := func(t time.Time) {
+		if t.IsZero() {
+			return
+		}
+		if f.FirstSeen.IsZero() || t.Before(f.FirstSeen) {
+			f.FirstSeen = t
+		}
+		if t.After(f.LastSeen) {
+			f.LastSeen = t
+		}
+	}
+	for rows.Next() {
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, err
+		}
+		if listCol >= 0 {
+			f.Windows++
+			ids, _ := vals[listCol].([]any)
+			for _, id := range ids {
+				if s, ok := id.(string); ok && !seen[s] {
+					seen[s] = true
+					f.EventIDs = append(f.EventIDs, s)
+				}
+			}
+			if startCol >= 0 {
+				t, _ := vals[startCol].(time.Time)
+				see(t)
+			}
+			if endCol >= 0 {
+				t, _ := vals[endCol].(time.Time)
+				see(t)
+			}
+			continue
+		}
+		id, _ := vals[idCol].(string)
+		if id != "" && !seen[id] {
+			seen[id] = true
+			f.EventIDs = append(f.EventIDs, id)
+		}
+		if timeCol >= 0 {
+			t, _ := vals[timeCol].(time.Time)
+			see(t)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("running: %w", err)
+	}
+	if len(f.EventIDs) == 0 {
+		return nil, nil
+	}
+	f.Count = len(f.EventIDs)
+	f.FirstSeen, f.LastSeen = f.FirstSeen.UTC(), f.LastSeen.UTC()
+	return f, nil
+}
