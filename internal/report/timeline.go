@@ -1,0 +1,241 @@
+package report
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/trailsleuth/trailsleuth/internal/event"
+)
+
+// This file builds the session timelines, with bursts of similar calls
+// collapsed, and the credential chain tree, for text and markdown.
+
+// byTime returns the actions sorted by time; ties keep their order.
+func byTime(actions []event.Action) []event.Action {
+	out := slices.Clone(actions)
+	slices.SortStableFunc(out, func(a, b event.Action) int { return a.EventTime.Compare(b.EventTime) })
+	return out
+}
+
+// timelineLine is one line of a session timeline: one action, or a burst of
+// consecutive similar ones (same event name, access key and error code).
+type timelineLine struct {
+	first    event.Action
+	last     time.Time
+	n        int
+	regions  []string
+	resource string // shortened; a common prefix and "…" for a burst of different resources
+}
+
+func (l timelineLine) eventLabel() string {
+	if l.n > 1 {
+		return fmt.Sprintf("%s ×%d", l.first.EventName, l.n)
+	}
+	return l.first.EventName
+}
+
+func (l timelineLine) resourceLabel() string {
+	if l.n > 1 {
+		until := "until " + fmtTime(l.last)
+		if l.resource == "" {
+			return "(" + until + ")"
+		}
+		return l.resource + " (" + until + ")"
+	}
+	return l.resource
+}
+
+// collapse turns time-ordered actions into timeline lines.
+func collapse(actions []event.Action) []timelineLine {
+	var out []timelineLine
+	var resources []string
+	flush := func() {
+		if len(out) > 0 {
+			out[len(out)-1].resource = commonResource(resources)
+		}
+	}
+	for _, a := range actions {
+		if n := len(out); n > 0 {
+			l := &out[n-1]
+			if l.first.EventName == a.EventName && l.first.AccessKeyID == a.AccessKeyID && l.first.ErrorCode == a.ErrorCode {
+				l.n++
+				l.last = a.EventTime
+				if !slices.Contains(l.regions, a.AWSRegion) {
+					l.regions = append(l.regions, a.AWSRegion)
+				}
+				resources = append(resources, shortResource(a.Resource))
+				continue
+			}
+		}
+		flush()
+		out = append(out, timelineLine{first: a, last: a.EventTime, n: 1, regions: []string{a.AWSRegion}})
+		resources = append(resources[:0], shortResource(a.Resource))
+	}
+	flush()
+	return out
+}
+
+// commonResource is the resource all share, or their common prefix up to a
+// '/' or ':' followed by "…", or "" when they share nothing.
+func commonResource(rs []string) string {
+	if len(rs) == 0 {
+		return ""
+	}
+	prefix := rs[0]
+	for _, r := range rs[1:] {
+		i := 0
+		for i < len(prefix) && i < len(r) && prefix[i] == r[i] {
+			i++
+		}
+		prefix = prefix[:i]
+	}
+	if !slices.ContainsFunc(rs, func(r string) bool { return r != prefix }) {
+		return prefix // all equal
+	}
+	if i := strings.LastIndexAny(prefix, "/:"); i >= 0 {
+		return prefix[:i+1] + "…"
+	}
+	return ""
+}
+
+// sessionView is a session with its timeline lines.
+type sessionView struct {
+	s      event.Session
+	listed int
+	lines  []timelineLine
+}
+
+// title is "Session 1: <start> to <end> (21m6s), 79 events, 7 denied".
+func (v sessionView) title() string {
+	if v.s.Number == 0 {
+		return fmt.Sprintf("Actions outside any session: %d", v.listed)
+	}
+	s := fmt.Sprintf("Session %d: %s to %s (%s), %d events", v.s.Number, fmtTime(v.s.Start), fmtTime(v.s.End),
+		v.s.End.Sub(v.s.Start), v.s.EventCount)
+	if v.listed != v.s.EventCount {
+		s += fmt.Sprintf(" (%d listed)", v.listed)
+	}
+	return s + fmt.Sprintf(", %d denied", v.s.Denied)
+}
+
+// sessionViews groups the actions by session, in session order; actions
+// whose session number is not among the sessions come last, as session 0.
+func sessionViews(c *event.Case) []sessionView {
+	actions := byTime(c.Actions)
+	var out []sessionView
+	known := map[int]bool{}
+	for _, s := range c.Sessions {
+		known[s.Number] = true
+		var mine []event.Action
+		for _, a := range actions {
+			if a.Session == s.Number {
+				mine = append(mine, a)
+			}
+		}
+		out = append(out, sessionView{s: s, listed: len(mine), lines: collapse(mine)})
+	}
+	var orphans []event.Action
+	for _, a := range actions {
+		if !known[a.Session] {
+			orphans = append(orphans, a)
+		}
+	}
+	if len(orphans) > 0 {
+		out = append(out, sessionView{listed: len(orphans), lines: collapse(orphans)})
+	}
+	return out
+}
+
+// chainLines draws the credential chain as a tree from each seed:
+//
+//	AKIA… (user/ci-deploy)
+//	├─CreateAccessKey <time> from <ip>→ AKIA… (user/svc-backup-sync)
+//	│ └─AssumeRole <time> from <ip>→ ASIA… (assumed-role/infra-admin/backup-sync)
+//	└─ConsoleLogin <time> from <ip>→ ASIA… (user/svc-backup-sync)
+func chainLines(c *event.Case) []string {
+	principal := map[string]string{}
+	for _, cr := range c.CompromisedCredentials {
+		principal[cr.AccessKeyID] = cr.PrincipalARN
+	}
+	for _, e := range c.CredentialChain {
+		if _, ok := principal[e.To]; !ok && e.PrincipalARN != "" {
+			principal[e.To] = e.PrincipalARN
+		}
+	}
+	node := func(key string) string {
+		if p := principal[key]; p != "" {
+			return cmp.Or(key, "(no key)") + " (" + principalLabel(p) + ")"
+		}
+		return cmp.Or(key, "(no key)")
+	}
+	children := map[string][]event.ChainEdge{}
+	isChild := map[string]bool{}
+	for _, e := range c.CredentialChain {
+		children[e.From] = append(children[e.From], e)
+		isChild[e.To] = true
+	}
+	// Roots: the seeds, then any edge source nothing leads to.
+	var roots []string
+	addRoot := func(k string) {
+		if !slices.Contains(roots, k) {
+			roots = append(roots, k)
+		}
+	}
+	for _, cr := range c.CompromisedCredentials {
+		if cr.DerivedFrom == "" {
+			addRoot(cr.AccessKeyID)
+		}
+	}
+	for _, e := range c.CredentialChain {
+		if !isChild[e.From] {
+			addRoot(e.From)
+		}
+	}
+	var out []string
+	seen := map[string]bool{}
+	var walk func(key, indent string)
+	walk = func(key, indent string) {
+		kids := children[key]
+		for i, e := range kids {
+			branch, next := "├─", "│ "
+			if i == len(kids)-1 {
+				branch, next = "└─", "  "
+			}
+			label := e.How
+			if !e.EventTime.IsZero() {
+				label += " " + fmtTime(e.EventTime)
+			}
+			if e.SourceIP != "" {
+				label += " from " + e.SourceIP
+			}
+			line := indent + branch + label + "→ " + node(e.To)
+			if seen[e.To] {
+				out = append(out, line+" (see above)")
+				continue
+			}
+			seen[e.To] = true
+			out = append(out, line)
+			walk(e.To, indent+next)
+		}
+	}
+	for _, r := range roots {
+		if seen[r] {
+			continue
+		}
+		seen[r] = true
+		out = append(out, node(r))
+		walk(r, "")
+	}
+	// Edges on a cycle with no root are drawn from their first source.
+	for _, e := range c.CredentialChain {
+		if !seen[e.From] {
+			seen[e.From] = true
+			out = append(out, node(e.From))
+			walk(e.From, "")
+		}
+	}
+	return out
+}

@@ -1,0 +1,430 @@
+package report
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/trailsleuth/trailsleuth/internal/event"
+)
+
+// This file derives, from a Case, what text and markdown both show: the
+// header summary and the names and labels shown for keys, principals,
+// resources and user agents (timelines and the credential tree: timeline.go).
+// Keeping it in one place keeps the two formats saying the same thing.
+
+const (
+	none        = "none found"
+	headerItems = 10 // items a header line lists before "… N more"
+	maxSources  = 20 // evidence sources listed before "… N more"
+	lineWidth   = 100
+	timeLayout  = "2006-01-02T15:04:05Z"
+	unknownTime = "unknown"
+	moreFmt     = "… %d more"
+)
+
+// fmtTime formats t in UTC to the second; the zero time is "unknown".
+func fmtTime(t time.Time) string {
+	if t.IsZero() {
+		return unknownTime
+	}
+	return t.UTC().Format(timeLayout)
+}
+
+// headerField is one "Label: a, b, c" line of the report header.
+type headerField struct {
+	label string
+	items []string // joined with ", "; none found when empty
+	note  string   // follows the items after a semicolon ("45 of 266 events listed")
+}
+
+func header(c *event.Case) []headerField {
+	actions, listed := tacticSummary(c)
+	return []headerField{
+		{label: "Account", items: c.Accounts},
+		{label: "Timeframe", items: []string{fmtTime(c.Timeframe.Start) + " to " + fmtTime(c.Timeframe.End)}},
+		{label: "Compromised Credentials", items: capItems(credentialSummary(c))},
+		{label: "Suspicious Events", items: []string{strconv.Itoa(c.SuspiciousEventCount)}},
+		{label: "Source IPs", items: capItems(ipSummary(c))},
+		{label: "Actions Taken", items: actions, note: listed},
+		{label: "Data Accessed", items: capItems(dataSummary(c))},
+		{label: "Persistence Mechanisms", items: capItems(persistenceSummary(c))},
+	}
+}
+
+// capItems keeps the first headerItems items and counts the rest.
+func capItems(items []string) []string {
+	if len(items) <= headerItems {
+		return items
+	}
+	return append(slices.Clip(items[:headerItems]), fmt.Sprintf(moreFmt, len(items)-headerItems))
+}
+
+func credentialSummary(c *event.Case) []string {
+	var out []string
+	for _, cr := range c.CompromisedCredentials {
+		name := principalName(cr.PrincipalARN)
+		switch {
+		case cr.AccessKeyID == "":
+			out = append(out, cmp.Or(name, "unknown"))
+		case name == "":
+			out = append(out, cr.AccessKeyID)
+		default:
+			out = append(out, cr.AccessKeyID+" ("+name+")")
+		}
+	}
+	return out
+}
+
+func ipSummary(c *event.Case) []string {
+	var out []string
+	for _, ip := range c.SourceIPs {
+		out = append(out, ip.IP)
+	}
+	return out
+}
+
+// tacticSummary counts the actions by tactic, in order of first appearance,
+// and says how many of the suspicious events the actions cover when not all.
+func tacticSummary(c *event.Case) (items []string, note string) {
+	type count struct{ n, denied int }
+	var order []string
+	counts := map[string]*count{}
+	for _, a := range byTime(c.Actions) {
+		k := counts[a.Tactic]
+		if k == nil {
+			k = &count{}
+			counts[a.Tactic] = k
+			order = append(order, a.Tactic)
+		}
+		k.n++
+		if isDenied(a.ErrorCode) {
+			k.denied++
+		}
+	}
+	for _, t := range order {
+		s := fmt.Sprintf("%s %d", tacticTitle(t), counts[t].n)
+		if d := counts[t].denied; d > 0 {
+			s += fmt.Sprintf(" (%d denied)", d)
+		}
+		items = append(items, s)
+	}
+	if n := len(c.Actions); n > 0 && n != c.SuspiciousEventCount {
+		note = fmt.Sprintf("%d of %d events listed", n, c.SuspiciousEventCount)
+	}
+	return items, note
+}
+
+// dataSummary groups the data accessed by resource: "s3://b (150 GetObject,
+// 4 ListObjects, 770.9 MB)".
+func dataSummary(c *event.Case) []string {
+	type group struct {
+		calls         []string
+		bytes         int64
+		denied, count int
+	}
+	var order []string
+	groups := map[string]*group{}
+	for _, d := range c.DataAccessed {
+		r := shortResource(d.Resource)
+		g := groups[r]
+		if g == nil {
+			g = &group{}
+			groups[r] = g
+			order = append(order, r)
+		}
+		g.calls = append(g.calls, fmt.Sprintf("%d %s", d.Count, d.EventName))
+		g.bytes += d.Bytes
+		g.denied += d.Denied
+	}
+	var out []string
+	for _, r := range order {
+		g := groups[r]
+		detail := g.calls
+		if g.bytes > 0 {
+			detail = append(slices.Clip(detail), humanBytes(g.bytes))
+		}
+		if g.denied > 0 {
+			detail = append(slices.Clip(detail), fmt.Sprintf("%d denied", g.denied))
+		}
+		out = append(out, r+" ("+strings.Join(detail, ", ")+")")
+	}
+	return out
+}
+
+func persistenceSummary(c *event.Case) []string {
+	var out []string
+	for _, p := range c.Persistence {
+		s := kindLabel(p.Kind) + " " + lastSegment(shortResource(p.Resource))
+		if p.Removed {
+			s += " (removed)"
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// kindLabels names the persistence kinds the analysis reports; any other
+// kind is shown with its hyphens as spaces.
+var kindLabels = map[string]string{
+	"iam-user":               "IAM user",
+	"iam-access-key":         "access key",
+	"iam-login-profile":      "login profile",
+	"iam-role":               "IAM role",
+	"iam-role-trust-policy":  "role trust policy",
+	"iam-policy-attachment":  "policy attachment",
+	"lambda-function":        "Lambda function",
+	"lambda-function-url":    "Lambda function URL",
+	"lambda-permission":      "Lambda permission",
+	"ec2-key-pair":           "EC2 key pair",
+	"security-group-ingress": "security group ingress",
+}
+
+func kindLabel(k string) string {
+	if l, ok := kindLabels[k]; ok {
+		return l
+	}
+	return strings.ReplaceAll(k, "-", " ")
+}
+
+// tacticTitle turns an ATT&CK tactic name into a title: "credential-access"
+// → "Credential Access"; an empty tactic is "Unclassified".
+func tacticTitle(t string) string {
+	if t == "" {
+		return "Unclassified"
+	}
+	words := strings.Split(t, "-")
+	for i, w := range words {
+		if w != "" && w != "and" {
+			words[i] = strings.ToUpper(w[:1]) + w[1:]
+		}
+	}
+	return strings.Join(words, " ")
+}
+
+// isDenied reports whether an error code means the call was not authorised.
+func isDenied(code string) bool {
+	c := strings.ToLower(code)
+	return strings.Contains(c, "accessdenied") || strings.Contains(c, "unauthorized") ||
+		strings.Contains(c, "authorizationerror") || c == "forbidden"
+}
+
+// errorText shows an error code, prefixed with DENIED when it is one.
+func errorText(code string) string {
+	if isDenied(code) {
+		return "DENIED " + code
+	}
+	return code
+}
+
+// principalLabel is the resource part of an ARN: "user/ci-deploy",
+// "assumed-role/infra-admin/backup-sync", "root"; other strings unchanged.
+func principalLabel(arn string) string {
+	if p := strings.SplitN(arn, ":", 6); len(p) == 6 && p[0] == "arn" {
+		return p[5]
+	}
+	return arn
+}
+
+// principalName drops the type from principalLabel: "ci-deploy",
+// "infra-admin/backup-sync".
+func principalName(arn string) string {
+	l := principalLabel(arn)
+	for _, prefix := range []string{"user/", "assumed-role/", "role/", "federated-user/", "group/"} {
+		if rest, ok := strings.CutPrefix(l, prefix); ok {
+			return rest
+		}
+	}
+	return l
+}
+
+// shortResource drops the partition, service, region and account of an
+// ARN, and writes S3 ARNs as s3:// URLs. The full value stays in the JSON.
+func shortResource(r string) string {
+	p := strings.SplitN(r, ":", 6)
+	if len(p) < 6 || p[0] != "arn" {
+		return r
+	}
+	if p[2] == "s3" {
+		return "s3://" + p[5]
+	}
+	return p[5]
+}
+
+// lastSegment is what follows the last '/' or ':' (ignoring a trailing '/').
+func lastSegment(s string) string {
+	t := strings.TrimSuffix(s, "/")
+	if strings.Contains(t, "://") && strings.Count(t, "/") == 2 {
+		return t // a bare URL host: keep it whole
+	}
+	if i := strings.LastIndexAny(t, "/:"); i >= 0 && i < len(t)-1 {
+		return t[i+1:]
+	}
+	return s
+}
+
+// humanBytes writes a byte count with SI units: 770947289 → "770.9 MB".
+func humanBytes(n int64) string {
+	if n < 1000 {
+		return fmt.Sprintf("%d B", n)
+	}
+	f := float64(n)
+	for _, unit := range []string{"kB", "MB", "GB", "TB"} {
+		f /= 1000
+		if f < 1000 || unit == "TB" {
+			return fmt.Sprintf("%.1f %s", f, unit)
+		}
+	}
+	panic("unreachable")
+}
+
+// uaMarkers are user-agent fragments an investigator wants to see even in a
+// shortened user agent: attack tools and penetration-testing distributions.
+var uaMarkers = []struct{ needle, label string }{
+	{"pacu", "Pacu"}, {"cloudfox", "CloudFox"}, {"stratus", "Stratus Red Team"}, {"weirdaal", "WeirdAAL"},
+	{"scoutsuite", "ScoutSuite"}, {"prowler", "Prowler"}, {"kali", "Kali"}, {"parrot", "Parrot"}, {"pentoo", "Pentoo"},
+}
+
+// shortUA shortens a user agent to its product and version, plus any
+// marker: "Boto3/1.34.11 (Pacu, Kali)", "Firefox/115.0", "aws-cli/2.15.0 (Kali)".
+func shortUA(ua string) string {
+	fields := strings.Fields(ua)
+	if len(fields) == 0 {
+		return ""
+	}
+	base := fields[0]
+	if strings.HasPrefix(base, "Mozilla/") {
+		for _, browser := range []string{"Edg/", "Firefox/", "Chrome/", "Safari/"} {
+			if i := slices.IndexFunc(fields, func(f string) bool { return strings.HasPrefix(f, browser) }); i >= 0 {
+				base = fields[i]
+				break
+			}
+		}
+	} else if i := slices.IndexFunc(fields, func(f string) bool { return strings.HasPrefix(f, "Terraform/") }); i >= 0 {
+		base = fields[i]
+	}
+	var marks []string
+	lower := strings.ToLower(ua)
+	for _, m := range uaMarkers {
+		if strings.Contains(lower, m.needle) {
+			marks = append(marks, m.label)
+		}
+	}
+	if len(marks) > 0 {
+		base += " (" + strings.Join(marks, ", ") + ")"
+	}
+	return base
+}
+
+// shortUAs shortens and deduplicates user agents, keeping their order.
+func shortUAs(uas []string) []string {
+	var out []string
+	for _, ua := range uas {
+		if s := shortUA(ua); s != "" && !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// levelRank orders finding levels for display, most severe first.
+func levelRank(level string) event.Severity {
+	s, _ := event.ParseSeverity(level)
+	return s
+}
+
+// findingsBySeverity returns the findings most severe first, ties in order.
+func findingsBySeverity(fs []event.Finding) []event.Finding {
+	out := slices.Clone(fs)
+	slices.SortStableFunc(out, func(a, b event.Finding) int { return cmp.Compare(levelRank(b.Level), levelRank(a.Level)) })
+	return out
+}
+
+// changesByService groups the changes by service, services in order of
+// first appearance, resources in their order.
+func changesByService(cs []event.Change) []event.Change {
+	rank := map[string]int{}
+	for _, c := range cs {
+		if _, ok := rank[c.Service]; !ok {
+			rank[c.Service] = len(rank)
+		}
+	}
+	out := slices.Clone(cs)
+	slices.SortStableFunc(out, func(a, b event.Change) int { return cmp.Compare(rank[a.Service], rank[b.Service]) })
+	return out
+}
+
+// orNothing returns the items joined by ", ", or "none".
+func orNothing(items []string) string {
+	if len(items) == 0 {
+		return "none"
+	}
+	return strings.Join(items, ", ")
+}
+
+// removedText is "no", "yes" or "yes, <time>".
+func removedText(p event.Persistence) string {
+	switch {
+	case !p.Removed:
+		return "no"
+	case p.RemovedAt != nil:
+		return "yes, " + fmtTime(*p.RemovedAt)
+	}
+	return "yes"
+}
+
+// validatedText shows a digest validation result: "yes", "no" or "".
+func validatedText(v *bool) string {
+	switch {
+	case v == nil:
+		return ""
+	case *v:
+		return "yes"
+	}
+	return "no"
+}
+
+// anyValidated reports whether any source was checked against a digest.
+func anyValidated(srcs []event.EvidenceSource) bool {
+	return slices.ContainsFunc(srcs, func(s event.EvidenceSource) bool { return s.Validated != nil })
+}
+
+// window describes Scope.Since/Until.
+func window(s event.Scope) string {
+	from, to := "the first event", "the last event"
+	if s.Since != nil {
+		from = fmtTime(*s.Since)
+	}
+	if s.Until != nil {
+		to = fmtTime(*s.Until)
+	}
+	return from + " to " + to
+}
+
+// indicators lists the kinds of indicator given, with their values.
+func indicators(s event.Scope) []headerField {
+	var out []headerField
+	for _, f := range []headerField{{label: "Access keys", items: s.Keys}, {label: "Principals", items: s.Principals},
+		{label: "IPs", items: s.IPs}} {
+		if len(f.items) > 0 {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// modeText explains the scope mode.
+func modeText(mode string) string {
+	switch mode {
+	case "triage":
+		return "triage (no indicator given: principals ranked by suspicion)"
+	case "indicators":
+		return "indicators (followed from the given keys, principals and IPs)"
+	case "":
+		return "unknown"
+	}
+	return mode
+}
