@@ -114,6 +114,16 @@ type dialect interface {
 	quoteIdent(s string) string
 	interval(span time.Duration) string
 	sortedIDs(col string) string // aggregate: the distinct ids, sorted
+	listAgg(col, orderBy string) string
+	// windowDistinct tells whether count(DISTINCT x) OVER (… RANGE …) works.
+	windowDistinct() bool
+	// pickIDs is the sorted ids at rank positions lo..hi (1-based) of the
+	// list ranks (dense ranks into the sorted list ids; reused tells whether
+	// ranks may repeat).
+	pickIDs(ids, ranks, lo, hi, reused string) string
+	// explode is a FROM item with the columns keep of from and one row per
+	// position of the equally long lists arrays, their elements named names.
+	explode(from string, keep, arrays, names []string) string
 }
 
 // query is one detection rule being compiled.

@@ -23,8 +23,8 @@ func baseRules(r *Rule, d Dialect) ([]*Rule, error) {
 }
 
 // compileCorrelation writes a correlation as one query returning a row per
-// qualifying window: the group-by values, window_start, window_end,
-// match_count and event_ids (sorted).
+// qualifying window (unordered): the group-by values, window_start,
+// window_end, match_count and event_ids (sorted).
 func compileCorrelation(r *Rule, d dialect, opts CompileOptions) (string, error) {
 	c := r.Correlation
 	bases, err := baseRules(r, d.name())
@@ -63,83 +63,231 @@ func compileCorrelation(r *Rule, d dialect, opts CompileOptions) (string, error)
 	var sb strings.Builder
 	sb.WriteString("WITH base AS (\n" + strings.Join(selects, "\n    UNION ALL\n") + "\n)")
 
-	var gcols, aG, sG, eqG []string
+	var gcols []string
 	for gi := range c.GroupBy {
-		g := "g" + strconv.Itoa(gi+1)
-		gcols = append(gcols, g)
-		aG = append(aG, "a."+g)
-		sG = append(sG, "s."+g)
-		eqG = append(eqG, "b."+g+" IS NOT DISTINCT FROM %[1]s."+g)
+		gcols = append(gcols, "g"+strconv.Itoa(gi+1))
 	}
-	join := func(alias string) string {
-		var parts []string
-		for _, e := range eqG {
-			parts = append(parts, fmt.Sprintf(e, alias))
-		}
-		return strings.Join(parts, " AND ")
-	}
-	agg := map[CorrelationType]string{
-		EventCount: "count(DISTINCT b.event_id)", ValueCount: "count(DISTINCT b.val)",
-		Temporal: "count(DISTINCT b.rule_idx)", TemporalOrdered: "count(DISTINCT b.rule_idx)",
-	}[c.Type]
-	ids := d.sortedIDs("b.event_id")
-	span := d.interval(c.Timespan)
-	and := func(parts ...string) string {
-		var out []string
-		for _, p := range parts {
-			if p != "" {
-				out = append(out, p)
-			}
-		}
-		return strings.Join(out, " AND ")
-	}
-	prefix := func(xs []string, sep string) string {
-		if len(xs) == 0 {
-			return ""
-		}
-		return strings.Join(xs, sep) + sep
-	}
-	switch {
-	case c.Timespan == 0:
-		groupBy := ""
-		if len(gcols) > 0 {
-			groupBy = "\n    GROUP BY " + strings.Join(gcols, ", ")
-		}
-		fmt.Fprintf(&sb, ",\nwindows AS (\n    SELECT %smin(b.event_time) AS window_start, max(b.event_time) AS window_end, %s AS match_count, %s AS event_ids\n    FROM base AS b%s\n    HAVING count(*) > 0\n)",
-			prefix(prefixAll(gcols, "b."), ", "), agg, ids, groupBy)
-	case c.Type == TemporalOrdered:
-		fmt.Fprintf(&sb, ",\ns1 AS (\n    SELECT DISTINCT %sevent_time AS t1\n    FROM base\n    WHERE rule_idx = 0\n)", prefix(gcols, ", "))
-		prev := []string{"t1"}
-		for i := 1; i < len(c.bases); i++ {
-			t := "t" + strconv.Itoa(i+1)
-			sPrev := prefixAll(prev, "s.")
-			fmt.Fprintf(&sb, ",\ns%d AS (\n    SELECT %s%s, min(b.event_time) AS %s\n    FROM s%d AS s\n    JOIN base AS b ON %s\n    GROUP BY %s%s\n)",
-				i+1, prefix(sG, ", "), strings.Join(sPrev, ", "), t, i,
-				and("b.rule_idx = "+strconv.Itoa(i), join("s"), "b.event_time BETWEEN s."+prev[len(prev)-1]+" AND s.t1 + "+span),
-				prefix(sG, ", "), strings.Join(sPrev, ", "))
-			prev = append(prev, t)
-		}
-		fmt.Fprintf(&sb, ",\nwindows AS (\n    SELECT %ss.t1 AS window_start, s.t1 + %s AS window_end, %s AS match_count, %s AS event_ids\n    FROM s%d AS s\n    JOIN base AS b ON %s\n    GROUP BY %ss.t1\n)",
-			prefix(sG, ", "), span, agg, ids, len(c.bases),
-			and(join("s"), "b.event_time BETWEEN s.t1 AND s.t1 + "+span), prefix(sG, ", "))
-	default:
-		fmt.Fprintf(&sb, ",\nwindows AS (\n    SELECT %sa.event_time AS window_start, a.event_time + %s AS window_end, %s AS match_count, %s AS event_ids\n    FROM (SELECT DISTINCT %sevent_time FROM base) AS a\n    JOIN base AS b ON %s\n    GROUP BY %sa.event_time\n)",
-			prefix(aG, ", "), span, agg, ids, prefix(gcols, ", "),
-			and(join("a"), "b.event_time BETWEEN a.event_time AND a.event_time + "+span), prefix(aG, ", "))
-	}
-	var out []string
-	for gi, g := range c.GroupBy {
-		out = append(out, "g"+strconv.Itoa(gi+1)+" AS "+d.quoteIdent(g))
-	}
-	out = append(out, "window_start", "window_end", "match_count", "event_ids")
 	var conds []string
 	ops := map[string]string{"gt": ">", "gte": ">=", "lt": "<", "lte": "<=", "eq": "="}
 	for _, t := range c.Condition {
 		conds = append(conds, "match_count "+ops[t.Op]+" "+strconv.Itoa(t.N))
 	}
-	fmt.Fprintf(&sb, "\nSELECT %s\nFROM windows\nWHERE %s\nORDER BY window_start%s\n",
-		strings.Join(out, ", "), strings.Join(conds, " AND "), suffixAll(gcols, ", "))
+	var out []string
+	for gi, g := range c.GroupBy {
+		out = append(out, "g"+strconv.Itoa(gi+1)+" AS "+d.quoteIdent(g))
+	}
+	if c.Timespan > 0 {
+		sb.WriteString(windowedCorrelation(c, d, gcols, strings.Join(conds, " AND ")))
+		out = append(out, "window_start", "window_start + "+d.interval(c.Timespan)+" AS window_end", "match_count",
+			d.pickIDs("ids_sorted", "ranks", "lo", "hi", "reused")+" AS event_ids")
+		from := d.explode("grouped AS w\n    JOIN ids AS i ON "+onGroups(gcols, "w", "i"),
+			append(prefixAll(gcols, "w."), "i.ranks", "i.ids_sorted", "i.reused"),
+			[]string{"w.starts", "w.los", "w.his", "w.counts"}, []string{"window_start", "lo", "hi", "match_count"})
+		fmt.Fprintf(&sb, "\nSELECT %s\nFROM %s\n", strings.Join(out, ", "), from)
+		return sb.String(), nil
+	}
+	// A legacy aggregation without a timeframe: one window per group.
+	agg := map[CorrelationType]string{
+		EventCount: "count(DISTINCT b.event_id)", ValueCount: "count(DISTINCT b.val)",
+		Temporal: "count(DISTINCT b.rule_idx)", TemporalOrdered: "count(DISTINCT b.rule_idx)",
+	}[c.Type]
+	fmt.Fprintf(&sb, ",\nwindows AS (\n    SELECT %smin(b.event_time) AS window_start, max(b.event_time) AS window_end, %s AS match_count, %s AS event_ids\n    FROM base AS b%s\n    HAVING count(*) > 0\n)",
+		trailing(prefixAll(gcols, "b."), ", "), agg, d.sortedIDs("b.event_id"), groupBy(gcols))
+	out = append(out, "window_start", "window_end", "match_count", "event_ids")
+	fmt.Fprintf(&sb, "\nSELECT %s\nFROM windows\nWHERE %s\n", strings.Join(out, ", "), strings.Join(conds, " AND "))
 	return sb.String(), nil
+}
+
+// windowedCorrelation writes the CTEs after base of a correlation with a
+// timespan, ending with "grouped" (per group: its qualifying windows'
+// starts, lo, hi and counts as parallel arrays ordered by start) and "ids"
+// (per group with a qualifying window: its events' id ranks in time order,
+// its distinct ids sorted, and whether an id occurs in several rows).
+//
+// Every step is a sort, a hash aggregate or an equi-join, so the query
+// takes O(n log n) for n correlated events plus the size of its output.
+// (It used to join every distinct event time t of a group with the group's
+// events between t and t+timespan: quadratic in the events of a busy group.)
+//
+//   - ev holds each group's distinct (event id, time) rows (in DuckDB's
+//     value_count, distinct (event id, time, value)), numbered by time (rn).
+//     The window opening at t holds exactly the rows numbered lo..hi: lo is
+//     the rank of t (the first rn at t, so that events at the same time open
+//     one window) and hi the number of rows at or before t+timespan. The
+//     rows with rn = lo are the windows, one per distinct time. id_rank
+//     numbers the group's distinct ids in sort order; an id can be in
+//     several rows (ids reused at other times, several values), which the
+//     final list removes.
+//   - event_count and value_count count distinct keys (event ids, values)
+//     in a window. DuckDB has count(DISTINCT k) OVER a RANGE frame; Trino
+//     has no DISTINCT window aggregates, and as a join it is quadratic, so
+//     there: take each distinct (key, time) occurrence s and the key's
+//     previous occurrence p. The key is in the window opening at t iff some
+//     occurrence s has t <= s <= t+timespan; the first such s has p < t. So
+//     occurrence s accounts for its key in exactly the windows opening at t
+//     in [s-timespan, s] with t > p, intervals that are disjoint for one
+//     key. A window's count is then the number of intervals containing its
+//     start: a running sum of +1 where an interval opens and -1 after it
+//     closes, read at each start, in the order (time, ord) where ord 0 opens
+//     at s-timespan (inclusive: before the starts at that time), ord 1 is a
+//     start, ord 2 opens after p or closes after s (exclusive: after them).
+//   - temporal takes, for each rule, the first time at or after t of an
+//     event of that rule (a running min over the following rows); the rule
+//     is in the window when that time is at most t+timespan.
+//   - temporal_ordered follows the same running mins: from a time t of rule
+//     0, the first event of rule 1 at or after t (n1), then the first of
+//     rule 2 at or after that (n2 of the row at time n1, an equi-join on the
+//     group and time), and so on; the window qualifies when the last one is
+//     at most t+timespan. Every rule then has an event in the window, so its
+//     count is the number of rules.
+//   - Event ids are gathered for qualifying windows only: each group's ids
+//     are aggregated once, as id ranks in time order; the group's windows
+//     are unnested beside that list and each takes its slice lo..hi, sorts
+//     the ranks (integers, cheaper than ids) and maps them to ids. Joining
+//     windows to their events row by row would hash-aggregate the whole
+//     output at once (not memory-bounded: the windows of a busy group
+//     overlap, so the output is much larger than the events), and joining
+//     each window to its group's list would copy that list per window.
+//
+// The rows are not sorted: sorting lists of ids that outgrow the memory
+// limit fails in DuckDB rather than spilling.
+func windowedCorrelation(c *Correlation, d dialect, gcols []string, cond string) string {
+	span := d.interval(c.Timespan)
+	g := trailing(gcols, ", ") // "g1, g2, " or ""
+	part := ""
+	if len(gcols) > 0 {
+		part = "PARTITION BY " + strings.Join(gcols, ", ") + " "
+	}
+	byTime := part + "ORDER BY event_time"
+	counted := c.Type == EventCount || c.Type == ValueCount
+	key := "event_id"
+	if c.Type == ValueCount {
+		key = "val"
+	}
+	native := counted && d.windowDistinct()
+
+	// ev: its rows, and the columns each type needs beyond rn, lo, hi.
+	rowKey := "event_id, event_time"
+	var inner, extra []string
+	switch {
+	case native:
+		if c.Type == ValueCount { // keep every distinct value of an id and time
+			rowKey += ", val"
+		}
+		extra = append(extra, fmt.Sprintf("count(DISTINCT %s) OVER (%s RANGE BETWEEN CURRENT ROW AND %s FOLLOWING) AS match_count", key, byTime, span))
+	case !counted:
+		for i := range c.bases {
+			inner = append(inner, fmt.Sprintf("bool_or(rule_idx = %d) AS r%d", i, i))
+			extra = append(extra, fmt.Sprintf("min(CASE WHEN r%d THEN event_time END) OVER (%s RANGE BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) AS n%d", i, byTime, i))
+		}
+	}
+	var sb strings.Builder
+	fmt.Fprintf(&sb, `,
+ev AS (
+    SELECT %[1]sevent_id, event_time,
+        row_number() OVER (%[2]s) AS rn,
+        rank() OVER (%[2]s) AS lo,
+        count(*) OVER (%[2]s RANGE BETWEEN UNBOUNDED PRECEDING AND %[3]s FOLLOWING) AS hi,
+        dense_rank() OVER (%[4]sORDER BY event_id) AS id_rank%[5]s
+    FROM (SELECT %[1]s%[6]s%[7]s FROM base GROUP BY %[1]s%[6]s) AS b
+)`, g, byTime, span, part, leading(extra, ",\n        "), rowKey, leading(inner, ", "))
+
+	switch {
+	case native:
+		fmt.Fprintf(&sb, `,
+windows AS (
+    SELECT %sevent_time AS window_start, lo, hi, CAST(match_count AS BIGINT) AS match_count
+    FROM ev
+    WHERE rn = lo AND %s
+)`, g, cond)
+	case counted:
+		src := "SELECT " + g + "event_id AS k, event_time FROM ev"
+		if c.Type == ValueCount {
+			src = "SELECT DISTINCT " + g + "val AS k, event_time FROM base WHERE val IS NOT NULL"
+		}
+		fmt.Fprintf(&sb, `,
+occ AS (
+    SELECT %[1]sevent_time, lag(event_time) OVER (PARTITION BY %[1]sk ORDER BY event_time) AS prev
+    FROM (%[2]s) AS b
+),
+steps AS (
+    SELECT %[1]sCASE WHEN %[3]s THEN prev ELSE event_time - %[4]s END AS ts, CASE WHEN %[3]s THEN 2 ELSE 0 END AS ord, 1 AS d, CAST(NULL AS BIGINT) AS lo, CAST(NULL AS BIGINT) AS hi
+    FROM occ
+    UNION ALL
+    SELECT %[1]sevent_time, 2, -1, NULL, NULL
+    FROM occ
+    UNION ALL
+    SELECT %[1]sevent_time, 1, 0, lo, hi
+    FROM ev
+    WHERE rn = lo
+),
+windows AS (
+    SELECT %[1]sts AS window_start, lo, hi, match_count
+    FROM (
+        SELECT %[1]sts, ord, lo, hi, CAST(sum(d) OVER (%[5]sORDER BY ts, ord ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS BIGINT) AS match_count
+        FROM steps
+    ) AS s
+    WHERE ord = 1 AND %[6]s
+)`, g, src, "prev >= event_time - "+span, span, part, cond)
+	case c.Type == Temporal:
+		var present []string
+		for i := range c.bases {
+			present = append(present, fmt.Sprintf("CASE WHEN n%d <= event_time + %s THEN 1 ELSE 0 END", i, span))
+		}
+		fmt.Fprintf(&sb, `,
+windows AS (
+    SELECT %[1]swindow_start, lo, hi, match_count
+    FROM (
+        SELECT %[1]sevent_time AS window_start, lo, hi, CAST(%[2]s AS BIGINT) AS match_count
+        FROM ev
+        WHERE rn = lo
+    ) AS s
+    WHERE %[3]s
+)`, g, strings.Join(present, " + "), cond)
+	default: // TemporalOrdered
+		n := len(c.bases)
+		var joins strings.Builder
+		for j := 1; j <= n-2; j++ {
+			x, prev := "x"+strconv.Itoa(j), "x"+strconv.Itoa(j-1)
+			fmt.Fprintf(&joins, "\n        JOIN ev AS %s ON %s AND %s.event_time = %s.n%d AND %s.rn = %s.lo", x, onGroups(gcols, x, prev), x, prev, j, x, x)
+		}
+		where := "x0.rn = x0.lo AND x0.n0 = x0.event_time"
+		if n > 1 {
+			where += fmt.Sprintf(" AND x%d.n%d <= x0.event_time + %s", n-2, n-1, span)
+		}
+		fmt.Fprintf(&sb, `,
+windows AS (
+    SELECT %[1]swindow_start, lo, hi, match_count
+    FROM (
+        SELECT %[2]sx0.event_time AS window_start, x0.lo, x0.hi, CAST(%[3]d AS BIGINT) AS match_count
+        FROM ev AS x0%[4]s
+        WHERE %[5]s
+    ) AS s
+    WHERE %[6]s
+)`, g, trailing(prefixAll(gcols, "x0."), ", "), n, joins.String(), where, cond)
+	}
+
+	var arrays []string
+	for _, a := range [][2]string{{"window_start", "starts"}, {"lo", "los"}, {"hi", "his"}, {"match_count", "counts"}} {
+		arrays = append(arrays, d.listAgg(a[0], "window_start")+" AS "+a[1])
+	}
+	keys := "1 AS one"
+	if len(gcols) > 0 {
+		keys = strings.Join(gcols, ", ")
+	}
+	fmt.Fprintf(&sb, `,
+grouped AS (
+    SELECT %[1]s%[2]s
+    FROM windows%[3]s
+),
+ids AS (
+    SELECT %[4]s%[5]s AS ranks, %[6]s AS ids_sorted, max(e.id_rank) < count(*) AS reused
+    FROM ev AS e
+    JOIN (SELECT DISTINCT %[7]s FROM windows) AS q ON %[8]s%[9]s
+)`, g, strings.Join(arrays, ", "), groupBy(gcols),
+		trailing(prefixAll(gcols, "e."), ", "), d.listAgg("e.id_rank", "e.rn"), d.sortedIDs("e.event_id"),
+		keys, onGroups(gcols, "e", "q"), groupBy(prefixAll(gcols, "e.")))
+	return sb.String()
 }
 
 // scalar is a field as one value: a column, or the first value of a list.
@@ -178,10 +326,38 @@ func prefixAll(xs []string, p string) []string {
 	return out
 }
 
-func suffixAll(xs []string, sep string) string {
-	var sb strings.Builder
-	for _, x := range xs {
-		sb.WriteString(sep + x)
+// trailing joins xs with sep and ends with sep ("" for no xs).
+func trailing(xs []string, sep string) string {
+	if len(xs) == 0 {
+		return ""
 	}
-	return sb.String()
+	return strings.Join(xs, sep) + sep
+}
+
+// leading joins xs with sep and starts with sep ("" for no xs).
+func leading(xs []string, sep string) string {
+	if len(xs) == 0 {
+		return ""
+	}
+	return sep + strings.Join(xs, sep)
+}
+
+func groupBy(cols []string) string {
+	if len(cols) == 0 {
+		return ""
+	}
+	return "\n    GROUP BY " + strings.Join(cols, ", ")
+}
+
+// onGroups is the join condition equating the group-by columns of a and b,
+// absent (NULL) values included.
+func onGroups(gcols []string, a, b string) string {
+	if len(gcols) == 0 {
+		return "TRUE"
+	}
+	var parts []string
+	for _, g := range gcols {
+		parts = append(parts, a+"."+g+" IS NOT DISTINCT FROM "+b+"."+g)
+	}
+	return strings.Join(parts, " AND ")
 }

@@ -8,7 +8,12 @@ import (
 )
 
 // duckDialect writes SQL for the case database (docs/schema.md).
-type duckDialect struct{ table string }
+type duckDialect struct {
+	table string
+	// portable makes correlations count distinct keys without DISTINCT
+	// window aggregates, as in Trino (for tests of that SQL on DuckDB).
+	portable bool
+}
 
 func (d *duckDialect) name() Dialect    { return DuckDB }
 func (d *duckDialect) from() string     { return d.table }
@@ -110,3 +115,22 @@ func (d *duckDialect) interval(span time.Duration) string {
 	return fmt.Sprintf("INTERVAL '%d' SECOND", int64(span/time.Second))
 }
 func (d *duckDialect) sortedIDs(col string) string { return "list_sort(list(DISTINCT " + col + "))" }
+
+func (d *duckDialect) windowDistinct() bool { return !d.portable }
+
+func (d *duckDialect) listAgg(col, orderBy string) string {
+	return "list(" + col + " ORDER BY " + orderBy + ")"
+}
+
+func (d *duckDialect) pickIDs(ids, ranks, lo, hi, reused string) string {
+	slice := "list_slice(" + ranks + ", " + lo + ", " + hi + ")"
+	return "list_select(" + ids + ", list_sort(CASE WHEN " + reused + " THEN list_distinct(" + slice + ") ELSE " + slice + " END))"
+}
+
+func (d *duckDialect) explode(from string, keep, arrays, names []string) string {
+	cols := append([]string(nil), keep...)
+	for i, a := range arrays {
+		cols = append(cols, "unnest("+a+") AS "+names[i])
+	}
+	return "(\n    SELECT " + strings.Join(cols, ", ") + "\n    FROM " + from + "\n) AS u"
+}

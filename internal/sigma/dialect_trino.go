@@ -258,3 +258,20 @@ func (d *trinoDialect) interval(span time.Duration) string {
 func (d *trinoDialect) sortedIDs(col string) string {
 	return "array_sort(array_agg(DISTINCT " + col + "))"
 }
+
+func (d *trinoDialect) windowDistinct() bool { return false }
+
+func (d *trinoDialect) listAgg(col, orderBy string) string {
+	return "array_agg(" + col + " ORDER BY " + orderBy + ")"
+}
+
+// pickIDs always removes repeated ranks: array_distinct is cheap in Trino.
+func (d *trinoDialect) pickIDs(ids, ranks, lo, hi, reused string) string {
+	return "transform(array_distinct(array_sort(slice(" + ranks + ", " + lo + ", " + hi + " - " + lo + " + 1))), r -> " + ids + "[r])"
+}
+
+func (d *trinoDialect) explode(from string, keep, arrays, names []string) string {
+	cols := append(append([]string(nil), keep...), prefixAll(names, "x.")...)
+	return "(\n    SELECT " + strings.Join(cols, ", ") + "\n    FROM " + from + "\n    CROSS JOIN UNNEST(" + strings.Join(arrays, ", ") +
+		") AS x(" + strings.Join(names, ", ") + ")\n) AS u"
+}

@@ -71,11 +71,14 @@
 // threshold of the condition. Legacy aggregations without a timeframe use
 // one window per group spanning all its events.
 //
-// Compiled correlation queries return one row per qualifying window: the
-// group-by values (columns named after the group-by fields), window_start,
-// window_end, match_count and event_ids (the window's distinct event ids,
-// sorted). Overlapping windows are all reported. CorrelationMatcher.Run
-// returns the same rows from a slice of events.
+// Compiled correlation queries return one row per qualifying window, in no
+// particular order: the group-by values (columns named after the group-by
+// fields), window_start, window_end, match_count and event_ids (the window's
+// distinct event ids, sorted). Overlapping windows are all reported, so the
+// ids of a busy group repeat across its windows. CorrelationMatcher.Run
+// returns the same rows from a slice of events. The queries take
+// O(n log n) time for n correlated events plus the size of that output, and
+// no join whose size grows with the square of a group's events.
 //
 // # SQL
 //

@@ -12,24 +12,39 @@ WITH base AS (
       AND lower(event_name) IN ('stoplogging', 'deletetrail')
       AND event_time IS NOT NULL
 ),
-s1 AS (
-    SELECT DISTINCT g1, event_time AS t1
-    FROM base
-    WHERE rule_idx = 0
-),
-s2 AS (
-    SELECT s.g1, s.t1, min(b.event_time) AS t2
-    FROM s1 AS s
-    JOIN base AS b ON b.rule_idx = 1 AND b.g1 IS NOT DISTINCT FROM s.g1 AND b.event_time BETWEEN s.t1 AND s.t1 + INTERVAL '1800' SECOND
-    GROUP BY s.g1, s.t1
+ev AS (
+    SELECT g1, event_id, event_time,
+        row_number() OVER (PARTITION BY g1 ORDER BY event_time) AS rn,
+        rank() OVER (PARTITION BY g1 ORDER BY event_time) AS lo,
+        count(*) OVER (PARTITION BY g1 ORDER BY event_time RANGE BETWEEN UNBOUNDED PRECEDING AND INTERVAL '1800' SECOND FOLLOWING) AS hi,
+        dense_rank() OVER (PARTITION BY g1 ORDER BY event_id) AS id_rank,
+        min(CASE WHEN r0 THEN event_time END) OVER (PARTITION BY g1 ORDER BY event_time RANGE BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) AS n0,
+        min(CASE WHEN r1 THEN event_time END) OVER (PARTITION BY g1 ORDER BY event_time RANGE BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) AS n1
+    FROM (SELECT g1, event_id, event_time, bool_or(rule_idx = 0) AS r0, bool_or(rule_idx = 1) AS r1 FROM base GROUP BY g1, event_id, event_time) AS b
 ),
 windows AS (
-    SELECT s.g1, s.t1 AS window_start, s.t1 + INTERVAL '1800' SECOND AS window_end, count(DISTINCT b.rule_idx) AS match_count, list_sort(list(DISTINCT b.event_id)) AS event_ids
-    FROM s2 AS s
-    JOIN base AS b ON b.g1 IS NOT DISTINCT FROM s.g1 AND b.event_time BETWEEN s.t1 AND s.t1 + INTERVAL '1800' SECOND
-    GROUP BY s.g1, s.t1
+    SELECT g1, window_start, lo, hi, match_count
+    FROM (
+        SELECT x0.g1, x0.event_time AS window_start, x0.lo, x0.hi, CAST(2 AS BIGINT) AS match_count
+        FROM ev AS x0
+        WHERE x0.rn = x0.lo AND x0.n0 = x0.event_time AND x0.n1 <= x0.event_time + INTERVAL '1800' SECOND
+    ) AS s
+    WHERE match_count >= 2
+),
+grouped AS (
+    SELECT g1, list(window_start ORDER BY window_start) AS starts, list(lo ORDER BY window_start) AS los, list(hi ORDER BY window_start) AS his, list(match_count ORDER BY window_start) AS counts
+    FROM windows
+    GROUP BY g1
+),
+ids AS (
+    SELECT e.g1, list(e.id_rank ORDER BY e.rn) AS ranks, list_sort(list(DISTINCT e.event_id)) AS ids_sorted, max(e.id_rank) < count(*) AS reused
+    FROM ev AS e
+    JOIN (SELECT DISTINCT g1 FROM windows) AS q ON e.g1 IS NOT DISTINCT FROM q.g1
+    GROUP BY e.g1
 )
-SELECT g1 AS "userIdentity.arn", window_start, window_end, match_count, event_ids
-FROM windows
-WHERE match_count >= 2
-ORDER BY window_start, g1
+SELECT g1 AS "userIdentity.arn", window_start, window_start + INTERVAL '1800' SECOND AS window_end, match_count, list_select(ids_sorted, list_sort(CASE WHEN reused THEN list_distinct(list_slice(ranks, lo, hi)) ELSE list_slice(ranks, lo, hi) END)) AS event_ids
+FROM (
+    SELECT w.g1, i.ranks, i.ids_sorted, i.reused, unnest(w.starts) AS window_start, unnest(w.los) AS lo, unnest(w.his) AS hi, unnest(w.counts) AS match_count
+    FROM grouped AS w
+    JOIN ids AS i ON w.g1 IS NOT DISTINCT FROM i.g1
+) AS u
