@@ -88,6 +88,7 @@ case database, where they can be queried with SQL and investigated.`,
 	root.AddCommand(newExportCmd(f, nil))
 	root.AddCommand(newHuntCmd(f, nil))
 	root.AddCommand(newRulesCmd(f))
+	root.AddCommand(newInvestigateCmd(f, nil))
 	return root
 }
 

@@ -223,3 +223,17 @@ func (s *Store) Dedup(ctx context.Context, run int64) (removed, reused int64, er
 	}
 	return removed, reused, tx.Commit()
 }
+
+// NextReport reserves the next report number of this case database and
+// returns it with the report id AWS-IR-<YYYYMMDD of now>-<seq, 3 digits>.
+func (s *Store) NextReport(ctx context.Context, now time.Time, cmdline string) (int, string, error) {
+	var seq int
+	if err := s.db.QueryRowContext(ctx, `SELECT coalesce(max(seq), 0) + 1 FROM reports`).Scan(&seq); err != nil {
+		return 0, "", fmt.Errorf("reading the report counter: %w", err)
+	}
+	id := fmt.Sprintf("AWS-IR-%s-%03d", now.UTC().Format("20060102"), seq)
+	if _, err := s.db.ExecContext(ctx, `INSERT INTO reports VALUES (?, ?, ?, ?)`, seq, id, now.UTC(), cmdline); err != nil {
+		return 0, "", fmt.Errorf("recording report %s: %w", id, err)
+	}
+	return seq, id, nil
+}

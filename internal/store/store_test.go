@@ -24,8 +24,8 @@ func TestOpenMigratesOnceAndReadOnly(t *testing.T) {
 	}
 	var rows int
 	st.DB().QueryRow("SELECT count(*) FROM schema_version").Scan(&rows)
-	if rows != 1 {
-		t.Errorf("schema_version rows = %d, want 1", rows)
+	if rows != SchemaVersion {
+		t.Errorf("schema_version rows = %d, want %d", rows, SchemaVersion)
 	}
 	st.DB().Exec("INSERT INTO schema_version VALUES (99, now())")
 	st.Close()

@@ -1,0 +1,284 @@
+package analyze
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/trailsleuth/trailsleuth/internal/attack"
+	"github.com/trailsleuth/trailsleuth/internal/event"
+)
+
+// related pulls in other identities that acted from the attacker's
+// addresses: possibly compromised too, with the reason shown.
+func (inv *investigation) related() ([]event.RelatedIdentity, error) {
+	ips := inv.attackerIPs()
+	if len(ips) == 0 {
+		return nil, nil
+	}
+	cond, args := inList("source_ip", ips)
+	rows, err := query(inv.ctx, inv.db, inv.f, cond, args...)
+	if err != nil {
+		return nil, err
+	}
+	type agg struct {
+		arn  string
+		keys map[string]bool
+		ips  map[string]bool
+		n    int
+	}
+	byARN := map[string]*agg{}
+	var order []string
+	for _, r := range rows {
+		if _, ok := inv.attacker[r.ID]; ok {
+			continue
+		}
+		if r.Key != "" {
+			if _, ok := inv.creds[r.Key]; ok {
+				continue
+			}
+		}
+		a := byARN[r.ARN]
+		if a == nil {
+			a = &agg{arn: r.ARN, keys: map[string]bool{}, ips: map[string]bool{}}
+			byARN[r.ARN] = a
+			order = append(order, r.ARN)
+		}
+		a.n++
+		a.ips[r.IP] = true
+		key := credKey(r)
+		a.keys[key] = true
+		c := inv.creds[key]
+		if c == nil {
+			c = &cred{key: key, arn: r.ARN, how: "same source IP", reason: "used from an attacker address (" + r.IP + "): possibly compromised"}
+			inv.addCred(c)
+		}
+		c.events = append(c.events, r)
+		inv.addEvents(r)
+	}
+	var out []event.RelatedIdentity
+	for _, arn := range order {
+		a := byARN[arn]
+		out = append(out, event.RelatedIdentity{
+			PrincipalARN: arn, AccessKeyIDs: sortedKeys(a.keys), SourceIPs: sortedKeys(a.ips), EventCount: a.n,
+			Reason: "acted from the attacker's address(es); its events there are counted as the attacker's",
+		})
+	}
+	return out, nil
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// attackerIPs are the network addresses of the attacker's events.
+func (inv *investigation) attackerIPs() []string {
+	set := map[string]bool{}
+	for _, r := range inv.attacker {
+		if isAddress(r.IP) {
+			set[r.IP] = true
+		}
+	}
+	return sortedKeys(set)
+}
+
+// sortedEvents returns the attacker's events in time order.
+func (inv *investigation) sortedEvents() []row {
+	out := make([]row, 0, len(inv.attacker))
+	for _, r := range inv.attacker {
+		out = append(out, r)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].Time.Equal(out[j].Time) {
+			return out[i].Time.Before(out[j].Time)
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out
+}
+
+func (inv *investigation) fill(c *event.Case, evs []row) {
+	gap := inv.opts.SessionGap
+	if gap <= 0 {
+		gap = 30 * time.Minute
+	}
+	accounts, regions := map[string]bool{}, map[string]bool{}
+	type ipAgg struct {
+		n           int
+		uas         map[string]bool
+		first, last time.Time
+	}
+	ips := map[string]*ipAgg{}
+	var ipOrder []string
+	type daKey struct{ resource, kind, name string }
+	data := map[daKey]*event.DataAccess{}
+	var dataOrder []daKey
+	type chKey struct{ service, resource string }
+	changes := map[chKey]*event.Change{}
+	var chOrder []chKey
+	var sess *event.Session
+	sessKeys, sessIPs, sessTactics := map[string]bool{}, map[string]bool{}, map[string]bool{}
+	closeSession := func() {
+		if sess != nil {
+			sess.AccessKeys, sess.SourceIPs, sess.Tactics = sortedKeys(sessKeys), sortedKeys(sessIPs), sortedKeys(sessTactics)
+			c.Sessions = append(c.Sessions, *sess)
+		}
+	}
+	for i, r := range evs {
+		if r.Account != "" {
+			accounts[r.Account] = true
+		}
+		if r.Region != "" {
+			regions[r.Region] = true
+		}
+		if i == 0 || r.Time.Sub(evs[i-1].Time) > gap {
+			closeSession()
+			sess = &event.Session{Number: len(c.Sessions) + 1, Start: r.Time}
+			sessKeys, sessIPs, sessTactics = map[string]bool{}, map[string]bool{}, map[string]bool{}
+		}
+		sess.End = r.Time
+		sess.EventCount++
+		if r.Key != "" {
+			sessKeys[r.Key] = true
+		}
+		if isAddress(r.IP) {
+			sessIPs[r.IP] = true
+		}
+		if isDenied(r.ErrorCode) {
+			sess.Denied++
+		}
+		tech := inv.cat.Classify(r.Source, r.Name)
+		if tech.Tactic != "" {
+			sessTactics[tech.Tactic] = true
+		}
+		res := resourceOf(r)
+		a := event.Action{
+			EventTime: r.Time, EventID: r.ID, EventName: r.Name, EventSource: r.Source, PrincipalARN: r.ARN,
+			AccessKeyID: r.Key, SourceIP: r.IP, AWSRegion: r.Region, ErrorCode: r.ErrorCode, UserAgent: r.UserAgent,
+			Tactic: tech.Tactic, Technique: strings.TrimSpace(tech.TechniqueID + " " + strings.TrimPrefix(tech.Technique, tech.TechniqueID)),
+			Resource: res, Session: sess.Number,
+		}
+		c.Actions = append(c.Actions, a)
+
+		if isAddress(r.IP) {
+			ia := ips[r.IP]
+			if ia == nil {
+				ia = &ipAgg{uas: map[string]bool{}, first: r.Time}
+				ips[r.IP] = ia
+				ipOrder = append(ipOrder, r.IP)
+			}
+			ia.n++
+			ia.last = r.Time
+			if r.UserAgent != "" {
+				ia.uas[r.UserAgent] = true
+			}
+		}
+		if kind, ok := inv.cat.DataAccess(r.Source, r.Name); ok {
+			k := daKey{res, kind, r.Name}
+			d := data[k]
+			if d == nil {
+				d = &event.DataAccess{Resource: res, Kind: kind, EventName: r.Name, FirstSeen: r.Time}
+				data[k] = d
+				dataOrder = append(dataOrder, k)
+			}
+			d.LastSeen = r.Time
+			if r.ErrorCode != "" {
+				d.Denied++
+			} else {
+				d.Count++
+				d.Bytes += int64(jsonNumber(r.Additional, "bytesTransferredOut"))
+			}
+		}
+		if inv.cat.IsWrite(r.Name, r.ReadOnly) {
+			svc := strings.TrimSuffix(r.Source, ".amazonaws.com")
+			k := chKey{svc, res}
+			ch := changes[k]
+			if ch == nil {
+				ch = &event.Change{Service: svc, Resource: res}
+				changes[k] = ch
+				chOrder = append(chOrder, k)
+			}
+			ch.Count++
+			if r.ErrorCode != "" {
+				ch.Denied++
+			}
+			if !contains(ch.EventNames, r.Name) {
+				ch.EventNames = append(ch.EventNames, r.Name)
+			}
+		}
+		if _, ok := inv.cat.DefenseEvasion(r.Source, r.Name); ok {
+			c.DefenseEvasion = append(c.DefenseEvasion, a)
+		}
+		if kind, ok := inv.cat.Persistence(r.Source, r.Name); ok && r.ErrorCode == "" {
+			pres := res
+			if k := jsonPath(r.Response, "accessKey", "accessKeyId"); k != "" {
+				pres = "access key " + k + " of " + res
+			}
+			c.Persistence = append(c.Persistence, event.Persistence{
+				Kind: kind, Resource: pres, EventID: r.ID, EventName: r.Name, EventTime: r.Time, CreatedBy: orLabel(r.ARN, r.Key),
+			})
+		}
+	}
+	closeSession()
+	c.Accounts, c.Regions = sortedKeys(accounts), sortedKeys(regions)
+	for _, ip := range ipOrder {
+		ia := ips[ip]
+		c.SourceIPs = append(c.SourceIPs, event.SourceIP{IP: ip, EventCount: ia.n, UserAgents: sortedKeys(ia.uas), FirstSeen: ia.first, LastSeen: ia.last})
+	}
+	sort.SliceStable(c.SourceIPs, func(i, j int) bool { return c.SourceIPs[i].EventCount > c.SourceIPs[j].EventCount })
+	for _, k := range dataOrder {
+		c.DataAccessed = append(c.DataAccessed, *data[k])
+	}
+	for _, k := range chOrder {
+		c.Changes = append(c.Changes, *changes[k])
+	}
+	if len(evs) > 0 {
+		c.Timeframe = event.Timeframe{Start: evs[0].Time, End: evs[len(evs)-1].Time}
+	}
+	c.SuspiciousEventCount = len(evs)
+}
+
+func orLabel(arn, key string) string {
+	if arn != "" {
+		return arn
+	}
+	return key
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// jsonNumber reads a number at the top level of a JSON document.
+func jsonNumber(doc, key string) float64 {
+	if doc == "" || !strings.Contains(doc, key) {
+		return 0
+	}
+	var m map[string]any
+	if err := jsonUnmarshal(doc, &m); err != nil {
+		return 0
+	}
+	switch v := m[key].(type) {
+	case float64:
+		return v
+	case string:
+		var f float64
+		fmt.Sscan(v, &f)
+		return f
+	}
+	return 0
+}
+
+// resourceOf names an event's target.
+func resourceOf(r row) string { return attack.Resource(r.Source, r.Name, r.Request, r.Resources) }

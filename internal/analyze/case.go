@@ -1,0 +1,179 @@
+package analyze
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/trailsleuth/trailsleuth/internal/event"
+)
+
+func jsonUnmarshal(doc string, v any) error { return json.Unmarshal([]byte(doc), v) }
+
+// triageMinScore is the suspicion a triaged credential needs to be
+// investigated: one strong sign (offensive tooling, tampering) plus more.
+const triageMinScore = 6
+
+// Investigate runs the investigation over the case database.
+func Investigate(ctx context.Context, db *sql.DB, opts Options) (*event.Case, error) {
+	if opts.Now.IsZero() {
+		opts.Now = time.Now().UTC()
+	}
+	inv := newInvestigation(ctx, db, &opts)
+	c := &event.Case{
+		ReportID:    fmt.Sprintf("AWS-IR-%s-%03d", opts.Now.Format("20060102"), opts.ReportSeq),
+		GeneratedAt: opts.Now,
+		Tool:        opts.Tool,
+		Scope: event.Scope{Since: opts.Since, Until: opts.Until, Accounts: opts.Accounts, Regions: opts.Regions,
+			Keys: opts.Keys, Principals: opts.Principals, IPs: opts.IPs, Mode: "indicators"},
+	}
+	if !opts.indicators() {
+		c.Scope.Mode = "triage"
+		tri, err := inv.triage()
+		if err != nil {
+			return nil, err
+		}
+		c.Triage = tri
+		top := opts.TriageTop
+		if top <= 0 {
+			top = 3
+		}
+		for i, t := range tri {
+			if i >= top || t.Score < triageMinScore {
+				break
+			}
+			opts.Keys = append(opts.Keys, t.AccessKeyIDs[0])
+			inv.notes = append(inv.notes, fmt.Sprintf("Triage chose %s (%s), score %.1f: %s.", t.AccessKeyIDs[0], principalLabel(t.PrincipalARN), t.Score, strings.Join(t.Reasons, "; ")))
+		}
+		if len(opts.Keys) == 0 {
+			inv.notes = append(inv.notes, fmt.Sprintf("Triage found no credential with a suspicion score of %d or more; nothing was investigated. Give --key, --principal or --ip to investigate an indicator.", triageMinScore))
+		}
+	}
+	if err := inv.seed(); err != nil {
+		return nil, err
+	}
+	if err := inv.expand(); err != nil {
+		return nil, err
+	}
+	rel, err := inv.related()
+	if err != nil {
+		return nil, err
+	}
+	c.RelatedIdentities = rel
+	evs := inv.sortedEvents()
+	inv.fill(c, evs)
+	if len(evs) == 0 {
+		if opts.Since != nil {
+			c.Timeframe.Start = *opts.Since
+		}
+		if opts.Until != nil {
+			c.Timeframe.End = *opts.Until
+		}
+	}
+	inv.credentials(c)
+	c.CredentialChain = inv.chain
+	if err := inv.markRemoved(c); err != nil {
+		return nil, err
+	}
+	for _, f := range opts.Findings {
+		for _, id := range f.EventIDs {
+			if _, ok := inv.attacker[id]; ok {
+				c.Findings = append(c.Findings, f)
+				break
+			}
+		}
+	}
+	c.Remediation = inv.remediation(c, opts.Now)
+	ev, err := evidence(ctx, db, opts.Database)
+	if err != nil {
+		return nil, err
+	}
+	c.Evidence = ev
+	c.Notes = inv.notes
+	return c, nil
+}
+
+// credentials lists the compromised credentials with their activity.
+func (inv *investigation) credentials(c *event.Case) {
+	for _, k := range inv.order {
+		cr := inv.creds[k]
+		out := event.Credential{AccessKeyID: k, PrincipalARN: cr.arn, DerivedFrom: cr.derivedFrom, How: cr.how, Reason: cr.reason}
+		seen := map[string]bool{}
+		for _, r := range cr.events {
+			if seen[r.ID] {
+				continue
+			}
+			seen[r.ID] = true
+			out.EventCount++
+			out.FirstSeen = minTime(out.FirstSeen, r.Time)
+			out.LastSeen = maxTime(out.LastSeen, r.Time)
+			if out.PrincipalARN == "" {
+				out.PrincipalARN = r.ARN
+			}
+		}
+		c.CompromisedCredentials = append(c.CompromisedCredentials, out)
+	}
+}
+
+// markRemoved sets Removed on persistence that a later call undid.
+func (inv *investigation) markRemoved(c *event.Case) error {
+	if len(c.Persistence) == 0 {
+		return nil
+	}
+	first := c.Persistence[0].EventTime
+	rows, err := query(inv.ctx, inv.db, inv.f,
+		"event_time >= ? AND error_code IS NULL AND (event_name LIKE 'Delete%' OR event_name LIKE 'Detach%' OR event_name LIKE 'Remove%' OR event_name LIKE 'Revoke%' OR event_name LIKE 'Deactivate%' OR event_name LIKE 'Disassociate%')", first)
+	if err != nil {
+		return err
+	}
+	for i := range c.Persistence {
+		p := &c.Persistence[i]
+		for _, r := range rows {
+			if !r.Time.After(p.EventTime) {
+				continue
+			}
+			kind, ok := inv.cat.Removal(r.Source, r.Name)
+			if !ok || kind != p.Kind {
+				continue
+			}
+			res := resourceOf(r)
+			if res != "" && res == p.Resource {
+				t := r.Time
+				p.Removed, p.RemovedAt = true, &t
+				break
+			}
+		}
+	}
+	return nil
+}
+
+// evidence lists the case's inputs.
+func evidence(ctx context.Context, db *sql.DB, database string) (event.Evidence, error) {
+	ev := event.Evidence{Database: database, Sources: []event.EvidenceSource{}}
+	if err := db.QueryRowContext(ctx, "SELECT count(*) FROM events").Scan(&ev.TotalEvents); err != nil {
+		return ev, fmt.Errorf("counting events: %w", err)
+	}
+	rows, err := db.QueryContext(ctx, `SELECT path, coalesce(sha256, ''), events, status, validated FROM sources WHERE NOT is_digest ORDER BY source_id`)
+	if err != nil {
+		return ev, fmt.Errorf("listing sources: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var s event.EvidenceSource
+		var v sql.NullBool
+		if err := rows.Scan(&s.Path, &s.SHA256, &s.Events, &s.Status, &v); err != nil {
+			return ev, err
+		}
+		if v.Valid {
+			b := v.Bool
+			s.Validated = &b
+		}
+		ev.Sources = append(ev.Sources, s)
+	}
+	sort.SliceStable(ev.Sources, func(i, j int) bool { return ev.Sources[i].Path < ev.Sources[j].Path })
+	return ev, rows.Err()
+}

@@ -1,0 +1,200 @@
+package analyze
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/trailsleuth/trailsleuth/internal/event"
+)
+
+// expand follows the attacker's credentials to everything derived from
+// them: temporary credentials they obtained, access keys they created, the
+// users they created or whose console password they set (and those users'
+// keys and console sessions), and sessions of roles whose trust policy they
+// changed. It repeats until nothing new appears.
+func (inv *investigation) expand() error {
+	var err error
+	inv.grant, err = loadGrants(inv.ctx, inv.db, inv.f)
+	if err != nil {
+		return err
+	}
+	for round := 0; round < 20; round++ {
+		var added []*cred
+		for _, g := range inv.grant {
+			if _, ok := inv.attacker[g.ev.ID]; !ok {
+				// Grants by others still matter when they use a role the
+				// attacker opened to them.
+				if g.kind == "temporary" {
+					if tg, ok := inv.roles[roleOf(g.target)]; ok && g.ev.Time.After(tg.ev.Time) && g.newKey != "" && inv.newAssumer(g, tg) {
+						c := &cred{key: g.newKey, arn: g.newARN, derivedFrom: g.ev.Key, how: g.ev.Name,
+							reason: fmt.Sprintf("session of role %s, whose trust policy the attacker changed at %s", roleOf(g.target), tg.ev.Time.Format("2006-01-02T15:04:05Z"))}
+						if inv.addCred(c) {
+							inv.addEvents(g.ev)
+							inv.edge(g, c)
+							added = append(added, c)
+						}
+					}
+				}
+				continue
+			}
+			switch g.kind {
+			case "temporary", "access_key":
+				arn := g.newARN
+				reason := "temporary credentials obtained with an attacker credential"
+				if g.kind == "access_key" {
+					reason = fmt.Sprintf("access key created by the attacker for user %s", g.target)
+				}
+				c := &cred{key: g.newKey, arn: arn, derivedFrom: g.ev.Key, how: g.ev.Name, reason: reason}
+				if inv.addCred(c) {
+					inv.edge(g, c)
+					added = append(added, c)
+				}
+			case "user", "login_profile":
+				if _, ok := inv.users[g.target]; !ok && g.target != "" {
+					inv.users[g.target] = g
+				}
+			case "trust_policy":
+				if _, ok := inv.roles[g.target]; !ok && g.target != "" {
+					inv.roles[g.target] = g
+				}
+			}
+		}
+		users, err := inv.userCredentials()
+		if err != nil {
+			return err
+		}
+		added = append(added, users...)
+		if len(added) == 0 {
+			return nil
+		}
+		// Everything a derived credential did is the attacker's.
+		var keys []string
+		for _, c := range added {
+			if !isConsole(c.key) {
+				keys = append(keys, c.key)
+			}
+		}
+		cond, args := inList("access_key_id", keys)
+		rows, err := query(inv.ctx, inv.db, inv.f, cond, args...)
+		if err != nil {
+			return err
+		}
+		for _, r := range rows {
+			if c := inv.creds[r.Key]; c != nil {
+				c.events = append(c.events, r)
+				if c.arn == "" {
+					c.arn = r.ARN
+				}
+				inv.addEvents(r)
+			}
+		}
+	}
+	inv.notes = append(inv.notes, "credential expansion stopped after 20 rounds")
+	return nil
+}
+
+// userCredentials finds the keys and console sessions of users the
+// attacker created or set a console password for, from that moment on.
+func (inv *investigation) userCredentials() ([]*cred, error) {
+	var names []string
+	for u := range inv.users {
+		names = append(names, u)
+	}
+	sort.Strings(names)
+	var added []*cred
+	for _, u := range names {
+		g := inv.users[u]
+		rows, err := query(inv.ctx, inv.db, inv.f,
+			"event_time >= ? AND (user_name = ? OR user_arn LIKE ?) AND identity_type = 'IAMUser'",
+			g.ev.Time, u, "%:user/%"+u)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range rows {
+			if userOf(r.ARN) != u && r.UserName != u {
+				continue
+			}
+			key := credKey(r)
+			how := "used by user " + u
+			if r.Name == "ConsoleLogin" {
+				how = "ConsoleLogin"
+			}
+			c := inv.creds[key]
+			if c == nil {
+				reason := fmt.Sprintf("credential of user %s, created by the attacker", u)
+				if g.kind == "login_profile" {
+					reason = fmt.Sprintf("credential of user %s, whose console password the attacker set", u)
+				}
+				if isConsole(key) {
+					reason = fmt.Sprintf("console sign-in of user %s (MFA used: %s)", u, orDash(jsonPath(r.Additional, "MFAUsed")))
+				}
+				c = &cred{key: key, arn: r.ARN, derivedFrom: g.ev.Key, how: how, reason: reason}
+				inv.addCred(c)
+				inv.edge(g, c)
+				if !isConsole(key) {
+					added = append(added, c)
+				}
+			}
+			if _, seen := inv.attacker[r.ID]; !seen {
+				c.events = append(c.events, r)
+				inv.addEvents(r)
+			}
+		}
+	}
+	return added, nil
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "unknown"
+	}
+	return s
+}
+
+func (inv *investigation) edge(g grant, c *cred) {
+	inv.chain = append(inv.chain, event.ChainEdge{
+		From: g.ev.Key, To: c.key, How: g.ev.Name, EventID: g.ev.ID, EventTime: g.ev.Time,
+		SourceIP: g.ev.IP, Account: g.ev.Account, PrincipalARN: c.arn,
+	})
+}
+
+// isConsole reports whether a credential stands for activity that carries
+// no access key: a console sign-in, an anonymous or service call.
+func isConsole(key string) bool { return strings.Contains(key, ":") }
+
+// credKey names the credential of an event: its access key, or for
+// keyless events (console sign-ins, anonymous and cross-account calls)
+// "console:<arn>@<ip>" or "<identity type>:<principal>@<ip>".
+func credKey(r row) string {
+	switch {
+	case r.Key != "":
+		return r.Key
+	case r.Name == "ConsoleLogin":
+		return "console:" + r.ARN + "@" + r.IP
+	case r.ARN != "":
+		return strings.ToLower(r.Type) + ":" + r.ARN + "@" + r.IP
+	}
+	t := r.Type
+	if t == "" {
+		t = "unknown"
+	}
+	return strings.ToLower(t) + ":anonymous@" + r.IP
+}
+
+// newAssumer reports whether g's caller had not assumed the role before its
+// trust policy was changed (tg): the sessions the change made possible.
+func (inv *investigation) newAssumer(g, tg grant) bool {
+	caller := func(x grant) string {
+		if x.ev.ARN != "" {
+			return x.ev.ARN
+		}
+		return x.ev.Account + "|" + x.ev.IP
+	}
+	for _, o := range inv.grant {
+		if o.kind == "temporary" && roleOf(o.target) == roleOf(g.target) && o.ev.Time.Before(tg.ev.Time) && caller(o) == caller(g) {
+			return false
+		}
+	}
+	return true
+}

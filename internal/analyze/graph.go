@@ -1,0 +1,155 @@
+package analyze
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"strings"
+	"time"
+)
+
+// jsonPath reads a string at path in a JSON document ("" if absent).
+func jsonPath(doc string, path ...string) string {
+	if doc == "" {
+		return ""
+	}
+	var v any
+	if err := json.Unmarshal([]byte(doc), &v); err != nil {
+		return ""
+	}
+	for _, p := range path {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return ""
+		}
+		v = m[p]
+	}
+	s, _ := v.(string)
+	return s
+}
+
+// grant is an event that produced a credential or opened a way to one.
+type grant struct {
+	ev   row
+	kind string // temporary, access_key, user, login_profile, trust_policy
+	// newKey is the credential it produced (temporary and access_key).
+	newKey string
+	// newARN is the principal the new credential acts as.
+	newARN string
+	// target names the user or role the event acted on.
+	target string
+}
+
+// grantEvents are the calls that produce credentials or open a way to them.
+var grantEvents = []string{
+	"AssumeRole", "AssumeRoleWithSAML", "AssumeRoleWithWebIdentity", "GetSessionToken", "GetFederationToken",
+	"CreateAccessKey", "CreateUser", "CreateLoginProfile", "UpdateLoginProfile", "UpdateAssumeRolePolicy",
+}
+
+// loadGrants reads every successful credential-granting event in scope.
+func loadGrants(ctx context.Context, db *sql.DB, f filter) ([]grant, error) {
+	cond, args := inList("event_name", grantEvents)
+	rows, err := query(ctx, db, f, cond+" AND error_code IS NULL", args...)
+	if err != nil {
+		return nil, err
+	}
+	var out []grant
+	for _, r := range rows {
+		g := grant{ev: r}
+		switch r.Name {
+		case "AssumeRole", "AssumeRoleWithSAML", "AssumeRoleWithWebIdentity", "GetSessionToken", "GetFederationToken":
+			g.kind = "temporary"
+			g.newKey = jsonPath(r.Response, "credentials", "accessKeyId")
+			g.newARN = jsonPath(r.Response, "assumedRoleUser", "arn")
+			if g.newARN == "" {
+				g.newARN = jsonPath(r.Response, "federatedUser", "arn")
+			}
+			if g.newARN == "" && r.Name == "GetSessionToken" {
+				g.newARN = r.ARN
+			}
+			g.target = jsonPath(r.Request, "roleArn")
+		case "CreateAccessKey":
+			g.kind = "access_key"
+			g.newKey = jsonPath(r.Response, "accessKey", "accessKeyId")
+			g.target = jsonPath(r.Response, "accessKey", "userName")
+			if g.target == "" {
+				g.target = jsonPath(r.Request, "userName")
+			}
+			if g.target == "" {
+				g.target = r.UserName
+			}
+		case "CreateUser":
+			g.kind = "user"
+			g.target = jsonPath(r.Request, "userName")
+			g.newARN = jsonPath(r.Response, "user", "arn")
+		case "CreateLoginProfile", "UpdateLoginProfile":
+			g.kind = "login_profile"
+			g.target = jsonPath(r.Request, "userName")
+			if g.target == "" {
+				g.target = r.UserName
+			}
+		case "UpdateAssumeRolePolicy":
+			g.kind = "trust_policy"
+			g.target = jsonPath(r.Request, "roleName")
+		}
+		if (g.kind == "temporary" || g.kind == "access_key") && g.newKey == "" {
+			continue
+		}
+		out = append(out, g)
+	}
+	return out, nil
+}
+
+// userOf returns the IAM user name an ARN names ("" if not a user).
+func userOf(arn string) string {
+	i := strings.Index(arn, ":user/")
+	if i < 0 {
+		return ""
+	}
+	name := arn[i+len(":user/"):]
+	if j := strings.LastIndexByte(name, '/'); j >= 0 {
+		name = name[j+1:]
+	}
+	return name
+}
+
+// roleOf returns the role name of a role or assumed-role ARN.
+func roleOf(arn string) string {
+	for _, marker := range []string{":role/", ":assumed-role/"} {
+		if i := strings.Index(arn, marker); i >= 0 {
+			name := arn[i+len(marker):]
+			if marker == ":assumed-role/" {
+				if j := strings.IndexByte(name, '/'); j >= 0 {
+					name = name[:j]
+				}
+			} else if j := strings.LastIndexByte(name, '/'); j >= 0 {
+				name = name[j+1:]
+			}
+			return name
+		}
+	}
+	return ""
+}
+
+// principalLabel shortens an ARN for reports: "user/ci-deploy",
+// "assumed-role/infra-admin/session".
+func principalLabel(arn string) string {
+	if i := strings.LastIndex(arn, ":"); i >= 0 && i+1 < len(arn) {
+		return arn[i+1:]
+	}
+	return arn
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.IsZero() || (!b.IsZero() && b.Before(a)) {
+		return b
+	}
+	return a
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}

@@ -1,0 +1,134 @@
+// Package analyze answers the investigator's questions from the case
+// database: which credentials were abused (following temporary credentials
+// and created keys back to their origin), from where, what the attacker did
+// and when, what data they touched and what they left behind. It produces
+// an event.Case that the report package renders.
+package analyze
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// row is one event as analysis needs it.
+type row struct {
+	ID          string
+	Time        time.Time
+	Name        string
+	Source      string
+	Region      string
+	IP          string
+	UserAgent   string
+	ErrorCode   string
+	ReadOnly    *bool
+	Account     string // recipient account
+	Type        string // identity type
+	ARN         string
+	UserName    string
+	Key         string
+	IssuerARN   string
+	InvokedBy   string
+	Request     string
+	Response    string
+	Additional  string
+	Resources   string
+	SourceIdent string
+	Console     bool // sessionCredentialFromConsole
+}
+
+// rowColumns is the SELECT list that scanRows reads, in order.
+const rowColumns = `event_id, event_time, coalesce(event_name, ''), coalesce(event_source, ''),
+	coalesce(aws_region, ''), coalesce(source_ip, ''), coalesce(user_agent, ''), coalesce(error_code, ''),
+	read_only, coalesce(recipient_account_id, ''), coalesce(identity_type, ''), coalesce(user_arn, ''),
+	coalesce(user_name, ''), coalesce(access_key_id, ''), coalesce(session_issuer_arn, ''), coalesce(invoked_by, ''),
+	coalesce(request_parameters, ''), coalesce(response_elements, ''), coalesce(additional_event_data, ''),
+	coalesce(resources, ''), coalesce(source_identity, ''),
+	coalesce(json_extract_string(raw, '$.sessionCredentialFromConsole') = 'true', false)`
+
+func scanRows(rows *sql.Rows) ([]row, error) {
+	defer rows.Close()
+	var out []row
+	for rows.Next() {
+		var r row
+		var t sql.NullTime
+		var ro sql.NullBool
+		if err := rows.Scan(&r.ID, &t, &r.Name, &r.Source, &r.Region, &r.IP, &r.UserAgent, &r.ErrorCode,
+			&ro, &r.Account, &r.Type, &r.ARN, &r.UserName, &r.Key, &r.IssuerARN, &r.InvokedBy,
+			&r.Request, &r.Response, &r.Additional, &r.Resources, &r.SourceIdent, &r.Console); err != nil {
+			return nil, err
+		}
+		if t.Valid {
+			r.Time = t.Time.UTC()
+		}
+		if ro.Valid {
+			b := ro.Bool
+			r.ReadOnly = &b
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// filter is the scope's SQL predicate: time window, accounts, regions.
+type filter struct {
+	where string
+	args  []any
+}
+
+func (o *Options) filter() filter {
+	var conds []string
+	var args []any
+	if o.Since != nil {
+		conds = append(conds, "event_time >= ?")
+		args = append(args, *o.Since)
+	}
+	if o.Until != nil {
+		conds = append(conds, "event_time < ?")
+		args = append(args, *o.Until)
+	}
+	if len(o.Accounts) > 0 {
+		conds = append(conds, "recipient_account_id IN ("+placeholders(len(o.Accounts))+")")
+		for _, a := range o.Accounts {
+			args = append(args, a)
+		}
+	}
+	if len(o.Regions) > 0 {
+		conds = append(conds, "aws_region IN ("+placeholders(len(o.Regions))+")")
+		for _, r := range o.Regions {
+			args = append(args, r)
+		}
+	}
+	if len(conds) == 0 {
+		return filter{where: "true"}
+	}
+	return filter{where: strings.Join(conds, " AND "), args: args}
+}
+
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
+}
+
+// query runs "SELECT rowColumns FROM events WHERE <scope> AND <cond>".
+func query(ctx context.Context, db *sql.DB, f filter, cond string, args ...any) ([]row, error) {
+	q := "SELECT " + rowColumns + " FROM events WHERE (" + f.where + ") AND (" + cond + ") ORDER BY event_time, event_id"
+	rows, err := db.QueryContext(ctx, q, append(append([]any(nil), f.args...), args...)...)
+	if err != nil {
+		return nil, fmt.Errorf("querying events: %w", err)
+	}
+	return scanRows(rows)
+}
+
+// inList returns "col IN (?,?,…)" and its arguments; "false" when empty.
+func inList(col string, vals []string) (string, []any) {
+	if len(vals) == 0 {
+		return "false", nil
+	}
+	args := make([]any, len(vals))
+	for i, v := range vals {
+		args[i] = v
+	}
+	return col + " IN (" + placeholders(len(vals)) + ")", args
+}

@@ -1,0 +1,266 @@
+package analyze
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/trailsleuth/trailsleuth/internal/attack"
+	"github.com/trailsleuth/trailsleuth/internal/event"
+)
+
+// cred is a credential in the investigation's scope.
+type cred struct {
+	key         string
+	arn         string
+	derivedFrom string
+	how         string
+	reason      string
+	// events are the attacker's events with this credential.
+	events []row
+}
+
+// investigation holds the state of one scoping run.
+type investigation struct {
+	ctx   context.Context
+	db    *sql.DB
+	opts  *Options
+	f     filter
+	cat   *attack.Catalog
+	hits  map[string]event.Severity // event id → highest detection level
+	grant []grant
+
+	creds    map[string]*cred
+	order    []string
+	attacker map[string]row // event id → event
+	chain    []event.ChainEdge
+	notes    []string
+	// users and roles the attacker opened: name → the granting event
+	users map[string]grant
+	roles map[string]grant
+}
+
+func newInvestigation(ctx context.Context, db *sql.DB, opts *Options) *investigation {
+	inv := &investigation{
+		ctx: ctx, db: db, opts: opts, f: opts.filter(), cat: attack.Default(),
+		hits: map[string]event.Severity{}, creds: map[string]*cred{}, attacker: map[string]row{},
+		users: map[string]grant{}, roles: map[string]grant{},
+	}
+	for _, fd := range opts.Findings {
+		lvl, _ := event.ParseSeverity(fd.Level)
+		for _, id := range fd.EventIDs {
+			if lvl > inv.hits[id] {
+				inv.hits[id] = lvl
+			}
+		}
+	}
+	return inv
+}
+
+func (inv *investigation) addEvents(rs ...row) {
+	for _, r := range rs {
+		inv.attacker[r.ID] = r
+	}
+}
+
+// addCred records a credential; it reports false if it was already known.
+func (inv *investigation) addCred(c *cred) bool {
+	if c.key == "" {
+		return false
+	}
+	if _, ok := inv.creds[c.key]; ok {
+		return false
+	}
+	inv.creds[c.key] = c
+	inv.order = append(inv.order, c.key)
+	return true
+}
+
+// strong reports a sign of an attacker on an event: offensive tooling, a
+// high or critical detection, or defence evasion. Persistence-like writes
+// and medium detections are left out: deployment pipelines make them daily.
+func (inv *investigation) strong(r row) bool {
+	if isOffensive(r.UserAgent) || inv.hits[r.ID] >= event.SeverityHigh {
+		return true
+	}
+	_, ok := inv.cat.DefenseEvasion(r.Source, r.Name)
+	return ok
+}
+
+// separate splits a given credential's events into the attacker's and the
+// owner's: the attacker's are those from addresses showing a sign of an
+// attacker (offensive tooling, a high detection, tampering, repeated
+// denials); when no address shows one, every event is counted.
+func (inv *investigation) separate(c *cred, rows []row) {
+	type ipStat struct {
+		first          time.Time
+		strong, denied int
+	}
+	stats := map[string]*ipStat{}
+	for _, r := range rows {
+		s := stats[r.IP]
+		if s == nil {
+			s = &ipStat{first: r.Time}
+			stats[r.IP] = s
+		}
+		if inv.strong(r) {
+			s.strong++
+		}
+		if isDenied(r.ErrorCode) {
+			s.denied++
+		}
+	}
+	var t0 time.Time
+	suspect := map[string]bool{}
+	for ip, s := range stats {
+		if s.strong > 0 || s.denied >= 3 {
+			suspect[ip] = true
+			t0 = minTime(t0, s.first)
+		}
+	}
+	if len(suspect) == 0 {
+		c.events = rows
+		if len(rows) > 0 {
+			inv.notes = append(inv.notes, fmt.Sprintf("%s: no sign (offensive tooling, detections, persistence, repeated denials) separates an attacker's use from the owner's; all %d events are counted.", c.key, len(rows)))
+		}
+		return
+	}
+	// Addresses without a sign of their own are the owner's, even when new:
+	// pipelines and laptops change addresses; tooling and tampering do not
+	// come from the owner's.
+	owner := map[string]bool{}
+	for ip := range stats {
+		if !suspect[ip] {
+			owner[ip] = true
+		}
+	}
+	var ownerN int
+	var ownerIPs []string
+	for _, r := range rows {
+		if owner[r.IP] {
+			ownerN++
+			continue
+		}
+		c.events = append(c.events, r)
+	}
+	for ip := range owner {
+		ownerIPs = append(ownerIPs, ip)
+	}
+	sort.Strings(ownerIPs)
+	if ownerN > 0 {
+		inv.notes = append(inv.notes, fmt.Sprintf("%s: %d events from %s are taken as the owner's normal activity (no sign of an attacker from those addresses; first sign elsewhere at %s) and are not counted; %d events are.",
+			c.key, ownerN, strings.Join(ownerIPs, ", "), t0.Format(time.RFC3339), len(c.events)))
+	}
+}
+
+// seed resolves the given indicators to credentials.
+func (inv *investigation) seed() error {
+	for _, k := range inv.opts.Keys {
+		rows, err := query(inv.ctx, inv.db, inv.f, "access_key_id = ?", k)
+		if err != nil {
+			return err
+		}
+		c := &cred{key: k, how: "given", reason: "access key given to investigate"}
+		if len(rows) > 0 {
+			c.arn = rows[0].ARN
+		} else {
+			inv.notes = append(inv.notes, fmt.Sprintf("%s: no event with this access key in scope.", k))
+		}
+		inv.separate(c, rows)
+		if inv.addCred(c) {
+			inv.addEvents(c.events...)
+		}
+	}
+	for _, p := range inv.opts.Principals {
+		cond := "user_arn = ? OR user_name = ? OR session_issuer_arn = ? OR session_issuer_user_name = ?"
+		rows, err := query(inv.ctx, inv.db, inv.f, cond, p, p, p, p)
+		if err != nil {
+			return err
+		}
+		if len(rows) == 0 {
+			inv.notes = append(inv.notes, fmt.Sprintf("%s: no event of this principal in scope.", p))
+		}
+		byKey := map[string][]row{}
+		var keys []string
+		for _, r := range rows {
+			k := credKey(r)
+			if _, ok := byKey[k]; !ok {
+				keys = append(keys, k)
+			}
+			byKey[k] = append(byKey[k], r)
+		}
+		for _, k := range keys {
+			c := &cred{key: k, arn: byKey[k][0].ARN, how: "given", reason: "credential of principal " + p}
+			inv.separate(c, byKey[k])
+			if len(c.events) == 0 {
+				continue
+			}
+			if inv.addCred(c) {
+				inv.addEvents(c.events...)
+			}
+		}
+	}
+	if len(inv.opts.IPs) > 0 {
+		ips, err := inv.matchIPs(inv.opts.IPs)
+		if err != nil {
+			return err
+		}
+		cond, args := inList("source_ip", ips)
+		rows, err := query(inv.ctx, inv.db, inv.f, cond, args...)
+		if err != nil {
+			return err
+		}
+		for _, r := range rows {
+			k := credKey(r)
+			c := inv.creds[k]
+			if c == nil {
+				c = &cred{key: k, arn: r.ARN, how: "given", reason: "used from a given source IP"}
+				inv.addCred(c)
+			}
+			if _, seen := inv.attacker[r.ID]; !seen {
+				c.events = append(c.events, r)
+				inv.addEvents(r)
+			}
+		}
+	}
+	return nil
+}
+
+// matchIPs expands IPs and CIDRs to the source addresses present in scope.
+func (inv *investigation) matchIPs(specs []string) ([]string, error) {
+	var exact []string
+	var nets []*net.IPNet
+	for _, s := range specs {
+		if _, n, err := net.ParseCIDR(s); err == nil {
+			nets = append(nets, n)
+		} else {
+			exact = append(exact, s)
+		}
+	}
+	if len(nets) == 0 {
+		return exact, nil
+	}
+	rows, err := inv.db.QueryContext(inv.ctx, "SELECT DISTINCT source_ip FROM events WHERE ("+inv.f.where+") AND source_ip IS NOT NULL", inv.f.args...)
+	if err != nil {
+		return nil, fmt.Errorf("listing source addresses: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		ip := net.ParseIP(s)
+		for _, n := range nets {
+			if ip != nil && n.Contains(ip) {
+				exact = append(exact, s)
+				break
+			}
+		}
+	}
+	return exact, rows.Err()
+}

@@ -1,0 +1,189 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/trailsleuth/trailsleuth/internal/acquire"
+	"github.com/trailsleuth/trailsleuth/internal/analyze"
+	"github.com/trailsleuth/trailsleuth/internal/detect"
+	"github.com/trailsleuth/trailsleuth/internal/event"
+	"github.com/trailsleuth/trailsleuth/internal/ingest"
+	"github.com/trailsleuth/trailsleuth/internal/report"
+	"github.com/trailsleuth/trailsleuth/internal/store"
+	"github.com/trailsleuth/trailsleuth/internal/timespec"
+)
+
+// InvestigateOptions are the investigate command's inputs.
+type InvestigateOptions struct {
+	F          *Factory
+	Paths      []string
+	Since      string
+	Until      string
+	Accounts   []string
+	Regions    []string
+	Keys       []string
+	Principals []string
+	IPs        []string
+	Format     string
+	Out        string
+	NoHunt     bool
+	Rules      RuleSourceOptions
+	from, to   *time.Time
+}
+
+func newInvestigateCmd(f *Factory, runF func(context.Context, *InvestigateOptions) error) *cobra.Command {
+	opts := &InvestigateOptions{F: f}
+	cmd := &cobra.Command{
+		Use:   "investigate [PATH...]",
+		Short: "Investigate a suspected compromise and write the forensic report",
+		Long: `Investigate a suspected compromise from the case database (PATHs are ingested
+into it first) and write the forensic report: the compromised credentials and
+everything derived from them (assumed-role sessions, created keys and users,
+console sessions), the attacker's source IPs, a timeline of their actions in
+sessions tagged with MITRE ATT&CK, the data they accessed, what they changed,
+the persistence they left, detection hits, and remediation steps with the aws
+CLI commands to take them.
+
+With --key, --principal or --ip the investigation starts from those
+indicators. With none, it triages: it ranks credentials by suspicion
+(offensive-tool user agents, detection hits, new source addresses, denied
+bursts, IAM changes, logging tampering) and investigates the top ones, saying
+why each was chosen.`,
+		Example: `  trailsleuth investigate examples/incident
+  trailsleuth investigate --key AKIAEXAMPLE --since 7d --format markdown --out report.md
+  trailsleuth investigate --principal ci-deploy --format json | jq .compromised_credentials`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Paths = args
+			if err := opts.validate(); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return runInvestigate(cmd.Context(), opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&opts.Since, "since", "", "only events at or after `time` (RFC 3339, date, or 72h / 7d ago)")
+	fl.StringVar(&opts.Until, "until", "", "only events before `time`")
+	fl.StringArrayVar(&opts.Accounts, "account", nil, "only this AWS `account` id (repeatable)")
+	fl.StringArrayVar(&opts.Regions, "region", nil, "only this `region` (repeatable)")
+	fl.StringArrayVar(&opts.Keys, "key", nil, "suspected access key id, AKIA… or ASIA… (repeatable)")
+	fl.StringArrayVar(&opts.Principals, "principal", nil, "suspected principal: ARN or IAM user name (repeatable)")
+	fl.StringArrayVar(&opts.IPs, "ip", nil, "suspected source IP or CIDR (repeatable)")
+	fl.StringVar(&opts.Format, "format", "", "report `format`: "+strings.Join(report.Formats(), ", ")+" (default: text on a terminal, json otherwise)")
+	fl.StringVarP(&opts.Out, "out", "o", "", "write the report to `file` instead of standard output")
+	fl.BoolVar(&opts.NoHunt, "no-hunt", false, "do not run the detection rules first")
+	opts.Rules.addFlags(cmd)
+	return cmd
+}
+
+func (o *InvestigateOptions) validate() error {
+	if o.Format == "" {
+		o.Format = "json"
+		if o.F.IO.OutTTY && o.Out == "" {
+			o.Format = "text"
+		}
+	}
+	if !contains(report.Formats(), o.Format) {
+		return usageErrorf("--format %q: want one of %s", o.Format, strings.Join(report.Formats(), ", "))
+	}
+	now := time.Now()
+	for _, tv := range []struct {
+		flag, val string
+		dst       **time.Time
+	}{{"--since", o.Since, &o.from}, {"--until", o.Until, &o.to}} {
+		if tv.val == "" {
+			continue
+		}
+		t, err := timespec.Parse(tv.val, now)
+		if err != nil {
+			return usageErrorf("%s: %v", tv.flag, err)
+		}
+		*tv.dst = &t
+	}
+	return nil
+}
+
+func runInvestigate(ctx context.Context, opts *InvestigateOptions) error {
+	f := opts.F
+	st, err := store.Open(ctx, f.DBPath)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	cmdline := "trailsleuth " + strings.Join(f.Args, " ")
+	if len(opts.Paths) > 0 {
+		files, walkErrs, err := acquire.Walk(ctx, opts.Paths)
+		if err != nil {
+			return err
+		}
+		sum, err := ingest.Run(ctx, st, files, walkErrs, ingest.Options{ToolVersion: VersionString(f.Version), CommandLine: cmdline, Logger: f.Logger})
+		if err != nil {
+			return err
+		}
+		f.IO.Warnf("ingested %d new events from %d files (%d already in the case, %d skipped)\n", sum.Events, sum.Files, sum.Duplicates, sum.FilesSkipped)
+	}
+	var findings []event.Finding
+	if !opts.NoHunt {
+		pack, err := opts.Rules.load()
+		if err != nil {
+			return err
+		}
+		res, err := detect.Run(ctx, st.DB(), pack, detect.RunOptions{TimeFrom: opts.from, TimeTo: opts.to})
+		if err != nil {
+			return err
+		}
+		findings = res.Hits
+		for _, e := range res.Errors {
+			f.IO.Warnf("rule %s: %s\n", e.Title, e.Error)
+		}
+	}
+	now := time.Now().UTC()
+	seq, _, err := st.NextReport(ctx, now, cmdline)
+	if err != nil {
+		return err
+	}
+	c, err := analyze.Investigate(ctx, st.DB(), analyze.Options{
+		Since: opts.from, Until: opts.to, Accounts: opts.Accounts, Regions: opts.Regions,
+		Keys: opts.Keys, Principals: opts.Principals, IPs: opts.IPs, Findings: findings,
+		Now: now, ReportSeq: seq, Database: f.DBPath,
+		Tool: event.ToolInfo{Name: "trailsleuth", Version: VersionString(f.Version), CommandLine: cmdline},
+	})
+	if err != nil {
+		return err
+	}
+	w, err := report.New(opts.Format)
+	if err != nil {
+		return err
+	}
+	var out io.Writer = f.IO.Out
+	var file *os.File
+	if opts.Out != "" {
+		file, err = os.Create(opts.Out)
+		if err != nil {
+			return fmt.Errorf("creating %s: %w", opts.Out, err)
+		}
+		out = file
+	}
+	err = w.Write(out, c)
+	if file != nil {
+		if cerr := file.Close(); err == nil {
+			err = cerr
+		}
+		if err == nil {
+			f.IO.Warnf("wrote %s (%s): %d compromised credentials, %d suspicious events\n", opts.Out, c.ReportID, len(c.CompromisedCredentials), c.SuspiciousEventCount)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("writing the report: %w", err)
+	}
+	return nil
+}
