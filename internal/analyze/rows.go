@@ -36,7 +36,6 @@ type row struct {
 	Additional  string
 	Resources   string
 	SourceIdent string
-	Console     bool // sessionCredentialFromConsole
 }
 
 // rowColumns is the SELECT list that scanRows reads, in order.
@@ -45,8 +44,7 @@ const rowColumns = `event_id, event_time, coalesce(event_name, ''), coalesce(eve
 	read_only, coalesce(recipient_account_id, ''), coalesce(identity_type, ''), coalesce(user_arn, ''),
 	coalesce(user_name, ''), coalesce(access_key_id, ''), coalesce(session_issuer_arn, ''), coalesce(invoked_by, ''),
 	coalesce(request_parameters, ''), coalesce(response_elements, ''), coalesce(additional_event_data, ''),
-	coalesce(resources, ''), coalesce(source_identity, ''),
-	coalesce(json_extract_string(raw, '$.sessionCredentialFromConsole') = 'true', false)`
+	coalesce(resources, ''), coalesce(source_identity, '')`
 
 func scanRows(rows *sql.Rows) ([]row, error) {
 	defer rows.Close()
@@ -57,7 +55,7 @@ func scanRows(rows *sql.Rows) ([]row, error) {
 		var ro sql.NullBool
 		if err := rows.Scan(&r.ID, &t, &r.Name, &r.Source, &r.Region, &r.IP, &r.UserAgent, &r.ErrorCode,
 			&ro, &r.Account, &r.Type, &r.ARN, &r.UserName, &r.Key, &r.IssuerARN, &r.InvokedBy,
-			&r.Request, &r.Response, &r.Additional, &r.Resources, &r.SourceIdent, &r.Console); err != nil {
+			&r.Request, &r.Response, &r.Additional, &r.Resources, &r.SourceIdent); err != nil {
 			return nil, err
 		}
 		if t.Valid {
