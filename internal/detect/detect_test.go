@@ -2,11 +2,14 @@ package detect
 
 import (
 	"context"
+	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 
 	"github.com/trailsleuth/trailsleuth/internal/acquire"
+	"github.com/trailsleuth/trailsleuth/internal/event"
 	"github.com/trailsleuth/trailsleuth/internal/ingest"
 	"github.com/trailsleuth/trailsleuth/internal/store"
 	"github.com/trailsleuth/trailsleuth/internal/testenv"
@@ -128,11 +131,11 @@ func TestHuntExample(t *testing.T) {
 	}
 	// The incident's steps, by the rule that must name each.
 	for _, want := range []string{
-		"API call from an offensive security tool",                            // enumeration with Pacu
-		"New IAM user granted administrator access",                           // privilege escalation
-		"IAM access key created for another user",                             // persistence
-		"Bulk S3 download: 100+ objects read by one access key in 10 minutes", // data access
-		"Attempt to stop or delete CloudTrail logging was denied",             // logging tampering
+		"API call from an offensive security tool",                         // enumeration with Pacu
+		"New IAM user granted administrator access",                        // privilege escalation
+		"IAM access key created for another user",                          // persistence
+		"Bulk S3 download: 100+ objects read by one access key in an hour", // data access
+		"Attempt to stop or delete CloudTrail logging was denied",          // logging tampering
 		"Console sign-in without MFA",
 	} {
 		if !titles[want] {
@@ -142,5 +145,73 @@ func TestHuntExample(t *testing.T) {
 	// Inputs of correlations report nothing themselves.
 	if titles["Read-only API call (enumeration input)"] {
 		t.Error("a correlation's base rule reported hits of its own")
+	}
+}
+
+// TestHuntCtgen: on a generated corpus the injected attack's steps are
+// found, and no high or critical hit falls on benign background traffic.
+func TestHuntCtgen(t *testing.T) {
+	src := testenv.Shared(t, "tools", "ctgen")
+	if testing.Short() {
+		t.Skip("builds and runs ctgen")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "ctgen")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	build.Dir = src
+	build.Env = append(os.Environ(), "GOFLAGS=-buildvcs=false")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("building ctgen: %v\n%s", err, out)
+	}
+	corpus := filepath.Join(dir, "corpus")
+	tf := filepath.Join(dir, "truth.json")
+	if out, err := exec.Command(bin, "-out", corpus, "-events", "60000", "-accounts", "3", "-days", "2", "-seed", "9", "-attack", "-truth", tf).CombinedOutput(); err != nil {
+		t.Fatalf("ctgen: %v\n%s", err, out)
+	}
+	var truth struct {
+		EventIDs []string `json:"eventIDs"`
+	}
+	b, err := os.ReadFile(tf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &truth); err != nil {
+		t.Fatal(err)
+	}
+	attack := map[string]bool{}
+	for _, id := range truth.EventIDs {
+		attack[id] = true
+	}
+	st := caseDB(t, filepath.Join(corpus, "AWSLogs"))
+	pack, err := Load(LoadOptions{Builtin: rules.FS})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Run(context.Background(), st.DB(), pack, RunOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tactics := map[string]bool{}
+	for _, h := range res.Hits {
+		lvl, _ := event.ParseSeverity(h.Level)
+		onAttack := 0
+		for _, id := range h.EventIDs {
+			if attack[id] {
+				onAttack++
+			}
+		}
+		if onAttack > 0 {
+			for _, tc := range h.Tactics {
+				tactics[tc] = true
+			}
+		}
+		if lvl >= event.SeverityHigh && onAttack < len(h.EventIDs) {
+			t.Errorf("%s hit on %d benign events", h.Title, len(h.EventIDs)-onAttack)
+		}
+	}
+	for _, want := range []string{"privilege-escalation", "persistence", "defense-evasion", "collection", "discovery"} {
+		if !tactics[want] {
+			t.Errorf("no hit on the attack in tactic %s (have %v)", want, tactics)
+		}
 	}
 }
