@@ -86,9 +86,20 @@ func OpenReadOnly(ctx context.Context, path string) (*Store, error) {
 		s.Close()
 		return nil, fmt.Errorf("reading case database %s: %w", path, err)
 	}
+	if v < SchemaVersion && v > 0 {
+		// Migrations only add tables; bring the case up to date once, then
+		// read it as asked.
+		s.Close()
+		rw, err := Open(ctx, path)
+		if err != nil {
+			return nil, fmt.Errorf("case database %s has schema version %d and could not be migrated to %d: %w", path, v, SchemaVersion, err)
+		}
+		rw.Close()
+		return OpenReadOnly(ctx, path)
+	}
 	if v != SchemaVersion {
 		s.Close()
-		return nil, fmt.Errorf("case database %s has schema version %d, this build reads %d (open it read-write once to migrate)", path, v, SchemaVersion)
+		return nil, fmt.Errorf("case database %s has schema version %d, this build reads %d", path, v, SchemaVersion)
 	}
 	return s, nil
 }
