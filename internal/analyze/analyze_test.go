@@ -225,18 +225,10 @@ func TestInvestigateExample(t *testing.T) {
 
 // TestInvestigateCtgen: a generated attack, from the leaked key alone.
 func TestInvestigateCtgen(t *testing.T) {
-	src := testenv.Shared(t, "tools", "ctgen")
 	if testing.Short() {
 		t.Skip("builds and runs ctgen")
 	}
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "ctgen")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	build.Dir = src
-	build.Env = append(os.Environ(), "GOFLAGS=-buildvcs=false")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("building ctgen: %v\n%s", err, out)
-	}
+	bin := testenv.Ctgen(t)
 	for _, seed := range []string{"3", "11"} {
 		t.Run("seed"+seed, func(t *testing.T) {
 			corpus := filepath.Join(t.TempDir(), "corpus")

@@ -2,6 +2,7 @@ package analyze
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -208,7 +209,7 @@ func (inv *investigation) fill(c *event.Case, evs []row) {
 			if r.ErrorCode != "" {
 				ch.Denied++
 			}
-			if !contains(ch.EventNames, r.Name) {
+			if !slices.Contains(ch.EventNames, r.Name) {
 				ch.EventNames = append(ch.EventNames, r.Name)
 			}
 		}
@@ -249,15 +250,6 @@ func orLabel(arn, key string) string {
 		return arn
 	}
 	return key
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // jsonNumber reads a number at the top level of a JSON document.

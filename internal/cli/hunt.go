@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -91,7 +92,7 @@ func (o *HuntOptions) validate() error {
 			o.Format = "table"
 		}
 	}
-	if !contains(detect.Formats, o.Format) {
+	if !slices.Contains(detect.Formats, o.Format) {
 		return usageErrorf("--format %q: want one of %s", o.Format, strings.Join(detect.Formats, ", "))
 	}
 	for _, lv := range []struct {
@@ -122,15 +123,6 @@ func (o *HuntOptions) validate() error {
 		*tv.dst = &t
 	}
 	return nil
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 func runHunt(ctx context.Context, opts *HuntOptions) error {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -92,7 +93,7 @@ func (o *InvestigateOptions) validate() error {
 			o.Format = "text"
 		}
 	}
-	if !contains(report.Formats(), o.Format) {
+	if !slices.Contains(report.Formats(), o.Format) {
 		return usageErrorf("--format %q: want one of %s", o.Format, strings.Join(report.Formats(), ", "))
 	}
 	now := time.Now()

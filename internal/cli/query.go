@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -41,7 +42,7 @@ change the evidence by accident.`,
 					opts.Format = "table"
 				}
 			}
-			if !validFormat(opts.Format) {
+			if !slices.Contains(tabular.Formats, opts.Format) {
 				return usageErrorf("--format %q: want one of %s", opts.Format, strings.Join(tabular.Formats, ", "))
 			}
 			if opts.SQL == "-" {
@@ -60,15 +61,6 @@ change the evidence by accident.`,
 	cmd.Flags().StringVar(&opts.Format, "format", "", "output `format`: table, csv, json, jsonl (default: table on a terminal, jsonl otherwise)")
 	cmd.Flags().BoolVar(&opts.Write, "write", false, "open the case database read-write (for CREATE VIEW and the like)")
 	return cmd
-}
-
-func validFormat(s string) bool {
-	for _, f := range tabular.Formats {
-		if s == f {
-			return true
-		}
-	}
-	return false
 }
 
 func runQuery(ctx context.Context, opts *QueryOptions) error {

@@ -2,7 +2,6 @@ package detect
 
 import (
 	"context"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
@@ -17,16 +16,9 @@ import (
 // BenchmarkHunt times a hunt with the built-in pack over a 50,000-event
 // ctgen corpus with its attack scenario (built and ingested once).
 func BenchmarkHunt(b *testing.B) {
-	src := testenv.Shared(b, "tools", "ctgen")
+	bin := testenv.Ctgen(b)
 	const events = 50000
 	dir := b.TempDir()
-	bin := filepath.Join(dir, "ctgen")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	build.Dir = src
-	build.Env = append(os.Environ(), "GOFLAGS=-buildvcs=false")
-	if out, err := build.CombinedOutput(); err != nil {
-		b.Fatalf("building ctgen: %v\n%s", err, out)
-	}
 	corpus := filepath.Join(dir, "corpus")
 	gen := exec.Command(bin, "-out", corpus, "-events", "50000", "-accounts", "3", "-days", "1", "-seed", "5", "-attack")
 	if out, err := gen.CombinedOutput(); err != nil {

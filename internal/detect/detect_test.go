@@ -151,18 +151,11 @@ func TestHuntExample(t *testing.T) {
 // TestHuntCtgen: on a generated corpus the injected attack's steps are
 // found, and no high or critical hit falls on benign background traffic.
 func TestHuntCtgen(t *testing.T) {
-	src := testenv.Shared(t, "tools", "ctgen")
 	if testing.Short() {
 		t.Skip("builds and runs ctgen")
 	}
+	bin := testenv.Ctgen(t)
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "ctgen")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	build.Dir = src
-	build.Env = append(os.Environ(), "GOFLAGS=-buildvcs=false")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("building ctgen: %v\n%s", err, out)
-	}
 	corpus := filepath.Join(dir, "corpus")
 	tf := filepath.Join(dir, "truth.json")
 	if out, err := exec.Command(bin, "-out", corpus, "-events", "60000", "-accounts", "3", "-days", "2", "-seed", "9", "-attack", "-truth", tf).CombinedOutput(); err != nil {

@@ -220,18 +220,11 @@ func TestSharedDatasets(t *testing.T) {
 // TestCtgenCorpus: a generated corpus ingests to exactly the number of
 // events the generator wrote, twice over.
 func TestCtgenCorpus(t *testing.T) {
-	src := testenv.Shared(t, "tools", "ctgen")
 	if testing.Short() {
 		t.Skip("builds and runs ctgen")
 	}
+	bin := testenv.Ctgen(t)
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "ctgen")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	build.Dir = src
-	build.Env = append(os.Environ(), "GOFLAGS=-buildvcs=false")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("building ctgen: %v\n%s", err, out)
-	}
 	corpus := filepath.Join(dir, "corpus")
 	const n = 30000
 	gen := exec.Command(bin, "-out", corpus, "-events", "30000", "-accounts", "3", "-days", "1", "-seed", "5", "-attack")

@@ -4,6 +4,7 @@ package testenv
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 )
@@ -41,4 +42,19 @@ func Shared(t testing.TB, elem ...string) string {
 		t.Skipf("shared material %s not found (set TRAILSLEUTH_SHARED to the shared/ folder): %v", p, err)
 	}
 	return p
+}
+
+// Ctgen builds ../shared/tools/ctgen, the CloudTrail corpus generator, and
+// returns the binary's path; the test is skipped when ctgen is absent.
+func Ctgen(t testing.TB) string {
+	t.Helper()
+	src := Shared(t, "tools", "ctgen")
+	bin := filepath.Join(t.TempDir(), "ctgen")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	build.Dir = src
+	build.Env = append(os.Environ(), "GOFLAGS=-buildvcs=false")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("building ctgen: %v\n%s", err, out)
+	}
+	return bin
 }
