@@ -14,9 +14,7 @@ import (
 // keys and console sessions), and sessions of roles whose trust policy they
 // changed. It repeats until nothing new appears.
 func (inv *investigation) expand() error {
-	var err error
-	inv.grant, err = loadGrants(inv.ctx, inv.db, inv.f)
-	if err != nil {
+	if err := inv.loadGrants(); err != nil {
 		return err
 	}
 	for round := 0; round < 20; round++ {

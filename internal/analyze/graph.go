@@ -46,6 +46,22 @@ var grantEvents = []string{
 	"CreateAccessKey", "CreateUser", "CreateLoginProfile", "UpdateLoginProfile", "UpdateAssumeRolePolicy",
 }
 
+// loadGrants reads the scope's grants once; triage and expansion share them.
+func (inv *investigation) loadGrants() error {
+	if inv.grant != nil {
+		return nil
+	}
+	g, err := loadGrants(inv.ctx, inv.db, inv.f)
+	if err != nil {
+		return err
+	}
+	if g == nil {
+		g = []grant{}
+	}
+	inv.grant = g
+	return nil
+}
+
 // loadGrants reads every successful credential-granting event in scope.
 func loadGrants(ctx context.Context, db *sql.DB, f filter) ([]grant, error) {
 	cond, args := inList("event_name", grantEvents)

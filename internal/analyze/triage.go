@@ -133,11 +133,10 @@ func (inv *investigation) triage() ([]event.TriageEntry, error) {
 	}
 	// Fold derived credentials into their origin.
 	parent := map[string]string{}
-	grants, err := loadGrants(inv.ctx, inv.db, inv.f)
-	if err != nil {
+	if err := inv.loadGrants(); err != nil {
 		return nil, err
 	}
-	for _, g := range grants {
+	for _, g := range inv.grant {
 		if g.newKey != "" && g.ev.Key != "" && g.newKey != g.ev.Key {
 			if _, ok := parent[g.newKey]; !ok {
 				parent[g.newKey] = g.ev.Key
