@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -272,6 +273,7 @@ func TestInvestigateCtgen(t *testing.T) {
 			if len(tri.Triage) == 0 || tri.Triage[0].AccessKeyIDs[0] != tr.leakedKey {
 				t.Errorf("triage ranks first %+v, want %s", tri.Triage[:min(2, len(tri.Triage))], tr.leakedKey)
 			}
+			checkNovelty(t, st, c, tr)
 		})
 	}
 }
@@ -327,5 +329,105 @@ func TestSharedDatasets(t *testing.T) {
 				t.Errorf("evidence: %+v", c.Evidence)
 			}
 		})
+	}
+}
+
+// checkNovelty: the leaked key's attacker addresses and tools are flagged as
+// new for it, and no benign key gets anything new after its first day.
+func checkNovelty(t *testing.T, st *store.Store, c *event.Case, tr truth) {
+	t.Helper()
+	var leaked *event.Credential
+	for i := range c.CompromisedCredentials {
+		if c.CompromisedCredentials[i].AccessKeyID == tr.leakedKey {
+			leaked = &c.CompromisedCredentials[i]
+		}
+	}
+	if leaked == nil || leaked.Baseline == nil {
+		t.Fatalf("leaked key %s has no credential entry or baseline", tr.leakedKey)
+	}
+	used := map[string]bool{}
+	for _, a := range c.Actions {
+		if a.AccessKeyID == tr.leakedKey && slices.Contains(tr.attackerIPs, a.SourceIP) {
+			used[a.SourceIP] = true
+		}
+	}
+	if len(used) == 0 {
+		t.Fatal("no attacker address used the leaked key")
+	}
+	for ip := range used {
+		if !slices.Contains(leaked.NewSourceIPs, ip) {
+			t.Errorf("attacker address %s is not new for the leaked key: %v", ip, leaked.NewSourceIPs)
+		}
+	}
+	if len(leaked.Baseline.SourceIPs) == 0 {
+		t.Errorf("the leaked key's baseline has no usual address: %+v", leaked.Baseline)
+	}
+	for _, ip := range leaked.Baseline.SourceIPs {
+		if slices.Contains(leaked.NewSourceIPs, ip) {
+			t.Errorf("usual address %s of the leaked key is flagged new", ip)
+		}
+	}
+	if len(leaked.NewUserAgents) == 0 {
+		t.Errorf("no new user agent for the leaked key (baseline %+v)", leaked.Baseline)
+	}
+	for _, ip := range c.SourceIPs {
+		if used[ip.IP] && !slices.Contains(ip.NewFor, tr.leakedKey) {
+			t.Errorf("source IP %s: new_for %v lacks the leaked key", ip.IP, ip.NewFor)
+		}
+	}
+	inv := newInvestigation(context.Background(), st.DB(), &Options{})
+	all, err := inv.baselines("access_key_id", nil, inv.firstDay)
+	if err != nil {
+		t.Fatal(err)
+	}
+	attackerKeys := append([]string{tr.leakedKey}, tr.attackerKeys...)
+	var benign int
+	for k, n := range all {
+		if slices.Contains(attackerKeys, k) {
+			continue
+		}
+		benign++
+		if ips, uas := n.list(dimIP), n.list(dimUA); len(ips)+len(uas) > 0 {
+			t.Errorf("benign key %s: new after its first day: addresses %v, user agents %v", k, ips, uas)
+		}
+	}
+	if benign == 0 {
+		t.Error("no benign key to check")
+	}
+}
+
+// TestConsolePageLoads: console calls of one credential in the same moment
+// become one page load; a lone console call and CLI calls do not.
+func TestConsolePageLoads(t *testing.T) {
+	st, _ := caseDB(t, filepath.Join("testdata", "console"))
+	c := investigate(t, st, nil, Options{Principals: []string{"alice"}})
+	type group struct {
+		names  string
+		denied int
+	}
+	var got []group
+	for _, ca := range c.ConsoleActions {
+		got = append(got, group{strings.Join(ca.EventNames, ","), ca.Denied})
+		if len(ca.EventIDs) < 2 {
+			t.Errorf("page load %d has %d events", ca.Group, len(ca.EventIDs))
+		}
+	}
+	want := []group{
+		{"DescribeInstances,DescribeInstanceStatus,DescribeTags,DescribeAddresses", 1},
+		{"ListUsers,ListAccountAliases,GetAccountSummary", 0},
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("console page loads\n got %+v\nwant %+v", got, want)
+	}
+	grouped := map[string]int{}
+	for _, a := range c.Actions {
+		if a.ConsoleGroup != 0 {
+			grouped[a.EventName+"/"+a.AccessKeyID]++
+		}
+	}
+	for _, k := range []string{"GetBucketPolicy/ASIACONSOLEEXAMPLE01", "DescribeInstances/AKIACLIEXAMPLE000001", "ConsoleLogin/"} {
+		if grouped[k] != 0 {
+			t.Errorf("%s was put in a page load", k)
+		}
 	}
 }

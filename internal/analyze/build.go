@@ -167,7 +167,7 @@ func (inv *investigation) fill(c *event.Case, evs []row) {
 		}
 		c.Actions = append(c.Actions, a)
 
-		if isAddress(r.IP) {
+		if r.IP != "" {
 			ia := ips[r.IP]
 			if ia == nil {
 				ia = &ipAgg{uas: map[string]bool{}, first: r.Time}
@@ -227,6 +227,7 @@ func (inv *investigation) fill(c *event.Case, evs []row) {
 		}
 	}
 	closeSession()
+	c.ConsoleActions = groupConsole(c.Actions)
 	c.Accounts, c.Regions = sortedKeys(accounts), sortedKeys(regions)
 	for _, ip := range ipOrder {
 		ia := ips[ip]

@@ -24,9 +24,13 @@ func Investigate(ctx context.Context, db *sql.DB, opts Options) (*event.Case, er
 		opts.Now = time.Now().UTC()
 	}
 	inv := newInvestigation(ctx, db, &opts)
+	generated := opts.GeneratedAt
+	if generated.IsZero() {
+		generated = opts.Now
+	}
 	c := &event.Case{
 		ReportID:    fmt.Sprintf("AWS-IR-%s-%03d", opts.Now.Format("20060102"), opts.ReportSeq),
-		GeneratedAt: opts.Now,
+		GeneratedAt: generated.UTC(),
 		Tool:        opts.Tool,
 		Scope: event.Scope{Since: opts.Since, Until: opts.Until, Accounts: opts.Accounts, Regions: opts.Regions,
 			Keys: opts.Keys, Principals: opts.Principals, IPs: opts.IPs, Mode: "indicators"},
@@ -88,11 +92,20 @@ func Investigate(ctx context.Context, db *sql.DB, opts Options) (*event.Case, er
 		}
 	}
 	c.Remediation = inv.remediation(c, opts.Now)
+	cov, err := Coverage(ctx, db, CoverageOptions{Since: opts.Since, Until: opts.Until, Accounts: opts.Accounts, Regions: opts.Regions,
+		Buckets: accessedBuckets(c)})
+	if err != nil {
+		return nil, err
+	}
+	c.Coverage = cov
 	ev, err := evidence(ctx, db, opts.Database)
 	if err != nil {
 		return nil, err
 	}
 	c.Evidence = ev
+	if err := inv.enrichNovelty(c, opts.IPInfo); err != nil {
+		return nil, err
+	}
 	c.Notes = inv.notes
 	return c, nil
 }
@@ -157,7 +170,7 @@ func evidence(ctx context.Context, db *sql.DB, database string) (event.Evidence,
 	if err := db.QueryRowContext(ctx, "SELECT count(*) FROM events").Scan(&ev.TotalEvents); err != nil {
 		return ev, fmt.Errorf("counting events: %w", err)
 	}
-	rows, err := db.QueryContext(ctx, `SELECT path, coalesce(sha256, ''), events, status, validated FROM sources WHERE NOT is_digest ORDER BY source_id`)
+	rows, err := db.QueryContext(ctx, `SELECT path, coalesce(sha256, ''), events, status, validated, coalesce(validation, '') FROM sources WHERE NOT is_digest ORDER BY source_id`)
 	if err != nil {
 		return ev, fmt.Errorf("listing sources: %w", err)
 	}
@@ -165,15 +178,56 @@ func evidence(ctx context.Context, db *sql.DB, database string) (event.Evidence,
 	for rows.Next() {
 		var s event.EvidenceSource
 		var v sql.NullBool
-		if err := rows.Scan(&s.Path, &s.SHA256, &s.Events, &s.Status, &v); err != nil {
+		if err := rows.Scan(&s.Path, &s.SHA256, &s.Events, &s.Status, &v, &s.Validation); err != nil {
 			return ev, err
 		}
 		if v.Valid {
 			b := v.Bool
 			s.Validated = &b
 		}
+		switch {
+		case s.Status == "skipped" || s.Status == "unchanged" || s.Status == "not_read":
+			// not evidence the analysis rests on (or counted under its first copy)
+		case s.Validation == "":
+			ev.Integrity.Unchecked++
+		case s.Validation == "valid":
+			ev.Integrity.Validated++
+		default:
+			ev.Integrity.Failed++
+		}
 		ev.Sources = append(ev.Sources, s)
 	}
 	sort.SliceStable(ev.Sources, func(i, j int) bool { return ev.Sources[i].Path < ev.Sources[j].Path })
+	ev.Integrity.Summary = integritySummary(ev.Integrity)
 	return ev, rows.Err()
+}
+
+// accessedBuckets are the S3 buckets in the attacker's data access, whose
+// data-event coverage the report must state.
+func accessedBuckets(c *event.Case) []string {
+	set := map[string]bool{}
+	for _, d := range c.DataAccessed {
+		if rest, ok := strings.CutPrefix(d.Resource, "s3://"); ok {
+			if b, _, _ := strings.Cut(rest, "/"); b != "" {
+				set[b] = true
+			}
+		}
+	}
+	return sortedKeys(set)
+}
+
+// integritySummary says in one sentence how far the inputs are proven.
+func integritySummary(in event.Integrity) string {
+	total := in.Validated + in.Failed + in.Unchecked
+	switch {
+	case total == 0:
+		return "No input file with events."
+	case in.Validated+in.Failed == 0:
+		return fmt.Sprintf("None of the %d input files with events was validated against CloudTrail's signed digests (no digests or public keys at ingest): run trailsleuth verify on the log tree.", total)
+	case in.Failed > 0:
+		return fmt.Sprintf("%d of %d input files FAILED validation against CloudTrail's signed digests (see validation per source; trailsleuth verify gives details); %d validated, %d not checked.", in.Failed, total, in.Validated, in.Unchecked)
+	case in.Unchecked > 0:
+		return fmt.Sprintf("%d of %d input files with events validated against CloudTrail's signed digests; %d not checked.", in.Validated, total, in.Unchecked)
+	}
+	return fmt.Sprintf("All %d input files with events validated against CloudTrail's signed digests.", total)
 }

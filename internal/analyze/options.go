@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/trailsleuth/trailsleuth/internal/event"
+	"github.com/trailsleuth/trailsleuth/internal/ipinfo"
 )
 
 // Options say what to investigate.
@@ -21,10 +22,16 @@ type Options struct {
 	// SessionGap separates sessions (default 30 minutes).
 	SessionGap time.Duration
 	// Now and ReportSeq make the report id: AWS-IR-<Now as YYYYMMDD>-<seq>.
-	Now       time.Time
-	ReportSeq int
-	Tool      event.ToolInfo
-	Database  string
+	// Now is when the report id was first given, so a re-run reproduces
+	// the report; GeneratedAt (default Now) is when this copy was made.
+	Now         time.Time
+	GeneratedAt time.Time
+	ReportSeq   int
+	Tool        event.ToolInfo
+	Database    string
+	// IPInfo enriches source addresses (country, ASN, AWS ranges); nil
+	// leaves them unenriched.
+	IPInfo *ipinfo.Enricher
 }
 
 func (o *Options) indicators() bool {

@@ -146,6 +146,9 @@ func (inv *investigation) remediation(c *event.Case, now time.Time) []event.Reme
 			fmt.Sprintf("trailsleuth query --format csv \"SELECT event_time, event_name, request_parameters->>'$.key' AS object_key, source_ip FROM events WHERE request_parameters->>'$.bucketName' = '%s' AND event_name IN ('GetObject','CopyObject') ORDER BY event_time\"", b))
 	}
 	for _, ip := range c.SourceIPs {
+		if !isAddress(ip.IP) {
+			continue // a service name cannot be blocked
+		}
 		add("Block the attacker address "+ip.IP+" and look for it elsewhere in the organization",
 			"trailsleuth investigate --ip "+ip.IP)
 		if len(out) > 60 {

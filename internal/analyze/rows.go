@@ -76,14 +76,20 @@ type filter struct {
 	args  []any
 }
 
-func (o *Options) filter() filter {
+func (o *Options) filter() filter { return o.filterFor(true) }
+
+// placeFilter keeps the account and region scope but not the time window:
+// baselines look before the window.
+func (o *Options) placeFilter() filter { return o.filterFor(false) }
+
+func (o *Options) filterFor(window bool) filter {
 	var conds []string
 	var args []any
-	if o.Since != nil {
+	if window && o.Since != nil {
 		conds = append(conds, "event_time >= ?")
 		args = append(args, *o.Since)
 	}
-	if o.Until != nil {
+	if window && o.Until != nil {
 		conds = append(conds, "event_time < ?")
 		args = append(args, *o.Until)
 	}

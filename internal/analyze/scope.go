@@ -232,7 +232,15 @@ func (inv *investigation) seed() error {
 
 // matchIPs expands IPs and CIDRs to the source addresses present in scope.
 func (inv *investigation) matchIPs(specs []string) ([]string, error) {
-	var exact []string
+	return ExpandIPs(inv.ctx, inv.db, specs, inv.f.where, inv.f.args)
+}
+
+// ExpandIPs turns CIDR blocks into the source addresses of the events
+// matching where (with args) that fall in them; other values are kept as
+// exact matches. CloudTrail stores addresses as text, so a CIDR cannot be a
+// SQL predicate on its own.
+func ExpandIPs(ctx context.Context, db *sql.DB, specs []string, where string, args []any) ([]string, error) {
+	exact := []string{}
 	var nets []*net.IPNet
 	for _, s := range specs {
 		if _, n, err := net.ParseCIDR(s); err == nil {
@@ -244,7 +252,7 @@ func (inv *investigation) matchIPs(specs []string) ([]string, error) {
 	if len(nets) == 0 {
 		return exact, nil
 	}
-	rows, err := inv.db.QueryContext(inv.ctx, "SELECT DISTINCT source_ip FROM events WHERE ("+inv.f.where+") AND source_ip IS NOT NULL", inv.f.args...)
+	rows, err := db.QueryContext(ctx, "SELECT DISTINCT source_ip FROM events WHERE ("+where+") AND source_ip IS NOT NULL", args...)
 	if err != nil {
 		return nil, fmt.Errorf("listing source addresses: %w", err)
 	}

@@ -15,7 +15,7 @@ import (
 // another (a session it assumed, a key it created) add their score to their
 // origin, so the credential the intrusion started from comes first.
 func (inv *investigation) triage() ([]event.TriageEntry, error) {
-	q := `SELECT access_key_id, any_value(user_arn), count(*),
+	q := `SELECT access_key_id, arg_min(user_arn, event_time), count(*),
 		count(*) FILTER (WHERE regexp_matches(coalesce(user_agent, ''), ?)),
 		count(*) FILTER (WHERE error_code ILIKE '%AccessDenied%' OR error_code ILIKE '%Unauthorized%'),
 		count(*) FILTER (WHERE event_source = 'iam.amazonaws.com' AND NOT coalesce(read_only, false) AND error_code IS NULL),
@@ -24,7 +24,7 @@ func (inv *investigation) triage() ([]event.TriageEntry, error) {
 	FROM events
 	WHERE (` + inv.f.where + `) AND access_key_id IS NOT NULL AND identity_type IN ('IAMUser', 'AssumedRole', 'Root', 'FederatedUser')
 	GROUP BY access_key_id`
-	rows, err := inv.db.QueryContext(inv.ctx, q, append([]any{offensiveUA.String()}, inv.f.args...)...)
+	rows, err := inv.db.QueryContext(inv.ctx, q, append([]any{uaClassifier.OffensivePattern()}, inv.f.args...)...)
 	if err != nil {
 		return nil, fmt.Errorf("triage: %w", err)
 	}
@@ -37,6 +37,7 @@ func (inv *investigation) triage() ([]event.TriageEntry, error) {
 		tampering    int
 		first        time.Time
 		newIPs       int
+		newUAs       []string
 		detections   float64
 		reasons      []string
 		points       float64
@@ -60,30 +61,17 @@ func (inv *investigation) triage() ([]event.TriageEntry, error) {
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	// Addresses a key was first used from an hour or more after its first use.
-	nq := `SELECT access_key_id, count(*) FROM (
-		SELECT access_key_id, source_ip, min(event_time) AS t FROM events
-		WHERE (` + inv.f.where + `) AND access_key_id IS NOT NULL AND source_ip IS NOT NULL
-		GROUP BY ALL) a
-	JOIN (SELECT access_key_id, min(event_time) AS k FROM events WHERE (` + inv.f.where + `) AND access_key_id IS NOT NULL GROUP BY ALL) b USING (access_key_id)
-	WHERE a.t > b.k + INTERVAL 1 HOUR AND regexp_matches(source_ip, '^[0-9a-fA-F:.]+$')
-	GROUP BY access_key_id`
-	nrows, err := inv.db.QueryContext(inv.ctx, nq, append(append([]any{}, inv.f.args...), inv.f.args...)...)
+	// What each key did that it had not done in its baseline.
+	nov, err := inv.baselines("access_key_id", nil, inv.firstDay)
 	if err != nil {
 		return nil, fmt.Errorf("triage: %w", err)
 	}
-	for nrows.Next() {
-		var k string
-		var n int
-		if err := nrows.Scan(&k, &n); err != nil {
-			nrows.Close()
-			return nil, err
-		}
+	for k, n := range nov {
 		if s := scores[k]; s != nil {
-			s.newIPs = n
+			s.newIPs = len(n.fresh[dimIP])
+			s.newUAs = n.list(dimUA)
 		}
 	}
-	nrows.Close()
 	// Detection hits, by the key of the events they matched.
 	if len(inv.hits) > 0 {
 		var ids []string
@@ -130,6 +118,13 @@ func (inv *investigation) triage() ([]event.TriageEntry, error) {
 		if s.newIPs > 0 {
 			add(1, fmt.Sprintf("%d source addresses new to it", s.newIPs))
 		}
+		if len(s.newUAs) > 0 {
+			labels := make([]string, len(s.newUAs))
+			for i, ua := range s.newUAs {
+				labels[i] = uaClassifier.Classify(ua).Label()
+			}
+			add(1.5, "user agents new to it: "+strings.Join(labels, ", "))
+		}
 	}
 	// Fold derived credentials into their origin.
 	parent := map[string]string{}
@@ -144,7 +139,8 @@ func (inv *investigation) triage() ([]event.TriageEntry, error) {
 		}
 		if g.kind == "user" || g.kind == "login_profile" {
 			// keys of a created user belong to its creator
-			for k, s := range scores {
+			for _, k := range sortedMapKeys(scores) {
+				s := scores[k]
 				if userOf(s.arn) == g.target && s.first.After(g.ev.Time) {
 					if _, ok := parent[k]; !ok && k != g.ev.Key {
 						parent[k] = g.ev.Key
@@ -161,7 +157,10 @@ func (inv *investigation) triage() ([]event.TriageEntry, error) {
 		}
 		return k
 	}
-	for k, s := range scores {
+	// In key order: reasons are appended to the origin, and a report must
+	// read the same on every run.
+	for _, k := range sortedMapKeys(scores) {
+		s := scores[k]
 		r := root(k)
 		if r == k || scores[r] == nil || s.points == 0 {
 			continue

@@ -2,16 +2,17 @@ package analyze
 
 import (
 	"net"
-	"regexp"
 	"strings"
+
+	"github.com/trailsleuth/trailsleuth/internal/useragent"
 )
 
-// offensiveUA matches user agents of attack tooling and penetration-testing
-// distributions (the OS string the AWS CLI and SDKs embed).
-var offensiveUA = regexp.MustCompile(`(?i)(kali|parrot|pentoo|blackarch|pacu|scoutsuite|scout suite|prowler|cloudfox|cloudsplaining|pmapper|weirdaal|stratus-red-team|cloudgoat|endgame|awspx|nimbostratus|enumerate-iam|cloudbrute|trufflehog)`)
+// uaClassifier is immutable once built, so one is shared by every
+// investigation.
+var uaClassifier = useragent.New()
 
 // isOffensive reports whether a user agent belongs to offensive tooling.
-func isOffensive(ua string) bool { return offensiveUA.MatchString(ua) }
+func isOffensive(ua string) bool { return uaClassifier.IsOffensive(ua) }
 
 // isAddress reports whether a sourceIPAddress is a network address rather
 // than an AWS service name ("lambda.amazonaws.com", "AWS Internal").

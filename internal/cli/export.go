@@ -54,13 +54,18 @@ of the original CloudTrail events instead, which ingest again as they are.`,
 	return cmd
 }
 
-func runExport(ctx context.Context, opts *ExportOptions) error {
+func runExport(ctx context.Context, opts *ExportOptions) (err error) {
+	var n int64
+	defer func() { // after the read-only handle below is closed
+		if err == nil {
+			opts.F.recordAudit(ctx, nil, store.AuditRead, nil, []store.AuditFile{outputFile(opts.Out)}, fmt.Sprintf("exported %d events", n))
+		}
+	}()
 	st, err := store.OpenReadOnly(ctx, opts.F.DBPath)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	var n int64
 	if opts.Raw {
 		out, err := os.Create(opts.Out)
 		if err != nil {

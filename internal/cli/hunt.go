@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -13,7 +14,6 @@ import (
 	"github.com/trailsleuth/trailsleuth/internal/event"
 	"github.com/trailsleuth/trailsleuth/internal/sigma"
 	"github.com/trailsleuth/trailsleuth/internal/store"
-	"github.com/trailsleuth/trailsleuth/internal/timespec"
 	"github.com/trailsleuth/trailsleuth/rules"
 )
 
@@ -44,6 +44,7 @@ type HuntOptions struct {
 	Format  string
 	Since   string
 	Until   string
+	Engine  EngineOptions
 	minimum event.Severity
 	failAt  event.Severity
 	from    *time.Time
@@ -59,12 +60,20 @@ func newHuntCmd(f *Factory, runF func(context.Context, *HuntOptions) error) *cob
 (trailsleuth rules list) and any --rules folders, SigmaHQ's AWS rules included.
 Each hit lists the rule, its level, ATT&CK tags and the matching event ids.
 
+With --engine athena or --engine lake the rules run where the logs are, on
+Amazon Athena (AWS's documented CloudTrail table, see trailsleuth athena ddl)
+or a CloudTrail Lake event data store, four queries at a time; rules the
+dialect cannot express are reported per rule. The data scanned and its cost
+estimate are printed on standard error (per query with --log-level debug).
+
 Exit status: 0 when the hunt ran, hits or not; 3 when --fail-on LEVEL is
 given and a hit at or above that level exists; 1 on error; 2 on bad usage.`,
 		Example: `  trailsleuth hunt
   trailsleuth hunt --level high --format json
   trailsleuth hunt --rules ./sigma/rules/cloud/aws --fail-on high
-  trailsleuth hunt --since 2025-03-11 --format sarif > hunt.sarif`,
+  trailsleuth hunt --since 2025-03-11 --format sarif > hunt.sarif
+  trailsleuth hunt --engine athena --athena-database security --athena-table cloudtrail_logs \
+      --athena-partitions projection --since 7d --aws-region eu-west-1`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := opts.validate(); err != nil {
@@ -82,10 +91,14 @@ given and a hit at or above that level exists; 1 on error; 2 on bad usage.`,
 	cmd.Flags().StringVar(&opts.Format, "format", "", "output `format`: table, json, jsonl, sarif (default: table on a terminal, json otherwise)")
 	cmd.Flags().StringVar(&opts.Since, "since", "", "only events at or after `time` (RFC 3339, date, or 72h / 7d ago)")
 	cmd.Flags().StringVar(&opts.Until, "until", "", "only events before `time`")
+	opts.Engine.addFlags(cmd)
 	return cmd
 }
 
 func (o *HuntOptions) validate() error {
+	if err := o.Engine.validate(); err != nil {
+		return err
+	}
 	if o.Format == "" {
 		o.Format = "json"
 		if o.F.IO.OutTTY {
@@ -108,19 +121,9 @@ func (o *HuntOptions) validate() error {
 		}
 		*lv.dst = s
 	}
-	now := time.Now()
-	for _, tv := range []struct {
-		flag, val string
-		dst       **time.Time
-	}{{"--since", o.Since, &o.from}, {"--until", o.Until, &o.to}} {
-		if tv.val == "" {
-			continue
-		}
-		t, err := timespec.Parse(tv.val, now)
-		if err != nil {
-			return usageErrorf("%s: %v", tv.flag, err)
-		}
-		*tv.dst = &t
+	var err error
+	if o.from, o.to, err = timeWindow(o.Since, o.Until, time.Now()); err != nil {
+		return err
 	}
 	return nil
 }
@@ -130,6 +133,13 @@ func runHunt(ctx context.Context, opts *HuntOptions) error {
 	pack, err := opts.Rules.load()
 	if err != nil {
 		return err
+	}
+	if opts.Engine.remote() {
+		res, err := huntRemote(ctx, opts, pack)
+		if err != nil {
+			return err
+		}
+		return writeHunt(opts, res)
 	}
 	st, err := store.OpenReadOnly(ctx, f.DBPath)
 	if err != nil {
@@ -144,9 +154,20 @@ func runHunt(ctx context.Context, opts *HuntOptions) error {
 		},
 	})
 	prog.Done()
+	st.Close() // now: the audit entry below opens the case read-write
 	if err != nil {
 		return err
 	}
+	err = writeHunt(opts, res)
+	if err == nil || errors.Is(err, errFindings) {
+		f.recordAudit(ctx, nil, store.AuditRead, nil, nil, fmt.Sprintf("hunt: %d rules, %d hits", len(pack.Rules), len(res.Hits)))
+	}
+	return err
+}
+
+// writeHunt prints the result and applies --fail-on.
+func writeHunt(opts *HuntOptions, res *detect.Result) error {
+	f := opts.F
 	if err := detect.Write(f.IO.Out, opts.Format, res, VersionString(f.Version)); err != nil {
 		return err
 	}

@@ -22,6 +22,13 @@ type IngestOptions struct {
 	Paths   []string
 	Workers int
 	JSON    bool
+	// PublicKeys is CloudTrail's saved ListPublicKeys output, for digest
+	// validation of the folders ingested; NoVerify skips validation.
+	PublicKeys string
+	NoVerify   bool
+	// MaxInflateRatio and MaxInflateBytes bound decompression per file.
+	MaxInflateRatio float64
+	MaxInflateBytes int64
 }
 
 func newIngestCmd(f *Factory, runF func(context.Context, *IngestOptions) error) *cobra.Command {
@@ -38,6 +45,11 @@ exports, plain or gzipped), 'aws cloudtrail lookup-events' output, JSON arrays
 of events and single events. CloudTrail-Digest files are recorded, not
 ingested. Files that are not CloudTrail are skipped and listed with the reason.
 
+When a folder holds digest files and CloudTrail's public keys are at hand
+(--public-keys, or the public-keys.json 'trailsleuth collect s3' saves), its
+log files are validated against the signed digests and each source records
+the result, which reports show in their evidence section.
+
 Events are deduplicated by eventID: ingesting the same folder twice adds
 nothing. Every input file is recorded with its SHA-256 in the sources table.`,
 		Example: `  trailsleuth ingest examples/incident
@@ -53,7 +65,13 @@ nothing. Every input file is recorded with its SHA-256 in the sources table.`,
 		},
 	}
 	cmd.Flags().IntVar(&opts.Workers, "workers", 0, "files decoded in parallel (default: one per CPU)")
+	cmd.Flags().StringVar(&opts.PublicKeys, "public-keys", "", "CloudTrail public keys `file` (saved ListPublicKeys output) to validate the folders' digest chains (default: FOLDER/public-keys.json when present)")
+	cmd.Flags().BoolVar(&opts.NoVerify, "no-verify", false, "do not validate log files against the digest files found")
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the summary as one JSON object")
+	cmd.Flags().Float64Var(&opts.MaxInflateRatio, "max-inflate-ratio", ingest.DefaultMaxInflateRatio,
+		"stop reading a compressed file that expands more than this many times (decompression bomb; -1: no limit)")
+	cmd.Flags().Int64Var(&opts.MaxInflateBytes, "max-inflate-bytes", ingest.DefaultMaxInflateBytes,
+		"stop reading a compressed file after this many decompressed bytes (-1: no limit)")
 	return cmd
 }
 
@@ -75,10 +93,12 @@ func runIngest(ctx context.Context, opts *IngestOptions) error {
 	}
 	prog := f.IO.NewProgress("ingest", total)
 	iopts := ingest.Options{
-		Workers:     opts.Workers,
-		ToolVersion: VersionString(f.Version),
-		CommandLine: "trailsleuth " + strings.Join(f.Args, " "),
-		Logger:      f.Logger,
+		Workers:         opts.Workers,
+		MaxInflateRatio: opts.MaxInflateRatio,
+		MaxInflateBytes: opts.MaxInflateBytes,
+		ToolVersion:     VersionString(f.Version),
+		CommandLine:     "trailsleuth " + strings.Join(f.Args, " "),
+		Logger:          f.Logger,
 		Progress: func(p ingest.Progress) {
 			secs := p.Elapsed.Seconds()
 			rate := 0.0
@@ -95,6 +115,10 @@ func runIngest(ctx context.Context, opts *IngestOptions) error {
 	}
 	sum, err := ingest.Run(ctx, st, files, walkErrs, iopts)
 	prog.Done()
+	if err == nil && sum.DigestFiles > 0 && !opts.NoVerify {
+		validateIngested(ctx, f, st, opts.Paths, opts.PublicKeys)
+	}
+	f.auditIngest(ctx, st, sum, err)
 	if err != nil {
 		return err
 	}
@@ -122,6 +146,9 @@ func writeIngestSummary(w io.Writer, s *ingest.Summary, db string) {
 		s.Events, s.Files, db, s.Seconds, rate, float64(s.Bytes)/1e6/max(s.Seconds, 1e-9))
 	fmt.Fprintf(w, "  files:  %d read, %d skipped, %d digest, %d already in the case\n", s.Files, s.FilesSkipped, s.DigestFiles, s.Unchanged)
 	fmt.Fprintf(w, "  events: %d read, %d new, %d duplicates, %d records lost\n", s.EventsRead, s.Events, s.Duplicates, s.Lost)
+	if s.RolledBack > 0 {
+		fmt.Fprintf(w, "  an earlier ingest was interrupted: its %d events were rolled back and its files read again\n", s.RolledBack)
+	}
 	if len(s.Errors) > 0 {
 		fmt.Fprintln(w, "  problems (by reason):")
 		reasons := make([]string, 0, len(s.Errors))

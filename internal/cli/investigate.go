@@ -1,7 +1,10 @@
 package cli
 
 import (
+	"cmp"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
@@ -18,7 +21,6 @@ import (
 	"github.com/trailsleuth/trailsleuth/internal/ingest"
 	"github.com/trailsleuth/trailsleuth/internal/report"
 	"github.com/trailsleuth/trailsleuth/internal/store"
-	"github.com/trailsleuth/trailsleuth/internal/timespec"
 )
 
 // InvestigateOptions are the investigate command's inputs.
@@ -35,7 +37,9 @@ type InvestigateOptions struct {
 	Format     string
 	Out        string
 	NoHunt     bool
+	IPInfo     IPInfoOptions
 	Rules      RuleSourceOptions
+	Engine     EngineOptions
 	from, to   *time.Time
 }
 
@@ -56,10 +60,21 @@ With --key, --principal or --ip the investigation starts from those
 indicators. With none, it triages: it ranks credentials by suspicion
 (offensive-tool user agents, detection hits, new source addresses, denied
 bursts, IAM changes, logging tampering) and investigates the top ones, saying
-why each was chosen.`,
+why each was chosen.
+
+With --engine athena or --engine lake the events in scope are selected where
+the logs are (Amazon Athena or a CloudTrail Lake event data store): the
+credential-granting calls in the window, and the events of the indicators and
+of every credential derived from them, round after round. They are loaded into
+a temporary case database (or --db) and investigated there; the report's
+evidence names the queries. Without indicators, a remote hunt and an
+offensive-user-agent query choose them (docs/athena.md).`,
 		Example: `  trailsleuth investigate examples/incident
   trailsleuth investigate --key AKIAEXAMPLE --since 7d --format markdown --out report.md
-  trailsleuth investigate --principal ci-deploy --format json | jq .compromised_credentials`,
+  trailsleuth investigate --key AKIAEXAMPLE --format html --out report.html
+  trailsleuth investigate --principal ci-deploy --format json | jq .compromised_credentials
+  trailsleuth investigate --engine athena --athena-database security --key AKIAEXAMPLE --since 30d
+  trailsleuth investigate --engine lake --event-data-store arn:aws:cloudtrail:us-east-1:111122223333:eventdatastore/EXAMPLE --ip 203.0.113.7`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Paths = args
 			if err := opts.validate(); err != nil {
@@ -82,11 +97,16 @@ why each was chosen.`,
 	fl.StringVar(&opts.Format, "format", "", "report `format`: "+strings.Join(report.Formats(), ", ")+" (default: text on a terminal, json otherwise)")
 	fl.StringVarP(&opts.Out, "out", "o", "", "write the report to `file` instead of standard output")
 	fl.BoolVar(&opts.NoHunt, "no-hunt", false, "do not run the detection rules first")
+	opts.IPInfo.addFlags(fl)
 	opts.Rules.addFlags(cmd)
+	opts.Engine.addFlags(cmd)
 	return cmd
 }
 
 func (o *InvestigateOptions) validate() error {
+	if err := o.Engine.validate(); err != nil {
+		return err
+	}
 	if o.Format == "" {
 		o.Format = "json"
 		if o.F.IO.OutTTY && o.Out == "" {
@@ -96,25 +116,18 @@ func (o *InvestigateOptions) validate() error {
 	if !slices.Contains(report.Formats(), o.Format) {
 		return usageErrorf("--format %q: want one of %s", o.Format, strings.Join(report.Formats(), ", "))
 	}
-	now := time.Now()
-	for _, tv := range []struct {
-		flag, val string
-		dst       **time.Time
-	}{{"--since", o.Since, &o.from}, {"--until", o.Until, &o.to}} {
-		if tv.val == "" {
-			continue
-		}
-		t, err := timespec.Parse(tv.val, now)
-		if err != nil {
-			return usageErrorf("%s: %v", tv.flag, err)
-		}
-		*tv.dst = &t
+	var err error
+	if o.from, o.to, err = timeWindow(o.Since, o.Until, time.Now()); err != nil {
+		return err
 	}
 	return nil
 }
 
 func runInvestigate(ctx context.Context, opts *InvestigateOptions) error {
 	f := opts.F
+	if opts.Engine.remote() {
+		return investigateRemote(ctx, opts)
+	}
 	st, err := store.Open(ctx, f.DBPath)
 	if err != nil {
 		return err
@@ -127,6 +140,7 @@ func runInvestigate(ctx context.Context, opts *InvestigateOptions) error {
 			return err
 		}
 		sum, err := ingest.Run(ctx, st, files, walkErrs, ingest.Options{ToolVersion: VersionString(f.Version), CommandLine: cmdline, Logger: f.Logger})
+		f.auditIngest(ctx, st, sum, err)
 		if err != nil {
 			return err
 		}
@@ -147,20 +161,32 @@ func runInvestigate(ctx context.Context, opts *InvestigateOptions) error {
 			f.IO.Warnf("rule %s: %s\n", e.Title, e.Error)
 		}
 	}
+	ipdb, err := opts.IPInfo.open()
+	if err != nil {
+		return err
+	}
+	defer ipdb.Close()
 	now := time.Now().UTC()
-	seq, _, err := st.NextReport(ctx, now, cmdline)
+	stateSeq, stateHash, err := st.CaseState(ctx)
+	if err != nil {
+		return err
+	}
+	// Same case state, version and question: same report id and content.
+	fp := sha256.Sum256([]byte(stateHash + "\n" + VersionString(f.Version) + "\n" + cmdline))
+	seq, created, _, err := st.NextReport(ctx, now, cmdline, hex.EncodeToString(fp[:]))
 	if err != nil {
 		return err
 	}
 	c, err := analyze.Investigate(ctx, st.DB(), analyze.Options{
 		Since: opts.from, Until: opts.to, Accounts: opts.Accounts, Regions: opts.Regions,
 		Keys: opts.Keys, Principals: opts.Principals, IPs: opts.IPs, Findings: findings,
-		Now: now, ReportSeq: seq, Database: f.DBPath,
+		Now: created, GeneratedAt: now, ReportSeq: seq, Database: f.DBPath, IPInfo: ipdb,
 		Tool: event.ToolInfo{Name: "trailsleuth", Version: VersionString(f.Version), CommandLine: cmdline},
 	})
 	if err != nil {
 		return err
 	}
+	c.Evidence.CaseState = &event.CaseState{AuditSeq: stateSeq, AuditHash: stateHash}
 	w, err := report.New(opts.Format)
 	if err != nil {
 		return err
@@ -174,7 +200,8 @@ func runInvestigate(ctx context.Context, opts *InvestigateOptions) error {
 		}
 		out = file
 	}
-	err = w.Write(out, c)
+	hw := newHashWriter(out)
+	err = w.Write(hw, c)
 	if file != nil {
 		if cerr := file.Close(); err == nil {
 			err = cerr
@@ -186,5 +213,7 @@ func runInvestigate(ctx context.Context, opts *InvestigateOptions) error {
 	if err != nil {
 		return fmt.Errorf("writing the report: %w", err)
 	}
+	f.recordAudit(ctx, st, store.AuditRead, nil, []store.AuditFile{hw.file(cmp.Or(opts.Out, "(stdout)"))},
+		fmt.Sprintf("report %s (%s): %d compromised credentials, %d suspicious events", c.ReportID, cmp.Or(opts.Format, "default format"), len(c.CompromisedCredentials), c.SuspiciousEventCount))
 	return nil
 }

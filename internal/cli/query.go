@@ -63,9 +63,19 @@ change the evidence by accident.`,
 	return cmd
 }
 
-func runQuery(ctx context.Context, opts *QueryOptions) error {
+func runQuery(ctx context.Context, opts *QueryOptions) (err error) {
+	hw := newHashWriter(opts.F.IO.Out)
+	var n int64
+	kind := store.AuditRead
+	if opts.Write {
+		kind = store.AuditWrite
+	}
+	defer func() { // after the handle below is closed
+		if err == nil {
+			opts.F.recordAudit(ctx, nil, kind, nil, []store.AuditFile{hw.file("(stdout)")}, fmt.Sprintf("%d rows", n))
+		}
+	}()
 	var st *store.Store
-	var err error
 	if opts.Write {
 		st, err = store.Open(ctx, opts.F.DBPath)
 	} else {
@@ -80,7 +90,7 @@ func runQuery(ctx context.Context, opts *QueryOptions) error {
 		return fmt.Errorf("query: %w", err)
 	}
 	defer rows.Close()
-	if _, err := tabular.Write(opts.F.IO.Out, opts.Format, rows); err != nil {
+	if n, err = tabular.Write(hw, opts.Format, rows); err != nil {
 		return fmt.Errorf("query: %w", err)
 	}
 	return nil

@@ -84,11 +84,17 @@ case database, where they can be queried with SQL and investigated.`,
 
 	root.AddCommand(newVersionCmd(f))
 	root.AddCommand(newIngestCmd(f, nil))
+	root.AddCommand(newCollectCmd(f))
 	root.AddCommand(newQueryCmd(f, nil))
 	root.AddCommand(newExportCmd(f, nil))
 	root.AddCommand(newHuntCmd(f, nil))
 	root.AddCommand(newRulesCmd(f))
 	root.AddCommand(newInvestigateCmd(f, nil))
+	root.AddCommand(newAthenaCmd(f))
+	root.AddCommand(newAuditCmd(f))
+	root.AddCommand(newTimelineCmd(f, nil))
+	root.AddCommand(newCoverageCmd(f, nil))
+	root.AddCommand(newVerifyCmd(f, nil))
 	return root
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -35,8 +36,52 @@ type Result struct {
 func Run(ctx context.Context, db *sql.DB, p *Pack, opts RunOptions) (*Result, error) {
 	start := time.Now()
 	res := &Result{Hits: []event.Finding{}, Errors: append([]RuleError{}, p.Errors...), Skipped: p.Skipped}
-	// Sigma v2: a rule that only feeds correlations reports nothing itself
-	// unless a correlation asks for it with generate: true.
+	rules := p.Runnable(opts.MinLevel)
+	for i, r := range rules {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		f, err := runRule(ctx, db, r, opts)
+		if err != nil {
+			res.Errors = append(res.Errors, RuleError{RuleID: r.ID, Title: r.Title, Source: r.Source, Error: err.Error()})
+		} else {
+			res.RulesRun++
+			if f != nil {
+				res.Hits = append(res.Hits, *f)
+			}
+		}
+		if opts.Progress != nil {
+			opts.Progress(i+1, len(rules), r)
+		}
+	}
+	SortHits(res.Hits)
+	res.Seconds = time.Since(start).Seconds()
+	return res, nil
+}
+
+// SortHits orders hits by level, highest first, then by first event.
+func SortHits(hits []event.Finding) {
+	sort.SliceStable(hits, func(i, j int) bool {
+		a, _ := event.ParseSeverity(hits[i].Level)
+		b, _ := event.ParseSeverity(hits[j].Level)
+		if a != b {
+			return a > b
+		}
+		if !hits[i].FirstSeen.Equal(hits[j].FirstSeen) {
+			return hits[i].FirstSeen.Before(hits[j].FirstSeen)
+		}
+		if hits[i].Title != hits[j].Title {
+			return hits[i].Title < hits[j].Title
+		}
+		return hits[i].RuleID < hits[j].RuleID
+	})
+}
+
+// Runnable returns the rules a hunt runs: those at or above min
+// (SeverityUnknown: all), leaving out rules that only feed correlations.
+// Sigma v2: such a rule reports nothing itself unless a correlation asks
+// for it with generate: true.
+func (p *Pack) Runnable(min event.Severity) []*sigma.Rule {
 	feeds := map[*sigma.Rule]bool{}
 	for _, r := range p.Rules {
 		if c := r.Correlation; c != nil && !c.Generate {
@@ -59,41 +104,28 @@ func Run(ctx context.Context, db *sql.DB, p *Pack, opts RunOptions) (*Result, er
 		if feeds[r] {
 			continue
 		}
-		if opts.MinLevel != event.SeverityUnknown {
+		if min != event.SeverityUnknown {
 			lvl, _ := event.ParseSeverity(r.Level)
-			if lvl < opts.MinLevel {
+			if lvl < min {
 				continue
 			}
 		}
 		rules = append(rules, r)
 	}
-	for i, r := range rules {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		f, err := runRule(ctx, db, r, opts)
-		if err != nil {
-			res.Errors = append(res.Errors, RuleError{RuleID: r.ID, Title: r.Title, Source: r.Source, Error: err.Error()})
-		} else {
-			res.RulesRun++
-			if f != nil {
-				res.Hits = append(res.Hits, *f)
-			}
-		}
-		if opts.Progress != nil {
-			opts.Progress(i+1, len(rules), r)
-		}
+	return rules
+}
+
+// NewFinding is a finding of rule r with its metadata and no events yet.
+func NewFinding(r *sigma.Rule) *event.Finding {
+	f := &event.Finding{
+		RuleID: r.ID, Title: r.Title, Level: r.Level, Tags: r.Tags, Tactics: r.Tactics(),
+		Techniques: r.Techniques(), Description: strings.TrimSpace(r.Description), Source: r.Source,
+		Correlation: r.IsCorrelation(), EventIDs: []string{},
 	}
-	sort.SliceStable(res.Hits, func(i, j int) bool {
-		a, _ := event.ParseSeverity(res.Hits[i].Level)
-		b, _ := event.ParseSeverity(res.Hits[j].Level)
-		if a != b {
-			return a > b
-		}
-		return res.Hits[i].FirstSeen.Before(res.Hits[j].FirstSeen)
-	})
-	res.Seconds = time.Since(start).Seconds()
-	return res, nil
+	if rem, ok := r.Custom["remediation"].(string); ok {
+		f.Remediation = strings.TrimSpace(rem)
+	}
+	return f
 }
 
 // Compile returns a rule's DuckDB query for the case database.
@@ -138,14 +170,7 @@ func runRuleOn(ctx context.Context, db *sql.DB, r *sigma.Rule, opts RunOptions, 
 	if idCol < 0 && listCol < 0 {
 		return nil, fmt.Errorf("query returns neither event_id nor event_ids (columns %s)", strings.Join(cols, ", "))
 	}
-	f := &event.Finding{
-		RuleID: r.ID, Title: r.Title, Level: r.Level, Tags: r.Tags, Tactics: r.Tactics(),
-		Techniques: r.Techniques(), Description: strings.TrimSpace(r.Description), Source: r.Source,
-		Correlation: r.IsCorrelation(), EventIDs: []string{},
-	}
-	if rem, ok := r.Custom["remediation"].(string); ok {
-		f.Remediation = strings.TrimSpace(rem)
-	}
+	f := NewFinding(r)
 	seen := map[string]bool{}
 	vals := make([]any, len(cols))
 	ptrs := make([]any, len(cols))
@@ -203,6 +228,8 @@ func runRuleOn(ctx context.Context, db *sql.DB, r *sigma.Rule, opts RunOptions, 
 		return nil, nil
 	}
 	f.Count = len(f.EventIDs)
+	// Engines return rows in no fixed order; reports must not vary.
+	slices.Sort(f.EventIDs)
 	f.FirstSeen, f.LastSeen = f.FirstSeen.UTC(), f.LastSeen.UTC()
 	return f, nil
 }

@@ -20,6 +20,7 @@ type Case struct {
 	SourceIPs              []SourceIP        `json:"source_ips"`
 	Actions                []Action          `json:"actions"`
 	Sessions               []Session         `json:"sessions"`
+	ConsoleActions         []ConsoleAction   `json:"console_actions"`
 	DataAccessed           []DataAccess      `json:"data_accessed"`
 	Changes                []Change          `json:"changes"`
 	Persistence            []Persistence     `json:"persistence"`
@@ -27,6 +28,7 @@ type Case struct {
 	Findings               []Finding         `json:"findings"`
 	RelatedIdentities      []RelatedIdentity `json:"related_identities,omitempty"`
 	Remediation            []Remediation     `json:"remediation"`
+	Coverage               Coverage          `json:"coverage"`
 	Evidence               Evidence          `json:"evidence"`
 	Notes                  []string          `json:"notes,omitempty"`
 }
@@ -77,6 +79,28 @@ type Credential struct {
 	FirstSeen  time.Time `json:"first_seen"`
 	LastSeen   time.Time `json:"last_seen"`
 	EventCount int       `json:"event_count"`
+	// What this credential did that it had not done before its baseline
+	// ended: source addresses, user agents (one example string per new
+	// tool family), APIs (source:name), regions, and, with the databases,
+	// countries and ASNs.
+	NewSourceIPs  []string  `json:"new_source_ips"`
+	NewUserAgents []string  `json:"new_user_agents"`
+	NewAPIs       []string  `json:"new_apis"`
+	NewRegions    []string  `json:"new_regions"`
+	NewCountries  []string  `json:"new_countries,omitempty"`
+	NewASNs       []string  `json:"new_asns,omitempty"`
+	Baseline      *Baseline `json:"baseline,omitempty"`
+}
+
+// Baseline is what was normal for a credential before the window: its
+// activity before --since or, without one, in its first 24 hours of use.
+type Baseline struct {
+	Until      time.Time `json:"until"`
+	Events     int       `json:"events"`
+	SourceIPs  []string  `json:"source_ips"`
+	UserAgents []string  `json:"user_agents"`
+	Regions    []string  `json:"regions"`
+	APIs       int       `json:"api_count"`
 }
 
 // ChainEdge is one step of the credential chain.
@@ -98,6 +122,23 @@ type SourceIP struct {
 	UserAgents []string  `json:"user_agents"`
 	FirstSeen  time.Time `json:"first_seen"`
 	LastSeen   time.Time `json:"last_seen"`
+	// Kind is ipv4 or ipv6 for addresses; aws-service (a service's DNS
+	// name, e.g. lambda.amazonaws.com), aws-internal or other for what
+	// CloudTrail records when a service made the call.
+	Kind string `json:"kind"`
+	// Country (ISO 3166-1 alpha-2) and autonomous system, from the
+	// databases listed in evidence.enrichment; empty when unknown.
+	Country string `json:"country"`
+	ASN     int    `json:"asn"`
+	ASOrg   string `json:"as_org,omitempty"`
+	// AWS marks an AWS-owned address ("AWS range EC2 us-east-1") when
+	// --aws-ip-ranges was given.
+	AWS              string   `json:"aws"`
+	Principals       []string `json:"principals"`
+	UserAgentClasses []string `json:"user_agent_classes"`
+	// NewFor lists the access keys and principals for which this address
+	// was first seen after their baseline; empty if none.
+	NewFor []string `json:"new_for"`
 }
 
 // Action is one event of the attacker's timeline.
@@ -116,6 +157,24 @@ type Action struct {
 	Technique    string    `json:"technique"`
 	Resource     string    `json:"resource,omitempty"`
 	Session      int       `json:"session"`
+	// ConsoleGroup numbers the console page load this call belongs to
+	// (see Case.ConsoleActions); 0 when it is not part of one.
+	ConsoleGroup int `json:"console_group,omitempty"`
+}
+
+// ConsoleAction is one user action in the console — a page load that made
+// several API calls in the same moment — with the calls kept underneath.
+type ConsoleAction struct {
+	Group        int       `json:"group"`
+	Start        time.Time `json:"start"`
+	End          time.Time `json:"end"`
+	PrincipalARN string    `json:"principal_arn"`
+	AccessKeyID  string    `json:"access_key_id"`
+	SourceIP     string    `json:"source_ip"`
+	Services     []string  `json:"services"`
+	EventNames   []string  `json:"event_names"`
+	EventIDs     []string  `json:"event_ids"`
+	Denied       int       `json:"denied"`
 }
 
 // Session is a run of actions with no gap over 30 minutes.
@@ -183,6 +242,18 @@ type Evidence struct {
 	Sources     []EvidenceSource `json:"sources"`
 	TotalEvents int64            `json:"total_events"`
 	Database    string           `json:"database"`
+	// CaseState ties the report to the case it was made from: the last
+	// audit-log entry that changed the case (trailsleuth audit).
+	CaseState *CaseState `json:"case_state,omitempty"`
+	Integrity Integrity  `json:"integrity"`
+	// Enrichment names the IP databases used (country, ASN, AWS ranges).
+	Enrichment []string `json:"enrichment,omitempty"`
+}
+
+// CaseState is an audit-log entry's sequence number and hash.
+type CaseState struct {
+	AuditSeq  int64  `json:"audit_seq"`
+	AuditHash string `json:"audit_hash"`
 }
 
 // EvidenceSource is one input file of the case.
@@ -192,4 +263,16 @@ type EvidenceSource struct {
 	Events    int64  `json:"events"`
 	Status    string `json:"status"`
 	Validated *bool  `json:"validated,omitempty"`
+	// Validation is what log file integrity validation said: valid,
+	// unverified, hash_mismatch, unlisted, not_covered, …; empty when the
+	// file was not checked (no digests or no public keys at ingest).
+	Validation string `json:"validation,omitempty"`
+}
+
+// Integrity sums up the sources' validation against signed digests.
+type Integrity struct {
+	Validated int    `json:"validated"`
+	Failed    int    `json:"failed"`
+	Unchecked int    `json:"unchecked"`
+	Summary   string `json:"summary"`
 }

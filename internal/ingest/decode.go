@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"unicode/utf8"
 
 	"github.com/valyala/fastjson"
 
@@ -41,6 +42,7 @@ const (
 type decoder struct {
 	p     fastjson.Parser
 	inner fastjson.Parser
+	fix   fastjson.Parser // re-parses a record whose invalid UTF-8 was replaced
 	buf   []byte
 
 	emit    func(*event.Event)
@@ -408,6 +410,20 @@ func (d *decoder) lookupEntry(o *fastjson.Object, off int64) {
 
 // event normalises one event and hands it on.
 func (d *decoder) event(v *fastjson.Value, raw []byte, off int64) {
+	if !utf8.Valid(raw) {
+		// The database stores text as UTF-8 and refuses anything else,
+		// which would fail the whole ingest for one hostile value: store
+		// the event with each invalid byte sequence replaced by U+FFFD and
+		// count it (the source's SHA-256 still identifies the original).
+		fixed := bytes.ToValidUTF8(raw, []byte("\uFFFD"))
+		fv, err := d.fix.ParseBytes(fixed)
+		if err != nil {
+			d.record(ReasonMalformedJSON, off, "after replacing invalid UTF-8: "+shortErr(err))
+			return
+		}
+		v, raw = fv, fixed
+		d.problem(ReasonInvalidUTF8, off, "")
+	}
 	ev := &event.Event{Raw: string(raw)}
 	ev.Provenance.Index = d.index
 	ev.Provenance.Offset = off

@@ -30,6 +30,21 @@ type Options struct {
 	// Logger receives a debug line per file and a warning per damaged
 	// file; nil discards them.
 	Logger *slog.Logger
+	// MaxInflateRatio and MaxInflateBytes bound what one compressed file
+	// may expand to (see limits.go): 0 means the default, negative no limit.
+	MaxInflateRatio float64
+	MaxInflateBytes int64
+}
+
+func (o Options) inflateLimit() inflateLimit {
+	l := inflateLimit{ratio: o.MaxInflateRatio, bytes: o.MaxInflateBytes}
+	if l.ratio == 0 {
+		l.ratio = DefaultMaxInflateRatio
+	}
+	if l.bytes == 0 {
+		l.bytes = DefaultMaxInflateBytes
+	}
+	return l
 }
 
 // Progress is a snapshot of a running ingest.
@@ -62,14 +77,23 @@ type Summary struct {
 	Errors       map[Reason]int64 `json:"errors"`
 	Skipped      []SkippedFile    `json:"skipped_files,omitempty"`
 	Seconds      float64          `json:"seconds"`
+	// RolledBack counts the events of earlier, interrupted ingests that
+	// were removed before this one so that their files are read again.
+	RolledBack int64 `json:"interrupted_events_rolled_back,omitempty"`
 }
 
-// Run ingests files into st.
+// Run ingests files into st. It first rolls back what earlier, interrupted
+// runs left (recover.go), so runs on one case database must not overlap:
+// DuckDB's file lock ensures that across processes, callers within one.
 func Run(ctx context.Context, st *store.Store, files []acquire.File, walkErrs []acquire.WalkError, opts Options) (*Summary, error) {
 	start := time.Now()
 	workers := opts.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
+	}
+	rolledBack, err := rollBackInterrupted(ctx, st)
+	if err != nil {
+		return nil, err
 	}
 	run, err := st.BeginRun(ctx, opts.ToolVersion, opts.CommandLine)
 	if err != nil {
@@ -83,7 +107,7 @@ func Run(ctx context.Context, st *store.Store, files []acquire.File, walkErrs []
 	if err != nil {
 		return nil, err
 	}
-	sum := &Summary{RunID: run, Errors: map[Reason]int64{}}
+	sum := &Summary{RunID: run, Errors: map[Reason]int64{}, RolledBack: rolledBack}
 	for _, we := range walkErrs {
 		sum.Errors[ReasonReadError]++
 		sum.FilesSkipped++
@@ -154,6 +178,7 @@ func Run(ctx context.Context, st *store.Store, files []acquire.File, walkErrs []
 				}
 			}()
 			fr := newFileReader()
+			fr.limit = opts.inflateLimit()
 			failed := false
 			for i := range jobs {
 				f := files[i]

@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
@@ -24,7 +25,7 @@ import (
 // Source statuses, as stored in sources.status.
 const (
 	statusIngested  = "ingested"
-	statusPartial   = "partial" // some events stored, then the file could not be read on
+	statusPartial   = "partial" // some events stored, then the file could not be read on, or it changed while read
 	statusFailed    = "failed"  // read, but no event could be stored
 	statusSkipped   = "skipped" // nothing to ingest (not CloudTrail, empty, unreadable)
 	statusDigest    = "digest"
@@ -54,6 +55,11 @@ type fileReader struct {
 	head       *bufio.Reader
 	gz         *gzip.Reader
 	data       []byte
+	// limit bounds what one compressed file may inflate to.
+	limit inflateLimit
+	// afterRead, if set, runs between reading a file and checking that it
+	// did not change meanwhile: tests change the file there.
+	afterRead func(path string)
 }
 
 func newFileReader() *fileReader {
@@ -62,6 +68,7 @@ func newFileReader() *fileReader {
 		dec:        newDecoder(nil, nil),
 		br:         bufio.NewReaderSize(nil, 1<<20),
 		head:       bufio.NewReaderSize(nil, 64<<10),
+		limit:      inflateLimit{ratio: DefaultMaxInflateRatio, bytes: DefaultMaxInflateBytes},
 	}
 }
 
@@ -124,10 +131,23 @@ func (fr *fileReader) read(ctx context.Context, f acquire.File, known map[string
 		return
 	}
 	defer file.Close()
+	// What the file looked like when opened, to tell afterwards whether it
+	// changed while being read (the evidence would then not be what was
+	// hashed on disk).
+	before, err := file.Stat()
+	if err != nil {
+		res.errors[ReasonReadError]++
+		skip(ReasonReadError, err.Error())
+		return
+	}
+	src.Size, src.ModifiedAt = before.Size(), before.ModTime()
 
 	var in io.Reader
 	var hasher hash.Hash
-	if f.Size <= fr.wholeLimit {
+	if before.Size() <= fr.wholeLimit {
+		if need := int(before.Size()) + 1; cap(fr.data) < need {
+			fr.data = make([]byte, 0, need) // one allocation instead of doublings
+		}
 		data, err := readAll(ctx, file, fr.data[:0])
 		fr.data = data
 		if err != nil {
@@ -148,8 +168,10 @@ func (fr *fileReader) read(ctx context.Context, f acquire.File, known map[string
 		hasher = sha256.New()
 		in = io.TeeReader(tagReader{file, tagRead}, hasher)
 	}
+	defer fr.checkUnchanged(f.Path, before, hasher != nil, res)
 
-	fr.head.Reset(in)
+	compressed := &countingReader{r: in}
+	fr.head.Reset(compressed)
 	magic, _ := fr.head.Peek(4)
 	var stream io.Reader = fr.head
 	switch {
@@ -164,7 +186,7 @@ func (fr *fileReader) read(ctx context.Context, f acquire.File, known map[string
 			fr.finish(res, hasher, in, &decompressErr{err})
 			return
 		}
-		stream = tagReader{fr.gz, tagDecompress}
+		stream = &limitedInflater{r: tagReader{fr.gz, tagDecompress}, in: compressed, lim: fr.limit}
 	case len(magic) == 4 && bytes.Equal(magic, []byte{0x28, 0xb5, 0x2f, 0xfd}):
 		src.Compression = "zstd"
 		zr, err := zstd.NewReader(fr.head, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true))
@@ -173,7 +195,7 @@ func (fr *fileReader) read(ctx context.Context, f acquire.File, known map[string
 			return
 		}
 		defer zr.Close()
-		stream = tagReader{zr, tagDecompress}
+		stream = &limitedInflater{r: tagReader{zr, tagDecompress}, in: compressed, lim: fr.limit}
 	}
 	fr.br.Reset(stream)
 
@@ -227,6 +249,9 @@ func (fr *fileReader) finish(res *fileResult, hasher hash.Hash, in io.Reader, er
 	case errors.As(err, &re):
 		res.errors[ReasonReadError]++
 		src.ErrorDetail = err.Error()
+	case errors.Is(err, errInflateLimit):
+		res.errors[ReasonInflateLimit]++
+		src.ErrorDetail = err.Error()
 	case errors.As(err, &de):
 		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
 			res.errors[ReasonTruncatedGzip]++
@@ -263,6 +288,63 @@ func (fr *fileReader) finish(res *fileResult, hasher hash.Hash, in io.Reader, er
 	default:
 		src.Status = statusIngested
 	}
+}
+
+// checkUnchanged reports a file whose size or modification time changed
+// while it was read, or, when it was streamed, whose bytes no longer hash to
+// what was decoded. The events read stay stored (they are exactly the bytes
+// hashed), but the source is marked partial so that the next ingest reads
+// the file again, and the change is counted.
+func (fr *fileReader) checkUnchanged(path string, before os.FileInfo, streamed bool, res *fileResult) {
+	src := &res.source
+	if src.Status == statusUnchanged || src.Status == statusSkipped && src.SkipReason == string(ReasonReadError) {
+		return
+	}
+	if fr.afterRead != nil {
+		fr.afterRead(path)
+	}
+	why := ""
+	after, err := os.Stat(path)
+	switch {
+	case err != nil:
+		why = fmt.Sprintf("file is gone after reading: %v", err)
+	case after.Size() != before.Size() || !after.ModTime().Equal(before.ModTime()):
+		why = fmt.Sprintf("size %d → %d, modified %s → %s", before.Size(), after.Size(),
+			before.ModTime().UTC().Format(time.RFC3339Nano), after.ModTime().UTC().Format(time.RFC3339Nano))
+	case !streamed && src.Size != before.Size():
+		why = fmt.Sprintf("%d bytes read, the file had %d when opened", src.Size, before.Size())
+	case streamed && src.SHA256 != "":
+		if h, err := hashFile(path); err != nil {
+			why = fmt.Sprintf("re-reading to re-hash: %v", err)
+		} else if h != src.SHA256 {
+			why = fmt.Sprintf("SHA-256 of what was read %s, of the file now %s", src.SHA256, h)
+		}
+	}
+	if why == "" {
+		return
+	}
+	res.errors[ReasonChangedWhileRead]++
+	detail := "changed while being read: " + why
+	if src.ErrorDetail != "" {
+		detail = src.ErrorDetail + "; " + detail
+	}
+	src.ErrorDetail = detail
+	if src.Status == statusIngested {
+		src.Status = statusPartial
+	}
+}
+
+func hashFile(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", fmt.Errorf("hashing %s: %w", path, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // readAll reads a file into buf, checking ctx between chunks.

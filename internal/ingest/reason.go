@@ -15,6 +15,10 @@ const (
 	ReasonBadLookupEntry     Reason = "bad_lookup_events_entry" // CloudTrailEvent is not a JSON object
 	ReasonReadError          Reason = "read_error"              // the file could not be opened or read
 	ReasonStoreError         Reason = "store_error"             // the database refused the record
+	// ReasonInflateLimit: a compressed file expanded beyond
+	// --max-inflate-ratio or --max-inflate-bytes (a decompression bomb);
+	// the records before the limit are kept, the rest is not read.
+	ReasonInflateLimit Reason = "decompression_limit"
 )
 
 // Reasons for records that were stored, with something to know about them.
@@ -26,6 +30,13 @@ const (
 	// ReasonEventIDReused counts stored events whose eventID is shared by a
 	// different event (other name or time) anywhere in the case.
 	ReasonEventIDReused Reason = "event_id_reused"
+	// ReasonChangedWhileRead counts files (not records) whose size, mtime
+	// or content changed while they were read. What was read is stored
+	// and is exactly what was hashed; the source is marked partial.
+	ReasonChangedWhileRead Reason = "file_changed_while_read"
+	// ReasonInvalidUTF8: the event held bytes that are not UTF-8; it is
+	// stored with each invalid sequence replaced by U+FFFD.
+	ReasonInvalidUTF8 Reason = "invalid_utf8_replaced"
 )
 
 // Reasons for whole files that were skipped.
@@ -39,7 +50,7 @@ const (
 // Stored reports whether a record with this reason still reached the database.
 func (r Reason) Stored() bool {
 	switch r {
-	case ReasonMissingEventID, ReasonMissingEventTime, ReasonBadEventTime, ReasonTimeFromLogstash, ReasonEventIDReused:
+	case ReasonMissingEventID, ReasonMissingEventTime, ReasonBadEventTime, ReasonTimeFromLogstash, ReasonEventIDReused, ReasonChangedWhileRead, ReasonInvalidUTF8:
 		return true
 	}
 	return false

@@ -31,6 +31,7 @@ func (markdownWriter) Write(w io.Writer, c *event.Case) error {
 	m.findings(c)
 	m.related(c)
 	m.remediation(c)
+	m.coverage(c)
 	m.evidence(c)
 	m.notes(c)
 	_, err := io.WriteString(w, m.b.String())
@@ -188,6 +189,9 @@ func (m *md) credentials(c *event.Case) {
 			if cr.Reason != "" {
 				m.line("- " + mdCode(cmp.Or(cr.AccessKeyID, principalLabel(cr.PrincipalARN))) + ": " + mdText(cr.Reason))
 			}
+			if n := noveltyText(cr); n != "" {
+				m.line("  - New: " + mdText(n))
+			}
 		}
 		m.line("")
 	}
@@ -200,9 +204,9 @@ func (m *md) sourceIPs(c *event.Case) {
 	var rows [][]string
 	for _, ip := range c.SourceIPs {
 		rows = append(rows, []string{mdCode(ip.IP), strconv.Itoa(ip.EventCount), fmtTime(ip.FirstSeen), fmtTime(ip.LastSeen),
-			mdText(strings.Join(shortUAs(ip.UserAgents), ", "))})
+			mdText(ipWhere(ip)), mdText(ipNewFor(ip)), mdText(ipTools(ip))})
 	}
-	m.table([]string{"IP", "Events", "First seen", "Last seen", "User agents"}, rows)
+	m.table([]string{"IP", "Events", "First seen", "Last seen", "Where", "New for", "Tools"}, rows)
 }
 
 func (m *md) sessions(c *event.Case) {
@@ -322,6 +326,12 @@ func (m *md) evidence(c *event.Case) {
 	m.bullet("Database", mdCode(cmp.Or(e.Database, "unknown")))
 	m.bullet("Total events", strconv.FormatInt(e.TotalEvents, 10))
 	m.bullet("Input files", strconv.Itoa(len(e.Sources)))
+	if e.Integrity.Summary != "" {
+		m.bullet("Integrity", mdText(e.Integrity.Summary))
+	}
+	for _, en := range e.Enrichment {
+		m.bullet("IP enrichment", mdText(en))
+	}
 	m.bullet("Generated", mdText(generated(c)))
 	if c.Tool.CommandLine != "" {
 		m.bullet("Command", mdCode(c.Tool.CommandLine))
@@ -357,5 +367,26 @@ func (m *md) notes(c *event.Case) {
 	}
 	for _, n := range c.Notes {
 		m.line("- " + mdText(n))
+	}
+}
+
+func (m *md) coverage(c *event.Case) {
+	cv := c.Coverage
+	m.heading(2, "Coverage and Gaps")
+	for _, s := range cv.Statements {
+		m.line("- " + mdText(s))
+	}
+	if len(cv.Statements) > 0 {
+		m.line("")
+	}
+	m.para(mdText(fmt.Sprintf("Accounts: %s; regions: %s; days: %s.", orNothing(cv.Accounts), orNothing(cv.Regions), daysLabel(cv.Days))))
+	if len(cv.Gaps) > 0 {
+		rows := gapRows(cv.Gaps)
+		for _, r := range rows {
+			for i := range r {
+				r[i] = mdText(r[i])
+			}
+		}
+		m.table([]string{"Kind", "Start", "End", "Account", "Region", "Detail"}, rows)
 	}
 }

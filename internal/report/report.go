@@ -2,7 +2,9 @@
 // programs. Each format is one Writer in its own file, chosen by name with
 // New: "text" for the terminal, "markdown" for tickets and wikis, and "json",
 // the canonical and complete encoding described by the embedded JSON Schema
-// (Schema, docs/report-schema.json and docs/report-schema.md).
+// (Schema, docs/report-schema.json and docs/report-schema.md). "html" is a
+// self-contained page that embeds that JSON and draws it in the browser
+// (package report/html, docs/html-report.md).
 //
 // Text and markdown render the same content from the same Case; they may
 // abridge (bursts of similar calls collapse into one line, long input lists
@@ -32,10 +34,11 @@ var writers = map[string]func() Writer{
 	"text":     func() Writer { return textWriter{} },
 	"markdown": func() Writer { return markdownWriter{} },
 	"json":     func() Writer { return jsonWriter{} },
+	"html":     func() Writer { return htmlWriter{} },
 }
 
 // formatOrder is the order Formats lists the names in: the default first.
-var formatOrder = []string{"text", "markdown", "json"}
+var formatOrder = []string{"text", "markdown", "json", "html"}
 
 // Formats returns the names New accepts, the default ("text") first.
 func Formats() []string { return slices.Clone(formatOrder) }

@@ -32,6 +32,7 @@ func (textWriter) Write(w io.Writer, c *event.Case) error {
 	t.findings(c)
 	t.related(c)
 	t.remediation(c)
+	t.coverage(c)
 	t.evidence(c)
 	t.notes(c)
 	_, err := io.WriteString(w, t.b.String())
@@ -226,6 +227,9 @@ func (t *text) credentials(c *event.Case) {
 			if cr.Reason != "" {
 				t.lines(wrapText(cr.Reason, "- "+cmp.Or(cr.AccessKeyID, principalLabel(cr.PrincipalARN))+": ", "  "))
 			}
+			if n := noveltyText(cr); n != "" {
+				t.lines(wrapText("New: "+n, "  ", "  "))
+			}
 		}
 		t.line("")
 	}
@@ -241,9 +245,9 @@ func (t *text) sourceIPs(c *event.Case) {
 	var rows [][]string
 	for _, ip := range c.SourceIPs {
 		rows = append(rows, []string{ip.IP, strconv.Itoa(ip.EventCount), fmtTime(ip.FirstSeen), fmtTime(ip.LastSeen),
-			strings.Join(shortUAs(ip.UserAgents), ", ")})
+			ipWhere(ip), ipNewFor(ip), ipTools(ip)})
 	}
-	t.table("", []string{"IP", "EVENTS", "FIRST SEEN", "LAST SEEN", "USER AGENTS"}, rows)
+	t.table("", []string{"IP", "EVENTS", "FIRST SEEN", "LAST SEEN", "WHERE", "NEW FOR", "TOOLS"}, rows)
 }
 
 func (t *text) sessions(c *event.Case) {
@@ -410,6 +414,12 @@ func (t *text) evidence(c *event.Case) {
 	t.line("Database: " + cmp.Or(e.Database, "unknown"))
 	t.linef("Total events: %d", e.TotalEvents)
 	t.linef("Input files: %d", len(e.Sources))
+	if e.Integrity.Summary != "" {
+		t.lines(wrapText(e.Integrity.Summary, "Integrity: ", "  "))
+	}
+	for _, en := range e.Enrichment {
+		t.lines(wrapText(en, "IP enrichment: ", "  "))
+	}
 	if len(e.Sources) > 0 {
 		head := []string{"PATH", "SHA256", "EVENTS", "STATUS"}
 		validated := anyValidated(e.Sources)
@@ -452,5 +462,24 @@ func (t *text) notes(c *event.Case) {
 	}
 	for _, n := range c.Notes {
 		t.lines(wrapText(n, "- ", "  "))
+	}
+}
+
+func (t *text) coverage(c *event.Case) {
+	cv := c.Coverage
+	t.section("Coverage and Gaps")
+	if len(cv.Statements) == 0 && len(cv.Gaps) == 0 {
+		t.linef("Accounts: %s; regions: %s; days: %s.", orNothing(cv.Accounts), orNothing(cv.Regions), daysLabel(cv.Days))
+		t.line("Nothing found that the evidence cannot show.")
+		return
+	}
+	for _, s := range cv.Statements {
+		t.lines(wrapText(s, "- ", "  "))
+	}
+	t.line("")
+	t.linef("Accounts: %s; regions: %s; days: %s.", orNothing(cv.Accounts), orNothing(cv.Regions), daysLabel(cv.Days))
+	if len(cv.Gaps) > 0 {
+		t.line("")
+		t.table("", []string{"KIND", "START", "END", "ACCOUNT", "REGION", "DETAIL"}, gapRows(cv.Gaps))
 	}
 }

@@ -27,10 +27,19 @@ type timelineLine struct {
 	last     time.Time
 	n        int
 	regions  []string
-	resource string // shortened; a common prefix and "…" for a burst of different resources
+	resource string   // shortened; a common prefix and "…" for a burst of different resources
+	names    []string // a console page load's distinct event names
 }
 
 func (l timelineLine) eventLabel() string {
+	if l.first.ConsoleGroup != 0 && l.n > 1 {
+		names := l.names
+		more := ""
+		if len(names) > 3 {
+			names, more = names[:3], fmt.Sprintf(" +%d", len(l.names)-3)
+		}
+		return fmt.Sprintf("Console page load ×%d (%s%s)", l.n, strings.Join(names, ", "), more)
+	}
 	if l.n > 1 {
 		return fmt.Sprintf("%s ×%d", l.first.EventName, l.n)
 	}
@@ -60,7 +69,20 @@ func collapse(actions []event.Action) []timelineLine {
 	for _, a := range actions {
 		if n := len(out); n > 0 {
 			l := &out[n-1]
-			if l.first.EventName == a.EventName && l.first.AccessKeyID == a.AccessKeyID && l.first.ErrorCode == a.ErrorCode {
+			if a.ConsoleGroup != 0 && l.first.ConsoleGroup == a.ConsoleGroup {
+				// one console page load: one line, the calls counted under it
+				l.n++
+				l.last = a.EventTime
+				if !slices.Contains(l.names, a.EventName) {
+					l.names = append(l.names, a.EventName)
+				}
+				if !slices.Contains(l.regions, a.AWSRegion) {
+					l.regions = append(l.regions, a.AWSRegion)
+				}
+				resources = append(resources, shortResource(a.Resource))
+				continue
+			}
+			if l.first.ConsoleGroup == a.ConsoleGroup && l.first.EventName == a.EventName && l.first.AccessKeyID == a.AccessKeyID && l.first.ErrorCode == a.ErrorCode {
 				l.n++
 				l.last = a.EventTime
 				if !slices.Contains(l.regions, a.AWSRegion) {
@@ -71,7 +93,7 @@ func collapse(actions []event.Action) []timelineLine {
 			}
 		}
 		flush()
-		out = append(out, timelineLine{first: a, last: a.EventTime, n: 1, regions: []string{a.AWSRegion}})
+		out = append(out, timelineLine{first: a, last: a.EventTime, n: 1, regions: []string{a.AWSRegion}, names: []string{a.EventName}})
 		resources = append(resources[:0], shortResource(a.Resource))
 	}
 	flush()

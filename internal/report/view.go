@@ -81,8 +81,20 @@ func credentialSummary(c *event.Case) []string {
 
 func ipSummary(c *event.Case) []string {
 	var out []string
+	services := 0
 	for _, ip := range c.SourceIPs {
+		if ip.Kind != "" && ip.Kind != "ipv4" && ip.Kind != "ipv6" {
+			services++
+			continue
+		}
 		out = append(out, ip.IP)
+	}
+	if services > 0 {
+		plural := "s"
+		if services == 1 {
+			plural = ""
+		}
+		out = append(out, fmt.Sprintf("(and %d AWS service source%s)", services, plural))
 	}
 	return out
 }
@@ -123,32 +135,57 @@ func tacticSummary(c *event.Case) (items []string, note string) {
 func dataSummary(c *event.Case) []string {
 	type group struct {
 		calls         []string
+		counts        map[string]int
+		objects       map[string]bool
 		bytes         int64
 		denied, count int
 	}
 	var order []string
 	groups := map[string]*group{}
 	for _, d := range c.DataAccessed {
-		r := shortResource(d.Resource)
+		// S3 objects are summed up per bucket: the header names targets,
+		// data_accessed lists every object.
+		r, object := shortResource(d.Resource), ""
+		if rest, ok := strings.CutPrefix(r, "s3://"); ok {
+			bucket, key, _ := strings.Cut(rest, "/")
+			r, object = "s3://"+bucket, key
+		}
+		if r == "" {
+			r = "account"
+		}
 		g := groups[r]
 		if g == nil {
-			g = &group{}
+			g = &group{counts: map[string]int{}, objects: map[string]bool{}}
 			groups[r] = g
 			order = append(order, r)
 		}
-		g.calls = append(g.calls, fmt.Sprintf("%d %s", d.Count, d.EventName))
+		if g.counts[d.EventName] == 0 {
+			g.calls = append(g.calls, d.EventName)
+		}
+		g.counts[d.EventName] += d.Count
+		if object != "" && !strings.HasSuffix(object, "/") && d.Count > 0 {
+			g.objects[object] = true
+		}
 		g.bytes += d.Bytes
 		g.denied += d.Denied
 	}
 	var out []string
 	for _, r := range order {
 		g := groups[r]
-		detail := g.calls
+		var detail []string
+		if n := len(g.objects); n > 1 {
+			detail = append(detail, fmt.Sprintf("%d objects", n))
+		}
+		for _, name := range g.calls {
+			if n := g.counts[name]; n > 0 {
+				detail = append(detail, fmt.Sprintf("%d %s", n, name))
+			}
+		}
 		if g.bytes > 0 {
-			detail = append(slices.Clip(detail), humanBytes(g.bytes))
+			detail = append(detail, humanBytes(g.bytes))
 		}
 		if g.denied > 0 {
-			detail = append(slices.Clip(detail), fmt.Sprintf("%d denied", g.denied))
+			detail = append(detail, fmt.Sprintf("%d denied", g.denied))
 		}
 		out = append(out, r+" ("+strings.Join(detail, ", ")+")")
 	}
@@ -158,7 +195,7 @@ func dataSummary(c *event.Case) []string {
 func persistenceSummary(c *event.Case) []string {
 	var out []string
 	for _, p := range c.Persistence {
-		s := kindLabel(p.Kind) + " " + lastSegment(shortResource(p.Resource))
+		s := kindLabel(p.Kind) + " " + bareName(lastSegment(shortResource(p.Resource)))
 		if p.Removed {
 			s += " (removed)"
 		}
@@ -191,10 +228,10 @@ func kindLabel(k string) string {
 }
 
 // tacticTitle turns an ATT&CK tactic name into a title: "credential-access"
-// → "Credential Access"; an empty tactic is "Unclassified".
+// → "Credential Access"; an empty tactic (a call with no technique of its own, such as the KMS Decrypt behind a secret read) is "No ATT&CK tactic".
 func tacticTitle(t string) string {
 	if t == "" {
-		return "Unclassified"
+		return "No ATT&CK tactic"
 	}
 	words := strings.Split(t, "-")
 	for i, w := range words {
@@ -427,4 +464,109 @@ func modeText(mode string) string {
 		return "unknown"
 	}
 	return mode
+}
+
+// noveltyText says what a credential did that its baseline had not: the
+// sentence both text and markdown print under the credential table.
+func noveltyText(cr event.Credential) string {
+	if cr.Baseline == nil {
+		return ""
+	}
+	if cr.Baseline.Until.IsZero() {
+		return "no baseline: the key was not used before its first event here."
+	}
+	var parts []string
+	add := func(label string, items []string, max int) {
+		if len(items) == 0 {
+			return
+		}
+		shown := items
+		if len(shown) > max {
+			shown = shown[:max]
+		}
+		s := label + " " + strings.Join(shown, ", ")
+		if len(items) > max {
+			s += fmt.Sprintf(" and %d more", len(items)-max)
+		}
+		parts = append(parts, s)
+	}
+	add("addresses", cr.NewSourceIPs, 5)
+	add("countries", cr.NewCountries, 5)
+	add("networks", cr.NewASNs, 3)
+	add("user agents", shortUAs(cr.NewUserAgents), 3)
+	add("regions", cr.NewRegions, 5)
+	add(fmt.Sprintf("%d APIs:", len(cr.NewAPIs)), cr.NewAPIs, 5)
+	if len(parts) == 0 {
+		return fmt.Sprintf("nothing new after its baseline (until %s, %d events).", fmtTime(cr.Baseline.Until), cr.Baseline.Events)
+	}
+	return fmt.Sprintf("first seen after its baseline (until %s, %d events): %s.", fmtTime(cr.Baseline.Until), cr.Baseline.Events, strings.Join(parts, "; "))
+}
+
+// ipWhere is an address's country, network and AWS ownership in one cell.
+func ipWhere(ip event.SourceIP) string {
+	var parts []string
+	if ip.Country != "" {
+		parts = append(parts, ip.Country)
+	}
+	if ip.ASN != 0 {
+		parts = append(parts, fmt.Sprintf("AS%d %s", ip.ASN, ip.ASOrg))
+	}
+	if ip.AWS != "" {
+		parts = append(parts, ip.AWS)
+	}
+	return strings.TrimSpace(strings.Join(parts, "; "))
+}
+
+// ipNewFor summarises for whom an address was new.
+func ipNewFor(ip event.SourceIP) string {
+	switch len(ip.NewFor) {
+	case 0:
+		return ""
+	case 1, 2:
+		return strings.Join(ip.NewFor, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", ip.NewFor[0], len(ip.NewFor)-1)
+}
+
+// ipTools prefers the user-agent classes; older cases only have the strings.
+func ipTools(ip event.SourceIP) string {
+	if len(ip.UserAgentClasses) > 0 {
+		return strings.Join(ip.UserAgentClasses, ", ")
+	}
+	return strings.Join(shortUAs(ip.UserAgents), ", ")
+}
+
+// daysLabel shows a day list briefly: "2025-03-10 to 2025-03-12 (3 days)".
+func daysLabel(days []string) string {
+	switch len(days) {
+	case 0:
+		return "none"
+	case 1:
+		return days[0]
+	}
+	return fmt.Sprintf("%s to %s (%d days)", days[0], days[len(days)-1], len(days))
+}
+
+// gapRows are the coverage gaps as table rows.
+func gapRows(gaps []event.Gap) [][]string {
+	rows := make([][]string, 0, len(gaps))
+	for _, g := range gaps {
+		end := fmtTime(g.End)
+		if g.OpenEnded {
+			end += " (open)"
+		}
+		rows = append(rows, []string{g.Kind, fmtTime(g.Start), end, g.Account, cmp.Or(g.Region, "all"), g.Detail})
+	}
+	return rows
+}
+
+// bareName drops the resource-type words the persistence kind already says
+// ("IAM user iam user x" reads "IAM user x").
+func bareName(r string) string {
+	for _, p := range []string{"iam user ", "iam role ", "iam group ", "iam policy ", "lambda ", "key pair ", "access key "} {
+		if rest, ok := strings.CutPrefix(r, p); ok && !strings.Contains(rest, ",") {
+			return strings.ReplaceAll(rest, " of iam user ", " of user ")
+		}
+	}
+	return strings.ReplaceAll(r, " of iam user ", " of user ")
 }

@@ -115,7 +115,7 @@ func TestNames(t *testing.T) {
 		{"lastSegment", "https://x.lambda-url.us-east-1.on.aws/", "https://x.lambda-url.us-east-1.on.aws"},
 		{"lastSegment", "AKIAHF6L6KQVH2BL6B2H", "AKIAHF6L6KQVH2BL6B2H"},
 		{"tacticTitle", "command-and-control", "Command and Control"},
-		{"tacticTitle", "", "Unclassified"},
+		{"tacticTitle", "", "No ATT&CK tactic"},
 		{"errorText", "AccessDeniedException", "DENIED AccessDeniedException"},
 		{"errorText", "Client.UnauthorizedOperation", "DENIED Client.UnauthorizedOperation"},
 		{"errorText", "NoSuchEntity", "NoSuchEntity"},

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -133,7 +134,8 @@ func (s *Store) AddSources(ctx context.Context, srcs []Source) error {
 		}
 		return []driver.Value{src.ID, int32(src.Run), src.Path, src.Size, ns(src.SHA256), mod,
 			ns(src.Compression), ns(src.Format), src.Status, ns(src.SkipReason), src.Events,
-			errs, ns(src.ErrorDetail), ns(src.AccountID), ns(src.Region), src.IsDigest, nil, now}
+			errs, ns(src.ErrorDetail), ns(src.AccountID), ns(src.Region), src.IsDigest, nil, now,
+			nil} // validation (schema v3), set by SetValidation
 	})
 	if err != nil {
 		return fmt.Errorf("recording sources: %w", err)
@@ -225,15 +227,31 @@ func (s *Store) Dedup(ctx context.Context, run int64) (removed, reused int64, er
 }
 
 // NextReport reserves the next report number of this case database and
-// returns it with the report id AWS-IR-<YYYYMMDD of now>-<seq, 3 digits>.
-func (s *Store) NextReport(ctx context.Context, now time.Time, cmdline string) (int, string, error) {
+// returns it with the report id AWS-IR-<YYYYMMDD of now>-<seq, 3 digits>
+// and the time the id was created. A report with the same fingerprint (the
+// same question asked of the same case state by the same version) keeps
+// the id and time it was first given, so re-running it reproduces it.
+func (s *Store) NextReport(ctx context.Context, now time.Time, cmdline, fingerprint string) (int, time.Time, string, error) {
+	if fingerprint != "" {
+		var seq int
+		var id string
+		var created time.Time
+		err := s.db.QueryRowContext(ctx, `SELECT seq, report_id, created_at FROM reports WHERE fingerprint = ? ORDER BY seq LIMIT 1`, fingerprint).Scan(&seq, &id, &created)
+		if err == nil {
+			return seq, created.UTC(), id, nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return 0, time.Time{}, "", fmt.Errorf("reading the report counter: %w", err)
+		}
+	}
 	var seq int
 	if err := s.db.QueryRowContext(ctx, `SELECT coalesce(max(seq), 0) + 1 FROM reports`).Scan(&seq); err != nil {
-		return 0, "", fmt.Errorf("reading the report counter: %w", err)
+		return 0, time.Time{}, "", fmt.Errorf("reading the report counter: %w", err)
 	}
-	id := fmt.Sprintf("AWS-IR-%s-%03d", now.UTC().Format("20060102"), seq)
-	if _, err := s.db.ExecContext(ctx, `INSERT INTO reports VALUES (?, ?, ?, ?)`, seq, id, now.UTC(), cmdline); err != nil {
-		return 0, "", fmt.Errorf("recording report %s: %w", id, err)
+	now = now.UTC().Truncate(time.Microsecond)
+	id := fmt.Sprintf("AWS-IR-%s-%03d", now.Format("20060102"), seq)
+	if _, err := s.db.ExecContext(ctx, `INSERT INTO reports (seq, report_id, created_at, command_line, fingerprint) VALUES (?, ?, ?, ?, ?)`, seq, id, now, cmdline, fingerprint); err != nil {
+		return 0, time.Time{}, "", fmt.Errorf("recording report %s: %w", id, err)
 	}
-	return seq, id, nil
+	return seq, now, id, nil
 }

@@ -11,13 +11,15 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strings"
 	"time"
 
 	"github.com/duckdb/duckdb-go/v2"
 )
 
 // SchemaVersion is the version of the schema this build writes.
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 //go:embed schema.sql
 var schemaV1 string
@@ -25,8 +27,11 @@ var schemaV1 string
 //go:embed schema_v2.sql
 var schemaV2 string
 
+//go:embed schema_v3.sql
+var schemaV3 string
+
 // migrations[i] brings a database from version i to i+1.
-var migrations = []string{schemaV1, schemaV2}
+var migrations = []string{schemaV1, schemaV2, schemaV3}
 
 // Store is an open case database.
 type Store struct {
@@ -62,6 +67,9 @@ func Open(ctx context.Context, path string) (*Store, error) {
 func open(ctx context.Context, dsn, path string) (*Store, error) {
 	connector, err := duckdb.NewConnector(dsn, nil)
 	if err != nil {
+		if lerr := lockedErr(path, err); lerr != nil {
+			return nil, lerr
+		}
 		return nil, fmt.Errorf("opening case database %s: %w", path, err)
 	}
 	s := &Store{db: sql.OpenDB(connector), path: path}
@@ -70,6 +78,26 @@ func open(ctx context.Context, dsn, path string) (*Store, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// ErrLocked is wrapped by the error of opening a case database that another
+// process holds: DuckDB lets one process write a database file at a time.
+var ErrLocked = errors.New("the case database is open in another trailsleuth process")
+
+var lockHolder = regexp.MustCompile(`Conflicting lock is held in (.*) \(PID (\d+)\)`)
+
+// lockedErr turns DuckDB's lock conflict into a message that says what to
+// do; it returns nil for any other error.
+func lockedErr(path string, err error) error {
+	msg := err.Error()
+	if !strings.Contains(msg, "Could not set lock on file") {
+		return nil
+	}
+	who := ""
+	if m := lockHolder.FindStringSubmatch(msg); m != nil {
+		who = fmt.Sprintf(" (%s, PID %s)", filepath.Base(m[1]), m[2])
+	}
+	return fmt.Errorf("%s: %w%s; wait for it to finish or use another --db", path, ErrLocked, who)
 }
 
 // OpenReadOnly opens an existing case database without changing it.
@@ -157,6 +185,7 @@ func (s *Store) migrate(ctx context.Context) error {
 	if v > SchemaVersion {
 		return fmt.Errorf("schema version %d is newer than this build (%d): upgrade trailsleuth", v, SchemaVersion)
 	}
+	from := v
 	for ; v < SchemaVersion; v++ {
 		tx, err := s.db.BeginTx(ctx, nil)
 		if err != nil {
@@ -174,7 +203,26 @@ func (s *Store) migrate(ctx context.Context) error {
 			return fmt.Errorf("migration to version %d: %w", v+1, err)
 		}
 	}
+	if from < 3 {
+		return s.startAudit(ctx, from)
+	}
 	return nil
+}
+
+// startAudit opens the chain of custody with what the case held when the
+// audit log came into being.
+func (s *Store) startAudit(ctx context.Context, from int) error {
+	note := "case database created"
+	if from > 0 {
+		var events, sources int64
+		if err := s.db.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM events), (SELECT count(*) FROM sources)`).Scan(&events, &sources); err != nil {
+			return fmt.Errorf("starting the audit log: %w", err)
+		}
+		note = fmt.Sprintf("audit log started when the case was migrated from schema %d: %d events from %d sources were already in it", from, events, sources)
+	}
+	_, err := s.AppendAudit(ctx, AuditEntry{Kind: AuditWrite, ToolVersion: fmt.Sprintf("schema %d", SchemaVersion),
+		CommandLine: strings.Join(os.Args, " "), Note: note})
+	return err
 }
 
 // rawConn runs fn with the driver connection behind one pooled connection,

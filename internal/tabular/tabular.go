@@ -66,7 +66,11 @@ func Write(w io.Writer, format string, rows *sql.Rows) (int64, error) {
 		}
 	case "csv":
 		cw := csv.NewWriter(w)
-		if err := cw.Write(cols); err != nil {
+		header := make([]string, len(cols))
+		for i, c := range cols {
+			header[i] = SafeCell(c)
+		}
+		if err := cw.Write(header); err != nil {
 			return 0, err
 		}
 		rec := make([]string, len(cols))
@@ -80,7 +84,7 @@ func Write(w io.Writer, format string, rows *sql.Rows) (int64, error) {
 				return n, err
 			}
 			for i, v := range vals {
-				rec[i] = text(v)
+				rec[i] = SafeCell(text(v))
 			}
 			if err := cw.Write(rec); err != nil {
 				return n, err

@@ -1,0 +1,318 @@
+package analyze
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/trailsleuth/trailsleuth/internal/event"
+	"github.com/trailsleuth/trailsleuth/internal/ipinfo"
+)
+
+// baselineSpan is how long a credential's first activity counts as its
+// normal when no --since says where the window starts.
+const baselineSpan = 24 * time.Hour
+
+// Dimensions a baseline tracks.
+const (
+	dimIP     = "ip"
+	dimUA     = "ua"
+	dimAPI    = "api"
+	dimRegion = "region"
+)
+
+// novelty is one credential's (or principal's) baseline and what was new after it.
+type novelty struct {
+	first, until time.Time
+	baseline     event.Baseline
+	// new values per dimension, with the time each was first seen
+	fresh map[string]map[string]time.Time
+	// uaExample maps a new user-agent family to one raw string of it
+	uaExample map[string]string
+}
+
+func (n *novelty) list(dim string) []string {
+	out := make([]string, 0, len(n.fresh[dim]))
+	for v := range n.fresh[dim] {
+		if dim == dimUA {
+			v = n.uaExample[v]
+		}
+		out = append(out, v)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// baselineEnd says when an id's baseline ends, given its first event ever;
+// false means it has none (it was never used before what is investigated).
+type baselineEnd func(id string, first time.Time) (time.Time, bool)
+
+// firstDay is the triage rule: before --since, or else the id's first 24
+// hours of use, is its normal.
+func (inv *investigation) firstDay(_ string, first time.Time) (time.Time, bool) {
+	if s := inv.opts.Since; s != nil && s.After(first) {
+		return *s, true
+	}
+	return first.Add(baselineSpan), true
+}
+
+// beforeAttack is the investigation rule: an id's normal is everything it did
+// before --since, or else before its first event in the attacker's timeline.
+func beforeAttack(since *time.Time, attackFirst map[string]time.Time) baselineEnd {
+	return func(id string, first time.Time) (time.Time, bool) {
+		if since != nil && since.After(first) {
+			return *since, true
+		}
+		t, ok := attackFirst[id]
+		if !ok || !t.After(first) {
+			return time.Time{}, false
+		}
+		return t, true
+	}
+}
+
+// baselines computes, for each value of column idCol (access_key_id or
+// user_arn) in ids — or for all when ids is nil — what was normal before its
+// baseline ended and what first appeared after. The account and region
+// scope applies; the time window does not, since the baseline lies before it.
+func (inv *investigation) baselines(idCol string, ids []string, end baselineEnd) (map[string]*novelty, error) {
+	pf := inv.opts.placeFilter()
+	where := "(" + pf.where + ") AND " + idCol + " IS NOT NULL"
+	args := slices.Clone(pf.args)
+	if ids != nil {
+		if len(ids) == 0 {
+			return map[string]*novelty{}, nil
+		}
+		where += " AND list_contains(?, " + idCol + ")"
+		args = append(args, ids)
+	}
+	// One pass per dimension, each the first time a value was seen for an id.
+	q := `WITH e AS (SELECT ` + idCol + ` AS id, event_time, source_ip, coalesce(user_agent, '') AS ua,
+			coalesce(event_source, '') || ':' || coalesce(event_name, '') AS api, coalesce(aws_region, '') AS region
+		FROM events WHERE ` + where + `)
+	SELECT id, 'ip', source_ip, min(event_time), count(*) FROM e WHERE source_ip IS NOT NULL GROUP BY ALL
+	UNION ALL SELECT id, 'ua', ua, min(event_time), count(*) FROM e GROUP BY ALL
+	UNION ALL SELECT id, 'api', api, min(event_time), count(*) FROM e GROUP BY ALL
+	UNION ALL SELECT id, 'region', region, min(event_time), count(*) FROM e WHERE region <> '' GROUP BY ALL`
+	rows, err := inv.db.QueryContext(inv.ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("computing baselines: %w", err)
+	}
+	defer rows.Close()
+	type seen struct {
+		id, dim, val string
+		t            time.Time
+		n            int
+	}
+	var all []seen
+	firsts := map[string]time.Time{}
+	for rows.Next() {
+		var s seen
+		if err := rows.Scan(&s.id, &s.dim, &s.val, &s.t, &s.n); err != nil {
+			return nil, fmt.Errorf("computing baselines: %w", err)
+		}
+		s.t = s.t.UTC()
+		if f, ok := firsts[s.id]; !ok || s.t.Before(f) {
+			firsts[s.id] = s.t
+		}
+		all = append(all, s)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("computing baselines: %w", err)
+	}
+	out := map[string]*novelty{}
+	for id, f := range firsts {
+		until, ok := end(id, f)
+		if !ok {
+			continue // no baseline: nothing can be called new
+		}
+		out[id] = &novelty{first: f, until: until, baseline: event.Baseline{Until: until},
+			fresh: map[string]map[string]time.Time{}, uaExample: map[string]string{}}
+	}
+	// User agents are compared by family (tool, not version): fold first.
+	uaFirst := map[[2]string]seen{}
+	known := map[string]map[string]map[string]bool{} // id → dim → value in baseline
+	mark := func(n *novelty, id, dim, val string, t time.Time, example string) {
+		if t.Before(n.until) {
+			if known[id] == nil {
+				known[id] = map[string]map[string]bool{}
+			}
+			if known[id][dim] == nil {
+				known[id][dim] = map[string]bool{}
+			}
+			known[id][dim][val] = true
+			return
+		}
+		if n.fresh[dim] == nil {
+			n.fresh[dim] = map[string]time.Time{}
+		}
+		n.fresh[dim][val] = t
+		if dim == dimUA {
+			n.uaExample[val] = example
+		}
+	}
+	for _, s := range all {
+		n := out[s.id]
+		if n == nil {
+			continue
+		}
+		if s.dim == dimUA {
+			fam := uaClassifier.Classify(s.val).Family()
+			k := [2]string{s.id, fam}
+			if prev, ok := uaFirst[k]; !ok || s.t.Before(prev.t) {
+				uaFirst[k] = seen{id: s.id, dim: dimUA, val: s.val, t: s.t}
+			}
+			continue
+		}
+		if s.dim == dimIP && !isAddress(s.val) {
+			continue
+		}
+		mark(n, s.id, s.dim, s.val, s.t, "")
+		if s.dim == dimAPI && s.t.Before(n.until) {
+			n.baseline.Events += s.n
+		}
+	}
+	for k, s := range uaFirst {
+		mark(out[k[0]], k[0], dimUA, k[1], s.t, s.val)
+	}
+	for id, n := range out {
+		kn := known[id]
+		n.baseline.SourceIPs = sortedKeys(kn[dimIP])
+		for fam := range kn[dimUA] {
+			n.baseline.UserAgents = append(n.baseline.UserAgents, fam)
+		}
+		slices.Sort(n.baseline.UserAgents)
+		n.baseline.Regions = sortedKeys(kn[dimRegion])
+		n.baseline.APIs = len(kn[dimAPI])
+	}
+	return out, nil
+}
+
+// enrichNovelty fills each compromised credential's new_* fields and each
+// source address's new_for, country, ASN and AWS marks.
+func (inv *investigation) enrichNovelty(c *event.Case, ipdb *ipinfo.Enricher) error {
+	keys := make([]string, 0, len(c.CompromisedCredentials))
+	for _, cr := range c.CompromisedCredentials {
+		if cr.AccessKeyID != "" && !isConsole(cr.AccessKeyID) {
+			keys = append(keys, cr.AccessKeyID)
+		}
+	}
+	keyFirst, arnFirst := map[string]time.Time{}, map[string]time.Time{}
+	for _, a := range c.Actions { // in time order
+		if _, ok := keyFirst[a.AccessKeyID]; !ok && a.AccessKeyID != "" {
+			keyFirst[a.AccessKeyID] = a.EventTime
+		}
+		if _, ok := arnFirst[a.PrincipalARN]; !ok && a.PrincipalARN != "" {
+			arnFirst[a.PrincipalARN] = a.EventTime
+		}
+	}
+	byKey, err := inv.baselines("access_key_id", keys, beforeAttack(inv.opts.Since, keyFirst))
+	if err != nil {
+		return err
+	}
+	byARN, err := inv.baselines("user_arn", sortedMapKeys(arnFirst), beforeAttack(inv.opts.Since, arnFirst))
+	if err != nil {
+		return err
+	}
+	info := map[string]ipinfo.Info{}
+	lookup := func(ip string) ipinfo.Info {
+		in, ok := info[ip]
+		if !ok {
+			in = ipdb.Lookup(ip)
+			info[ip] = in
+		}
+		return in
+	}
+	for i := range c.CompromisedCredentials {
+		cr := &c.CompromisedCredentials[i]
+		cr.NewSourceIPs, cr.NewUserAgents, cr.NewAPIs, cr.NewRegions = []string{}, []string{}, []string{}, []string{}
+		n := byKey[cr.AccessKeyID]
+		if n == nil {
+			if !isConsole(cr.AccessKeyID) {
+				cr.Baseline = &event.Baseline{SourceIPs: []string{}, UserAgents: []string{}, Regions: []string{}}
+			}
+			continue
+		}
+		b := n.baseline
+		cr.Baseline = &b
+		cr.NewSourceIPs, cr.NewUserAgents = n.list(dimIP), n.list(dimUA)
+		cr.NewAPIs, cr.NewRegions = n.list(dimAPI), n.list(dimRegion)
+		// Countries and ASNs: new when no baseline address shared them.
+		oldC, oldA := map[string]bool{}, map[string]bool{}
+		for _, ip := range b.SourceIPs {
+			in := lookup(ip)
+			oldC[in.Country], oldA[asnLabel(in)] = true, true
+		}
+		newC, newA := map[string]bool{}, map[string]bool{}
+		for _, ip := range cr.NewSourceIPs {
+			in := lookup(ip)
+			if in.Country != "" && !oldC[in.Country] {
+				newC[in.Country] = true
+			}
+			if l := asnLabel(in); l != "" && !oldA[l] {
+				newA[l] = true
+			}
+		}
+		cr.NewCountries, cr.NewASNs = sortedKeys(newC), sortedKeys(newA)
+	}
+	// Per address: principals, tool classes, and for whom it was new.
+	type ipCtx struct{ principals, classes map[string]bool }
+	ctx := map[string]*ipCtx{}
+	for _, a := range c.Actions {
+		x := ctx[a.SourceIP]
+		if x == nil {
+			x = &ipCtx{map[string]bool{}, map[string]bool{}}
+			ctx[a.SourceIP] = x
+		}
+		if a.PrincipalARN != "" {
+			x.principals[a.PrincipalARN] = true
+		}
+		x.classes[uaClassifier.Classify(a.UserAgent).Label()] = true
+	}
+	for i := range c.SourceIPs {
+		s := &c.SourceIPs[i]
+		in := lookup(s.IP)
+		s.Kind, s.Country, s.ASN, s.ASOrg, s.AWS = in.Kind, in.Country, int(in.ASN), in.ASOrg, in.AWS
+		s.Principals, s.UserAgentClasses, s.NewFor = []string{}, []string{}, []string{}
+		if x := ctx[s.IP]; x != nil {
+			s.Principals, s.UserAgentClasses = sortedKeys(x.principals), sortedKeys(x.classes)
+		}
+		newFor := map[string]bool{}
+		for id, n := range byKey {
+			if _, ok := n.fresh[dimIP][s.IP]; ok {
+				newFor[id] = true
+			}
+		}
+		for id, n := range byARN {
+			if _, ok := n.fresh[dimIP][s.IP]; ok {
+				newFor[id] = true
+			}
+		}
+		s.NewFor = sortedKeys(newFor)
+	}
+	if ipdb != nil {
+		c.Evidence.Enrichment = ipdb.Sources()
+	}
+	return nil
+}
+
+func asnLabel(in ipinfo.Info) string {
+	if in.ASN == 0 {
+		return ""
+	}
+	l := "AS" + strconv.FormatUint(uint64(in.ASN), 10)
+	if in.ASOrg != "" {
+		l += " " + in.ASOrg
+	}
+	return l
+}
+
+func sortedMapKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}

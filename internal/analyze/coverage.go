@@ -1,0 +1,904 @@
+package analyze
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/trailsleuth/trailsleuth/internal/event"
+)
+
+// CoverageOptions scope a coverage analysis. Since, Until, Accounts and
+// Regions mean what they mean in Options; Buckets and Functions name
+// resources whose data-event coverage is wanted even when no event in
+// scope names them (e.g. the buckets of a report's data_accessed).
+type CoverageOptions struct {
+	Since, Until      *time.Time
+	Accounts, Regions []string
+	Buckets           []string
+	Functions         []string
+}
+
+// Gap rule: an account/region with events in at least continuousShare of
+// the hours of its span is "continuous" and every empty hour in it is a
+// gap. Elsewhere an empty stretch is a gap only when it is at least k hours
+// long, k the smallest with (1-share)^k <= gapChance: a stretch that long
+// would happen by chance less than once in a thousand times if hours were
+// active independently at the region's share. Sparse regions (a few
+// detonations, a quiet region) thus report only very long silences.
+const (
+	continuousShare = 0.9
+	gapChance       = 0.001
+)
+
+// s3ObjectAPIs are S3's object-level (data) calls: they identify data
+// events in records older than eventCategory (eventVersion < 1.08).
+var s3ObjectAPIs = []string{
+	"GetObject", "HeadObject", "PutObject", "CopyObject", "DeleteObject", "DeleteObjects",
+	"ListObjects", "ListObjectsV2", "ListObjectVersions", "GetObjectAcl", "PutObjectAcl",
+	"GetObjectTagging", "PutObjectTagging", "DeleteObjectTagging", "GetObjectAttributes",
+	"GetObjectRetention", "PutObjectRetention", "GetObjectLegalHold", "PutObjectLegalHold",
+	"RestoreObject", "SelectObjectContent", "CreateMultipartUpload", "UploadPart", "UploadPartCopy",
+	"CompleteMultipartUpload", "AbortMultipartUpload", "ListParts", "GetObjectTorrent",
+}
+
+// loggingCalls change what CloudTrail (trails or CloudTrail Lake) records.
+var loggingCalls = []string{
+	"StopLogging", "StartLogging", "DeleteTrail", "CreateTrail", "UpdateTrail",
+	"PutEventSelectors", "PutInsightSelectors",
+	"StopEventDataStoreIngestion", "StartEventDataStoreIngestion", "DeleteEventDataStore",
+	"CreateEventDataStore", "UpdateEventDataStore", "RestoreEventDataStore",
+}
+
+// Coverage says what the evidence in scope can and cannot show.
+func Coverage(ctx context.Context, db *sql.DB, opts CoverageOptions) (event.Coverage, error) {
+	scope := Options{Since: opts.Since, Until: opts.Until, Accounts: opts.Accounts, Regions: opts.Regions}
+	cv := &coverage{ctx: ctx, db: db, opts: opts, f: scope.filter(), dataEnd: map[string]time.Time{}}
+	cv.out.Accounts, cv.out.Regions, cv.out.Days = []string{}, []string{}, []string{}
+	cv.out.AccountRegions, cv.out.Gaps, cv.out.LoggingChanges, cv.out.DataEvents = []event.RegionCoverage{}, []event.Gap{}, []event.LoggingChange{}, []event.DataEventStatus{}
+	for _, step := range []func() error{cv.activity, cv.logging, cv.dataEvents, cv.sources} {
+		if err := step(); err != nil {
+			return event.Coverage{}, err
+		}
+	}
+	sort.SliceStable(cv.out.Gaps, func(i, j int) bool { return cv.out.Gaps[i].Start.Before(cv.out.Gaps[j].Start) })
+	cv.out.Statements = cv.statements()
+	return cv.out, nil
+}
+
+type coverage struct {
+	ctx  context.Context
+	db   *sql.DB
+	opts CoverageOptions
+	f    filter
+	out  event.Coverage
+	// dataEnd is each account's last event in scope: where open windows end.
+	dataEnd map[string]time.Time
+}
+
+func (cv *coverage) rows(q string, args ...any) (*sql.Rows, error) {
+	rows, err := cv.db.QueryContext(cv.ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("coverage: %w", err)
+	}
+	return rows, nil
+}
+
+// activity reads events per account, region and UTC hour in scope, then
+// judges each account/region's empty hours.
+func (cv *coverage) activity() error {
+	rows, err := cv.rows(`SELECT coalesce(recipient_account_id, ''), coalesce(aws_region, ''),
+		epoch_ms(event_time) // 3600000, count(*), min(event_time), max(event_time)
+		FROM events WHERE (`+cv.f.where+`) AND event_time IS NOT NULL GROUP BY ALL ORDER BY 1, 2, 3`, cv.f.args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	accounts, regions, days := map[string]bool{}, map[string]bool{}, map[string]bool{}
+	var cur *event.RegionCoverage
+	for rows.Next() {
+		var acct, region string
+		var hour, n int64
+		var first, last time.Time
+		if err := rows.Scan(&acct, &region, &hour, &n, &first, &last); err != nil {
+			return fmt.Errorf("coverage: reading hourly activity: %w", err)
+		}
+		first, last = first.UTC(), last.UTC()
+		if cur == nil || cur.Account != acct || cur.Region != region {
+			cv.out.AccountRegions = append(cv.out.AccountRegions, event.RegionCoverage{Account: acct, Region: region, First: first, Days: []string{}})
+			cur = &cv.out.AccountRegions[len(cv.out.AccountRegions)-1]
+		}
+		cur.Last = last
+		cur.Events += n
+		day := hourTime(hour).Format(time.DateOnly)
+		if !slices.Contains(cur.Days, day) {
+			cur.Days = append(cur.Days, day)
+		}
+		accounts[acct], regions[region], days[day] = true, true, true
+		if last.After(cv.dataEnd[acct]) {
+			cv.dataEnd[acct] = last
+		}
+		cv.out.Events += n
+		if cv.out.Start == nil || first.Before(*cv.out.Start) {
+			cv.out.Start = &first
+		}
+		if cv.out.End == nil || last.After(*cv.out.End) {
+			cv.out.End = &last
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("coverage: reading hourly activity: %w", err)
+	}
+	cv.out.Accounts, cv.out.Regions, cv.out.Days = sortedKeys(accounts), sortedKeys(regions), sortedKeys(days)
+	err = cv.db.QueryRowContext(cv.ctx, "SELECT count(*) FROM events WHERE ("+cv.f.where+") AND event_time IS NULL", cv.f.args...).Scan(&cv.out.UntimedEvents)
+	if err != nil {
+		return fmt.Errorf("coverage: counting events without a time: %w", err)
+	}
+	return cv.hourlyPattern()
+}
+
+// hourlyPattern judges each account/region in scope by its active hours
+// over the whole case, not only the time window, so that a narrow
+// --since/--until does not change what an empty hour means; gaps are kept
+// where they overlap the window.
+func (cv *coverage) hourlyPattern() error {
+	place := (&Options{Accounts: cv.opts.Accounts, Regions: cv.opts.Regions}).filter()
+	rows, err := cv.rows(`SELECT DISTINCT coalesce(recipient_account_id, ''), coalesce(aws_region, ''), epoch_ms(event_time) // 3600000
+		FROM events WHERE (`+place.where+`) AND event_time IS NOT NULL ORDER BY 1, 2, 3`, place.args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	inScope := map[string]*event.RegionCoverage{}
+	for i := range cv.out.AccountRegions {
+		rc := &cv.out.AccountRegions[i]
+		inScope[rc.Account+"/"+rc.Region] = rc
+	}
+	var cur *event.RegionCoverage
+	var hours []int64
+	for rows.Next() {
+		var acct, region string
+		var hour int64
+		if err := rows.Scan(&acct, &region, &hour); err != nil {
+			return fmt.Errorf("coverage: reading hourly activity: %w", err)
+		}
+		rc := inScope[acct+"/"+region]
+		if rc == nil {
+			continue
+		}
+		if rc != cur {
+			if cur != nil {
+				cv.judgeHours(cur, hours)
+			}
+			cur, hours = rc, hours[:0]
+		}
+		hours = append(hours, hour)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("coverage: reading hourly activity: %w", err)
+	}
+	if cur != nil {
+		cv.judgeHours(cur, hours)
+	}
+	return nil
+}
+
+func hourTime(h int64) time.Time { return time.Unix(h*3600, 0).UTC() }
+
+// judgeHours applies the gap rule to one account/region's active hours
+// (sorted, distinct).
+func (cv *coverage) judgeHours(rc *event.RegionCoverage, hours []int64) {
+	rc.ActiveHours = len(hours)
+	rc.SpanHours = int(hours[len(hours)-1]-hours[0]) + 1
+	share := float64(rc.ActiveHours) / float64(rc.SpanHours)
+	rc.Activity, rc.MinGapHours = "continuous", 1
+	if share < continuousShare {
+		rc.Activity = "intermittent"
+		rc.MinGapHours = int(math.Ceil(math.Log(gapChance) / math.Log(1-share)))
+	}
+	for i := 1; i < len(hours); i++ {
+		empty := hours[i] - hours[i-1] - 1
+		if empty < int64(rc.MinGapHours) || empty == 0 {
+			continue
+		}
+		g := event.Gap{
+			Start: hourTime(hours[i-1] + 1), End: hourTime(hours[i]), Account: rc.Account, Region: rc.Region,
+			Kind: event.GapNoDelivery, Hours: float64(empty),
+		}
+		if !cv.overlaps(g.Start, g.End) {
+			continue
+		}
+		g.Detail = fmt.Sprintf("no event for %d h where %d of the %d hours of the span have events (%s)",
+			empty, rc.ActiveHours, rc.SpanHours, rc.Activity)
+		cv.out.Gaps = append(cv.out.Gaps, g)
+	}
+}
+
+// overlaps reports whether [start, end] meets the time window.
+func (cv *coverage) overlaps(start, end time.Time) bool {
+	return (cv.opts.Until == nil || start.Before(*cv.opts.Until)) && (cv.opts.Since == nil || !end.Before(*cv.opts.Since))
+}
+
+func regionLabel(r string) string {
+	if r == "" {
+		return "(no region)"
+	}
+	return r
+}
+
+// trailKey names a trail or event data store the same way whether a call
+// gave its name or its ARN.
+func trailKey(r row) string {
+	name := jsonPath(r.Request, "name")
+	for _, k := range []string{"trailName", "eventDataStore"} {
+		if name == "" {
+			name = jsonPath(r.Request, k)
+		}
+	}
+	for _, sep := range []string{":trail/", ":eventdatastore/"} {
+		if i := strings.LastIndex(name, sep); i >= 0 {
+			return name[i+len(sep):]
+		}
+	}
+	return name
+}
+
+func actorOf(r row) string {
+	for _, s := range []string{r.ARN, r.IssuerARN, r.InvokedBy, r.UserName, r.Type} {
+		if s != "" {
+			return s
+		}
+	}
+	return "unknown"
+}
+
+// window is an open logging_stopped or selectors_changed stretch.
+type window struct {
+	gap  event.Gap
+	open bool
+}
+
+// logging lists the calls that change what CloudTrail records and derives
+// the windows in which logging was stopped or narrowed. Trails are often
+// multi-region and a stop before the time window still matters inside it,
+// so these calls are read for the accounts in scope at any time and in any
+// region; windows overlapping the time window are kept.
+func (cv *coverage) logging() error {
+	acctOnly := (&Options{Accounts: cv.opts.Accounts}).filter()
+	cond, args := inList("event_name", loggingCalls)
+	evs, err := query(cv.ctx, cv.db, acctOnly, "event_source = 'cloudtrail.amazonaws.com' AND "+cond, args...)
+	if err != nil {
+		return err
+	}
+	stopped := map[string]*window{} // account/trail → window
+	// Selectors and trail settings narrow independently: an UpdateTrail
+	// does not undo a PutEventSelectors.
+	narrowedSel, narrowedTrail := map[string]*window{}, map[string]*window{}
+	lastSel := map[string]*selectors{}
+	var windows []*window
+	open := func(m map[string]*window, key string, r row, kind, detail string) {
+		if w := m[key]; w != nil && w.open {
+			return // already stopped: the first stop opened the window
+		}
+		w := &window{open: true, gap: event.Gap{Start: r.Time, Account: r.Account, Region: r.Region, Kind: kind,
+			Trail: trailKey(r), Actor: actorOf(r), EventName: r.Name, EventID: r.ID, Detail: detail}}
+		m[key] = w
+		windows = append(windows, w)
+	}
+	closeW := func(m map[string]*window, key string, t time.Time) {
+		if w := m[key]; w != nil && w.open {
+			w.open, w.gap.End = false, t
+		}
+	}
+	for _, r := range evs {
+		lc := event.LoggingChange{EventTime: r.Time, EventName: r.Name, Trail: trailKey(r), Actor: actorOf(r), EventID: r.ID,
+			Account: r.Account, Region: r.Region, SourceIP: r.IP, ErrorCode: r.ErrorCode, Denied: r.ErrorCode != ""}
+		key := r.Account + "/" + lc.Trail
+		if r.ErrorCode == "" {
+			switch r.Name {
+			case "StopLogging", "StopEventDataStoreIngestion":
+				open(stopped, key, r, event.GapLoggingStopped, "logging stopped")
+			case "DeleteTrail", "DeleteEventDataStore":
+				closeW(narrowedSel, key, r.Time)
+				closeW(narrowedTrail, key, r.Time)
+				open(stopped, key, r, event.GapLoggingStopped, "trail deleted")
+			case "StartLogging", "StartEventDataStoreIngestion":
+				closeW(stopped, key, r.Time)
+			case "PutEventSelectors":
+				sel, err := parseSelectors(r.Request)
+				if err != nil {
+					lc.Detail = "selectors not readable: " + err.Error()
+					break
+				}
+				lc.Detail = sel.String()
+				closeW(narrowedSel, key, r.Time)
+				loss, err := cv.selectorLoss(r, sel, lastSel[key])
+				if err != nil {
+					return err
+				}
+				lastSel[key] = sel
+				if loss != "" {
+					lc.Detail += " (" + loss + ")"
+					open(narrowedSel, key, r, event.GapSelectorsChanged, loss)
+				}
+			case "UpdateTrail":
+				lc.Detail = updateTrailDetail(r.Request)
+				closeW(narrowedTrail, key, r.Time)
+				if loss := updateTrailLoss(r.Request); loss != "" {
+					open(narrowedTrail, key, r, event.GapSelectorsChanged, loss)
+				}
+			case "PutInsightSelectors":
+				lc.Detail = insightDetail(r.Request)
+			}
+		}
+		if cv.inTime(r.Time) {
+			cv.out.LoggingChanges = append(cv.out.LoggingChanges, lc)
+		}
+	}
+	for _, w := range windows {
+		g := &w.gap
+		if w.open {
+			g.OpenEnded = true
+			g.End = maxTime(g.Start, cv.dataEnd[g.Account])
+		}
+		if !cv.overlaps(g.Start, g.End) {
+			continue
+		}
+		g.Hours = math.Round(g.End.Sub(g.Start).Hours()*100) / 100
+		if g.Kind == event.GapLoggingStopped && g.End.After(g.Start) {
+			err := cv.db.QueryRowContext(cv.ctx, "SELECT count(*) FROM events WHERE recipient_account_id = ? AND event_time > ? AND event_time < ?",
+				g.Account, g.Start, g.End).Scan(&g.EventsInside)
+			if err != nil {
+				return fmt.Errorf("coverage: counting events in a logging window: %w", err)
+			}
+		}
+		cv.out.Gaps = append(cv.out.Gaps, *g)
+	}
+	return nil
+}
+
+func (cv *coverage) inTime(t time.Time) bool {
+	return (cv.opts.Since == nil || !t.Before(*cv.opts.Since)) && (cv.opts.Until == nil || t.Before(*cv.opts.Until))
+}
+
+// selectors is what a PutEventSelectors call leaves a trail recording.
+type selectors struct {
+	// mgmt is "all", "read-only", "write-only" or "none".
+	mgmt string
+	// data maps a data resource type (AWS::S3::Object, …) to the values
+	// selected ("all" when any resource of the type).
+	data map[string][]string
+}
+
+func (s *selectors) String() string {
+	var d []string
+	for _, t := range sortedKeys(keysOf(s.data)) {
+		d = append(d, t+" ("+strings.Join(s.data[t], ", ")+")")
+	}
+	data := "none"
+	if len(d) > 0 {
+		data = strings.Join(d, ", ")
+	}
+	return "management events: " + s.mgmt + "; data events: " + data
+}
+
+func keysOf[V any](m map[string]V) map[string]bool {
+	out := make(map[string]bool, len(m))
+	for k := range m {
+		out[k] = true
+	}
+	return out
+}
+
+type basicSelector struct {
+	ReadWriteType           string `json:"readWriteType"`
+	IncludeManagementEvents *bool  `json:"includeManagementEvents"`
+	DataResources           []struct {
+		Type   string   `json:"type"`
+		Values []string `json:"values"`
+	} `json:"dataResources"`
+}
+
+type advancedSelector struct {
+	FieldSelectors []struct {
+		Field      string   `json:"field"`
+		Equals     []string `json:"equals"`
+		StartsWith []string `json:"startsWith"`
+	} `json:"fieldSelectors"`
+}
+
+// parseSelectors reads basic or advanced event selectors from a
+// PutEventSelectors request.
+func parseSelectors(doc string) (*selectors, error) {
+	var req struct {
+		EventSelectors         []basicSelector    `json:"eventSelectors"`
+		AdvancedEventSelectors []advancedSelector `json:"advancedEventSelectors"`
+	}
+	if err := json.Unmarshal([]byte(doc), &req); err != nil {
+		return nil, err
+	}
+	s := &selectors{data: map[string][]string{}}
+	var read, write bool
+	for _, b := range req.EventSelectors {
+		r, w := rwOf(b.ReadWriteType)
+		if b.IncludeManagementEvents == nil || *b.IncludeManagementEvents { // AWS's default is true
+			read, write = read || r, write || w
+		}
+		for _, dr := range b.DataResources {
+			if len(dr.Values) > 0 {
+				s.data[dr.Type] = append(s.data[dr.Type], selectorValues(dr.Values)...)
+			}
+		}
+	}
+	for _, a := range req.AdvancedEventSelectors {
+		cat, rt, ro := "", "all", ""
+		for _, fs := range a.FieldSelectors {
+			switch fs.Field {
+			case "eventCategory":
+				if len(fs.Equals) > 0 {
+					cat = fs.Equals[0]
+				}
+			case "resources.type":
+				if len(fs.Equals) > 0 {
+					rt = strings.Join(fs.Equals, "|")
+				}
+			case "readOnly":
+				if len(fs.Equals) > 0 {
+					ro = fs.Equals[0]
+				}
+			}
+		}
+		r, w := ro != "false", ro != "true"
+		switch cat {
+		case "Management":
+			read, write = read || r, write || w
+		case "Data":
+			s.data[rt] = append(s.data[rt], "advanced selector")
+		}
+	}
+	switch {
+	case read && write:
+		s.mgmt = "all"
+	case read:
+		s.mgmt = "read-only"
+	case write:
+		s.mgmt = "write-only"
+	default:
+		s.mgmt = "none"
+	}
+	return s, nil
+}
+
+func rwOf(t string) (read, write bool) {
+	switch t {
+	case "ReadOnly":
+		return true, false
+	case "WriteOnly":
+		return false, true
+	}
+	return true, true
+}
+
+// selectorValues shortens "all resources of the type" values to "all".
+func selectorValues(vs []string) []string {
+	var out []string
+	for _, v := range vs {
+		switch v {
+		case "arn:aws:s3", "arn:aws:s3:::", "arn:aws:lambda", "arn:aws:dynamodb":
+			v = "all"
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+// selectorLoss says what a selector change stops recording, or "" when it
+// narrows nothing known. Without an earlier PutEventSelectors for the trail,
+// data events of the account seen before the call stand for the old
+// selectors.
+func (cv *coverage) selectorLoss(r row, now, before *selectors) (string, error) {
+	var lost []string
+	switch now.mgmt {
+	case "none":
+		lost = append(lost, "no management events recorded")
+	case "read-only", "write-only":
+		lost = append(lost, "only "+now.mgmt+" management events recorded")
+	}
+	if before != nil {
+		for t := range before.data {
+			if _, ok := now.data[t]; !ok {
+				lost = append(lost, t+" data events no longer selected")
+			}
+		}
+	} else if len(now.data) == 0 {
+		var n int64
+		err := cv.db.QueryRowContext(cv.ctx, "SELECT count(*) FROM events WHERE recipient_account_id = ? AND event_time < ? AND event_category = 'Data'",
+			r.Account, r.Time).Scan(&n)
+		if err != nil {
+			return "", fmt.Errorf("coverage: counting earlier data events: %w", err)
+		}
+		if n > 0 {
+			lost = append(lost, fmt.Sprintf("no data events selected any more (the account recorded %s before)", plural(int(n), "data event")))
+		}
+	}
+	sort.Strings(lost)
+	return strings.Join(lost, "; "), nil
+}
+
+type updateTrailReq struct {
+	IsMultiRegionTrail         *bool  `json:"isMultiRegionTrail"`
+	IncludeGlobalServiceEvents *bool  `json:"includeGlobalServiceEvents"`
+	S3BucketName               string `json:"s3BucketName"`
+}
+
+func parseUpdateTrail(doc string) updateTrailReq {
+	var u updateTrailReq
+	_ = json.Unmarshal([]byte(doc), &u) // an unreadable request changes nothing known
+	return u
+}
+
+// updateTrailLoss says what an UpdateTrail stops recording.
+func updateTrailLoss(doc string) string {
+	u := parseUpdateTrail(doc)
+	var lost []string
+	if u.IsMultiRegionTrail != nil && !*u.IsMultiRegionTrail {
+		lost = append(lost, "trail no longer multi-region: other regions are not recorded")
+	}
+	if u.IncludeGlobalServiceEvents != nil && !*u.IncludeGlobalServiceEvents {
+		lost = append(lost, "global service events (IAM, STS, CloudFront) no longer recorded")
+	}
+	return strings.Join(lost, "; ")
+}
+
+func updateTrailDetail(doc string) string {
+	u := parseUpdateTrail(doc)
+	d := updateTrailLoss(doc)
+	if u.S3BucketName != "" {
+		if d != "" {
+			d += "; "
+		}
+		d += "logs now delivered to bucket " + u.S3BucketName
+	}
+	return d
+}
+
+func insightDetail(doc string) string {
+	var req struct {
+		InsightSelectors []struct {
+			InsightType string `json:"insightType"`
+		} `json:"insightSelectors"`
+	}
+	if err := json.Unmarshal([]byte(doc), &req); err != nil {
+		return ""
+	}
+	if len(req.InsightSelectors) == 0 {
+		return "Insights turned off"
+	}
+	var ts []string
+	for _, s := range req.InsightSelectors {
+		ts = append(ts, s.InsightType)
+	}
+	return "Insights: " + strings.Join(ts, ", ")
+}
+
+// dataEvents says, per S3 bucket and Lambda function named by an event in
+// scope (or given), whether any data event for it is in scope. Records
+// older than eventCategory are classified by their API name.
+func (cv *coverage) dataEvents() error {
+	objIn, objArgs := inList("event_name", s3ObjectAPIs)
+	type spec struct {
+		service, source, param, isData string
+		args                           []any
+		given                          []string
+	}
+	specs := []spec{
+		{"s3", "s3.amazonaws.com", "bucketName", "event_category = 'Data' OR (event_category IS NULL AND " + objIn + ")", objArgs, cv.opts.Buckets},
+		{"lambda", "lambda.amazonaws.com", "functionName", "event_category = 'Data' OR (event_category IS NULL AND event_name = 'Invoke')", nil, cv.opts.Functions},
+	}
+	for _, sp := range specs {
+		q := `SELECT request_parameters->>'$.` + sp.param + `' AS res, count(*) FILTER (WHERE d), count(*) FILTER (WHERE NOT d),
+			min(event_time) FILTER (WHERE d), max(event_time) FILTER (WHERE d)
+			FROM (SELECT *, coalesce(` + sp.isData + `, false) AS d FROM events WHERE (` + cv.f.where + `) AND event_source = '` + sp.source + `')
+			WHERE res IS NOT NULL AND res <> '' GROUP BY res`
+		rows, err := cv.rows(q, append(append([]any(nil), sp.args...), cv.f.args...)...)
+		if err != nil {
+			return err
+		}
+		byName := map[string]*event.DataEventStatus{}
+		err = func() error {
+			defer rows.Close()
+			for rows.Next() {
+				var res string
+				var data, mgmt int64
+				var first, last sql.NullTime
+				if err := rows.Scan(&res, &data, &mgmt, &first, &last); err != nil {
+					return fmt.Errorf("coverage: reading %s data events: %w", sp.service, err)
+				}
+				st := dataStatus(byName, sp.service, resourceName(sp.service, res))
+				st.DataEvents += data
+				st.ManagementEvents += mgmt
+				if first.Valid {
+					t := first.Time.UTC()
+					if st.FirstDataEvent == nil || t.Before(*st.FirstDataEvent) {
+						st.FirstDataEvent = &t
+					}
+				}
+				if last.Valid {
+					t := last.Time.UTC()
+					if st.LastDataEvent == nil || t.After(*st.LastDataEvent) {
+						st.LastDataEvent = &t
+					}
+				}
+			}
+			return rows.Err()
+		}()
+		if err != nil {
+			return fmt.Errorf("coverage: reading %s data events: %w", sp.service, err)
+		}
+		for _, g := range sp.given {
+			st := dataStatus(byName, sp.service, resourceName(sp.service, g))
+			st.Given = true
+		}
+		for _, name := range sortedKeys(keysOf(byName)) {
+			st := byName[name]
+			st.Recorded = st.DataEvents > 0
+			cv.out.DataEvents = append(cv.out.DataEvents, *st)
+		}
+	}
+	return nil
+}
+
+func dataStatus(m map[string]*event.DataEventStatus, service, name string) *event.DataEventStatus {
+	if st := m[name]; st != nil {
+		return st
+	}
+	st := &event.DataEventStatus{Service: service}
+	if service == "s3" {
+		st.Bucket = name
+	} else {
+		st.Function = name
+	}
+	m[name] = st
+	return st
+}
+
+// resourceName reduces a function ARN (with or without qualifier) to the
+// function's name, and a bucket ARN to the bucket's, so that calls naming
+// it either way count together.
+func resourceName(service, s string) string {
+	if service == "s3" {
+		return strings.TrimPrefix(s, "arn:aws:s3:::")
+	}
+	if i := strings.Index(s, ":function:"); i >= 0 {
+		s = s[i+len(":function:"):]
+	}
+	if i := strings.IndexByte(s, ':'); i >= 0 {
+		s = s[:i]
+	}
+	return s
+}
+
+// sources counts input files that failed or were read only in part.
+func (cv *coverage) sources() error {
+	err := cv.db.QueryRowContext(cv.ctx, "SELECT count(*) FROM sources WHERE status IN ('failed', 'partial')").Scan(&cv.out.UnreadSources)
+	if err != nil {
+		return fmt.Errorf("coverage: counting unread sources: %w", err)
+	}
+	return nil
+}
+
+const stamp = "2006-01-02 15:04:05Z"
+
+// statements says the limits of the evidence in plain words: what it
+// covers, then logging stopped or narrowed, failed attempts, data events,
+// missing hours and unreadable input.
+func (cv *coverage) statements() []string {
+	o := &cv.out
+	out := []string{}
+	if o.Start == nil {
+		out = append(out, "No event with a time is in scope: the evidence shows nothing for this scope.")
+	} else {
+		out = append(out, fmt.Sprintf("The evidence covers %s, %s and %s (%d events, %s to %s).",
+			plural(len(o.Accounts), "account"), plural(len(o.Regions), "region"), plural(len(o.Days), "day"),
+			o.Events, o.Start.Format(stamp), o.End.Format(stamp)))
+	}
+	var quiet []event.Gap
+	for _, g := range o.Gaps {
+		switch g.Kind {
+		case event.GapLoggingStopped:
+			out = append(out, stoppedStatement(g))
+		case event.GapSelectorsChanged:
+			until := "until " + g.End.Format(stamp)
+			if g.OpenEnded {
+				until = "and not changed back before the end of the data (" + g.End.Format(stamp) + ")"
+			}
+			if !g.End.After(g.Start) {
+				until = "as the account's last event in the evidence"
+			}
+			out = append(out, fmt.Sprintf("What trail %s records was narrowed by %s at %s (%s) %s: %s.",
+				g.Trail, g.Actor, g.Start.Format(stamp), g.EventName, until, g.Detail))
+		case event.GapNoDelivery:
+			quiet = append(quiet, g)
+		}
+	}
+	out = append(out, attemptStatements(o.LoggingChanges)...)
+	out = append(out, dataStatements(o.DataEvents)...)
+	out = append(out, quietStatements(quiet, o.AccountRegions)...)
+	var inter int
+	for _, rc := range o.AccountRegions {
+		if rc.Activity == "intermittent" {
+			inter++
+		}
+	}
+	if inter > 0 {
+		verb := "have"
+		if inter == 1 {
+			verb = "has"
+		}
+		out = append(out, fmt.Sprintf("%d of %s %s events in fewer than %.0f%% of their hours: an empty hour is normal there, so only empty stretches long enough to be unlikely by chance are reported as gaps (see min_gap_hours).",
+			inter, plural(len(o.AccountRegions), "account/region"), verb, continuousShare*100))
+	}
+	if o.UntimedEvents > 0 {
+		out = append(out, fmt.Sprintf("%d events in scope have no eventTime: no statement about time covers them.", o.UntimedEvents))
+	}
+	if o.UnreadSources > 0 {
+		out = append(out, fmt.Sprintf("%s of the case failed or were read only in part (see trailsleuth query on sources): events may be missing from them.", plural(int(o.UnreadSources), "input file")))
+	}
+	return out
+}
+
+// weakening are the logging calls whose failed attempts show an intent to
+// see less; failed StartLogging or CreateTrail calls do not.
+var weakening = []string{"StopLogging", "DeleteTrail", "PutEventSelectors", "UpdateTrail", "PutInsightSelectors",
+	"StopEventDataStoreIngestion", "DeleteEventDataStore", "UpdateEventDataStore"}
+
+// attemptStatements names failed calls that would have weakened logging,
+// one statement per actor, call, trail and error.
+func attemptStatements(lcs []event.LoggingChange) []string {
+	type attempt struct {
+		first, last event.LoggingChange
+		n           int
+	}
+	var order []string
+	byKey := map[string]*attempt{}
+	for _, lc := range lcs {
+		if !lc.Denied || !slices.Contains(weakening, lc.EventName) {
+			continue
+		}
+		k := strings.Join([]string{lc.Actor, lc.EventName, lc.Trail, lc.ErrorCode}, "\x00")
+		a := byKey[k]
+		if a == nil {
+			a = &attempt{first: lc}
+			byKey[k] = a
+			order = append(order, k)
+		}
+		a.last = lc
+		a.n++
+	}
+	var out []string
+	for _, k := range order {
+		a := byKey[k]
+		how := "failed"
+		if isDenied(a.first.ErrorCode) {
+			how = "was refused"
+		}
+		when := "at " + a.first.EventTime.Format(stamp)
+		if a.n > 1 {
+			when = fmt.Sprintf("%d times from %s to %s", a.n, a.first.EventTime.Format(stamp), a.last.EventTime.Format(stamp))
+			how = strings.Replace(how, "was", "was each time", 1)
+		}
+		out = append(out, fmt.Sprintf("%s tried %s on %s %s and %s (%s): it changed nothing, but shows an intent to weaken logging.",
+			a.first.Actor, a.first.EventName, orDash(a.first.Trail), when, how, a.first.ErrorCode))
+	}
+	return out
+}
+
+func stoppedStatement(g event.Gap) string {
+	what := "Logging for trail " + g.Trail + " was stopped"
+	if g.Detail == "trail deleted" {
+		what = "Trail " + g.Trail + " was deleted"
+	}
+	s := fmt.Sprintf("%s by %s at %s (%s, account %s)", what, g.Actor, g.Start.Format(stamp), g.EventName, g.Account)
+	if g.OpenEnded {
+		s += fmt.Sprintf(" and logging was not restarted before the end of the data (%s)", g.End.Format(stamp))
+	} else {
+		s += fmt.Sprintf(" until %s (%.2f h)", g.End.Format(stamp), g.Hours)
+	}
+	s += ": events in that window are missing from this trail's logs"
+	switch {
+	case g.OpenEnded && !g.End.After(g.Start):
+		s = fmt.Sprintf("%s by %s at %s (%s, account %s): it is the account's last event in the evidence, so what followed cannot be seen", what, g.Actor, g.Start.Format(stamp), g.EventName, g.Account)
+	case g.EventsInside > 0:
+		s += fmt.Sprintf("; the account still has %s inside it (from another trail or region), so this evidence is not blind there", plural(int(g.EventsInside), "event"))
+	case g.End.After(g.Start):
+		s += "; no event of the account was recorded in it"
+	}
+	return s + "."
+}
+
+func dataStatements(ds []event.DataEventStatus) []string {
+	var out []string
+	for _, svc := range []struct{ service, what, one, sees string }{
+		{"s3", "S3 data events", "S3 data event", "object reads and writes cannot be seen"},
+		{"lambda", "Lambda data events (Invoke)", "Lambda data event (Invoke)", "invocations cannot be seen"},
+	} {
+		var missing []string
+		var recorded int
+		for _, d := range ds {
+			if d.Service != svc.service {
+				continue
+			}
+			if d.Recorded {
+				recorded++
+			} else {
+				missing = append(missing, d.Bucket+d.Function)
+			}
+		}
+		kind := "bucket"
+		if svc.service == "lambda" {
+			kind = "function"
+		}
+		switch {
+		case len(missing) == 0:
+		case recorded == 0:
+			out = append(out, fmt.Sprintf("%s were not recorded for any of the %s involved (%s): none is in the evidence at all, so %s.",
+				svc.what, plural(len(missing), kind), listShort(missing, 10), svc.sees))
+		default:
+			for _, m := range missing {
+				out = append(out, fmt.Sprintf("No %s is recorded for %s %s, though data events are recorded for %s: the trail may not select it, or nothing used it at object level; if it is not selected, %s.",
+					svc.one, kind, m, plural(recorded, "other "+kind), svc.sees))
+			}
+		}
+	}
+	return out
+}
+
+// quietStatements names each no_delivery gap, or sums them up when there
+// are many.
+func quietStatements(gs []event.Gap, regions []event.RegionCoverage) []string {
+	const each = 5
+	var out []string
+	if len(gs) <= each {
+		for _, g := range gs {
+			var rc event.RegionCoverage
+			for _, r := range regions {
+				if r.Account == g.Account && r.Region == g.Region {
+					rc = r
+				}
+			}
+			out = append(out, fmt.Sprintf("No event from %s to %s in %s of account %s (%g h), where %d of the %d hours have events: events of that stretch may be missing.",
+				g.Start.Format(stamp), g.End.Format(stamp), regionLabel(g.Region), g.Account, g.Hours, rc.ActiveHours, rc.SpanHours))
+		}
+		return out
+	}
+	longest := gs[0]
+	var total float64
+	for _, g := range gs {
+		total += g.Hours
+		if g.Hours > longest.Hours {
+			longest = g
+		}
+	}
+	return append(out, fmt.Sprintf("%d stretches without any event (%g h in all); the longest from %s to %s in %s of account %s (%g h). See gaps.",
+		len(gs), total, longest.Start.Format(stamp), longest.End.Format(stamp), regionLabel(longest.Region), longest.Account, longest.Hours))
+}
+
+func plural(n int, s string) string {
+	if n == 1 {
+		return "1 " + s
+	}
+	return fmt.Sprintf("%d %ss", n, s)
+}
+
+func listShort(xs []string, n int) string {
+	if len(xs) <= n {
+		return strings.Join(xs, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(xs[:n], ", "), len(xs)-n)
+}

@@ -1,0 +1,212 @@
+package cli
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/trailsleuth/trailsleuth/internal/ingest"
+	"github.com/trailsleuth/trailsleuth/internal/store"
+)
+
+// errAuditBroken makes `audit verify` exit 1.
+var errAuditBroken = errors.New("the audit log is broken")
+
+func (f *Factory) commandLine() string { return "trailsleuth " + strings.Join(f.Args, " ") }
+
+// hashWriter passes writes through and hashes them, so what a command
+// printed can be recorded in the audit log.
+type hashWriter struct {
+	w io.Writer
+	h hash.Hash
+}
+
+func newHashWriter(w io.Writer) *hashWriter { return &hashWriter{w: w, h: sha256.New()} }
+
+func (hw *hashWriter) Write(p []byte) (int, error) {
+	n, err := hw.w.Write(p)
+	hw.h.Write(p[:n])
+	return n, err
+}
+
+func (hw *hashWriter) file(name string) store.AuditFile {
+	return store.AuditFile{Path: name, SHA256: hex.EncodeToString(hw.h.Sum(nil))}
+}
+
+// outputFile hashes a file a command wrote, for its audit entry.
+func outputFile(path string) store.AuditFile {
+	sum, err := store.FileSHA256(path)
+	if err != nil {
+		sum = "unreadable: " + err.Error()
+	}
+	return store.AuditFile{Path: path, SHA256: sum}
+}
+
+// recordAudit appends this command's entry to the case's audit log. With st
+// nil it opens the case read-write for the moment it takes (read-only
+// commands call it after closing their own handle). A failure is warned
+// about, not fatal: the command's work is done, and the gap shows.
+func (f *Factory) recordAudit(ctx context.Context, st *store.Store, kind string, inputs, outputs []store.AuditFile, note string) {
+	if st == nil {
+		if _, err := os.Stat(f.DBPath); err != nil {
+			return // no case to record in
+		}
+		var err error
+		st, err = store.Open(ctx, f.DBPath)
+		if err != nil {
+			f.IO.Warnf("warning: could not record this command in the case's audit log: %v\n", err)
+			return
+		}
+		defer st.Close()
+	}
+	_, err := st.AppendAudit(ctx, store.AuditEntry{Kind: kind, ToolVersion: VersionString(f.Version), CommandLine: f.commandLine(),
+		Inputs: inputs, Outputs: outputs, Note: note})
+	if err != nil {
+		f.IO.Warnf("warning: could not record this command in the case's audit log: %v\n", err)
+	}
+}
+
+func newAuditCmd(f *Factory) *cobra.Command {
+	var format string
+	cmd := &cobra.Command{
+		Use:   "audit",
+		Short: "Print the case's chain of custody",
+		Long: `Print the case database's audit log: every command that touched the case,
+when (UTC), by whom and on which host, with the tool version, the full
+command line, and the SHA-256 of its inputs and outputs. Entries are
+hash-chained: each hash covers the entry and the previous entry's hash, so
+"trailsleuth audit verify" detects an edited or deleted entry. Reports carry
+the hash of the last entry that changed the case (evidence.case_state).`,
+		Example: `  trailsleuth audit
+  trailsleuth audit --format json | jq '.[] | select(.kind == "write")'
+  trailsleuth audit verify`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			st, err := store.OpenReadOnly(cmd.Context(), f.DBPath)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			entries, err := st.Audit(cmd.Context())
+			if err != nil {
+				return err
+			}
+			return writeAudit(f.IO.Out, format, entries)
+		},
+	}
+	cmd.Flags().StringVar(&format, "format", "text", "output `format`: text or json")
+	verify := &cobra.Command{
+		Use:   "verify",
+		Short: "Check the audit log's hash chain",
+		Long: `Recompute every audit entry's hash and its link to the previous entry.
+An edited entry no longer matches its hash; a deleted one leaves a gap and a
+broken link. Exit status 1 when anything is wrong. Deleting the newest
+entries leaves no trace in the log itself: compare with the case_state hash
+a report carries.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			st, err := store.OpenReadOnly(cmd.Context(), f.DBPath)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			n, probs, err := st.VerifyAudit(cmd.Context())
+			if err != nil {
+				return err
+			}
+			if format == "json" {
+				enc := json.NewEncoder(f.IO.Out)
+				enc.SetIndent("", "  ")
+				if probs == nil {
+					probs = []store.AuditProblem{}
+				}
+				if err := enc.Encode(map[string]any{"entries": n, "ok": len(probs) == 0, "problems": probs}); err != nil {
+					return err
+				}
+			} else {
+				for _, p := range probs {
+					fmt.Fprintf(f.IO.Out, "entry %d: %s\n", p.Seq, p.Problem)
+				}
+				if len(probs) == 0 {
+					fmt.Fprintf(f.IO.Out, "audit log intact: %d entries, every hash and link verified\n", n)
+				} else {
+					fmt.Fprintf(f.IO.Out, "audit log BROKEN: %d problems in %d entries\n", len(probs), n)
+				}
+			}
+			if len(probs) > 0 {
+				return errAuditBroken
+			}
+			return nil
+		},
+	}
+	verify.Flags().StringVar(&format, "format", "text", "output `format`: text or json")
+	cmd.AddCommand(verify)
+	return cmd
+}
+
+func writeAudit(w io.Writer, format string, entries []store.AuditEntry) error {
+	switch format {
+	case "json":
+		if entries == nil {
+			entries = []store.AuditEntry{}
+		}
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(entries)
+	case "text", "":
+		var rows [][]string
+		for _, e := range entries {
+			files := fmt.Sprintf("%d in, %d out", len(e.Inputs), len(e.Outputs))
+			rows = append(rows, []string{fmt.Sprint(e.Seq), e.Time.Format("2006-01-02T15:04:05Z"), e.Kind, e.User + "@" + e.Host,
+				e.ToolVersion, e.CommandLine, files, e.Hash[:12]})
+		}
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "SEQ\tTIME (UTC)\tKIND\tWHO\tVERSION\tCOMMAND\tFILES\tHASH")
+		for _, r := range rows {
+			fmt.Fprintln(tw, strings.Join(r, "\t"))
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+		for _, e := range entries {
+			if e.Note != "" || len(e.Outputs) > 0 {
+				fmt.Fprintf(w, "\n#%d", e.Seq)
+				if e.Note != "" {
+					fmt.Fprintf(w, " %s", e.Note)
+				}
+				fmt.Fprintln(w)
+				for _, o := range e.Outputs {
+					fmt.Fprintf(w, "  wrote %s sha256 %s\n", o.Path, o.SHA256)
+				}
+			}
+		}
+		return nil
+	}
+	return usageErrorf("--format %q: want text or json", format)
+}
+
+// auditIngest records an ingest run (from `ingest` or `investigate PATH…`)
+// with every file it read and its hash; a failed run is recorded too, since
+// it may have changed the case before failing.
+func (f *Factory) auditIngest(ctx context.Context, st *store.Store, sum *ingest.Summary, runErr error) {
+	if runErr != nil || sum == nil {
+		f.recordAudit(ctx, st, store.AuditWrite, nil, nil, fmt.Sprintf("ingest failed: %v", runErr))
+		return
+	}
+	inputs, err := st.RunInputs(ctx, sum.RunID)
+	if err != nil {
+		f.IO.Warnf("warning: %v\n", err)
+	}
+	f.recordAudit(ctx, st, store.AuditWrite, inputs, nil, fmt.Sprintf("ingest run %d: %d files read, %d new events, %d duplicates, %d records lost",
+		sum.RunID, sum.Files, sum.Events, sum.Duplicates, sum.Lost))
+}

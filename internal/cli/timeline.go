@@ -1,0 +1,233 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/trailsleuth/trailsleuth/internal/detect"
+	"github.com/trailsleuth/trailsleuth/internal/iostreams"
+	"github.com/trailsleuth/trailsleuth/internal/sigma"
+	"github.com/trailsleuth/trailsleuth/internal/store"
+	"github.com/trailsleuth/trailsleuth/internal/timeline"
+)
+
+// TimelineOptions are the timeline command's inputs.
+type TimelineOptions struct {
+	F          *Factory
+	Since      string
+	Until      string
+	Accounts   []string
+	Regions    []string
+	Keys       []string
+	Principals []string
+	IPs        []string
+	EventNames []string
+	Format     string
+	Out        string
+	Hunt       bool
+	Rules      RuleSourceOptions
+	from, to   *time.Time
+}
+
+func newTimelineCmd(f *Factory, runF func(context.Context, *TimelineOptions) error) *cobra.Command {
+	opts := &TimelineOptions{F: f}
+	cmd := &cobra.Command{
+		Use:   "timeline --format FORMAT [--out FILE]",
+		Short: "Export the case's events as a timeline for Timesketch, Elastic, Security Lake or a spreadsheet",
+		Long: `Export the case's events, oldest first, as a timeline:
+
+  csv             flat timeline: time (UTC), event, account, region, principal,
+                  access key, source IP, user agent, error, resource, event id,
+                  ATT&CK tactic and technique, detection rule hits
+  jsonl           the same, one JSON object per line
+  timesketch      JSON lines Timesketch imports as they are (message, datetime,
+                  timestamp_desc, tag); name the file *.jsonl
+  timesketch-csv  the same as CSV; name the file *.csv
+  ecs             NDJSON in Elastic Common Schema 8.11, as Elastic's AWS
+                  CloudTrail integration maps CloudTrail
+  ocsf            NDJSON in OCSF 1.1.0, as Amazon Security Lake maps CloudTrail
+                  (API Activity 6003, Authentication 3002, Account Change 3001)
+
+Filters: --since/--until, --account, --region and --event-name limit every
+event; --key, --principal and --ip each select events and their union is
+kept (as in investigate). Repeat a flag for alternatives.
+
+With --hunt the detection rules run first (the built-in pack and any --rules
+folders; --rules and --no-builtin imply --hunt) and each event is tagged with
+the titles of the rules it matched. Hunt results are not stored in the case,
+so without --hunt the rules column is empty.
+Values written to CSV are escaped against spreadsheet formula injection.
+docs/timeline.md describes every field.`,
+		Example: `  trailsleuth timeline --format csv --out timeline.csv
+  trailsleuth timeline --format timesketch --hunt --key AKIAEXAMPLE --out incident.jsonl
+  trailsleuth timeline --format ecs --since 2025-03-11 --until 2025-03-12 > events.ndjson
+  trailsleuth timeline --format ocsf --ip 203.0.113.0/24 --event-name ConsoleLogin`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if cmd.Flags().Changed("rules") || cmd.Flags().Changed("no-builtin") {
+				opts.Hunt = true
+			}
+			if err := opts.validate(); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return runTimeline(cmd.Context(), opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&opts.Format, "format", "csv", "`format`: "+strings.Join(timeline.Formats, ", "))
+	fl.StringVarP(&opts.Out, "out", "o", "", "write to `file` instead of standard output")
+	fl.StringVar(&opts.Since, "since", "", "only events at or after `time` (RFC 3339, date, or 72h / 7d ago)")
+	fl.StringVar(&opts.Until, "until", "", "only events before `time`")
+	fl.StringArrayVar(&opts.Accounts, "account", nil, "only this AWS `account` id (recipient account; repeatable)")
+	fl.StringArrayVar(&opts.Regions, "region", nil, "only this `region` (repeatable)")
+	fl.StringArrayVar(&opts.EventNames, "event-name", nil, "only this event `name`, e.g. ConsoleLogin (repeatable)")
+	fl.StringArrayVar(&opts.Keys, "key", nil, "events of this access key `id` (repeatable)")
+	fl.StringArrayVar(&opts.Principals, "principal", nil, "events of this `principal`: ARN or IAM user name, or role behind a session (repeatable)")
+	fl.StringArrayVar(&opts.IPs, "ip", nil, "events from this source `address` or CIDR block (repeatable)")
+	fl.BoolVar(&opts.Hunt, "hunt", false, "run the detection rules first and tag events with the rules they matched")
+	opts.Rules.addFlags(cmd)
+	return cmd
+}
+
+func (o *TimelineOptions) validate() error {
+	if !slices.Contains(timeline.Formats, o.Format) {
+		return usageErrorf("--format %q: want one of %s", o.Format, strings.Join(timeline.Formats, ", "))
+	}
+	if err := timeline.ValidateIPs(o.IPs); err != nil {
+		return usageError{err}
+	}
+	var err error
+	if o.from, o.to, err = timeWindow(o.Since, o.Until, time.Now()); err != nil {
+		return err
+	}
+	return nil
+}
+
+// wantExt is the file extension Timesketch's importer insists on.
+var wantExt = map[string]string{"timesketch": ".jsonl", "timesketch-csv": ".csv"}
+
+func runTimeline(ctx context.Context, opts *TimelineOptions) (err error) {
+	f := opts.F
+	var sum timeline.Summary
+	stdout := newHashWriter(f.IO.Out)
+	defer func() { // after the read-only handle below is closed
+		if err == nil {
+			out := stdout.file("(stdout)")
+			if opts.Out != "" {
+				out = outputFile(opts.Out)
+			}
+			f.recordAudit(ctx, nil, store.AuditRead, nil, []store.AuditFile{out}, fmt.Sprintf("timeline %s: %d events", opts.Format, sum.Written))
+		}
+	}()
+	st, err := store.OpenReadOnly(ctx, f.DBPath)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	var hits map[string][]string
+	if opts.Hunt {
+		pack, err := opts.Rules.load()
+		if err != nil {
+			return err
+		}
+		prog := f.IO.NewProgress("hunt", int64(len(pack.Rules)))
+		res, err := detect.Run(ctx, st.DB(), pack, detect.RunOptions{TimeFrom: opts.from, TimeTo: opts.to,
+			Progress: func(done, total int, _ *sigma.Rule) {
+				prog.Update(int64(done), fmt.Sprintf("%d/%d rules", done, total))
+			}})
+		prog.Done()
+		if err != nil {
+			return err
+		}
+		for _, e := range res.Errors {
+			f.IO.Warnf("rule %s (%s): %s\n", e.Title, e.Source, e.Error)
+		}
+		hits = timeline.HitsFrom(res.Hits)
+		f.IO.Warnf("hunt: %d rules run, %d with hits, %d events tagged\n", res.RulesRun, len(res.Hits), len(hits))
+	}
+
+	out, commit, err := openOutput(stdout, opts.Out)
+	if err != nil {
+		return err
+	}
+	if ext := wantExt[opts.Format]; ext != "" && opts.Out != "" && !strings.EqualFold(filepath.Ext(opts.Out), ext) {
+		f.IO.Warnf("note: Timesketch imports %s only from a file named *%s\n", opts.Format, ext)
+	}
+	// The bar starts at the first report, when the number of events is known.
+	var prog *iostreams.Progress
+	sum, err = timeline.Export(ctx, st.DB(), out, timeline.Options{
+		Format: opts.Format, Hits: hits,
+		Filter: timeline.Filter{Since: opts.from, Until: opts.to, Accounts: opts.Accounts, Regions: opts.Regions,
+			EventNames: opts.EventNames, Keys: opts.Keys, Principals: opts.Principals, IPs: opts.IPs},
+		Progress: func(done, total int64) {
+			if prog == nil {
+				prog = f.IO.NewProgress("timeline", total)
+			}
+			prog.Update(done, fmt.Sprintf("%d/%d events", done, total))
+		},
+	})
+	if prog != nil {
+		prog.Done()
+	}
+	if cerr := commit(err == nil); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("timeline: %w", err)
+	}
+	dest := opts.Out
+	if dest == "" {
+		dest = "standard output"
+	}
+	f.IO.Warnf("wrote %d events to %s (%s)\n", sum.Written, dest, opts.Format)
+	if sum.NoTime > 0 {
+		f.IO.Warnf("left out %d matching events without a usable eventTime (a timeline cannot place them; 'trailsleuth query' shows them)\n", sum.NoTime)
+	}
+	if sum.Matched == 0 {
+		f.IO.Warnf("no event matched the filters\n")
+	}
+	return nil
+}
+
+// openOutput returns where to write and a function that finishes the
+// output: for a file, a temporary file beside it renamed into place on
+// success (so a failed export never leaves a truncated timeline under the
+// requested name) and removed on failure.
+func openOutput(stdout io.Writer, path string) (io.Writer, func(ok bool) error, error) {
+	if path == "" {
+		return stdout, func(bool) error { return nil }, nil
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return nil, nil, fmt.Errorf("creating %s: %w", path, err)
+	}
+	// CreateTemp makes the file 0600; give it what os.Create would.
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return nil, nil, fmt.Errorf("creating %s: %w", path, err)
+	}
+	return tmp, func(ok bool) error {
+		err := tmp.Close()
+		if ok && err == nil {
+			if err = os.Rename(tmp.Name(), path); err == nil {
+				return nil
+			}
+			err = fmt.Errorf("writing %s: %w", path, err)
+		}
+		os.Remove(tmp.Name())
+		return err
+	}, nil
+}

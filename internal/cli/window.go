@@ -1,0 +1,33 @@
+package cli
+
+import (
+	"time"
+
+	"github.com/trailsleuth/trailsleuth/internal/timespec"
+)
+
+// timeWindow parses --since and --until (RFC 3339, dates, or relative
+// forms such as 72h or 7d, relative to now); nil means unbounded. Every
+// command with a window uses it, so they all accept the same forms.
+func timeWindow(since, until string, now time.Time) (from, to *time.Time, err error) {
+	parse := func(flag, val string) (*time.Time, error) {
+		if val == "" {
+			return nil, nil
+		}
+		t, err := timespec.Parse(val, now)
+		if err != nil {
+			return nil, usageErrorf("%s: %v", flag, err)
+		}
+		return &t, nil
+	}
+	if from, err = parse("--since", since); err != nil {
+		return nil, nil, err
+	}
+	if to, err = parse("--until", until); err != nil {
+		return nil, nil, err
+	}
+	if from != nil && to != nil && !from.Before(*to) {
+		return nil, nil, usageErrorf("--since %s is not before --until %s", from.Format(time.RFC3339), to.Format(time.RFC3339))
+	}
+	return from, to, nil
+}

@@ -1,0 +1,122 @@
+package faulttest
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/trailsleuth/trailsleuth/internal/store"
+	"github.com/trailsleuth/trailsleuth/internal/testenv"
+)
+
+// tmpfs mounts a tmpfs of size (mount's syntax, e.g. "4m") on a new folder
+// and unmounts it at the end; the test is skipped where mounting is not
+// allowed (not root, or no CAP_SYS_ADMIN in a container).
+func tmpfs(t *testing.T, size string) string {
+	t.Helper()
+	dir := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size="+size, "tmpfs", dir).CombinedOutput(); err != nil {
+		t.Skipf("cannot mount a tmpfs here (%v: %s): the read-only and disk-full cases need one", err, strings.TrimSpace(string(out)))
+	}
+	t.Cleanup(func() {
+		if out, err := exec.Command("umount", dir).CombinedOutput(); err != nil {
+			t.Errorf("umount %s: %v: %s", dir, err, out)
+		}
+	})
+	return dir
+}
+
+func remount(t *testing.T, dir, opts string) {
+	t.Helper()
+	if out, err := exec.Command("mount", "-o", "remount,"+opts, dir).CombinedOutput(); err != nil {
+		t.Fatalf("remount %s %s: %v: %s", dir, opts, err, out)
+	}
+}
+
+// TestReadOnlyCase: a case database in a read-only folder, or an existing
+// one that cannot be written, gives a clear error (exit 1) and no panic; an
+// existing case stays readable and unchanged. Read-only file systems are
+// used because root ignores file modes.
+func TestReadOnlyCase(t *testing.T) {
+	trailsleuth(t)
+	small := filepath.Join(testenv.RepoRoot(t), "internal", "ingest", "testdata", "formats")
+
+	t.Run("new database in a read-only folder", func(t *testing.T) {
+		dir := tmpfs(t, "16m")
+		remount(t, dir, "ro")
+		r := run(t, "--db", filepath.Join(dir, "case.duckdb"), "ingest", small)
+		t.Logf("error: %s", strings.TrimSpace(r.stderr))
+		if r.code != 1 || !strings.Contains(r.stderr, "case.duckdb") || !strings.Contains(strings.ToLower(r.stderr), "read-only") {
+			t.Errorf("exit %d, stderr %q: want exit 1 naming the database and saying read-only", r.code, r.stderr)
+		}
+		if strings.Contains(r.stderr, "panic") {
+			t.Errorf("panic: %s", r.stderr)
+		}
+	})
+
+	t.Run("existing database that cannot be written", func(t *testing.T) {
+		dir := tmpfs(t, "64m")
+		db := filepath.Join(dir, "case.duckdb")
+		if r := run(t, "--db", db, "--quiet", "ingest", small); r.code != 0 {
+			t.Fatalf("first ingest: exit %d\n%s", r.code, r.stderr)
+		}
+		remount(t, dir, "ro")
+		r := run(t, "--db", db, "ingest", ctgenCorpus(t))
+		t.Logf("error: %s", strings.TrimSpace(r.stderr))
+		if r.code != 1 || !strings.Contains(r.stderr, "case.duckdb") || !strings.Contains(strings.ToLower(r.stderr), "read-only") {
+			t.Errorf("exit %d, stderr %q: want exit 1 naming the database and saying read-only", r.code, r.stderr)
+		}
+		q := run(t, "--db", db, "query", "--format", "csv", "SELECT count(*) FROM events")
+		if q.code != 0 || strings.TrimSpace(q.stdout) != "count_star()\n68" {
+			t.Errorf("query on the read-only case: exit %d, %q %s", q.code, q.stdout, q.stderr)
+		}
+	})
+}
+
+// TestDiskFull: an ingest that fills the disk under the case database fails
+// with a clear error; the database still opens, holds what the last
+// complete ingest reported, and once there is room a re-run stores exactly
+// the corpus.
+func TestDiskFull(t *testing.T) {
+	corpus := ctgenCorpus(t)
+	want, files := corpusIDs(t, corpus)
+	dir := tmpfs(t, "6m")
+	db := filepath.Join(dir, "case.duckdb")
+
+	r := run(t, "--db", db, "ingest", "--json", corpus)
+	if r.code != 1 || !strings.Contains(strings.ToLower(r.stderr), "no space left") {
+		t.Fatalf("ingest onto a full disk: exit %d, stderr %q: want exit 1 saying no space is left", r.code, r.stderr)
+	}
+	t.Logf("error: %s", strings.TrimSpace(r.stderr))
+	if strings.Contains(r.stderr, "panic") {
+		t.Errorf("panic: %s", r.stderr)
+	}
+	if _, err := os.Stat(db); err == nil {
+		// It was created: it must open, and hold no finished ingest.
+		st, err := store.OpenReadOnly(context.Background(), db)
+		if err != nil {
+			t.Errorf("case database after the failed ingest does not open: %v", err)
+		} else {
+			var finished int64
+			if err := st.DB().QueryRow(`SELECT count(*) FROM ingest_runs WHERE finished_at IS NOT NULL`).Scan(&finished); err != nil {
+				t.Errorf("reading the case after the failed ingest: %v", err)
+			} else if finished != 0 {
+				t.Errorf("%d ingests recorded as finished, the only one failed", finished)
+			}
+			st.Close()
+		}
+	}
+
+	remount(t, dir, "size=512m")
+	r = run(t, "--db", db, "--quiet", "ingest", "--json", corpus)
+	if r.code != 0 {
+		t.Fatalf("re-run with room: exit %d\n%s", r.code, r.stderr)
+	}
+	if s := parseSummary(t, r); s.Events != corpusEvents {
+		t.Errorf("re-run stored %d events, want %d", s.Events, corpusEvents)
+	}
+	checkComplete(t, db, want, files)
+}
