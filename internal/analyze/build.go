@@ -155,14 +155,15 @@ func (inv *investigation) fill(c *event.Case, evs []row) {
 			sess.Denied++
 		}
 		tech := inv.cat.Classify(r.Source, r.Name)
-		if tech.Tactic != "" {
-			sessTactics[tech.Tactic] = true
+		tactic := tacticName(tech.Tactic)
+		if tactic != "" {
+			sessTactics[tactic] = true
 		}
 		res := resourceOf(r)
 		a := event.Action{
 			EventTime: r.Time, EventID: r.ID, EventName: r.Name, EventSource: r.Source, PrincipalARN: r.ARN,
 			AccessKeyID: r.Key, SourceIP: r.IP, AWSRegion: r.Region, ErrorCode: r.ErrorCode, UserAgent: r.UserAgent,
-			Tactic: tech.Tactic, Technique: strings.TrimSpace(tech.TechniqueID + " " + strings.TrimPrefix(tech.Technique, tech.TechniqueID)),
+			Tactic: tactic, Technique: strings.TrimSpace(tech.TechniqueID + " " + strings.TrimPrefix(tech.Technique, tech.TechniqueID)),
 			Resource: res, Session: sess.Number,
 		}
 		c.Actions = append(c.Actions, a)
@@ -275,3 +276,8 @@ func jsonNumber(doc, key string) float64 {
 
 // resourceOf names an event's target.
 func resourceOf(r row) string { return attack.Resource(r.Source, r.Name, r.Request, r.Resources) }
+
+// tacticName is the report's form of an ATT&CK tactic: ATT&CK's short name,
+// lower case with hyphens ("Defense Evasion" → "defense-evasion"), the form
+// Sigma tags use, so detections and actions can be compared.
+func tacticName(t string) string { return strings.ToLower(strings.ReplaceAll(t, " ", "-")) }

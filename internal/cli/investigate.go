@@ -16,6 +16,7 @@ import (
 
 	"github.com/trailsleuth/trailsleuth/internal/acquire"
 	"github.com/trailsleuth/trailsleuth/internal/analyze"
+	"github.com/trailsleuth/trailsleuth/internal/compliance"
 	"github.com/trailsleuth/trailsleuth/internal/detect"
 	"github.com/trailsleuth/trailsleuth/internal/event"
 	"github.com/trailsleuth/trailsleuth/internal/ingest"
@@ -38,6 +39,7 @@ type InvestigateOptions struct {
 	Out        string
 	NoHunt     bool
 	IPInfo     IPInfoOptions
+	Compliance bool
 	Rules      RuleSourceOptions
 	Engine     EngineOptions
 	from, to   *time.Time
@@ -98,6 +100,7 @@ offensive-user-agent query choose them (docs/athena.md).`,
 	fl.StringVarP(&opts.Out, "out", "o", "", "write the report to `file` instead of standard output")
 	fl.BoolVar(&opts.NoHunt, "no-hunt", false, "do not run the detection rules first")
 	opts.IPInfo.addFlags(fl)
+	fl.BoolVar(&opts.Compliance, "compliance", false, "add the compliance mapping: the controls (SOC 2, ISO 27001 Annex A, NIST 800-53, NIST CSF) each finding type is evidence about")
 	opts.Rules.addFlags(cmd)
 	opts.Engine.addFlags(cmd)
 	return cmd
@@ -187,6 +190,11 @@ func runInvestigate(ctx context.Context, opts *InvestigateOptions) error {
 		return err
 	}
 	c.Evidence.CaseState = &event.CaseState{AuditSeq: stateSeq, AuditHash: stateHash}
+	if opts.Compliance {
+		if c.Compliance, err = compliance.Map(c); err != nil {
+			return err
+		}
+	}
 	w, err := report.New(opts.Format)
 	if err != nil {
 		return err

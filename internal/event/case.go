@@ -29,8 +29,11 @@ type Case struct {
 	RelatedIdentities      []RelatedIdentity `json:"related_identities,omitempty"`
 	Remediation            []Remediation     `json:"remediation"`
 	Coverage               Coverage          `json:"coverage"`
-	Evidence               Evidence          `json:"evidence"`
-	Notes                  []string          `json:"notes,omitempty"`
+	// Compliance maps the finding types present to the controls they are
+	// evidence about (investigate --compliance).
+	Compliance []ComplianceItem `json:"compliance,omitempty"`
+	Evidence   Evidence         `json:"evidence"`
+	Notes      []string         `json:"notes,omitempty"`
 }
 
 // ToolInfo says what made the report.
@@ -275,4 +278,22 @@ type Integrity struct {
 	Failed    int    `json:"failed"`
 	Unchecked int    `json:"unchecked"`
 	Summary   string `json:"summary"`
+}
+
+// ComplianceItem is one finding type of the case and the controls it is
+// evidence about.
+type ComplianceItem struct {
+	FindingType string   `json:"finding_type"`
+	Title       string   `json:"title"`
+	Count       int      `json:"count"`
+	Controls    Controls `json:"controls"`
+	Why         string   `json:"why"`
+}
+
+// Controls lists control ids per framework.
+type Controls struct {
+	SOC2      []string `json:"soc2"`
+	ISO27001  []string `json:"iso27001"`
+	NIST80053 []string `json:"nist_800_53"`
+	NISTCSF   []string `json:"nist_csf"`
 }

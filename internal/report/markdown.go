@@ -32,6 +32,7 @@ func (markdownWriter) Write(w io.Writer, c *event.Case) error {
 	m.related(c)
 	m.remediation(c)
 	m.coverage(c)
+	m.compliance(c)
 	m.evidence(c)
 	m.notes(c)
 	_, err := io.WriteString(w, m.b.String())
@@ -221,7 +222,7 @@ func (m *md) sessions(c *event.Case) {
 		if v.s.Number != 0 {
 			m.bullet("Access keys", mdCodes(v.s.AccessKeys))
 			m.bullet("Source IPs", mdCodes(v.s.SourceIPs))
-			m.bullet("Tactics", mdList(v.s.Tactics))
+			m.bullet("Tactics", mdList(tacticLabels(v.s.Tactics)))
 			m.line("")
 		}
 		if len(v.lines) == 0 {
@@ -234,7 +235,7 @@ func (m *md) sessions(c *event.Case) {
 			if l.n > 1 {
 				res = strings.TrimSpace(res + " (until " + fmtTime(l.last) + ")")
 			}
-			rows = append(rows, []string{fmtTime(l.first.EventTime), mdText(l.eventLabel()), mdText(l.first.Tactic),
+			rows = append(rows, []string{fmtTime(l.first.EventTime), mdText(l.eventLabel()), mdText(tacticLabel(l.first.Tactic)),
 				mdText(strings.Join(l.regions, ",")), mdText(errorText(l.first.ErrorCode)), res})
 		}
 		m.table([]string{"Time", "Event", "Tactic", "Region", "Error", "Resource"}, rows)
@@ -389,4 +390,19 @@ func (m *md) coverage(c *event.Case) {
 		}
 		m.table([]string{"Kind", "Start", "End", "Account", "Region", "Detail"}, rows)
 	}
+}
+
+func (m *md) compliance(c *event.Case) {
+	if len(c.Compliance) == 0 {
+		return
+	}
+	m.heading(2, "Compliance Mapping")
+	m.para("Controls each finding type is evidence about (a mapping, not an audit opinion).")
+	var rows [][]string
+	for _, x := range c.Compliance {
+		rows = append(rows, []string{mdText(x.Title), strconv.Itoa(x.Count), mdText(strings.Join(x.Controls.SOC2, ", ")),
+			mdText(strings.Join(x.Controls.ISO27001, ", ")), mdText(strings.Join(x.Controls.NIST80053, ", ")),
+			mdText(strings.Join(x.Controls.NISTCSF, ", ")), mdText(x.Why)})
+	}
+	m.table([]string{"Finding", "N", "SOC 2", "ISO 27001", "NIST 800-53", "NIST CSF", "Why"}, rows)
 }

@@ -33,6 +33,7 @@ func (textWriter) Write(w io.Writer, c *event.Case) error {
 	t.related(c)
 	t.remediation(c)
 	t.coverage(c)
+	t.compliance(c)
 	t.evidence(c)
 	t.notes(c)
 	_, err := io.WriteString(w, t.b.String())
@@ -265,7 +266,7 @@ func (t *text) sessions(c *event.Case) {
 		if v.s.Number != 0 {
 			t.lines(wrapList("  Access keys", v.s.AccessKeys, ""))
 			t.lines(wrapList("  Source IPs", v.s.SourceIPs, ""))
-			t.lines(wrapList("  Tactics", v.s.Tactics, ""))
+			t.lines(wrapList("  Tactics", tacticLabels(v.s.Tactics), ""))
 		}
 		if len(v.lines) == 0 {
 			t.line("  no actions listed")
@@ -273,7 +274,7 @@ func (t *text) sessions(c *event.Case) {
 		}
 		var rows [][]string
 		for _, l := range v.lines {
-			rows = append(rows, []string{fmtTime(l.first.EventTime), l.eventLabel(), l.first.Tactic,
+			rows = append(rows, []string{fmtTime(l.first.EventTime), l.eventLabel(), tacticLabel(l.first.Tactic),
 				strings.Join(l.regions, ","), errorText(l.first.ErrorCode), l.resourceLabel()})
 		}
 		t.table("  ", []string{"TIME", "EVENT", "TACTIC", "REGION", "ERROR", "RESOURCE"}, rows)
@@ -482,4 +483,19 @@ func (t *text) coverage(c *event.Case) {
 		t.line("")
 		t.table("", []string{"KIND", "START", "END", "ACCOUNT", "REGION", "DETAIL"}, gapRows(cv.Gaps))
 	}
+}
+
+func (t *text) compliance(c *event.Case) {
+	if len(c.Compliance) == 0 {
+		return
+	}
+	t.section("Compliance Mapping")
+	t.line("Controls each finding type is evidence about (a mapping, not an audit opinion):")
+	t.line("")
+	var rows [][]string
+	for _, m := range c.Compliance {
+		rows = append(rows, []string{m.Title, strconv.Itoa(m.Count), strings.Join(m.Controls.SOC2, " "),
+			strings.Join(m.Controls.ISO27001, " "), strings.Join(m.Controls.NIST80053, " "), strings.Join(m.Controls.NISTCSF, " ")})
+	}
+	t.table("", []string{"FINDING", "N", "SOC 2", "ISO 27001", "NIST 800-53", "NIST CSF"}, rows)
 }

@@ -570,3 +570,19 @@ func bareName(r string) string {
 	}
 	return strings.ReplaceAll(r, " of iam user ", " of user ")
 }
+
+// tacticLabel shows a tactic in a table: its title, empty when none.
+func tacticLabel(t string) string {
+	if t == "" {
+		return ""
+	}
+	return tacticTitle(t)
+}
+
+func tacticLabels(ts []string) []string {
+	out := make([]string, len(ts))
+	for i, t := range ts {
+		out[i] = tacticTitle(t)
+	}
+	return out
+}
