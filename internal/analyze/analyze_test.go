@@ -376,7 +376,7 @@ func checkNovelty(t *testing.T, st *store.Store, c *event.Case, tr truth) {
 		}
 	}
 	inv := newInvestigation(context.Background(), st.DB(), &Options{})
-	all, err := inv.baselines("access_key_id", nil, inv.firstDay)
+	all, err := inv.baselines("access_key_id", nil, inv.firstDay, false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/trailsleuth/trailsleuth/internal/event"
@@ -76,7 +77,15 @@ func beforeAttack(since *time.Time, attackFirst map[string]time.Time) baselineEn
 // user_arn) in ids — or for all when ids is nil — what was normal before its
 // baseline ended and what first appeared after. The account and region
 // scope applies; the time window does not, since the baseline lies before it.
-func (inv *investigation) baselines(idCol string, ids []string, end baselineEnd) (map[string]*novelty, error) {
+//
+// dims says which dimensions to compute (all when empty): triage needs only
+// addresses and user agents, and on a large case each dimension is a pass.
+// With countEvents the baseline's event count is read too (one query per
+// id: for the few credentials of a report).
+func (inv *investigation) baselines(idCol string, ids []string, end baselineEnd, countEvents bool, dims ...string) (map[string]*novelty, error) {
+	if len(dims) == 0 {
+		dims = []string{dimIP, dimUA, dimAPI, dimRegion}
+	}
 	pf := inv.opts.placeFilter()
 	where := "(" + pf.where + ") AND " + idCol + " IS NOT NULL"
 	args := slices.Clone(pf.args)
@@ -91,10 +100,7 @@ func (inv *investigation) baselines(idCol string, ids []string, end baselineEnd)
 	q := `WITH e AS (SELECT ` + idCol + ` AS id, event_time, source_ip, coalesce(user_agent, '') AS ua,
 			coalesce(event_source, '') || ':' || coalesce(event_name, '') AS api, coalesce(aws_region, '') AS region
 		FROM events WHERE ` + where + `)
-	SELECT id, 'ip', source_ip, min(event_time), count(*) FROM e WHERE source_ip IS NOT NULL GROUP BY ALL
-	UNION ALL SELECT id, 'ua', ua, min(event_time), count(*) FROM e GROUP BY ALL
-	UNION ALL SELECT id, 'api', api, min(event_time), count(*) FROM e GROUP BY ALL
-	UNION ALL SELECT id, 'region', region, min(event_time), count(*) FROM e WHERE region <> '' GROUP BY ALL`
+	` + strings.Join(dimQueries(dims), "\n\tUNION ALL ")
 	rows, err := inv.db.QueryContext(inv.ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("computing baselines: %w", err)
@@ -132,6 +138,7 @@ func (inv *investigation) baselines(idCol string, ids []string, end baselineEnd)
 	}
 	// User agents are compared by family (tool, not version): fold first.
 	uaFirst := map[[2]string]seen{}
+	family := map[string]string{}                    // a case has few distinct user agents, each in many rows
 	known := map[string]map[string]map[string]bool{} // id → dim → value in baseline
 	mark := func(n *novelty, id, dim, val string, t time.Time, example string) {
 		if t.Before(n.until) {
@@ -158,7 +165,11 @@ func (inv *investigation) baselines(idCol string, ids []string, end baselineEnd)
 			continue
 		}
 		if s.dim == dimUA {
-			fam := uaClassifier.Classify(s.val).Family()
+			fam, ok := family[s.val]
+			if !ok {
+				fam = uaClassifier.Classify(s.val).Family()
+				family[s.val] = fam
+			}
 			k := [2]string{s.id, fam}
 			if prev, ok := uaFirst[k]; !ok || s.t.Before(prev.t) {
 				uaFirst[k] = seen{id: s.id, dim: dimUA, val: s.val, t: s.t}
@@ -169,12 +180,18 @@ func (inv *investigation) baselines(idCol string, ids []string, end baselineEnd)
 			continue
 		}
 		mark(n, s.id, s.dim, s.val, s.t, "")
-		if s.dim == dimAPI && s.t.Before(n.until) {
-			n.baseline.Events += s.n
-		}
 	}
 	for k, s := range uaFirst {
 		mark(out[k[0]], k[0], dimUA, k[1], s.t, s.val)
+	}
+	if countEvents {
+		for _, id := range sortedMapKeys(out) {
+			n := out[id]
+			q := "SELECT count(*) FROM events WHERE (" + pf.where + ") AND " + idCol + " = ? AND event_time < ?"
+			if err := inv.db.QueryRowContext(inv.ctx, q, append(slices.Clone(pf.args), id, n.until)...).Scan(&n.baseline.Events); err != nil {
+				return nil, fmt.Errorf("counting baseline events: %w", err)
+			}
+		}
 	}
 	for id, n := range out {
 		kn := known[id]
@@ -207,11 +224,11 @@ func (inv *investigation) enrichNovelty(c *event.Case, ipdb *ipinfo.Enricher) er
 			arnFirst[a.PrincipalARN] = a.EventTime
 		}
 	}
-	byKey, err := inv.baselines("access_key_id", keys, beforeAttack(inv.opts.Since, keyFirst))
+	byKey, err := inv.baselines("access_key_id", keys, beforeAttack(inv.opts.Since, keyFirst), true)
 	if err != nil {
 		return err
 	}
-	byARN, err := inv.baselines("user_arn", sortedMapKeys(arnFirst), beforeAttack(inv.opts.Since, arnFirst))
+	byARN, err := inv.baselines("user_arn", sortedMapKeys(arnFirst), beforeAttack(inv.opts.Since, arnFirst), false, dimIP)
 	if err != nil {
 		return err
 	}
@@ -314,5 +331,21 @@ func sortedMapKeys[V any](m map[string]V) []string {
 		out = append(out, k)
 	}
 	slices.Sort(out)
+	return out
+}
+
+// dimQueries are the SELECTs of the baseline query, one per dimension:
+// the first time each value was seen for an id.
+func dimQueries(dims []string) []string {
+	q := map[string]string{
+		dimIP:     "SELECT id, 'ip', source_ip, min(event_time), count(*) FROM e WHERE source_ip IS NOT NULL GROUP BY ALL",
+		dimUA:     "SELECT id, 'ua', ua, min(event_time), count(*) FROM e GROUP BY ALL",
+		dimAPI:    "SELECT id, 'api', api, min(event_time), count(*) FROM e GROUP BY ALL",
+		dimRegion: "SELECT id, 'region', region, min(event_time), count(*) FROM e WHERE region <> '' GROUP BY ALL",
+	}
+	out := make([]string, 0, len(dims))
+	for _, d := range dims {
+		out = append(out, q[d])
+	}
 	return out
 }

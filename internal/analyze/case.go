@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"sort"
 	"strings"
 	"time"
@@ -24,6 +25,15 @@ func Investigate(ctx context.Context, db *sql.DB, opts Options) (*event.Case, er
 		opts.Now = time.Now().UTC()
 	}
 	inv := newInvestigation(ctx, db, &opts)
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	step := time.Now()
+	done := func(name string) { // per-step timings at --log-level debug
+		log.Debug("investigate step", "step", name, "seconds", time.Since(step).Seconds())
+		step = time.Now()
+	}
 	generated := opts.GeneratedAt
 	if generated.IsZero() {
 		generated = opts.Now
@@ -42,6 +52,7 @@ func Investigate(ctx context.Context, db *sql.DB, opts Options) (*event.Case, er
 			return nil, err
 		}
 		c.Triage = tri
+		done("triage")
 		top := opts.TriageTop
 		if top <= 0 {
 			top = 3
@@ -60,14 +71,17 @@ func Investigate(ctx context.Context, db *sql.DB, opts Options) (*event.Case, er
 	if err := inv.seed(); err != nil {
 		return nil, err
 	}
+	done("seed")
 	if err := inv.expand(); err != nil {
 		return nil, err
 	}
+	done("expand")
 	rel, err := inv.related()
 	if err != nil {
 		return nil, err
 	}
 	c.RelatedIdentities = rel
+	done("related")
 	evs := inv.sortedEvents()
 	inv.fill(c, evs)
 	if len(evs) == 0 {
@@ -91,6 +105,7 @@ func Investigate(ctx context.Context, db *sql.DB, opts Options) (*event.Case, er
 			}
 		}
 	}
+	done("build")
 	c.Remediation = inv.remediation(c, opts.Now)
 	cov, err := Coverage(ctx, db, CoverageOptions{Since: opts.Since, Until: opts.Until, Accounts: opts.Accounts, Regions: opts.Regions,
 		Buckets: accessedBuckets(c)})
@@ -98,14 +113,17 @@ func Investigate(ctx context.Context, db *sql.DB, opts Options) (*event.Case, er
 		return nil, err
 	}
 	c.Coverage = cov
+	done("coverage")
 	ev, err := evidence(ctx, db, opts.Database)
 	if err != nil {
 		return nil, err
 	}
 	c.Evidence = ev
+	done("evidence")
 	if err := inv.enrichNovelty(c, opts.IPInfo); err != nil {
 		return nil, err
 	}
+	done("baselines")
 	c.Notes = inv.notes
 	return c, nil
 }

@@ -100,17 +100,43 @@ func (inv *investigation) userCredentials() ([]*cred, error) {
 		names = append(names, u)
 	}
 	sort.Strings(names)
-	var added []*cred
+	if len(names) == 0 {
+		return nil, nil
+	}
+	// One pass over the events for the users not read yet (expansion runs
+	// in rounds; a scan per user per round is seconds on a large case),
+	// then each user's rows from its grant on.
+	var fresh []string
 	for _, u := range names {
-		g := inv.users[u]
-		rows, err := query(inv.ctx, inv.db, inv.f,
-			"event_time >= ? AND (user_name = ? OR user_arn LIKE ?) AND identity_type = 'IAMUser'",
-			g.ev.Time, u, "%:user/%"+u)
+		if _, ok := inv.userRows[u]; !ok {
+			fresh = append(fresh, u)
+		}
+	}
+	if len(fresh) > 0 {
+		since := inv.users[fresh[0]].ev.Time
+		for _, u := range fresh {
+			since = minTime(since, inv.users[u].ev.Time)
+		}
+		all, err := query(inv.ctx, inv.db, inv.f,
+			"event_time >= ? AND identity_type = 'IAMUser' AND (list_contains(?, user_name) OR list_contains(?, regexp_extract(user_arn, '[^/]+$')))",
+			since, fresh, fresh)
 		if err != nil {
 			return nil, err
 		}
-		for _, r := range rows {
-			if userOf(r.ARN) != u && r.UserName != u {
+		for _, u := range fresh {
+			inv.userRows[u] = nil
+			for _, r := range all {
+				if !r.Time.Before(inv.users[u].ev.Time) && (userOf(r.ARN) == u || r.UserName == u) {
+					inv.userRows[u] = append(inv.userRows[u], r)
+				}
+			}
+		}
+	}
+	var added []*cred
+	for _, u := range names {
+		g := inv.users[u]
+		for _, r := range inv.userRows[u] {
+			if r.Time.Before(g.ev.Time) || (userOf(r.ARN) != u && r.UserName != u) {
 				continue
 			}
 			key := credKey(r)

@@ -1,6 +1,7 @@
 package analyze
 
 import (
+	"log/slog"
 	"time"
 
 	"github.com/trailsleuth/trailsleuth/internal/event"
@@ -32,6 +33,8 @@ type Options struct {
 	// IPInfo enriches source addresses (country, ASN, AWS ranges); nil
 	// leaves them unenriched.
 	IPInfo *ipinfo.Enricher
+	// Logger gets per-step timings at debug level; nil discards them.
+	Logger *slog.Logger
 }
 
 func (o *Options) indicators() bool {

@@ -42,13 +42,15 @@ type investigation struct {
 	// users and roles the attacker opened: name → the granting event
 	users map[string]grant
 	roles map[string]grant
+	// userRows caches each such user's events (from its grant on).
+	userRows map[string][]row
 }
 
 func newInvestigation(ctx context.Context, db *sql.DB, opts *Options) *investigation {
 	inv := &investigation{
 		ctx: ctx, db: db, opts: opts, f: opts.filter(), cat: attack.Default(),
 		hits: map[string]event.Severity{}, creds: map[string]*cred{}, attacker: map[string]row{},
-		users: map[string]grant{}, roles: map[string]grant{},
+		users: map[string]grant{}, roles: map[string]grant{}, userRows: map[string][]row{},
 	}
 	for _, fd := range opts.Findings {
 		lvl, _ := event.ParseSeverity(fd.Level)

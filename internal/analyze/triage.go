@@ -62,7 +62,7 @@ func (inv *investigation) triage() ([]event.TriageEntry, error) {
 		return nil, err
 	}
 	// What each key did that it had not done in its baseline.
-	nov, err := inv.baselines("access_key_id", nil, inv.firstDay)
+	nov, err := inv.baselines("access_key_id", nil, inv.firstDay, false, dimIP, dimUA)
 	if err != nil {
 		return nil, fmt.Errorf("triage: %w", err)
 	}

@@ -183,7 +183,7 @@ func runInvestigate(ctx context.Context, opts *InvestigateOptions) error {
 	c, err := analyze.Investigate(ctx, st.DB(), analyze.Options{
 		Since: opts.from, Until: opts.to, Accounts: opts.Accounts, Regions: opts.Regions,
 		Keys: opts.Keys, Principals: opts.Principals, IPs: opts.IPs, Findings: findings,
-		Now: created, GeneratedAt: now, ReportSeq: seq, Database: f.DBPath, IPInfo: ipdb,
+		Now: created, GeneratedAt: now, ReportSeq: seq, Database: f.DBPath, IPInfo: ipdb, Logger: f.Logger,
 		Tool: event.ToolInfo{Name: "trailsleuth", Version: VersionString(f.Version), CommandLine: cmdline},
 	})
 	if err != nil {
