@@ -33,12 +33,12 @@ type timelineLine struct {
 
 func (l timelineLine) eventLabel() string {
 	if l.first.ConsoleGroup != 0 && l.n > 1 {
-		names := l.names
-		more := ""
-		if len(names) > 3 {
-			names, more = names[:3], fmt.Sprintf(" +%d", len(l.names)-3)
+		// one page load: its first call names it; the rest are counted
+		label := fmt.Sprintf("Console page load ×%d (%s", l.n, l.names[0])
+		if len(l.names) > 1 {
+			label += fmt.Sprintf(" +%d", len(l.names)-1)
 		}
-		return fmt.Sprintf("Console page load ×%d (%s%s)", l.n, strings.Join(names, ", "), more)
+		return label + ")"
 	}
 	if l.n > 1 {
 		return fmt.Sprintf("%s ×%d", l.first.EventName, l.n)

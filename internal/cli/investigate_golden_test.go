@@ -1,0 +1,66 @@
+package cli
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/trailsleuth/trailsleuth/internal/testenv"
+)
+
+// TestInvestigateExampleGolden: the whole text report of the bundled
+// example, compared line by line with testdata/investigate/example.txt (run
+// with -update to rewrite it, and review the diff). What varies between runs
+// — today's date in the report id and remediation, the generation time, the
+// temporary paths — is masked; everything else must not move.
+func TestInvestigateExampleGolden(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "case.duckdb")
+	example := filepath.Join(testenv.RepoRoot(t), "examples", "incident")
+	if r := run(t, "--db", db, "-q", "ingest", example); r.code != 0 {
+		t.Fatalf("ingest: %+v", r)
+	}
+	r := run(t, "--db", db, "investigate", "--format", "text")
+	if r.code != 0 {
+		t.Fatalf("investigate: %d %s", r.code, r.errOut)
+	}
+	got := r.out
+	today := time.Now().UTC()
+	for _, d := range []time.Time{today, today.Add(-24 * time.Hour)} { // a run across midnight
+		got = strings.ReplaceAll(got, d.Format("20060102"), "YYYYMMDD")
+	}
+	got = regexp.MustCompile(`\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z( UTC)?( by [^\n]*)?\n`).ReplaceAllStringFunc(got, func(s string) string {
+		if strings.HasPrefix(s, today.Format("2006-01-02")) || strings.HasPrefix(s, today.Add(-24*time.Hour).Format("2006-01-02")) {
+			return "<now>\n"
+		}
+		return s
+	})
+	got = regexp.MustCompile(`aws:TokenIssueTime\\?"?:\\?"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z`).ReplaceAllString(got, "aws:TokenIssueTime <now>")
+	got = strings.ReplaceAll(got, dir, "$TMP")
+	got = strings.ReplaceAll(got, testenv.RepoRoot(t), "$REPO")
+	path := filepath.Join("testdata", "investigate", "example.txt")
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if got != string(want) {
+		gl, wl := strings.Split(got, "\n"), strings.Split(string(want), "\n")
+		for i := range min(len(gl), len(wl)) {
+			if gl[i] != wl[i] {
+				t.Fatalf("%s differs at line %d (run with -update and review the diff):\n got: %s\nwant: %s", path, i+1, gl[i], wl[i])
+			}
+		}
+		t.Fatalf("%s differs in length: %d lines, want %d", path, len(gl), len(wl))
+	}
+}
