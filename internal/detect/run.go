@@ -139,7 +139,10 @@ func runRule(ctx context.Context, db *sql.DB, r *sigma.Rule, opts RunOptions) (*
 
 // runRuleOn runs r over table (the events table when empty).
 func runRuleOn(ctx context.Context, db *sql.DB, r *sigma.Rule, opts RunOptions, table string) (*event.Finding, error) {
-	q, err := sigma.Compile(r, sigma.DuckDB, sigma.CompileOptions{TimeFrom: opts.TimeFrom, TimeTo: opts.TimeTo, Table: table})
+	// EventsOnly: a hunt keeps the union of a correlation's windows, not
+	// each window's list (on a large case, per-window lists repeat an event
+	// once per overlapping window: tens of millions of ids).
+	q, err := sigma.Compile(r, sigma.DuckDB, sigma.CompileOptions{TimeFrom: opts.TimeFrom, TimeTo: opts.TimeTo, Table: table, EventsOnly: true})
 	if err != nil {
 		return nil, err
 	}
@@ -152,7 +155,7 @@ func runRuleOn(ctx context.Context, db *sql.DB, r *sigma.Rule, opts RunOptions, 
 	if err != nil {
 		return nil, err
 	}
-	idCol, timeCol, listCol, startCol, endCol := -1, -1, -1, -1, -1
+	idCol, timeCol, listCol, startCol, endCol, windowsCol := -1, -1, -1, -1, -1, -1
 	for i, c := range cols {
 		switch c {
 		case "event_id":
@@ -165,6 +168,8 @@ func runRuleOn(ctx context.Context, db *sql.DB, r *sigma.Rule, opts RunOptions, 
 			startCol = i
 		case "window_end":
 			endCol = i
+		case "n_windows":
+			windowsCol = i
 		}
 	}
 	if idCol < 0 && listCol < 0 {
@@ -210,6 +215,11 @@ func runRuleOn(ctx context.Context, db *sql.DB, r *sigma.Rule, opts RunOptions, 
 				see(t)
 			}
 			continue
+		}
+		if windowsCol >= 0 {
+			if n, ok := vals[windowsCol].(int64); ok {
+				f.Windows = int(n)
+			}
 		}
 		id, _ := vals[idCol].(string)
 		if id != "" && !seen[id] {

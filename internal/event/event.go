@@ -23,15 +23,17 @@ type Event struct {
 	ErrorCode    string
 	ErrorMessage string
 	// ReadOnly and ManagementEvent are tri-state: nil when absent.
-	ReadOnly           *bool
-	ManagementEvent    *bool
-	EventType          string
-	EventCategory      string
-	RecipientAccountID string
-	SharedEventID      string
-	RequestID          string
-	VPCEndpointID      string
-	APIVersion         string
+	ReadOnly        *bool
+	ManagementEvent *bool
+	// SessionCredentialFromConsole: the call used a console session's credentials.
+	SessionCredentialFromConsole *bool
+	EventType                    string
+	EventCategory                string
+	RecipientAccountID           string
+	SharedEventID                string
+	RequestID                    string
+	VPCEndpointID                string
+	APIVersion                   string
 
 	Identity Identity
 

@@ -136,6 +136,7 @@ func normalize(v *fastjson.Value, ev *event.Event) []Reason {
 	ev.ErrorMessage = f.str("errorMessage")
 	ev.ReadOnly = valueBool(f.get("readOnly"))
 	ev.ManagementEvent = valueBool(f.get("managementEvent"))
+	ev.SessionCredentialFromConsole = valueBool(f.get("sessionCredentialFromConsole"))
 	ev.EventType = f.str("eventType")
 	ev.EventCategory = f.str("eventCategory")
 	ev.RecipientAccountID = f.str("recipientAccountId")

@@ -36,6 +36,13 @@ type CompileOptions struct {
 	TimeFrom, TimeTo *time.Time
 	// Placeholders gives the values of %placeholders% (expand modifier).
 	Placeholders map[string][]string
+	// EventsOnly makes a correlation with a timespan return the events of
+	// its qualifying windows, once each (event_id, event_time), with
+	// n_windows (how many windows qualified) and max_count on every row,
+	// instead of one row per window with its id list. Windows of a busy
+	// group overlap, so per-window lists repeat each event many times; a
+	// hunt needs only the union. DuckDB dialect only.
+	EventsOnly bool
 }
 
 // Compile writes the rule as one SQL query in dialect d. A detection rule

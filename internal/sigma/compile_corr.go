@@ -76,8 +76,16 @@ func compileCorrelation(r *Rule, d dialect, opts CompileOptions) (string, error)
 	for gi, g := range c.GroupBy {
 		out = append(out, "g"+strconv.Itoa(gi+1)+" AS "+d.quoteIdent(g))
 	}
+	if c.Timespan > 0 && opts.EventsOnly {
+		if d.name() != DuckDB {
+			return "", &UnsupportedError{Rule: r.label(), Dialect: d.name(), Construct: "EventsOnly correlation output"}
+		}
+		sb.WriteString(windowedCorrelation(c, d, gcols, strings.Join(conds, " AND "), true))
+		sb.WriteString(correlationEvents(gcols))
+		return sb.String(), nil
+	}
 	if c.Timespan > 0 {
-		sb.WriteString(windowedCorrelation(c, d, gcols, strings.Join(conds, " AND ")))
+		sb.WriteString(windowedCorrelation(c, d, gcols, strings.Join(conds, " AND "), false))
 		out = append(out, "window_start", "window_start + "+d.interval(c.Timespan)+" AS window_end", "match_count",
 			d.pickIDs("ids_sorted", "ranks", "lo", "hi", "reused")+" AS event_ids")
 		from := d.explode("grouped AS w\n    JOIN ids AS i ON "+onGroups(gcols, "w", "i"),
@@ -151,7 +159,9 @@ func compileCorrelation(r *Rule, d dialect, opts CompileOptions) (string, error)
 //
 // The rows are not sorted: sorting lists of ids that outgrow the memory
 // limit fails in DuckDB rather than spilling.
-func windowedCorrelation(c *Correlation, d dialect, gcols []string, cond string) string {
+//
+// With eventsOnly it stops after "windows" (see correlationEvents).
+func windowedCorrelation(c *Correlation, d dialect, gcols []string, cond string, eventsOnly bool) string {
 	span := d.interval(c.Timespan)
 	g := trailing(gcols, ", ") // "g1, g2, " or ""
 	part := ""
@@ -267,6 +277,9 @@ windows AS (
 )`, g, trailing(prefixAll(gcols, "x0."), ", "), n, joins.String(), where, cond)
 	}
 
+	if eventsOnly {
+		return sb.String()
+	}
 	var arrays []string
 	for _, a := range [][2]string{{"window_start", "starts"}, {"lo", "los"}, {"hi", "his"}, {"match_count", "counts"}} {
 		arrays = append(arrays, d.listAgg(a[0], "window_start")+" AS "+a[1])
@@ -288,6 +301,41 @@ ids AS (
 		trailing(prefixAll(gcols, "e."), ", "), d.listAgg("e.id_rank", "e.rn"), d.sortedIDs("e.event_id"),
 		keys, onGroups(gcols, "e", "q"), groupBy(prefixAll(gcols, "e.")))
 	return sb.String()
+}
+
+// correlationEvents ends an EventsOnly correlation: the events of ev that
+// fall in a qualifying window. Within a group, window w holds the rows rn in
+// [lo, hi]; a row is covered when, among the windows opening at or before
+// it, the furthest reach (max hi) is at least its rn. One running max over
+// windows and rows merged in rn order (a window before a row at the same
+// position) decides it: O(n log n), no per-window lists.
+func correlationEvents(gcols []string) string {
+	g := trailing(gcols, ", ")
+	part := ""
+	if len(gcols) > 0 {
+		part = "PARTITION BY " + strings.Join(gcols, ", ") + " "
+	}
+	keys := "1 AS one"
+	if len(gcols) > 0 {
+		keys = strings.Join(gcols, ", ")
+	}
+	return fmt.Sprintf(`,
+marks AS (
+    SELECT %[1]slo AS pos, 0 AS kind, hi, NULL AS event_id, NULL AS event_time
+    FROM windows
+    UNION ALL
+    SELECT %[2]se.rn, 1, NULL, e.event_id, e.event_time
+    FROM ev AS e
+    JOIN (SELECT DISTINCT %[3]s FROM windows) AS q ON %[4]s
+),
+reach AS (
+    SELECT event_id, event_time, pos, kind, max(hi) OVER (%[5]sORDER BY pos, kind ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS reach
+    FROM marks
+)
+SELECT DISTINCT event_id, event_time, (SELECT count(*) FROM windows) AS n_windows, (SELECT max(match_count) FROM windows) AS max_count
+FROM reach
+WHERE kind = 1 AND reach >= pos
+`, g, trailing(prefixAll(gcols, "e."), ", "), keys, onGroups(gcols, "e", "q"), part)
 }
 
 // scalar is a field as one value: a column, or the first value of a list.

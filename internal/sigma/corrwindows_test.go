@@ -138,8 +138,31 @@ func TestCorrelationWindows(t *testing.T) {
 							seed, ci, span, d.portable, sqlW, memW, q)
 					}
 				}
+				// EventsOnly: the union of the windows' events, and their number.
+				q, err := compileCorrelation(r, &duckDialect{table: "events"}, CompileOptions{EventsOnly: true})
+				if err != nil {
+					t.Fatal(err)
+				}
+				wantIDs := map[string]bool{}
+				results := cm.Run(db.events)
+				for _, res := range results {
+					for _, id := range res.EventIDs {
+						wantIDs[id] = true
+					}
+				}
+				gotIDs, n := db.sqlEvents(t, q)
+				if n != len(results) || len(gotIDs) != len(wantIDs) {
+					t.Errorf("seed %d, correlation %d, timespan %s, EventsOnly: %d windows and %d events, matcher %d and %d\n%s",
+						seed, ci, span, n, len(gotIDs), len(results), len(wantIDs), q)
+				}
+				for id := range gotIDs {
+					if !wantIDs[id] {
+						t.Errorf("seed %d, correlation %d, timespan %s, EventsOnly: event %s in no matcher window", seed, ci, span, id)
+						break
+					}
+				}
 				perGroup := map[string]int{}
-				for _, res := range cm.Run(db.events) {
+				for _, res := range results {
 					windows++
 					perGroup[fmt.Sprint(windowKey(CorrelationResult{Group: res.Group}))]++
 					if starts[res.WindowStart] > 1 {

@@ -30,24 +30,25 @@ type fieldInfo struct {
 // typedColumns maps CloudTrail field paths to the case database's typed
 // columns (docs/schema.md).
 var typedColumns = map[string]string{
-	"eventName":          "event_name",
-	"eventSource":        "event_source",
-	"awsRegion":          "aws_region",
-	"sourceIPAddress":    "source_ip",
-	"userAgent":          "user_agent",
-	"errorCode":          "error_code",
-	"errorMessage":       "error_message",
-	"eventType":          "event_type",
-	"eventCategory":      "event_category",
-	"recipientAccountId": "recipient_account_id",
-	"sharedEventID":      "shared_event_id",
-	"requestID":          "request_id",
-	"vpcEndpointId":      "vpc_endpoint_id",
-	"eventVersion":       "event_version",
-	"apiVersion":         "api_version",
-	"readOnly":           "read_only",
-	"managementEvent":    "management_event",
-	"eventID":            "event_id",
+	"eventName":                    "event_name",
+	"eventSource":                  "event_source",
+	"awsRegion":                    "aws_region",
+	"sourceIPAddress":              "source_ip",
+	"userAgent":                    "user_agent",
+	"errorCode":                    "error_code",
+	"errorMessage":                 "error_message",
+	"eventType":                    "event_type",
+	"eventCategory":                "event_category",
+	"recipientAccountId":           "recipient_account_id",
+	"sharedEventID":                "shared_event_id",
+	"requestID":                    "request_id",
+	"vpcEndpointId":                "vpc_endpoint_id",
+	"eventVersion":                 "event_version",
+	"apiVersion":                   "api_version",
+	"readOnly":                     "read_only",
+	"managementEvent":              "management_event",
+	"sessionCredentialFromConsole": "session_credential_from_console",
+	"eventID":                      "event_id",
 
 	"userIdentity.type":              "identity_type",
 	"userIdentity.principalId":       "principal_id",
@@ -69,7 +70,7 @@ var typedColumns = map[string]string{
 	"userIdentity.sessionContext.webIdFederationData.federatedProvider": "web_id_federation_provider",
 }
 
-var boolColumns = map[string]bool{"read_only": true, "management_event": true, "session_mfa": true}
+var boolColumns = map[string]bool{"read_only": true, "management_event": true, "session_mfa": true, "session_credential_from_console": true}
 
 // jsonColumns are the CloudTrail members ingest stores as JSON text.
 var jsonColumns = map[string]string{

@@ -188,3 +188,30 @@ func equalStrings(a, b []string) bool {
 	}
 	return true
 }
+
+// sqlEvents runs an EventsOnly correlation query: its distinct event ids and
+// the number of qualifying windows it reports.
+func (db *caseDB) sqlEvents(t *testing.T, q string) (map[string]bool, int) {
+	t.Helper()
+	rows, err := db.st.DB().Query(q)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, q)
+	}
+	defer rows.Close()
+	ids := map[string]bool{}
+	windows := 0
+	for rows.Next() {
+		var id string
+		var tm time.Time
+		var n, maxCount int
+		if err := rows.Scan(&id, &tm, &n, &maxCount); err != nil {
+			t.Fatal(err)
+		}
+		// an id reused at another time comes back once per time
+		ids[id], windows = true, n
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return ids, windows
+}

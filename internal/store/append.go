@@ -78,6 +78,7 @@ func (a *EventAppender) Append(ev *event.Event) error {
 		ns(ev.RequestParameters), ns(ev.ResponseElements), ns(ev.AdditionalEventData), ns(ev.Resources), ns(ev.TLSDetails),
 		ns(ev.ServiceEventDetails), ev.Insight, ev.Raw,
 		ev.Provenance.SourceID, ev.Provenance.Index, ev.Provenance.Offset, a.run,
+		nb(ev.SessionCredentialFromConsole), // schema v4 adds it last
 	)
 	a.row = r
 	if err := a.app.AppendRow(r...); err != nil {

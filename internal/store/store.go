@@ -19,7 +19,7 @@ import (
 )
 
 // SchemaVersion is the version of the schema this build writes.
-const SchemaVersion = 3
+const SchemaVersion = 4
 
 //go:embed schema.sql
 var schemaV1 string
@@ -30,8 +30,11 @@ var schemaV2 string
 //go:embed schema_v3.sql
 var schemaV3 string
 
+//go:embed schema_v4.sql
+var schemaV4 string
+
 // migrations[i] brings a database from version i to i+1.
-var migrations = []string{schemaV1, schemaV2, schemaV3}
+var migrations = []string{schemaV1, schemaV2, schemaV3, schemaV4}
 
 // Store is an open case database.
 type Store struct {
