@@ -431,3 +431,33 @@ func TestConsolePageLoads(t *testing.T) {
 		}
 	}
 }
+
+// TestPrincipalHabits: given a user name, the attacker's addresses are the
+// one with offensive tooling, the one that appeared after it with a tool the
+// owner never used, and a console sign-in without MFA from a new address
+// when the owner always used MFA; the owner's usual address (API calls and
+// console sessions alike) and a new address with the owner's usual tool are
+// the owner's, and the split is explained.
+func TestPrincipalHabits(t *testing.T) {
+	st, _ := caseDB(t, filepath.Join("testdata", "habits"))
+	c := investigate(t, st, nil, Options{Principals: []string{"bob"}})
+	ips := map[string]int{}
+	for _, a := range c.Actions {
+		ips[a.SourceIP]++
+	}
+	if ips["203.0.113.66"] != 2 || ips["203.0.113.77"] != 5 || ips["203.0.113.88"] != 1 || ips["198.51.100.10"] != 0 || ips["198.51.100.11"] != 0 {
+		t.Errorf("actions by address %v, want the attacker's 2 + 5 + 1 only", ips)
+	}
+	if c.SuspiciousEventCount != 8 {
+		t.Errorf("suspicious events %d, want 8", c.SuspiciousEventCount)
+	}
+	var habit, mfa, owner bool
+	for _, n := range c.Notes {
+		habit = habit || strings.Contains(n, "203.0.113.77 first appeared after the first sign")
+		mfa = mfa || strings.Contains(n, "without MFA from 203.0.113.88")
+		owner = owner || (strings.Contains(n, "owner's normal activity") && strings.Contains(n, "198.51.100.11"))
+	}
+	if !habit || !mfa || !owner {
+		t.Errorf("notes do not explain the split: %q", c.Notes)
+	}
+}

@@ -93,11 +93,25 @@ func (inv *investigation) strong(r row) bool {
 	return ok
 }
 
-// separate splits a given credential's events into the attacker's and the
-// owner's: the attacker's are those from addresses showing a sign of an
-// attacker (offensive tooling, a high detection, tampering, repeated
-// denials); when no address shows one, every event is counted.
+// separate keeps the attacker's part of a given credential's events.
 func (inv *investigation) separate(c *cred, rows []row) {
+	attacker := inv.split(c.key, rows)
+	for _, r := range rows {
+		if attacker(r) {
+			c.events = append(c.events, r)
+		}
+	}
+}
+
+// split tells the attacker's events from the owner's among the events of a
+// given credential or principal (label names it in the notes): the
+// attacker's are those from addresses showing a sign of an attacker
+// (offensive tooling, a high detection, tampering, repeated denials), or
+// breaking the owner's habits after that sign (see below); when no address
+// shows a sign, every event is counted. A principal is split over all its
+// credentials at once, so its console sessions and keys share one verdict
+// per address.
+func (inv *investigation) split(label string, rows []row) func(row) bool {
 	type ipStat struct {
 		first          time.Time
 		strong, denied int
@@ -125,15 +139,67 @@ func (inv *investigation) separate(c *cred, rows []row) {
 		}
 	}
 	if len(suspect) == 0 {
-		c.events = rows
 		if len(rows) > 0 {
-			inv.notes = append(inv.notes, fmt.Sprintf("%s: no sign (offensive tooling, detections, persistence, repeated denials) separates an attacker's use from the owner's; all %d events are counted.", c.key, len(rows)))
+			inv.notes = append(inv.notes, fmt.Sprintf("%s: no sign (offensive tooling, detections, persistence, repeated denials) separates an attacker's use from the owner's; all %d events are counted.", label, len(rows)))
 		}
-		return
+		return func(row) bool { return true }
 	}
-	// Addresses without a sign of their own are the owner's, even when new:
-	// pipelines and laptops change addresses; tooling and tampering do not
-	// come from the owner's.
+	// The owner's habits before the first sign: the addresses and tools
+	// (user-agent families) they used. An address first seen after the sign
+	// that only uses tools the owner never used is the attacker's too (an
+	// attacker switching to a clean tool); new addresses with the owner's
+	// usual tools stay the owner's (pipelines and laptops change addresses).
+	habitUA, habitIP := map[string]bool{}, map[string]bool{}
+	mfaYes, mfaNo := 0, 0 // the owner's console sign-ins before the sign
+	for _, r := range rows {
+		if r.Time.Before(t0) && !suspect[r.IP] {
+			habitUA[uaClassifier.Classify(r.UserAgent).Family()] = true
+			habitIP[r.IP] = true
+			if r.Name == "ConsoleLogin" {
+				if jsonPath(r.Additional, "MFAUsed") == "Yes" {
+					mfaYes++
+				} else {
+					mfaNo++
+				}
+			}
+		}
+	}
+	// An owner who always signed in with MFA: a sign-in without it from a
+	// new address after the sign is not theirs.
+	if mfaYes > 0 && mfaNo == 0 {
+		for _, r := range rows {
+			if r.Name == "ConsoleLogin" && !suspect[r.IP] && !habitIP[r.IP] && r.Time.After(t0) && jsonPath(r.Additional, "MFAUsed") == "No" {
+				suspect[r.IP] = true
+				inv.notes = append(inv.notes, fmt.Sprintf("%s: a console sign-in without MFA from %s at %s, after the first sign of an attacker, while the owner always used MFA before; counted as the attacker's.",
+					label, r.IP, r.Time.Format(time.RFC3339)))
+			}
+		}
+	}
+	var byHabit []string
+	if len(habitUA) > 0 {
+		newTools := map[string]bool{}
+		for _, r := range rows {
+			if !suspect[r.IP] && !habitIP[r.IP] && stats[r.IP].first.After(t0) {
+				if _, seen := newTools[r.IP]; !seen {
+					newTools[r.IP] = true
+				}
+				if habitUA[uaClassifier.Classify(r.UserAgent).Family()] {
+					newTools[r.IP] = false
+				}
+			}
+		}
+		for ip, onlyNew := range newTools {
+			if onlyNew {
+				suspect[ip] = true
+				byHabit = append(byHabit, ip)
+			}
+		}
+		sort.Strings(byHabit)
+	}
+	if len(byHabit) > 0 {
+		inv.notes = append(inv.notes, fmt.Sprintf("%s: %s first appeared after the first sign of an attacker (%s) using only tools the owner had not used before it; counted as the attacker's.",
+			label, strings.Join(byHabit, ", "), t0.Format(time.RFC3339)))
+	}
 	owner := map[string]bool{}
 	for ip := range stats {
 		if !suspect[ip] {
@@ -145,9 +211,7 @@ func (inv *investigation) separate(c *cred, rows []row) {
 	for _, r := range rows {
 		if owner[r.IP] {
 			ownerN++
-			continue
 		}
-		c.events = append(c.events, r)
 	}
 	for ip := range owner {
 		ownerIPs = append(ownerIPs, ip)
@@ -155,8 +219,9 @@ func (inv *investigation) separate(c *cred, rows []row) {
 	sort.Strings(ownerIPs)
 	if ownerN > 0 {
 		inv.notes = append(inv.notes, fmt.Sprintf("%s: %d events from %s are taken as the owner's normal activity (no sign of an attacker from those addresses; first sign elsewhere at %s) and are not counted; %d events are.",
-			c.key, ownerN, strings.Join(ownerIPs, ", "), t0.Format(time.RFC3339), len(c.events)))
+			label, ownerN, strings.Join(ownerIPs, ", "), t0.Format(time.RFC3339), len(rows)-ownerN))
 	}
+	return func(r row) bool { return !owner[r.IP] }
 }
 
 // seed resolves the given indicators to credentials.
@@ -195,11 +260,16 @@ func (inv *investigation) seed() error {
 			}
 			byKey[k] = append(byKey[k], r)
 		}
+		attacker := inv.split(p, rows)
 		for _, k := range keys {
 			c := &cred{key: k, arn: byKey[k][0].ARN, how: "given", reason: "credential of principal " + p}
-			inv.separate(c, byKey[k])
+			for _, r := range byKey[k] {
+				if attacker(r) {
+					c.events = append(c.events, r)
+				}
+			}
 			if len(c.events) == 0 {
-				continue
+				continue // only the owner's use
 			}
 			if inv.addCred(c) {
 				inv.addEvents(c.events...)
