@@ -461,3 +461,21 @@ func TestPrincipalHabits(t *testing.T) {
 		t.Errorf("notes do not explain the split: %q", c.Notes)
 	}
 }
+
+// TestFederatedTrustChange: after the attacker opens a role's trust to
+// their own identity provider, the federated session it allows is
+// compromised; the pipeline's usual federated sessions are not.
+func TestFederatedTrustChange(t *testing.T) {
+	st, _ := caseDB(t, filepath.Join("testdata", "federated"))
+	c := investigate(t, st, nil, Options{Keys: []string{"AKIAATTACKEREXAMPLE1"}})
+	keys := map[string]bool{}
+	for _, cr := range c.CompromisedCredentials {
+		keys[cr.AccessKeyID] = true
+	}
+	if !keys["ASIAEVILSESSIONEXAM1"] {
+		t.Errorf("the session the trust change allowed is not compromised: %v", keys)
+	}
+	if keys["ASIAPIPELINEEXAMPLE1"] || keys["ASIAPIPELINEEXAMPLE2"] {
+		t.Errorf("the pipeline's usual sessions are counted: %v", keys)
+	}
+}

@@ -68,6 +68,17 @@ func Investigate(ctx context.Context, db *sql.DB, opts Options) (*event.Case, er
 			inv.notes = append(inv.notes, fmt.Sprintf("Triage found no credential with a suspicion score of %d or more; nothing was investigated. Give --key, --principal or --ip to investigate an indicator.", triageMinScore))
 		}
 	}
+	if opts.Detect != nil && opts.indicators() {
+		// The seed's split into owner and attacker reads detection levels.
+		conds, err := inv.indicatorConds()
+		if err != nil {
+			return nil, err
+		}
+		if err := inv.detectOn(conds...); err != nil {
+			return nil, err
+		}
+		done("detect seed")
+	}
 	if err := inv.seed(); err != nil {
 		return nil, err
 	}
@@ -76,6 +87,13 @@ func Investigate(ctx context.Context, db *sql.DB, opts Options) (*event.Case, er
 		return nil, err
 	}
 	done("expand")
+	if opts.Detect != nil && opts.indicators() {
+		// Derived credentials' events: the rest of the attacker's.
+		if err := inv.detectOn(inv.derivedCond()...); err != nil {
+			return nil, err
+		}
+		done("detect derived")
+	}
 	rel, err := inv.related()
 	if err != nil {
 		return nil, err

@@ -17,6 +17,9 @@ func (inv *investigation) expand() error {
 	if err := inv.loadGrants(); err != nil {
 		return err
 	}
+	if _, err := inv.loadFedGrants(); err != nil {
+		return err
+	}
 	for round := 0; round < 20; round++ {
 		var added []*cred
 		for _, g := range inv.grant {
@@ -64,7 +67,15 @@ func (inv *investigation) expand() error {
 		}
 		added = append(added, users...)
 		if len(added) == 0 {
-			return nil
+			// Roles opened in this round may have federated sessions.
+			more, err := inv.loadFedGrants()
+			if err != nil {
+				return err
+			}
+			if !more {
+				return nil
+			}
+			continue
 		}
 		// Everything a derived credential did is the attacker's.
 		var keys []string

@@ -3,6 +3,7 @@ package analyze
 import (
 	"context"
 	"database/sql"
+	"slices"
 	"strings"
 	"time"
 
@@ -33,16 +34,25 @@ type grant struct {
 
 // grantEvents are the calls that produce credentials or open a way to them.
 var grantEvents = []string{
-	"AssumeRole", "AssumeRoleWithSAML", "AssumeRoleWithWebIdentity", "GetSessionToken", "GetFederationToken",
+	"AssumeRole", "GetSessionToken", "GetFederationToken",
 	"CreateAccessKey", "CreateUser", "CreateLoginProfile", "UpdateLoginProfile", "UpdateAssumeRolePolicy",
 }
+
+// fedGrantEvents have no caller key (an identity provider's token or
+// assertion is the credential), so they never derive from an attacker's
+// key and triage has no use for them. Busy trails hold hundreds of
+// thousands (EKS, CI), so expansion reads them only when they can matter:
+// sessions of a role whose trust policy the attacker changed, or such a
+// call that is itself in the attacker's events (seeded by address).
+var fedGrantEvents = []string{"AssumeRoleWithSAML", "AssumeRoleWithWebIdentity"}
 
 // loadGrants reads the scope's grants once; triage and expansion share them.
 func (inv *investigation) loadGrants() error {
 	if inv.grant != nil {
 		return nil
 	}
-	g, err := loadGrants(inv.ctx, inv.db, inv.f)
+	cond, args := inList("event_name", grantEvents)
+	g, err := loadGrants(inv.ctx, inv.db, inv.f, cond, args...)
 	if err != nil {
 		return err
 	}
@@ -53,9 +63,51 @@ func (inv *investigation) loadGrants() error {
 	return nil
 }
 
-// loadGrants reads every successful credential-granting event in scope.
-func loadGrants(ctx context.Context, db *sql.DB, f filter) ([]grant, error) {
-	cond, args := inList("event_name", grantEvents)
+// loadFedGrants adds the federated grants that can matter now (see
+// fedGrantEvents) and reports whether it added any.
+func (inv *investigation) loadFedGrants() (bool, error) {
+	var roles, ids []string
+	for r := range inv.roles {
+		if !inv.fedDone[r] {
+			inv.fedDone[r] = true
+			roles = append(roles, r)
+		}
+	}
+	for id, r := range inv.attacker {
+		if slices.Contains(fedGrantEvents, r.Name) && !inv.fedDone[id] {
+			inv.fedDone[id] = true
+			ids = append(ids, id)
+		}
+	}
+	if len(roles)+len(ids) == 0 {
+		return false, nil
+	}
+	slices.Sort(roles)
+	slices.Sort(ids)
+	names, nargs := inList("event_name", fedGrantEvents)
+	byRole, rargs := inList("regexp_extract(json_extract_string(request_parameters, '$.roleArn'), '[^/]+$')", roles)
+	byID, iargs := inList("event_id", ids)
+	g, err := loadGrants(inv.ctx, inv.db, inv.f, names+" AND ("+byRole+" OR "+byID+")", append(append(nargs, rargs...), iargs...)...)
+	if err != nil {
+		return false, err
+	}
+	known := map[string]bool{}
+	for _, x := range inv.grant {
+		known[x.ev.ID] = true
+	}
+	added := false
+	for _, x := range g {
+		if !known[x.ev.ID] {
+			inv.grant = append(inv.grant, x)
+			added = true
+		}
+	}
+	return added, nil
+}
+
+// loadGrants reads the successful credential-granting events in scope
+// that cond (on event_name, …) selects.
+func loadGrants(ctx context.Context, db *sql.DB, f filter, cond string, args ...any) ([]grant, error) {
 	// AWS services assume roles all day (a fifth of a busy trail); they
 	// never hold an attacker's key, so their grants are left out.
 	rows, err := query(ctx, db, f, cond+" AND error_code IS NULL AND coalesce(identity_type, '') <> 'AWSService'", args...)

@@ -44,13 +44,15 @@ type investigation struct {
 	roles map[string]grant
 	// userRows caches each such user's events (from its grant on).
 	userRows map[string][]row
+	// fedDone: roles and event ids whose federated grants are loaded.
+	fedDone map[string]bool
 }
 
 func newInvestigation(ctx context.Context, db *sql.DB, opts *Options) *investigation {
 	inv := &investigation{
 		ctx: ctx, db: db, opts: opts, f: opts.filter(), cat: attack.Default(),
 		hits: map[string]event.Severity{}, creds: map[string]*cred{}, attacker: map[string]row{},
-		users: map[string]grant{}, roles: map[string]grant{}, userRows: map[string][]row{},
+		users: map[string]grant{}, roles: map[string]grant{}, userRows: map[string][]row{}, fedDone: map[string]bool{},
 	}
 	for _, fd := range opts.Findings {
 		lvl, _ := event.ParseSeverity(fd.Level)

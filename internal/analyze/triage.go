@@ -78,7 +78,10 @@ func (inv *investigation) triage() ([]event.TriageEntry, error) {
 		for id := range inv.hits {
 			ids = append(ids, id)
 		}
-		hq := "SELECT event_id, access_key_id FROM events WHERE access_key_id IS NOT NULL AND list_contains(?, event_id)"
+		// A join, not list_contains: a hunt over a large case hits hundreds
+		// of thousands of events, and list_contains compares each event
+		// with the whole list.
+		hq := "SELECT e.event_id, e.access_key_id FROM events AS e JOIN (SELECT DISTINCT unnest(CAST(? AS VARCHAR[])) AS id) AS h ON e.event_id = h.id WHERE e.access_key_id IS NOT NULL"
 		hrows, err := inv.db.QueryContext(inv.ctx, hq, ids)
 		if err != nil {
 			return nil, fmt.Errorf("triage: %w", err)

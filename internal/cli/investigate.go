@@ -150,18 +150,28 @@ func runInvestigate(ctx context.Context, opts *InvestigateOptions) error {
 		f.IO.Warnf("ingested %d new events from %d files (%d already in the case, %d skipped)\n", sum.Events, sum.Files, sum.Duplicates, sum.FilesSkipped)
 	}
 	var findings []event.Finding
+	var detectOn func(context.Context, []analyze.Cond) ([]event.Finding, error)
+	indicators := len(opts.Keys)+len(opts.Principals)+len(opts.IPs) > 0
 	if !opts.NoHunt {
 		pack, err := opts.Rules.load()
 		if err != nil {
 			return err
 		}
-		res, err := detect.Run(ctx, st.DB(), pack, detect.RunOptions{TimeFrom: opts.from, TimeTo: opts.to})
-		if err != nil {
-			return err
-		}
-		findings = res.Hits
-		for _, e := range res.Errors {
-			f.IO.Warnf("rule %s: %s\n", e.Title, e.Error)
+		if indicators {
+			// From indicators, the rules run over the investigated events
+			// only, as analysis finds them: seconds, not a whole-case hunt.
+			detectOn = func(ctx context.Context, conds []analyze.Cond) ([]event.Finding, error) {
+				return huntEvents(ctx, f, st, pack, conds)
+			}
+		} else {
+			res, err := detect.Run(ctx, st.DB(), pack, detect.RunOptions{TimeFrom: opts.from, TimeTo: opts.to})
+			if err != nil {
+				return err
+			}
+			findings = res.Hits
+			for _, e := range res.Errors {
+				f.IO.Warnf("rule %s: %s\n", e.Title, e.Error)
+			}
 		}
 	}
 	ipdb, err := opts.IPInfo.open()
@@ -182,7 +192,7 @@ func runInvestigate(ctx context.Context, opts *InvestigateOptions) error {
 	}
 	c, err := analyze.Investigate(ctx, st.DB(), analyze.Options{
 		Since: opts.from, Until: opts.to, Accounts: opts.Accounts, Regions: opts.Regions,
-		Keys: opts.Keys, Principals: opts.Principals, IPs: opts.IPs, Findings: findings,
+		Keys: opts.Keys, Principals: opts.Principals, IPs: opts.IPs, Findings: findings, Detect: detectOn,
 		Now: created, GeneratedAt: now, ReportSeq: seq, Database: f.DBPath, IPInfo: ipdb, Logger: f.Logger,
 		Tool: event.ToolInfo{Name: "trailsleuth", Version: VersionString(f.Version), CommandLine: cmdline},
 	})
@@ -224,4 +234,33 @@ func runInvestigate(ctx context.Context, opts *InvestigateOptions) error {
 	f.recordAudit(ctx, st, store.AuditRead, nil, []store.AuditFile{hw.file(cmp.Or(opts.Out, "(stdout)"))},
 		fmt.Sprintf("report %s (%s): %d compromised credentials, %d suspicious events", c.ReportID, cmp.Or(opts.Format, "default format"), len(c.CompromisedCredentials), c.SuspiciousEventCount))
 	return nil
+}
+
+// huntEvents runs the rule pack over the events conds select, copied into an
+// in-memory table beside the case (ATTACH is shared by the pool's
+// connections; a TEMP table would not be).
+func huntEvents(ctx context.Context, f *Factory, st *store.Store, pack *detect.Pack, conds []analyze.Cond) ([]event.Finding, error) {
+	db := st.DB()
+	if _, err := db.ExecContext(ctx, "ATTACH IF NOT EXISTS ':memory:' AS scratch"); err != nil {
+		return nil, fmt.Errorf("scratch database: %w", err)
+	}
+	if _, err := db.ExecContext(ctx, "CREATE OR REPLACE TABLE scratch.hunt_scope AS SELECT * FROM events LIMIT 0"); err != nil {
+		return nil, fmt.Errorf("copying the investigated events: %w", err)
+	}
+	for _, c := range conds {
+		// Conditions may overlap: a copied twice event is counted once
+		// (findings keep distinct ids; correlations count distinct events).
+		q := "INSERT INTO scratch.hunt_scope SELECT * FROM events WHERE " + c.Where
+		if _, err := db.ExecContext(ctx, q, c.Args...); err != nil {
+			return nil, fmt.Errorf("copying the investigated events: %w", err)
+		}
+	}
+	res, err := detect.Run(ctx, db, pack, detect.RunOptions{Table: "scratch.hunt_scope"})
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range res.Errors {
+		f.IO.Warnf("rule %s: %s\n", e.Title, e.Error)
+	}
+	return res.Hits, nil
 }

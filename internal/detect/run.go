@@ -18,6 +18,9 @@ type RunOptions struct {
 	// MinLevel skips rules below it (SeverityUnknown runs all).
 	MinLevel         event.Severity
 	TimeFrom, TimeTo *time.Time
+	// Table is the table the rules read (default: events); it must have
+	// the events table's columns.
+	Table string
 	// Progress, if set, is called after each rule.
 	Progress func(done, total int, rule *sigma.Rule)
 }
@@ -134,7 +137,7 @@ func Compile(r *sigma.Rule, opts RunOptions) (string, error) {
 }
 
 func runRule(ctx context.Context, db *sql.DB, r *sigma.Rule, opts RunOptions) (*event.Finding, error) {
-	return runRuleOn(ctx, db, r, opts, "")
+	return runRuleOn(ctx, db, r, opts, opts.Table)
 }
 
 // runRuleOn runs r over table (the events table when empty).
