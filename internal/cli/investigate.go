@@ -59,7 +59,9 @@ the persistence they left, detection hits, and remediation steps with the aws
 CLI commands to take them.
 
 With --key, --principal or --ip the investigation starts from those
-indicators. With none, it triages: it ranks credentials by suspicion
+indicators, and the detection rules run over the investigated events only
+(fast on a large case; run 'trailsleuth hunt' for correlations across
+everyone). With none, it triages: it ranks credentials by suspicion
 (offensive-tool user agents, detection hits, new source addresses, denied
 bursts, IAM changes, logging tampering) and investigates the top ones, saying
 why each was chosen.
