@@ -314,7 +314,7 @@ func (fr *fileReader) checkUnchanged(path string, before os.FileInfo, streamed b
 	case !streamed && src.Size != before.Size():
 		why = fmt.Sprintf("%d bytes read, the file had %d when opened", src.Size, before.Size())
 	case streamed && src.SHA256 != "":
-		if h, err := hashFile(path); err != nil {
+		if h, err := store.FileSHA256(path); err != nil {
 			why = fmt.Sprintf("re-reading to re-hash: %v", err)
 		} else if h != src.SHA256 {
 			why = fmt.Sprintf("SHA-256 of what was read %s, of the file now %s", src.SHA256, h)
@@ -332,19 +332,6 @@ func (fr *fileReader) checkUnchanged(path string, before os.FileInfo, streamed b
 	if src.Status == statusIngested {
 		src.Status = statusPartial
 	}
-}
-
-func hashFile(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", fmt.Errorf("hashing %s: %w", path, err)
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // readAll reads a file into buf, checking ctx between chunks.

@@ -223,7 +223,8 @@ func (s *Store) RunInputs(ctx context.Context, run int64) ([]AuditFile, error) {
 	return out, rows.Err()
 }
 
-// FileSHA256 hashes a file for an audit entry's outputs.
+// FileSHA256 hashes a file: an audit entry's outputs, and ingest's check
+// that a large file did not change while it was read.
 func FileSHA256(path string) (string, error) {
 	f, err := os.Open(path)
 	if err != nil {
