@@ -51,9 +51,20 @@ func NewRootCmd(f *Factory) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "trailsleuth",
 		Short: "Forensic investigation of AWS accounts from CloudTrail logs",
-		Long: `trailsleuth reads CloudTrail logs in every shape AWS and exporters write them
-(S3 delivery trees, JSON lines, lookup-events output, JSON arrays) into a DuckDB
-case database, where they can be queried with SQL and investigated.`,
+		Long: `trailsleuth investigates a suspected AWS account compromise from its CloudTrail
+logs: which credentials were abused, from where, what the attacker did, what
+data they touched and what they left behind.
+
+  collect      fetch the evidence from S3, LookupEvents or CloudTrail Lake
+  verify       prove the log files are the ones AWS delivered (digest chain)
+  ingest       read logs in every shape into a DuckDB case database (--db)
+  investigate  the forensic report: text, markdown, JSON or HTML
+  hunt         Sigma detection rules over the case (or Athena, Lake)
+  timeline     events for Timesketch, Elastic (ECS) or Security Lake (OCSF)
+  coverage     what the evidence can and cannot show
+  query        SQL on the case;  audit: the case's chain of custody
+
+Start with: trailsleuth investigate examples/incident`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
