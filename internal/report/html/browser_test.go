@@ -225,6 +225,10 @@ func TestBrowserExample(t *testing.T) {
 
 	checkHeader(t, p, c)
 	checkChain(t, p, c)
+	// Coverage statements, as in the report.
+	if n := eval[int](t, p, `document.querySelectorAll('#coverage ul.statements li').length`); n != len(c.Coverage.Statements) || n == 0 {
+		t.Errorf("coverage shows %d statements, report has %d", n, len(c.Coverage.Statements))
+	}
 
 	// Timeline: all actions, rows on screen, then a text filter narrows it.
 	waitShown(t, p, len(c.Actions))

@@ -966,6 +966,39 @@
     })));
   }
 
+  function renderCoverage() {
+    var cv = C.coverage;
+    if (!cv) return;
+    var sec = section('coverage', 'Coverage and gaps', 'What the evidence can and cannot show. Read this before concluding that something did not happen.');
+    var st = list(cv.statements);
+    if (st.length) sec.appendChild(h('ul', { class: 'statements' }, st.map(function (s) { return h('li', null, s); })));
+    sec.appendChild(h('p', { class: 'muted' }, 'Accounts: ' + (list(cv.accounts).join(', ') || '—') + ' · regions: ' + (list(cv.regions).join(', ') || '—') +
+      ' · days: ' + fmtInt(list(cv.days).length)));
+    sec.appendChild(table(list(cv.gaps), [
+      ['Kind', function (g) { return g.kind; }],
+      ['Start (UTC)', function (g) { return fmtTime(g.start); }],
+      ['End (UTC)', function (g) { return fmtTime(g.end) + (g.open_ended ? ' (open)' : ''); }],
+      ['Account', function (g) { return g.account; }],
+      ['Region', function (g) { return g.region || 'all'; }],
+      ['Detail', function (g) { return h('span', { class: 'wrap' }, g.detail || ''); }]
+    ], 'No gap found.'));
+  }
+
+  function renderCompliance() {
+    var items = list(C.compliance);
+    if (!items.length) return;
+    var sec = section('compliance', 'Compliance mapping', 'Controls each finding type is evidence about (a mapping, not an audit opinion).');
+    sec.appendChild(table(items, [
+      ['Finding', function (x) { return x.title; }],
+      ['N', function (x) { return fmtInt(x.count); }, 'num'],
+      ['SOC 2', function (x) { return list((x.controls || {}).soc2).join(' '); }],
+      ['ISO 27001', function (x) { return list((x.controls || {}).iso27001).join(' '); }],
+      ['NIST 800-53', function (x) { return list((x.controls || {}).nist_800_53).join(' '); }],
+      ['NIST CSF', function (x) { return list((x.controls || {}).nist_csf).join(' '); }],
+      ['Why', function (x) { return h('span', { class: 'wrap' }, x.why || ''); }]
+    ]));
+  }
+
   function renderEvidence() {
     var sec = section('evidence', 'Evidence', 'What the findings stand on. Check an input with: sha256sum FILE.');
     var ev = C.evidence || {}, tool = C.tool || {};
@@ -980,6 +1013,8 @@
       h('dt', { class: 'muted' }, 'Case database'), h('dd', { class: 'mono', style: 'margin:0' }, ev.database || '—'),
       list(ev.enrichment).length ? [h('dt', { class: 'muted' }, 'IP databases'), h('dd', { class: 'wrap', style: 'margin:0' }, list(ev.enrichment).join('; '))] : null,
       h('dt', { class: 'muted' }, 'Events in the case'), h('dd', { style: 'margin:0' }, fmtInt(ev.total_events)),
+      ev.integrity && ev.integrity.summary ? [h('dt', { class: 'muted' }, 'Integrity'), h('dd', { class: 'wrap', style: 'margin:0' }, ev.integrity.summary)] : null,
+      ev.case_state ? [h('dt', { class: 'muted' }, 'Case state'), h('dd', { class: 'mono wrap', style: 'margin:0' }, 'audit entry ' + ev.case_state.audit_seq + ' · ' + ev.case_state.audit_hash)] : null,
       h('dt', { class: 'muted' }, 'Input files'), h('dd', { style: 'margin:0' }, fmtInt(srcs.length) +
         (srcs.length ? ' · digest validation: ' + fmtInt(valid) + ' valid, ' + fmtInt(invalid) + ' failed, ' + fmtInt(unchecked) + ' not checked' : ''))));
     sec.appendChild(table(srcs, [
@@ -1009,6 +1044,8 @@
     renderSourceIPs();
     renderFindings();
     renderRemediation();
+    renderCoverage();
+    renderCompliance();
     renderEvidence();
     renderFooter();
     window.addEventListener('beforeprint', printTimeline);
