@@ -185,7 +185,7 @@ func (inv *investigation) baselines(idCol string, ids []string, end baselineEnd,
 		mark(out[k[0]], k[0], dimUA, k[1], s.t, s.val)
 	}
 	if countEvents {
-		for _, id := range sortedMapKeys(out) {
+		for _, id := range sortedKeys(out) {
 			n := out[id]
 			q := "SELECT count(*) FROM events WHERE (" + pf.where + ") AND " + idCol + " = ? AND event_time < ?"
 			if err := inv.db.QueryRowContext(inv.ctx, q, append(slices.Clone(pf.args), id, n.until)...).Scan(&n.baseline.Events); err != nil {
@@ -228,7 +228,7 @@ func (inv *investigation) enrichNovelty(c *event.Case, ipdb *ipinfo.Enricher) er
 	if err != nil {
 		return err
 	}
-	byARN, err := inv.baselines("user_arn", sortedMapKeys(arnFirst), beforeAttack(inv.opts.Since, arnFirst), false, dimIP)
+	byARN, err := inv.baselines("user_arn", sortedKeys(arnFirst), beforeAttack(inv.opts.Since, arnFirst), false, dimIP)
 	if err != nil {
 		return err
 	}
@@ -323,15 +323,6 @@ func asnLabel(in ipinfo.Info) string {
 		l += " " + in.ASOrg
 	}
 	return l
-}
-
-func sortedMapKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
 }
 
 // dimQueries are the SELECTs of the baseline query, one per dimension:

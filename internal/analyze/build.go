@@ -69,7 +69,7 @@ func (inv *investigation) related() ([]event.RelatedIdentity, error) {
 	return out, nil
 }
 
-func sortedKeys(m map[string]bool) []string {
+func sortedKeys[V any](m map[string]V) []string {
 	out := make([]string, 0, len(m))
 	for k := range m {
 		out = append(out, k)

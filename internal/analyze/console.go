@@ -49,7 +49,7 @@ func groupConsole(actions []event.Action) []event.ConsoleAction {
 		closeGroup(k)
 		cur[k] = &open{idx: []int{i}, last: a.EventTime}
 	}
-	for _, k := range sortedMapKeys(cur) {
+	for _, k := range sortedKeys(cur) {
 		closeGroup(k)
 	}
 	slices.SortFunc(groups, func(a, b []int) int { return a[0] - b[0] })

@@ -142,7 +142,7 @@ func (inv *investigation) triage() ([]event.TriageEntry, error) {
 		}
 		if g.kind == "user" || g.kind == "login_profile" {
 			// keys of a created user belong to its creator
-			for _, k := range sortedMapKeys(scores) {
+			for _, k := range sortedKeys(scores) {
 				s := scores[k]
 				if userOf(s.arn) == g.target && s.first.After(g.ev.Time) {
 					if _, ok := parent[k]; !ok && k != g.ev.Key {
@@ -162,7 +162,7 @@ func (inv *investigation) triage() ([]event.TriageEntry, error) {
 	}
 	// In key order: reasons are appended to the origin, and a report must
 	// read the same on every run.
-	for _, k := range sortedMapKeys(scores) {
+	for _, k := range sortedKeys(scores) {
 		s := scores[k]
 		r := root(k)
 		if r == k || scores[r] == nil || s.points == 0 {

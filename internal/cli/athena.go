@@ -225,7 +225,7 @@ func loadCollection(ctx context.Context, f *Factory, col *remote.Collection) err
 	if err != nil {
 		return err
 	}
-	sum, err := ingest.Run(ctx, st, files, walkErrs, ingest.Options{ToolVersion: VersionString(f.Version), CommandLine: "trailsleuth " + strings.Join(f.Args, " "), Logger: f.Logger})
+	sum, err := ingest.Run(ctx, st, files, walkErrs, ingest.Options{ToolVersion: VersionString(f.Version), CommandLine: f.commandLine(), Logger: f.Logger})
 	defer f.auditIngest(ctx, st, sum, err) // after the sources are named after their queries
 	if err != nil {
 		return err

@@ -22,8 +22,6 @@ import (
 // errAuditBroken makes `audit verify` exit 1.
 var errAuditBroken = errors.New("the audit log is broken")
 
-func (f *Factory) commandLine() string { return "trailsleuth " + strings.Join(f.Args, " ") }
-
 // hashWriter passes writes through and hashes them, so what a command
 // printed can be recorded in the audit log.
 type hashWriter struct {

@@ -266,7 +266,7 @@ func (o *CollectOptions) ingest(ctx context.Context) (*ingest.Summary, error) {
 	defer st.Close()
 	return ingest.Run(ctx, st, files, walkErrs, ingest.Options{
 		ToolVersion: VersionString(f.Version),
-		CommandLine: "trailsleuth " + strings.Join(f.Args, " "),
+		CommandLine: f.commandLine(),
 		Logger:      f.Logger,
 	})
 }

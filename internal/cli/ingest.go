@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -97,7 +96,7 @@ func runIngest(ctx context.Context, opts *IngestOptions) error {
 		MaxInflateRatio: opts.MaxInflateRatio,
 		MaxInflateBytes: opts.MaxInflateBytes,
 		ToolVersion:     VersionString(f.Version),
-		CommandLine:     "trailsleuth " + strings.Join(f.Args, " "),
+		CommandLine:     f.commandLine(),
 		Logger:          f.Logger,
 		Progress: func(p ingest.Progress) {
 			secs := p.Elapsed.Seconds()

@@ -138,7 +138,7 @@ func runInvestigate(ctx context.Context, opts *InvestigateOptions) error {
 		return err
 	}
 	defer st.Close()
-	cmdline := "trailsleuth " + strings.Join(f.Args, " ")
+	cmdline := f.commandLine()
 	if len(opts.Paths) > 0 {
 		files, walkErrs, err := acquire.Walk(ctx, opts.Paths)
 		if err != nil {

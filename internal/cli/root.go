@@ -109,6 +109,10 @@ Start with: trailsleuth investigate examples/incident`,
 	return root
 }
 
+// commandLine is the command as the user typed it, for run records,
+// audit entries and reports.
+func (f *Factory) commandLine() string { return "trailsleuth " + strings.Join(f.Args, " ") }
+
 func (f *Factory) startProfile() error {
 	if f.cpuProfile == "" {
 		return nil
