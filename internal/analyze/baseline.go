@@ -138,7 +138,6 @@ func (inv *investigation) baselines(idCol string, ids []string, end baselineEnd,
 	}
 	// User agents are compared by family (tool, not version): fold first.
 	uaFirst := map[[2]string]seen{}
-	family := map[string]string{}                    // a case has few distinct user agents, each in many rows
 	known := map[string]map[string]map[string]bool{} // id → dim → value in baseline
 	mark := func(n *novelty, id, dim, val string, t time.Time, example string) {
 		if t.Before(n.until) {
@@ -165,11 +164,7 @@ func (inv *investigation) baselines(idCol string, ids []string, end baselineEnd,
 			continue
 		}
 		if s.dim == dimUA {
-			fam, ok := family[s.val]
-			if !ok {
-				fam = uaClassifier.Classify(s.val).Family()
-				family[s.val] = fam
-			}
+			fam := inv.uaClass(s.val).Family()
 			k := [2]string{s.id, fam}
 			if prev, ok := uaFirst[k]; !ok || s.t.Before(prev.t) {
 				uaFirst[k] = seen{id: s.id, dim: dimUA, val: s.val, t: s.t}
@@ -285,7 +280,7 @@ func (inv *investigation) enrichNovelty(c *event.Case, ipdb *ipinfo.Enricher) er
 		if a.PrincipalARN != "" {
 			x.principals[a.PrincipalARN] = true
 		}
-		x.classes[uaClassifier.Classify(a.UserAgent).Label()] = true
+		x.classes[inv.uaClass(a.UserAgent).Label()] = true
 	}
 	for i := range c.SourceIPs {
 		s := &c.SourceIPs[i]

@@ -228,7 +228,7 @@ func (inv *investigation) fill(c *event.Case, evs []row) {
 		}
 	}
 	closeSession()
-	c.ConsoleActions = groupConsole(c.Actions)
+	c.ConsoleActions = groupConsole(c.Actions, inv.uaClass)
 	c.Accounts, c.Regions = sortedKeys(accounts), sortedKeys(regions)
 	for _, ip := range ipOrder {
 		ia := ips[ip]

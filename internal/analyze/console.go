@@ -15,15 +15,15 @@ const consoleBurst = time.Second
 
 // isConsoleCall reports whether an action was made through the console: a
 // console user agent (browser or console backend) or AWS Internal as source.
-func isConsoleCall(a event.Action) bool {
-	return a.SourceIP == "AWS Internal" || uaClassifier.Classify(a.UserAgent).Kind == useragent.Console
+func isConsoleCall(a event.Action, class func(string) useragent.Class) bool {
+	return a.SourceIP == "AWS Internal" || class(a.UserAgent).Kind == useragent.Console
 }
 
 // groupConsole collapses console calls into page loads: calls of the same
 // credential through the console, each within consoleBurst of the previous
 // one, form one ConsoleAction when there are at least two. The actions must
 // be in time order; their ConsoleGroup is set.
-func groupConsole(actions []event.Action) []event.ConsoleAction {
+func groupConsole(actions []event.Action, class func(string) useragent.Class) []event.ConsoleAction {
 	type open struct {
 		idx  []int
 		last time.Time
@@ -37,7 +37,7 @@ func groupConsole(actions []event.Action) []event.ConsoleAction {
 		delete(cur, k)
 	}
 	for i, a := range actions {
-		if !isConsoleCall(a) {
+		if !isConsoleCall(a, class) {
 			continue
 		}
 		k := a.AccessKeyID + "|" + a.PrincipalARN

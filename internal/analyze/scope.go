@@ -11,6 +11,7 @@ import (
 
 	"github.com/trailsleuth/trailsleuth/internal/attack"
 	"github.com/trailsleuth/trailsleuth/internal/event"
+	"github.com/trailsleuth/trailsleuth/internal/useragent"
 )
 
 // cred is a credential in the investigation's scope.
@@ -43,7 +44,8 @@ type investigation struct {
 	users map[string]grant
 	roles map[string]grant
 	// userRows caches each such user's events (from its grant on).
-	userRows map[string][]row
+	userRows  map[string][]row
+	uaClasses map[string]useragent.Class // see uaClass
 	// fedDone: roles and event ids whose federated grants are loaded.
 	fedDone map[string]bool
 }
@@ -52,7 +54,7 @@ func newInvestigation(ctx context.Context, db *sql.DB, opts *Options) *investiga
 	inv := &investigation{
 		ctx: ctx, db: db, opts: opts, f: opts.filter(), cat: attack.Default(),
 		hits: map[string]event.Severity{}, creds: map[string]*cred{}, attacker: map[string]row{},
-		users: map[string]grant{}, roles: map[string]grant{}, userRows: map[string][]row{}, fedDone: map[string]bool{},
+		users: map[string]grant{}, roles: map[string]grant{}, userRows: map[string][]row{}, uaClasses: map[string]useragent.Class{}, fedDone: map[string]bool{},
 	}
 	for _, fd := range opts.Findings {
 		lvl, _ := event.ParseSeverity(fd.Level)
@@ -88,7 +90,7 @@ func (inv *investigation) addCred(c *cred) bool {
 // high or critical detection, or defence evasion. Persistence-like writes
 // and medium detections are left out: deployment pipelines make them daily.
 func (inv *investigation) strong(r row) bool {
-	if isOffensive(r.UserAgent) || inv.hits[r.ID] >= event.SeverityHigh {
+	if inv.uaClass(r.UserAgent).Kind == useragent.Offensive || inv.hits[r.ID] >= event.SeverityHigh {
 		return true
 	}
 	_, ok := inv.cat.DefenseEvasion(r.Source, r.Name)
@@ -155,7 +157,7 @@ func (inv *investigation) split(label string, rows []row) func(row) bool {
 	mfaYes, mfaNo := 0, 0 // the owner's console sign-ins before the sign
 	for _, r := range rows {
 		if r.Time.Before(t0) && !suspect[r.IP] {
-			habitUA[uaClassifier.Classify(r.UserAgent).Family()] = true
+			habitUA[inv.uaClass(r.UserAgent).Family()] = true
 			habitIP[r.IP] = true
 			if r.Name == "ConsoleLogin" {
 				if jsonPath(r.Additional, "MFAUsed") == "Yes" {
@@ -185,7 +187,7 @@ func (inv *investigation) split(label string, rows []row) func(row) bool {
 				if _, seen := newTools[r.IP]; !seen {
 					newTools[r.IP] = true
 				}
-				if habitUA[uaClassifier.Classify(r.UserAgent).Family()] {
+				if habitUA[inv.uaClass(r.UserAgent).Family()] {
 					newTools[r.IP] = false
 				}
 			}

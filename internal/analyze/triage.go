@@ -124,7 +124,7 @@ func (inv *investigation) triage() ([]event.TriageEntry, error) {
 		if len(s.newUAs) > 0 {
 			labels := make([]string, len(s.newUAs))
 			for i, ua := range s.newUAs {
-				labels[i] = uaClassifier.Classify(ua).Label()
+				labels[i] = inv.uaClass(ua).Label()
 			}
 			add(1.5, "user agents new to it: "+strings.Join(labels, ", "))
 		}

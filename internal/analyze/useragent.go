@@ -11,8 +11,17 @@ import (
 // investigation.
 var uaClassifier = useragent.New()
 
-// isOffensive reports whether a user agent belongs to offensive tooling.
-func isOffensive(ua string) bool { return uaClassifier.IsOffensive(ua) }
+// uaClass classifies a user agent once per investigation: a case has few
+// distinct user agents, and the analysis asks about each in many rows
+// (baselines, the owner/attacker split, console page loads, source IPs).
+func (inv *investigation) uaClass(ua string) useragent.Class {
+	c, ok := inv.uaClasses[ua]
+	if !ok {
+		c = uaClassifier.Classify(ua)
+		inv.uaClasses[ua] = c
+	}
+	return c
+}
 
 // isAddress reports whether a sourceIPAddress is a network address rather
 // than an AWS service name ("lambda.amazonaws.com", "AWS Internal").
