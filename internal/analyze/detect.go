@@ -100,8 +100,14 @@ func mergeFinding(fs []event.Finding, f event.Finding) []event.Finding {
 		return append(fs, f)
 	}
 	g := &fs[i]
+	// A set: a correlation's hit can list hundreds of thousands of events.
+	have := make(map[string]bool, len(g.EventIDs))
+	for _, id := range g.EventIDs {
+		have[id] = true
+	}
 	for _, id := range f.EventIDs {
-		if !slices.Contains(g.EventIDs, id) {
+		if !have[id] {
+			have[id] = true
 			g.EventIDs = append(g.EventIDs, id)
 		}
 	}
