@@ -255,3 +255,34 @@ func (s *Store) NextReport(ctx context.Context, now time.Time, cmdline, fingerpr
 	}
 	return seq, now, id, nil
 }
+
+// SourceValidation is what integrity validation said of one input file.
+type SourceValidation struct {
+	Path, SHA256, Status string
+}
+
+// SetValidation records validation results on the matching sources (same
+// path and SHA-256: a file changed since ingest is not marked) and returns
+// how many sources it marked.
+func (s *Store) SetValidation(ctx context.Context, results []SourceValidation) (int64, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("recording validation: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // after Commit it is a no-op
+	stmt, err := tx.PrepareContext(ctx, `UPDATE sources SET validated = ?, validation = ? WHERE path = ? AND sha256 = ?`)
+	if err != nil {
+		return 0, fmt.Errorf("recording validation: %w", err)
+	}
+	defer stmt.Close()
+	var n int64
+	for _, r := range results {
+		res, err := stmt.ExecContext(ctx, r.Status == "valid", r.Status, r.Path, r.SHA256)
+		if err != nil {
+			return 0, fmt.Errorf("recording validation of %s: %w", r.Path, err)
+		}
+		k, _ := res.RowsAffected()
+		n += k
+	}
+	return n, tx.Commit()
+}
