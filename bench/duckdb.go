@@ -135,3 +135,55 @@ func removeDB(path string) {
 		os.RemoveAll(p)
 	}
 }
+
+// storeVariants are the column sets of the storage step: DuckDB alone
+// storing trailsleuth's own rows, read from Parquet with its fastest bulk
+// path (CREATE TABLE AS SELECT, all threads, no memory limit). It is the
+// least any ingest that keeps these columns in a DuckDB table can cost, so
+// it says how far the ingest target is reachable with the schema as it is.
+var storeVariants = []struct{ name, exclude string }{
+	{"all columns (what trailsleuth stores)", ""},
+	{"all but raw", "raw"},
+	{"typed columns only (no raw, no JSON columns)", "raw, request_parameters, response_elements, additional_event_data, resources, tls_details, service_event_details"},
+}
+
+// duckdbStore loads variant v of parquet into a fresh database at dbPath
+// and checkpoints it; like duckdbLoad it runs in its own process.
+func duckdbStore(ctx context.Context, v int, parquet, dbPath string) (*loadResult, error) {
+	if v < 0 || v >= len(storeVariants) {
+		return nil, fmt.Errorf("no storage variant %d", v)
+	}
+	removeDB(dbPath)
+	defer removeDB(dbPath)
+	db, err := sql.Open("duckdb", dbPath)
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	cols := "*"
+	if ex := storeVariants[v].exclude; ex != "" {
+		cols = "* EXCLUDE (" + ex + ")"
+	}
+	res := &loadResult{SQL: fmt.Sprintf("CREATE TABLE t AS SELECT %s FROM read_parquet(%s)", cols, quoteLiteral(parquet))}
+	if err := conn.QueryRowContext(ctx, `SELECT version(), current_setting('threads'), current_setting('memory_limit')`).
+		Scan(&res.DuckDBVersion, &res.Threads, &res.MemoryLimit); err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	if _, err := conn.ExecContext(ctx, res.SQL); err != nil {
+		return nil, fmt.Errorf("storing %s: %w", storeVariants[v].name, err)
+	}
+	if _, err := conn.ExecContext(ctx, "CHECKPOINT"); err != nil {
+		return nil, fmt.Errorf("checkpoint: %w", err)
+	}
+	res.Seconds = time.Since(start).Seconds()
+	if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM t`).Scan(&res.Rows); err != nil {
+		return nil, err
+	}
+	return res, nil
+}

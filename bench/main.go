@@ -45,6 +45,7 @@ type options struct {
 	corpus       string
 	runs         int
 	skipDuckDB   bool
+	skipStorage  bool
 	out          string
 	keepDB       bool
 	ctgenDir     string
@@ -55,6 +56,7 @@ type options struct {
 func main() {
 	var o options
 	var internalFloor, internalLoad bool
+	internalStore := -1
 	var maxObject int64
 	flag.Int64Var(&o.spec.Events, "events", 5_000_000, "events in the corpus (ctgen writes exactly this many)")
 	flag.IntVar(&o.spec.Accounts, "accounts", 8, "ctgen -accounts")
@@ -63,6 +65,7 @@ func main() {
 	flag.StringVar(&o.corpus, "corpus", "", "corpus `folder`, reused if it has a .complete marker for the same flags (default bench/out/corpus-<events>[-a<accounts>-d<days>-s<seed>])")
 	flag.IntVar(&o.runs, "runs", 1, "measure everything this many times; the table shows medians")
 	flag.BoolVar(&o.skipDuckDB, "skip-duckdb", false, "skip the DuckDB read_json comparison")
+	flag.BoolVar(&o.skipStorage, "skip-storage", false, "skip the DuckDB storage step (the case's rows exported to Parquet, then loaded by DuckDB alone)")
 	flag.StringVar(&o.out, "out", "", "also write the markdown results to `file`")
 	flag.BoolVar(&o.keepDB, "keep-db", false, "keep the case database and the read_json database in bench/out")
 	flag.StringVar(&o.ctgenDir, "ctgen", "", "ctgen source `folder` (default ../shared/tools/ctgen beside the repository)")
@@ -70,6 +73,7 @@ func main() {
 	flag.IntVar(&o.queryRuns, "query-runs", 5, "times each query is run (the median is reported)")
 	flag.BoolVar(&internalFloor, "internal-floor", false, "internal: decompress DIR and print JSON")
 	flag.BoolVar(&internalLoad, "internal-duckdb-load", false, "internal: load DIR into DB with read_json and print JSON")
+	flag.IntVar(&internalStore, "internal-duckdb-store", -1, "internal: load variant N of PARQUET into DB and print JSON")
 	flag.Int64Var(&maxObject, "max-object-size", 16<<20, "internal: read_json maximum_object_size")
 	flag.Parse()
 
@@ -94,6 +98,16 @@ func main() {
 		res, err := duckdbLoad(ctx, flag.Arg(0), flag.Arg(1), maxObject)
 		if err != nil {
 			fatalf("DuckDB load: %v", err)
+		}
+		json.NewEncoder(os.Stdout).Encode(res) //nolint:errcheck // read by the parent
+		return
+	case internalStore >= 0:
+		if flag.NArg() != 2 {
+			fatalf("usage: bench -internal-duckdb-store N PARQUET DB")
+		}
+		res, err := duckdbStore(ctx, internalStore, flag.Arg(0), flag.Arg(1))
+		if err != nil {
+			fatalf("DuckDB storage step: %v", err)
 		}
 		json.NewEncoder(os.Stdout).Encode(res) //nolint:errcheck // read by the parent
 		return
@@ -178,6 +192,8 @@ type runResult struct {
 	Load         *loadResult     `json:"duckdb_load,omitempty"`
 	LoadProc     *procResult     `json:"duckdb_load_process,omitempty"`
 	LoadDBBytes  int64           `json:"duckdb_db_bytes,omitempty"`
+	Store        []*loadResult   `json:"duckdb_store,omitempty"`
+	StoreProc    []*procResult   `json:"duckdb_store_process,omitempty"`
 }
 
 type results struct {
@@ -381,6 +397,18 @@ func run(ctx context.Context, o *options) error {
 				res.Warnings = appendOnce(res.Warnings, fmt.Sprintf("DuckDB read_json loaded %d rows, ctgen wrote %d", rr.Load.Rows, n))
 			}
 		}
+
+		// (f) DuckDB alone storing the case's own rows.
+		if !o.skipStorage {
+			if err := storageStep(ctx, root, self, tsBin, caseDB, outDir, rr, tag); err != nil {
+				return err
+			}
+			for i, l := range rr.Store {
+				if l.Rows != n {
+					res.Warnings = appendOnce(res.Warnings, fmt.Sprintf("DuckDB storage step (%s) loaded %d rows, ctgen wrote %d", storeVariants[i].name, l.Rows, n))
+				}
+			}
+		}
 	}
 	if !o.keepDB {
 		removeDB(caseDB)
@@ -416,6 +444,32 @@ func run(ctx context.Context, o *options) error {
 	logf("wrote %s", jsonPath)
 	if len(res.Warnings) > 0 {
 		return errors.New(strings.Join(res.Warnings, "; "))
+	}
+	return nil
+}
+
+// storageStep exports the case's events to Parquet (not timed) and times
+// DuckDB loading each storeVariants column set from it, each in a fresh
+// process and database.
+func storageStep(ctx context.Context, root, self, tsBin, caseDB, outDir string, rr *runResult, tag string) error {
+	parquet := filepath.Join(outDir, "events.parquet")
+	defer os.Remove(parquet)
+	logf("%s: exporting the case's events to Parquet for the storage step", tag)
+	if _, err := runProc(ctx, root, tsBin, "--db", caseDB, "-q", "export", "--format", "parquet", "--out", parquet); err != nil {
+		return err
+	}
+	for i, v := range storeVariants {
+		logf("%s: DuckDB storing %s", tag, v.name)
+		p, err := runProc(ctx, root, self, "-internal-duckdb-store", strconv.Itoa(i), parquet, filepath.Join(outDir, "store.duckdb"))
+		if err != nil {
+			return err
+		}
+		var l loadResult
+		if err := json.Unmarshal(p.stdout, &l); err != nil {
+			return fmt.Errorf("storage step output: %w", err)
+		}
+		rr.Store, rr.StoreProc = append(rr.Store, &l), append(rr.StoreProc, p)
+		logf("%s: %s %.2fs", tag, v.name, p.Wall)
 	}
 	return nil
 }

@@ -155,6 +155,10 @@ func Run(ctx context.Context, st *store.Store, files []acquire.File, walkErrs []
 		}()
 	}
 
+	restore, err := st.BulkLoad(ctx)
+	if err != nil {
+		return nil, err
+	}
 	// Each worker decodes and appends on its own connection: DuckDB appends
 	// from several connections in parallel, and no event crosses goroutines.
 	jobs := make(chan int)
@@ -213,6 +217,9 @@ func Run(ctx context.Context, st *store.Store, files []acquire.File, walkErrs []
 	}
 	close(jobs)
 	wg.Wait()
+	if err := restore(context.WithoutCancel(ctx)); err != nil {
+		fail(err)
+	}
 	if stopProgress != nil {
 		close(stopProgress)
 		opts.Progress(Progress{filesDone.Load(), int64(len(files)), bytesDone.Load(), bytesTotal, eventsRead.Load(), time.Since(start)})

@@ -129,3 +129,26 @@ func (a *EventAppender) Close() error {
 
 // Count is how many events were appended.
 func (a *EventAppender) Count() int64 { return a.count }
+
+// BulkLoad readies DuckDB for a long run of appends and returns the function
+// that undoes it. Appends run on the appending goroutines, not on DuckDB's
+// worker threads; with those set to one, checkpoints compress one row group
+// at a time instead of competing with decoding for the cores and holding
+// twice the buffers. Measured on 818,794 ctgen events, 2 cores: 18.9 s and
+// 1.82 GB peak RSS against 22.6 s and 1.60 GB; on 5 M: 117.8 s / 1.89 GB
+// against 126.7 s / 2.15 GB (docs/performance.md).
+func (s *Store) BulkLoad(ctx context.Context) (restore func(context.Context) error, err error) {
+	var threads int64
+	if err := s.db.QueryRowContext(ctx, `SELECT current_setting('threads')`).Scan(&threads); err != nil {
+		return nil, fmt.Errorf("reading DuckDB's thread count: %w", err)
+	}
+	if _, err := s.db.ExecContext(ctx, `SET threads = 1`); err != nil {
+		return nil, fmt.Errorf("configuring DuckDB for ingest: %w", err)
+	}
+	return func(ctx context.Context) error {
+		if _, err := s.db.ExecContext(ctx, fmt.Sprintf(`SET threads = %d`, threads)); err != nil {
+			return fmt.Errorf("restoring DuckDB's thread count: %w", err)
+		}
+		return nil
+	}, nil
+}

@@ -103,3 +103,35 @@ func TestReadOnlyMigratesOldCase(t *testing.T) {
 		t.Errorf("reports table after migration: %v", err)
 	}
 }
+
+func TestBulkLoadRestoresThreads(t *testing.T) {
+	ctx := context.Background()
+	st, err := Open(ctx, filepath.Join(t.TempDir(), "case.duckdb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	threads := func() int64 {
+		var n int64
+		if err := st.DB().QueryRowContext(ctx, `SELECT current_setting('threads')`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if _, err := st.DB().ExecContext(ctx, `SET threads = 3`); err != nil {
+		t.Fatal(err)
+	}
+	restore, err := st.BulkLoad(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := threads(); got != 1 {
+		t.Errorf("threads during bulk load = %d, want 1", got)
+	}
+	if err := restore(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := threads(); got != 3 {
+		t.Errorf("threads after restore = %d, want 3", got)
+	}
+}
