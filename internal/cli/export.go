@@ -25,9 +25,14 @@ func newExportCmd(f *Factory, runF func(context.Context, *ExportOptions) error) 
 	cmd := &cobra.Command{
 		Use:   "export --format parquet|jsonl --out PATH",
 		Short: "Write the case's events to Parquet or JSON lines",
-		Long: `Write the case's events, ordered by time, to Parquet (zstd; readable by Athena,
-Spark and DuckDB) or JSON lines (one typed row per line). With --raw, JSON lines
-of the original CloudTrail events instead, which ingest again as they are.`,
+		Long: `Write the case's events to Parquet (zstd, row groups of 16,384 events;
+readable by Athena, Spark and DuckDB) or JSON lines (one typed row per line,
+ordered by time). With --raw, JSON lines of the original CloudTrail events,
+ordered by time, which ingest again as they are.
+
+Parquet rows are in storage order (sort when you read: ORDER BY event_time):
+an ordered Parquet write holds its whole sort in memory. JSON lines are sorted
+in time slices of 50,000 events, so memory stays bounded on any case size.`,
 		Example: `  trailsleuth export --format parquet --out case.parquet
   trailsleuth export --format jsonl --raw --where "access_key_id = 'AKIA...'" --out key.jsonl`,
 		Args: cobra.NoArgs,

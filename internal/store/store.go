@@ -40,6 +40,8 @@ var migrations = []string{schemaV1, schemaV2, schemaV3, schemaV4}
 type Store struct {
 	db   *sql.DB
 	path string
+	// exportSlice overrides sliceRows (export.go) in tests.
+	exportSlice int64
 }
 
 // DefaultPath is where the case database lives unless --db says otherwise.
