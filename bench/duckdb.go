@@ -59,34 +59,41 @@ func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''
 // It runs in its own process (-internal-duckdb-load) so that its peak RSS
 // is its own.
 func duckdbLoad(ctx context.Context, corpus, dbPath string, maxObject int64) (*loadResult, error) {
+	res := &loadResult{MaximumObjectSize: maxObject, SQL: readJSONSQL(corpus, maxObject)}
+	if err := timedCreate(ctx, dbPath, res); err != nil {
+		return nil, fmt.Errorf("read_json load: %w", err)
+	}
+	return res, nil
+}
+
+// timedCreate runs res.SQL, which creates table t, in a fresh database at
+// dbPath and checkpoints it; it fills in res with DuckDB's settings, the
+// seconds of the two statements and the rows of t.
+func timedCreate(ctx context.Context, dbPath string, res *loadResult) error {
 	removeDB(dbPath)
 	db, err := sql.Open("duckdb", dbPath)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer db.Close()
 	conn, err := db.Conn(ctx)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer conn.Close()
-	res := &loadResult{MaximumObjectSize: maxObject, SQL: readJSONSQL(corpus, maxObject)}
 	if err := conn.QueryRowContext(ctx, `SELECT version(), current_setting('threads'), current_setting('memory_limit')`).
 		Scan(&res.DuckDBVersion, &res.Threads, &res.MemoryLimit); err != nil {
-		return nil, err
+		return err
 	}
 	start := time.Now()
 	if _, err := conn.ExecContext(ctx, res.SQL); err != nil {
-		return nil, fmt.Errorf("read_json load: %w", err)
+		return err
 	}
 	if _, err := conn.ExecContext(ctx, "CHECKPOINT"); err != nil {
-		return nil, fmt.Errorf("checkpoint: %w", err)
+		return fmt.Errorf("checkpoint: %w", err)
 	}
 	res.Seconds = time.Since(start).Seconds()
-	if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM t`).Scan(&res.Rows); err != nil {
-		return nil, err
-	}
-	return res, nil
+	return conn.QueryRowContext(ctx, `SELECT count(*) FROM t`).Scan(&res.Rows)
 }
 
 // duckdbVersion reports the linked DuckDB library version.
@@ -153,37 +160,14 @@ func duckdbStore(ctx context.Context, v int, parquet, dbPath string) (*loadResul
 	if v < 0 || v >= len(storeVariants) {
 		return nil, fmt.Errorf("no storage variant %d", v)
 	}
-	removeDB(dbPath)
 	defer removeDB(dbPath)
-	db, err := sql.Open("duckdb", dbPath)
-	if err != nil {
-		return nil, err
-	}
-	defer db.Close()
-	conn, err := db.Conn(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer conn.Close()
 	cols := "*"
 	if ex := storeVariants[v].exclude; ex != "" {
 		cols = "* EXCLUDE (" + ex + ")"
 	}
 	res := &loadResult{SQL: fmt.Sprintf("CREATE TABLE t AS SELECT %s FROM read_parquet(%s)", cols, quoteLiteral(parquet))}
-	if err := conn.QueryRowContext(ctx, `SELECT version(), current_setting('threads'), current_setting('memory_limit')`).
-		Scan(&res.DuckDBVersion, &res.Threads, &res.MemoryLimit); err != nil {
-		return nil, err
-	}
-	start := time.Now()
-	if _, err := conn.ExecContext(ctx, res.SQL); err != nil {
+	if err := timedCreate(ctx, dbPath, res); err != nil {
 		return nil, fmt.Errorf("storing %s: %w", storeVariants[v].name, err)
-	}
-	if _, err := conn.ExecContext(ctx, "CHECKPOINT"); err != nil {
-		return nil, fmt.Errorf("checkpoint: %w", err)
-	}
-	res.Seconds = time.Since(start).Seconds()
-	if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM t`).Scan(&res.Rows); err != nil {
-		return nil, err
 	}
 	return res, nil
 }

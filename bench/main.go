@@ -80,36 +80,34 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
+	// The internal modes are the measured steps, each run by the parent in
+	// a process of its own so that its peak RSS is its own; they print
+	// their result as JSON.
+	internal := func(usage string, args int, what string, step func() (any, error)) {
+		if flag.NArg() != args {
+			fatalf("usage: bench %s", usage)
+		}
+		res, err := step()
+		if err != nil {
+			fatalf("%s: %v", what, err)
+		}
+		json.NewEncoder(os.Stdout).Encode(res) //nolint:errcheck // read by the parent
+	}
 	switch {
 	case internalFloor:
-		if flag.NArg() != 1 {
-			fatalf("usage: bench -internal-floor DIR")
-		}
-		res, err := decompressFloor(flag.Arg(0), o.floorWorkers)
-		if err != nil {
-			fatalf("decompression floor: %v", err)
-		}
-		json.NewEncoder(os.Stdout).Encode(res) //nolint:errcheck // read by the parent
+		internal("-internal-floor DIR", 1, "decompression floor", func() (any, error) {
+			return decompressFloor(flag.Arg(0), o.floorWorkers)
+		})
 		return
 	case internalLoad:
-		if flag.NArg() != 2 {
-			fatalf("usage: bench -internal-duckdb-load DIR DB")
-		}
-		res, err := duckdbLoad(ctx, flag.Arg(0), flag.Arg(1), maxObject)
-		if err != nil {
-			fatalf("DuckDB load: %v", err)
-		}
-		json.NewEncoder(os.Stdout).Encode(res) //nolint:errcheck // read by the parent
+		internal("-internal-duckdb-load DIR DB", 2, "DuckDB load", func() (any, error) {
+			return duckdbLoad(ctx, flag.Arg(0), flag.Arg(1), maxObject)
+		})
 		return
 	case internalStore >= 0:
-		if flag.NArg() != 2 {
-			fatalf("usage: bench -internal-duckdb-store N PARQUET DB")
-		}
-		res, err := duckdbStore(ctx, internalStore, flag.Arg(0), flag.Arg(1))
-		if err != nil {
-			fatalf("DuckDB storage step: %v", err)
-		}
-		json.NewEncoder(os.Stdout).Encode(res) //nolint:errcheck // read by the parent
+		internal("-internal-duckdb-store N PARQUET DB", 2, "DuckDB storage step", func() (any, error) {
+			return duckdbStore(ctx, internalStore, flag.Arg(0), flag.Arg(1))
+		})
 		return
 	}
 	if flag.NArg() != 0 {
