@@ -17,6 +17,14 @@ var ExportFormats = []string{"parquet", "jsonl"}
 
 func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
+// whereCond is the user's WHERE clause as one condition, TRUE when empty.
+func whereCond(where string) string {
+	if where == "" {
+		return "TRUE"
+	}
+	return "(" + where + ")"
+}
+
 // sliceRows bounds the events one sort holds. DuckDB sorts whole rows,
 // and with raw (about 1.6 KB an event) one ORDER BY over 600,000 events ran
 // out of its 512 MB at 5 M events; slices of this size, sorted one after the
@@ -28,10 +36,7 @@ const sliceRows = 50_000
 // slice); the last also holds events without a time, which ORDER BY puts
 // last.
 func timeSlices(ctx context.Context, conn *sql.Conn, where string, per int64) ([]string, error) {
-	cond := "TRUE"
-	if where != "" {
-		cond = "(" + where + ")"
-	}
+	cond := whereCond(where)
 	var n int64
 	if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM events WHERE "+cond).Scan(&n); err != nil {
 		return nil, fmt.Errorf("counting the events to export: %w", err)
@@ -51,33 +56,38 @@ func timeSlices(ctx context.Context, conn *sql.Conn, where string, per int64) ([
 		return nil, fmt.Errorf("cutting the export into time slices: %w", err)
 	}
 	defer rows.Close()
-	var conds []string
-	lower := ""
+	var cuts []string
 	for rows.Next() {
 		var t sql.NullString
 		if err := rows.Scan(&t); err != nil {
 			return nil, err
 		}
-		if !t.Valid {
-			continue
+		if t.Valid {
+			cuts = append(cuts, "TIMESTAMPTZ "+quoteLiteral(t.String))
 		}
-		cut := "TIMESTAMPTZ " + quoteLiteral(t.String)
-		conds = append(conds, cond+lower+" AND event_time < "+cut)
-		lower = " AND event_time >= " + cut
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
+	conds := make([]string, 0, len(cuts)+1)
+	for i, cut := range cuts {
+		c := cond + " AND event_time < " + cut
+		if i > 0 {
+			c += " AND event_time >= " + cuts[i-1]
+		}
+		conds = append(conds, c)
+	}
 	last := cond
-	if lower != "" {
-		last = cond + " AND (event_time IS NULL OR event_time" + strings.TrimPrefix(lower, " AND event_time") + ")"
+	if len(cuts) > 0 {
+		last += " AND (event_time IS NULL OR event_time >= " + cuts[len(cuts)-1] + ")"
 	}
 	return append(conds, last), nil
 }
 
 // streamOrdered writes one line per event matching where, in time order:
-// line is the SQL expression of the line over the events row e.
-func (s *Store) streamOrdered(ctx context.Context, w io.Writer, line, where string, check func([]byte) ([]byte, error)) (int64, error) {
+// expr is an SQL expression over the events row e, and toLine turns its
+// value into the line.
+func (s *Store) streamOrdered(ctx context.Context, w io.Writer, expr, where string, toLine func([]byte) ([]byte, error)) (int64, error) {
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
 		return 0, err
@@ -94,7 +104,7 @@ func (s *Store) streamOrdered(ctx context.Context, w io.Writer, line, where stri
 	bw := bufio.NewWriterSize(w, 1<<20)
 	var n int64
 	for _, c := range conds {
-		rows, err := conn.QueryContext(ctx, fmt.Sprintf("SELECT %s FROM events e WHERE %s ORDER BY event_time, event_id", line, c))
+		rows, err := conn.QueryContext(ctx, fmt.Sprintf("SELECT %s FROM events e WHERE %s ORDER BY event_time, event_id", expr, c))
 		if err != nil {
 			return n, fmt.Errorf("exporting events: %w", err)
 		}
@@ -104,7 +114,7 @@ func (s *Store) streamOrdered(ctx context.Context, w io.Writer, line, where stri
 				rows.Close()
 				return n, err
 			}
-			out, err := check(v)
+			out, err := toLine(v)
 			if err != nil {
 				rows.Close()
 				return n, fmt.Errorf("event %d: %w", n, err)
@@ -130,14 +140,10 @@ func (s *Store) streamOrdered(ctx context.Context, w io.Writer, line, where stri
 func (s *Store) Export(ctx context.Context, format, path, where string) (int64, error) {
 	switch format {
 	case "parquet":
-		cond := "TRUE"
-		if where != "" {
-			cond = "(" + where + ")"
-		}
 		// Row groups of 16,384 events (about 13 MB compressed) keep the
 		// writer's buffers small; DuckDB's default of 122,880 wide rows
 		// held hundreds of MB per thread.
-		q := fmt.Sprintf("COPY (SELECT * FROM events WHERE %s) TO %s (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 16384)", cond, quoteLiteral(path))
+		q := fmt.Sprintf("COPY (SELECT * FROM events WHERE %s) TO %s (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 16384)", whereCond(where), quoteLiteral(path))
 		res, err := s.db.ExecContext(ctx, q)
 		if err != nil {
 			return 0, fmt.Errorf("exporting to %s: %w", path, err)
@@ -162,9 +168,9 @@ func (s *Store) Export(ctx context.Context, format, path, where string) (int64, 
 	}
 }
 
-// ExportRaw writes each event's original JSON, compacted to one line each:
-// a file that
-// trailsleuth (or any tool reading CloudTrail JSON lines) ingests again.
+// ExportRaw writes each event's original JSON, compacted to one line each,
+// in time order: a file that trailsleuth (or any tool reading CloudTrail
+// JSON lines) ingests again.
 func (s *Store) ExportRaw(ctx context.Context, w io.Writer, where string) (int64, error) {
 	var line bytes.Buffer
 	return s.streamOrdered(ctx, w, "raw::VARCHAR", where, func(raw []byte) ([]byte, error) {
