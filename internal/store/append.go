@@ -132,11 +132,10 @@ func (a *EventAppender) Count() int64 { return a.count }
 
 // BulkLoad readies DuckDB for a long run of appends and returns the function
 // that undoes it. Appends run on the appending goroutines, not on DuckDB's
-// worker threads; with those set to one, checkpoints compress one row group
-// at a time instead of competing with decoding for the cores and holding
-// twice the buffers. Measured on 818,794 ctgen events, 2 cores: 18.9 s and
-// 1.82 GB peak RSS against 22.6 s and 1.60 GB; on 5 M: 117.8 s / 1.89 GB
-// against 126.7 s / 2.15 GB (docs/performance.md).
+// worker threads; with those set to one, its checkpoints stop competing with
+// decoding for the cores. Measured on 2 cores, one run each: 818,794 ctgen
+// events 18.9 s and 1.82 GB peak RSS against 22.6 s and 1.60 GB; 5 M events
+// 117.8 s / 1.89 GB against 126.7 s / 2.15 GB (docs/performance.md).
 func (s *Store) BulkLoad(ctx context.Context) (restore func(context.Context) error, err error) {
 	var threads int64
 	if err := s.db.QueryRowContext(ctx, `SELECT current_setting('threads')`).Scan(&threads); err != nil {
