@@ -89,8 +89,7 @@ given and a hit at or above that level exists; 1 on error; 2 on bad usage.`,
 	cmd.Flags().StringVar(&opts.Level, "level", "", "run only rules at or above `level`: informational, low, medium, high, critical")
 	cmd.Flags().StringVar(&opts.FailOn, "fail-on", "", "exit 3 when a hit at or above `level` exists")
 	cmd.Flags().StringVar(&opts.Format, "format", "", "output `format`: table, json, jsonl, sarif (default: table on a terminal, json otherwise)")
-	cmd.Flags().StringVar(&opts.Since, "since", "", "only events at or after `time` (RFC 3339, date, or 72h / 7d ago)")
-	cmd.Flags().StringVar(&opts.Until, "until", "", "only events before `time`")
+	addWindowFlags(cmd.Flags(), &opts.Since, &opts.Until)
 	opts.Engine.addFlags(cmd)
 	return cmd
 }

@@ -91,8 +91,7 @@ offensive-user-agent query choose them (docs/athena.md).`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&opts.Since, "since", "", "only events at or after `time` (RFC 3339, date, or 72h / 7d ago)")
-	fl.StringVar(&opts.Until, "until", "", "only events before `time`")
+	addWindowFlags(fl, &opts.Since, &opts.Until)
 	fl.StringArrayVar(&opts.Accounts, "account", nil, "only this AWS `account` id (repeatable)")
 	fl.StringArrayVar(&opts.Regions, "region", nil, "only this `region` (repeatable)")
 	fl.StringArrayVar(&opts.Keys, "key", nil, "suspected access key id, AKIA… or ASIA… (repeatable)")

@@ -3,6 +3,8 @@ package cli
 import (
 	"time"
 
+	"github.com/spf13/pflag"
+
 	"github.com/trailsleuth/trailsleuth/internal/timespec"
 )
 
@@ -30,4 +32,11 @@ func timeWindow(since, until string, now time.Time) (from, to *time.Time, err er
 		return nil, nil, usageErrorf("--since %s is not before --until %s", from.Format(time.RFC3339), to.Format(time.RFC3339))
 	}
 	return from, to, nil
+}
+
+// addWindowFlags declares --since and --until, read by timeWindow, with the
+// same help wherever a command reads the case over a window.
+func addWindowFlags(fl *pflag.FlagSet, since, until *string) {
+	fl.StringVar(since, "since", "", "only events at or after `time` (RFC 3339, date, or 72h / 7d ago)")
+	fl.StringVar(until, "until", "", "only events before `time`")
 }
