@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -26,11 +25,7 @@ func TestAuditChain(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx := context.Background()
-			st, err := Open(ctx, filepath.Join(t.TempDir(), "case.duckdb"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer st.Close()
+			st := openTemp(t)
 			for i, e := range []AuditEntry{
 				{Kind: AuditWrite, ToolVersion: "test", CommandLine: "trailsleuth ingest logs/", Inputs: []AuditFile{{"logs/a.json.gz", strings.Repeat("aa", 32)}}},
 				{Kind: AuditRead, ToolVersion: "test", CommandLine: "trailsleuth investigate", Outputs: []AuditFile{{"r.json", strings.Repeat("cd", 32)}}},
@@ -74,11 +69,7 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 // TestCaseState: reads do not move the case state; writes do.
 func TestCaseState(t *testing.T) {
 	ctx := context.Background()
-	st, err := Open(ctx, filepath.Join(t.TempDir(), "case.duckdb"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openTemp(t)
 	seq0, h0, err := st.CaseState(ctx)
 	if err != nil || seq0 != 1 || h0 == "" {
 		t.Fatalf("initial state %d %q %v (the creation entry)", seq0, h0, err)

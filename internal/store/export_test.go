@@ -16,11 +16,7 @@ import (
 func TestExportSlicesKeepOrder(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	st, err := Open(ctx, filepath.Join(dir, "case.duckdb"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openTemp(t)
 	// 500 events over 60 distinct seconds (many ties), every 97th without
 	// a time, inserted out of order.
 	if _, err := st.DB().ExecContext(ctx, `INSERT INTO events (event_id, event_id_synthetic, event_time, event_name, is_insight, raw, source_id, source_position, source_offset, run_id)

@@ -37,13 +37,21 @@ func TestOpenMigratesOnceAndReadOnly(t *testing.T) {
 	}
 }
 
-func TestAppendDedup(t *testing.T) {
-	ctx := context.Background()
-	st, err := Open(ctx, filepath.Join(t.TempDir(), "case.duckdb"))
+// openTemp opens a new case database in a test's temporary folder, closed
+// when the test ends.
+func openTemp(t *testing.T) *Store {
+	t.Helper()
+	st, err := Open(context.Background(), filepath.Join(t.TempDir(), "case.duckdb"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st.Close()
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+func TestAppendDedup(t *testing.T) {
+	ctx := context.Background()
+	st := openTemp(t)
 	t0 := time.Date(2025, 3, 11, 2, 0, 0, 0, time.UTC)
 	add := func(run int64, evs ...event.Event) {
 		app, err := st.NewEventAppender(ctx, run)
@@ -106,11 +114,7 @@ func TestReadOnlyMigratesOldCase(t *testing.T) {
 
 func TestBulkLoadRestoresThreads(t *testing.T) {
 	ctx := context.Background()
-	st, err := Open(ctx, filepath.Join(t.TempDir(), "case.duckdb"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openTemp(t)
 	threads := func() int64 {
 		var n int64
 		if err := st.DB().QueryRowContext(ctx, `SELECT current_setting('threads')`).Scan(&n); err != nil {
