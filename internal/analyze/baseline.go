@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/trailsleuth/trailsleuth/internal/cloudtrail"
 	"github.com/trailsleuth/trailsleuth/internal/event"
 	"github.com/trailsleuth/trailsleuth/internal/ipinfo"
 )
@@ -133,7 +134,8 @@ func (inv *investigation) baselines(idCol string, ids []string, end baselineEnd,
 		if !ok {
 			continue // no baseline: nothing can be called new
 		}
-		out[id] = &novelty{first: f, until: until, baseline: event.Baseline{Until: until},
+		u := until
+		out[id] = &novelty{first: f, until: until, baseline: event.Baseline{Until: &u},
 			fresh: map[string]map[string]time.Time{}, uaExample: map[string]string{}}
 	}
 	// User agents are compared by family (tool, not version): fold first.
@@ -171,7 +173,7 @@ func (inv *investigation) baselines(idCol string, ids []string, end baselineEnd,
 			}
 			continue
 		}
-		if s.dim == dimIP && !isAddress(s.val) {
+		if s.dim == dimIP && !cloudtrail.Address(s.val) {
 			continue
 		}
 		mark(n, s.id, s.dim, s.val, s.t, "")
@@ -242,7 +244,8 @@ func (inv *investigation) enrichNovelty(c *event.Case, ipdb *ipinfo.Enricher) er
 		n := byKey[cr.AccessKeyID]
 		if n == nil {
 			if !isConsole(cr.AccessKeyID) {
-				cr.Baseline = &event.Baseline{SourceIPs: []string{}, UserAgents: []string{}, Regions: []string{}}
+				cr.Baseline = &event.Baseline{SourceIPs: []string{}, UserAgents: []string{}, Regions: []string{},
+					Note: "no use of this key before its first event in the attacker's activity: nothing can be called new"}
 			}
 			continue
 		}

@@ -8,63 +8,60 @@ import (
 	"time"
 
 	"github.com/trailsleuth/trailsleuth/internal/attack"
+	"github.com/trailsleuth/trailsleuth/internal/cloudtrail"
 	"github.com/trailsleuth/trailsleuth/internal/event"
 )
 
-// related pulls in other identities that acted from the attacker's
-// addresses: possibly compromised too, with the reason shown.
+// related looks at the other identities that acted from the attacker's
+// addresses. Sharing an address is a clue, never enough on its own: an
+// identity's use there is counted as the attacker's only when its own
+// activity shows unusual signs too (a NAT, a VPN exit or a CI range is
+// shared by many honest callers); the others are listed, not counted.
 func (inv *investigation) related() ([]event.RelatedIdentity, error) {
 	ips := inv.attackerIPs()
 	if len(ips) == 0 {
 		return nil, nil
 	}
 	cond, args := inList("source_ip", ips)
-	rows, err := query(inv.ctx, inv.db, inv.f, cond, args...)
+	uses, _, err := inv.loadUses(cond, args...)
 	if err != nil {
 		return nil, err
 	}
-	type agg struct {
-		arn  string
-		keys map[string]bool
-		ips  map[string]bool
-		n    int
-	}
-	byARN := map[string]*agg{}
-	var order []string
-	for _, r := range rows {
-		if _, ok := inv.attacker[r.ID]; ok {
-			continue
+	var out []event.RelatedIdentity
+	for _, k := range sortedUseKeys(uses) {
+		u := uses[k]
+		rows, err := query(inv.ctx, inv.db, inv.f, "("+cond+") AND "+humanCond+" AND "+identitySQL+" = ? AND coalesce(source_ip, '') = ?",
+			append(slices.Clone(args), k[0], k[1])...)
+		if err != nil {
+			return nil, err
 		}
-		if r.Key != "" {
-			if _, ok := inv.creds[r.Key]; ok {
-				continue
+		var rest []row
+		for _, r := range rows {
+			if _, ok := inv.attacker[r.ID]; !ok {
+				rest = append(rest, r)
 			}
 		}
-		a := byARN[r.ARN]
-		if a == nil {
-			a = &agg{arn: r.ARN, keys: map[string]bool{}, ips: map[string]bool{}}
-			byARN[r.ARN] = a
-			order = append(order, r.ARN)
+		if len(rest) == 0 {
+			continue
 		}
-		a.n++
-		a.ips[r.IP] = true
-		key := credKey(r)
-		a.keys[key] = true
-		c := inv.creds[key]
-		if c == nil {
-			c = &cred{key: key, arn: r.ARN, how: "same source IP", reason: "used from an attacker address (" + r.IP + "): possibly compromised"}
-			inv.addCred(c)
+		if u.verdict != verdictAttacker && u.score >= unsureAt {
+			u.add(clue{kind: "shared", points: weight.sharedAddress, at: u.first, text: "acted from an address the attacker used"})
+			u.decide()
 		}
-		c.events = append(c.events, r)
-		inv.addEvents(r)
-	}
-	var out []event.RelatedIdentity
-	for _, arn := range order {
-		a := byARN[arn]
-		out = append(out, event.RelatedIdentity{
-			PrincipalARN: arn, AccessKeyIDs: sortedKeys(a.keys), SourceIPs: sortedKeys(a.ips), EventCount: a.n,
-			Reason: "acted from the attacker's address(es); its events there are counted as the attacker's",
-		})
+		ri := event.RelatedIdentity{PrincipalARN: rest[0].ARN, SourceIPs: []string{k[1]}, EventCount: len(rest)}
+		keys := map[string]bool{}
+		for _, r := range rest {
+			keys[credKey(r)] = true
+		}
+		ri.AccessKeyIDs = sortedKeys(keys)
+		if u.verdict == verdictAttacker {
+			ri.Counted = true
+			ri.Reason = "acted from the attacker's address with signs of its own; its events there are counted as the attacker's: " + u.why
+			inv.addUseRows(u.why, "same source IP", rest)
+		} else {
+			ri.Reason = "acted from the attacker's address, but its own activity there shows no sign of an attacker (" + u.why + "); not counted"
+		}
+		out = append(out, ri)
 	}
 	return out, nil
 }
@@ -82,7 +79,7 @@ func sortedKeys[V any](m map[string]V) []string {
 func (inv *investigation) attackerIPs() []string {
 	set := map[string]bool{}
 	for _, r := range inv.attacker {
-		if isAddress(r.IP) {
+		if cloudtrail.Address(r.IP) {
 			set[r.IP] = true
 		}
 	}
@@ -148,10 +145,10 @@ func (inv *investigation) fill(c *event.Case, evs []row) {
 		if r.Key != "" {
 			sessKeys[r.Key] = true
 		}
-		if isAddress(r.IP) {
+		if cloudtrail.Address(r.IP) {
 			sessIPs[r.IP] = true
 		}
-		if isDenied(r.ErrorCode) {
+		if cloudtrail.Denied(r.ErrorCode) {
 			sess.Denied++
 		}
 		tech := inv.cat.Classify(r.Source, r.Name)

@@ -15,10 +15,6 @@ import (
 
 func jsonUnmarshal(doc string, v any) error { return json.Unmarshal([]byte(doc), v) }
 
-// triageMinScore is the suspicion a triaged credential needs to be
-// investigated: one strong sign (offensive tooling, tampering) plus more.
-const triageMinScore = 6
-
 // Investigate runs the investigation over the case database.
 func Investigate(ctx context.Context, db *sql.DB, opts Options) (*event.Case, error) {
 	if opts.Now.IsZero() {
@@ -47,25 +43,22 @@ func Investigate(ctx context.Context, db *sql.DB, opts Options) (*event.Case, er
 	}
 	if !opts.indicators() {
 		c.Scope.Mode = "triage"
-		tri, err := inv.triage()
+		tri, uses, err := inv.triage()
 		if err != nil {
 			return nil, err
 		}
-		c.Triage = tri
 		done("triage")
-		top := opts.TriageTop
-		if top <= 0 {
-			top = 3
-		}
-		for i, t := range tri {
-			if i >= top || t.Score < triageMinScore {
-				break
+		for i := range tri {
+			if tri[i].Verdict == verdictAttacker.String() {
+				tri[i].Investigated = true
 			}
-			opts.Keys = append(opts.Keys, t.AccessKeyIDs[0])
-			inv.notes = append(inv.notes, fmt.Sprintf("Triage chose %s (%s), score %.1f: %s.", t.AccessKeyIDs[0], principalLabel(t.PrincipalARN), t.Score, strings.Join(t.Reasons, "; ")))
 		}
-		if len(opts.Keys) == 0 {
-			inv.notes = append(inv.notes, fmt.Sprintf("Triage found no credential with a suspicion score of %d or more; nothing was investigated. Give --key, --principal or --ip to investigate an indicator.", triageMinScore))
+		c.Triage = tri
+		if err := inv.seedUses(uses, func(u *use) bool { return u.verdict == verdictAttacker }, "triage", "true"); err != nil {
+			return nil, err
+		}
+		if len(inv.attacker) == 0 {
+			inv.notes = append(inv.notes, "Triage found no use of a credential with evidence of an attacker (offensive tooling, a high or critical detection off the identity's routine, weakened logging, or a new address with a new tool); nothing was investigated. Identities with unusual activity are listed under triage; give --key, --principal or --ip to investigate an indicator.")
 		}
 	}
 	if opts.Detect != nil && opts.indicators() {
@@ -79,10 +72,12 @@ func Investigate(ctx context.Context, db *sql.DB, opts Options) (*event.Case, er
 		}
 		done("detect seed")
 	}
-	if err := inv.seed(); err != nil {
-		return nil, err
+	if opts.indicators() {
+		if err := inv.seed(); err != nil {
+			return nil, err
+		}
+		done("seed")
 	}
-	done("seed")
 	if err := inv.expand(); err != nil {
 		return nil, err
 	}
@@ -99,6 +94,12 @@ func Investigate(ctx context.Context, db *sql.DB, opts Options) (*event.Case, er
 		return nil, err
 	}
 	c.RelatedIdentities = rel
+	if c.RelatedIdentities == nil {
+		c.RelatedIdentities = []event.RelatedIdentity{}
+	}
+	if c.Triage == nil {
+		c.Triage = []event.TriageEntry{}
+	}
 	done("related")
 	evs := inv.sortedEvents()
 	inv.fill(c, evs)

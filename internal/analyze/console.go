@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/trailsleuth/trailsleuth/internal/cloudtrail"
 	"github.com/trailsleuth/trailsleuth/internal/event"
 	"github.com/trailsleuth/trailsleuth/internal/useragent"
 )
@@ -69,7 +70,7 @@ func groupConsole(actions []event.Action, class func(string) useragent.Class) []
 				ca.EventNames = append(ca.EventNames, a.EventName)
 			}
 			ca.EventIDs = append(ca.EventIDs, a.EventID)
-			if isDenied(a.ErrorCode) {
+			if cloudtrail.Denied(a.ErrorCode) {
 				ca.Denied++
 			}
 		}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/trailsleuth/trailsleuth/internal/cloudtrail"
 	"github.com/trailsleuth/trailsleuth/internal/event"
 )
 
@@ -280,7 +281,7 @@ func (cv *coverage) logging() error {
 	// Selectors and trail settings narrow independently: an UpdateTrail
 	// does not undo a PutEventSelectors.
 	narrowedSel, narrowedTrail := map[string]*window{}, map[string]*window{}
-	lastSel := map[string]*selectors{}
+	lastSel := map[string]*cloudtrail.Selectors{}
 	var windows []*window
 	open := func(m map[string]*window, key string, r row, kind, detail string) {
 		if w := m[key]; w != nil && w.open {
@@ -297,8 +298,9 @@ func (cv *coverage) logging() error {
 		}
 	}
 	for _, r := range evs {
+		effect, _ := cloudtrail.LoggingEffect(r.Source, r.Name, r.Request)
 		lc := event.LoggingChange{EventTime: r.Time, EventName: r.Name, Trail: trailKey(r), Actor: actorOf(r), EventID: r.ID,
-			Account: r.Account, Region: r.Region, SourceIP: r.IP, ErrorCode: r.ErrorCode, Denied: r.ErrorCode != ""}
+			Account: r.Account, Region: r.Region, SourceIP: r.IP, ErrorCode: r.ErrorCode, Denied: r.ErrorCode != "", Effect: effect.String()}
 		key := r.Account + "/" + lc.Trail
 		if r.ErrorCode == "" {
 			switch r.Name {
@@ -311,7 +313,7 @@ func (cv *coverage) logging() error {
 			case "StartLogging", "StartEventDataStoreIngestion":
 				closeW(stopped, key, r.Time)
 			case "PutEventSelectors":
-				sel, err := parseSelectors(r.Request)
+				sel, err := cloudtrail.ParseSelectors(r.Request)
 				if err != nil {
 					lc.Detail = "selectors not readable: " + err.Error()
 					break
@@ -328,9 +330,10 @@ func (cv *coverage) logging() error {
 					open(narrowedSel, key, r, event.GapSelectorsChanged, loss)
 				}
 			case "UpdateTrail":
-				lc.Detail = updateTrailDetail(r.Request)
+				u := cloudtrail.ParseUpdateTrail(r.Request)
+				lc.Detail = u.Detail()
 				closeW(narrowedTrail, key, r.Time)
-				if loss := updateTrailLoss(r.Request); loss != "" {
+				if loss := u.Loss(); loss != "" {
 					open(narrowedTrail, key, r, event.GapSelectorsChanged, loss)
 				}
 			case "PutInsightSelectors":
@@ -367,156 +370,25 @@ func (cv *coverage) inTime(t time.Time) bool {
 	return (cv.opts.Since == nil || !t.Before(*cv.opts.Since)) && (cv.opts.Until == nil || t.Before(*cv.opts.Until))
 }
 
-// selectors is what a PutEventSelectors call leaves a trail recording.
-type selectors struct {
-	// mgmt is "all", "read-only", "write-only" or "none".
-	mgmt string
-	// data maps a data resource type (AWS::S3::Object, …) to the values
-	// selected ("all" when any resource of the type).
-	data map[string][]string
-}
-
-func (s *selectors) String() string {
-	var d []string
-	for _, t := range sortedKeys(keysOf(s.data)) {
-		d = append(d, t+" ("+strings.Join(s.data[t], ", ")+")")
-	}
-	data := "none"
-	if len(d) > 0 {
-		data = strings.Join(d, ", ")
-	}
-	return "management events: " + s.mgmt + "; data events: " + data
-}
-
-func keysOf[V any](m map[string]V) map[string]bool {
-	out := make(map[string]bool, len(m))
-	for k := range m {
-		out[k] = true
-	}
-	return out
-}
-
-type basicSelector struct {
-	ReadWriteType           string `json:"readWriteType"`
-	IncludeManagementEvents *bool  `json:"includeManagementEvents"`
-	DataResources           []struct {
-		Type   string   `json:"type"`
-		Values []string `json:"values"`
-	} `json:"dataResources"`
-}
-
-type advancedSelector struct {
-	FieldSelectors []struct {
-		Field      string   `json:"field"`
-		Equals     []string `json:"equals"`
-		StartsWith []string `json:"startsWith"`
-	} `json:"fieldSelectors"`
-}
-
-// parseSelectors reads basic or advanced event selectors from a
-// PutEventSelectors request.
-func parseSelectors(doc string) (*selectors, error) {
-	var req struct {
-		EventSelectors         []basicSelector    `json:"eventSelectors"`
-		AdvancedEventSelectors []advancedSelector `json:"advancedEventSelectors"`
-	}
-	if err := json.Unmarshal([]byte(doc), &req); err != nil {
-		return nil, err
-	}
-	s := &selectors{data: map[string][]string{}}
-	var read, write bool
-	for _, b := range req.EventSelectors {
-		r, w := rwOf(b.ReadWriteType)
-		if b.IncludeManagementEvents == nil || *b.IncludeManagementEvents { // AWS's default is true
-			read, write = read || r, write || w
-		}
-		for _, dr := range b.DataResources {
-			if len(dr.Values) > 0 {
-				s.data[dr.Type] = append(s.data[dr.Type], selectorValues(dr.Values)...)
-			}
-		}
-	}
-	for _, a := range req.AdvancedEventSelectors {
-		cat, rt, ro := "", "all", ""
-		for _, fs := range a.FieldSelectors {
-			switch fs.Field {
-			case "eventCategory":
-				if len(fs.Equals) > 0 {
-					cat = fs.Equals[0]
-				}
-			case "resources.type":
-				if len(fs.Equals) > 0 {
-					rt = strings.Join(fs.Equals, "|")
-				}
-			case "readOnly":
-				if len(fs.Equals) > 0 {
-					ro = fs.Equals[0]
-				}
-			}
-		}
-		r, w := ro != "false", ro != "true"
-		switch cat {
-		case "Management":
-			read, write = read || r, write || w
-		case "Data":
-			s.data[rt] = append(s.data[rt], "advanced selector")
-		}
-	}
-	switch {
-	case read && write:
-		s.mgmt = "all"
-	case read:
-		s.mgmt = "read-only"
-	case write:
-		s.mgmt = "write-only"
-	default:
-		s.mgmt = "none"
-	}
-	return s, nil
-}
-
-func rwOf(t string) (read, write bool) {
-	switch t {
-	case "ReadOnly":
-		return true, false
-	case "WriteOnly":
-		return false, true
-	}
-	return true, true
-}
-
-// selectorValues shortens "all resources of the type" values to "all".
-func selectorValues(vs []string) []string {
-	var out []string
-	for _, v := range vs {
-		switch v {
-		case "arn:aws:s3", "arn:aws:s3:::", "arn:aws:lambda", "arn:aws:dynamodb":
-			v = "all"
-		}
-		out = append(out, v)
-	}
-	return out
-}
-
 // selectorLoss says what a selector change stops recording, or "" when it
 // narrows nothing known. Without an earlier PutEventSelectors for the trail,
 // data events of the account seen before the call stand for the old
 // selectors.
-func (cv *coverage) selectorLoss(r row, now, before *selectors) (string, error) {
+func (cv *coverage) selectorLoss(r row, now, before *cloudtrail.Selectors) (string, error) {
 	var lost []string
-	switch now.mgmt {
+	switch now.Management {
 	case "none":
 		lost = append(lost, "no management events recorded")
 	case "read-only", "write-only":
-		lost = append(lost, "only "+now.mgmt+" management events recorded")
+		lost = append(lost, "only "+now.Management+" management events recorded")
 	}
 	if before != nil {
-		for t := range before.data {
-			if _, ok := now.data[t]; !ok {
+		for t := range before.Data {
+			if _, ok := now.Data[t]; !ok {
 				lost = append(lost, t+" data events no longer selected")
 			}
 		}
-	} else if len(now.data) == 0 {
+	} else if len(now.Data) == 0 {
 		var n int64
 		err := cv.db.QueryRowContext(cv.ctx, "SELECT count(*) FROM events WHERE recipient_account_id = ? AND event_time < ? AND event_category = 'Data'",
 			r.Account, r.Time).Scan(&n)
@@ -529,43 +401,6 @@ func (cv *coverage) selectorLoss(r row, now, before *selectors) (string, error) 
 	}
 	sort.Strings(lost)
 	return strings.Join(lost, "; "), nil
-}
-
-type updateTrailReq struct {
-	IsMultiRegionTrail         *bool  `json:"isMultiRegionTrail"`
-	IncludeGlobalServiceEvents *bool  `json:"includeGlobalServiceEvents"`
-	S3BucketName               string `json:"s3BucketName"`
-}
-
-func parseUpdateTrail(doc string) updateTrailReq {
-	var u updateTrailReq
-	_ = json.Unmarshal([]byte(doc), &u) // an unreadable request changes nothing known
-	return u
-}
-
-// updateTrailLoss says what an UpdateTrail stops recording.
-func updateTrailLoss(doc string) string {
-	u := parseUpdateTrail(doc)
-	var lost []string
-	if u.IsMultiRegionTrail != nil && !*u.IsMultiRegionTrail {
-		lost = append(lost, "trail no longer multi-region: other regions are not recorded")
-	}
-	if u.IncludeGlobalServiceEvents != nil && !*u.IncludeGlobalServiceEvents {
-		lost = append(lost, "global service events (IAM, STS, CloudFront) no longer recorded")
-	}
-	return strings.Join(lost, "; ")
-}
-
-func updateTrailDetail(doc string) string {
-	u := parseUpdateTrail(doc)
-	d := updateTrailLoss(doc)
-	if u.S3BucketName != "" {
-		if d != "" {
-			d += "; "
-		}
-		d += "logs now delivered to bucket " + u.S3BucketName
-	}
-	return d
 }
 
 func insightDetail(doc string) string {
@@ -645,7 +480,7 @@ func (cv *coverage) dataEvents() error {
 			st := dataStatus(byName, sp.service, resourceName(sp.service, g))
 			st.Given = true
 		}
-		for _, name := range sortedKeys(keysOf(byName)) {
+		for _, name := range sortedKeys(byName) {
 			st := byName[name]
 			st.Recorded = st.DataEvents > 0
 			cv.out.DataEvents = append(cv.out.DataEvents, *st)
@@ -753,11 +588,6 @@ func (cv *coverage) statements() []string {
 	return out
 }
 
-// weakening are the logging calls whose failed attempts show an intent to
-// see less; failed StartLogging or CreateTrail calls do not.
-var weakening = []string{"StopLogging", "DeleteTrail", "PutEventSelectors", "UpdateTrail", "PutInsightSelectors",
-	"StopEventDataStoreIngestion", "DeleteEventDataStore", "UpdateEventDataStore"}
-
 // attemptStatements names failed calls that would have weakened logging,
 // one statement per actor, call, trail and error.
 func attemptStatements(lcs []event.LoggingChange) []string {
@@ -768,7 +598,10 @@ func attemptStatements(lcs []event.LoggingChange) []string {
 	var order []string
 	byKey := map[string]*attempt{}
 	for _, lc := range lcs {
-		if !lc.Denied || !slices.Contains(weakening, lc.EventName) {
+		// Only a failed call that would have weakened logging shows an intent
+		// to see less: a refused CreateTrail, StartLogging or an UpdateTrail
+		// adding CloudWatch Logs delivery shows the opposite.
+		if !lc.Denied || lc.Effect != cloudtrail.Weakens.String() {
 			continue
 		}
 		k := strings.Join([]string{lc.Actor, lc.EventName, lc.Trail, lc.ErrorCode}, "\x00")
@@ -785,7 +618,7 @@ func attemptStatements(lcs []event.LoggingChange) []string {
 	for _, k := range order {
 		a := byKey[k]
 		how := "failed"
-		if isDenied(a.first.ErrorCode) {
+		if cloudtrail.Denied(a.first.ErrorCode) {
 			how = "was refused"
 		}
 		when := "at " + a.first.EventTime.Format(stamp)

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/trailsleuth/trailsleuth/internal/cloudtrail"
 	"github.com/trailsleuth/trailsleuth/internal/event"
 )
 
@@ -19,7 +20,7 @@ type gapWant struct {
 
 func gapOf(g event.Gap) gapWant {
 	return gapWant{kind: g.Kind, start: g.Start.Format("15:04"), end: g.End.Format("15:04"), region: g.Region,
-		trail: g.Trail, actor: principalLabel(g.Actor), open: g.OpenEnded}
+		trail: g.Trail, actor: cloudtrail.PrincipalLabel(g.Actor), open: g.OpenEnded}
 }
 
 func TestCoverage(t *testing.T) {

@@ -192,15 +192,6 @@ func roleOf(arn string) string {
 	return ""
 }
 
-// principalLabel shortens an ARN for reports: "user/ci-deploy",
-// "assumed-role/infra-admin/session".
-func principalLabel(arn string) string {
-	if i := strings.LastIndex(arn, ":"); i >= 0 && i+1 < len(arn) {
-		return arn[i+1:]
-	}
-	return arn
-}
-
 func minTime(a, b time.Time) time.Time {
 	if a.IsZero() || (!b.IsZero() && b.Before(a)) {
 		return b

@@ -19,8 +19,6 @@ type Options struct {
 	// Findings are detection hits (from hunt) over the case: they raise
 	// suspicion in triage and are listed in the report.
 	Findings []event.Finding
-	// TriageTop bounds how many triaged principals are investigated.
-	TriageTop int
 	// SessionGap separates sessions (default 30 minutes).
 	SessionGap time.Duration
 	// Now and ReportSeq make the report id: AWS-IR-<Now as YYYYMMDD>-<seq>.

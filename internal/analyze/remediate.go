@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/trailsleuth/trailsleuth/internal/cloudtrail"
 	"github.com/trailsleuth/trailsleuth/internal/event"
 )
 
@@ -146,7 +147,7 @@ func (inv *investigation) remediation(c *event.Case, now time.Time) []event.Reme
 			fmt.Sprintf("trailsleuth query --format csv \"SELECT event_time, event_name, request_parameters->>'$.key' AS object_key, source_ip FROM events WHERE request_parameters->>'$.bucketName' = '%s' AND event_name IN ('GetObject','CopyObject') ORDER BY event_time\"", b))
 	}
 	for _, ip := range c.SourceIPs {
-		if !isAddress(ip.IP) {
+		if !cloudtrail.Address(ip.IP) {
 			continue // a service name cannot be blocked
 		}
 		add("Block the attacker address "+ip.IP+" and look for it elsewhere in the organization",

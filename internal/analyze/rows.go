@@ -36,6 +36,10 @@ type row struct {
 	Additional  string
 	Resources   string
 	SourceIdent string
+	// Identity is who the call acted as, for attribution (identitySQL).
+	Identity string
+	// FromConsole is CloudTrail's sessionCredentialFromConsole.
+	FromConsole bool
 }
 
 // rowColumns is the SELECT list that scanRows reads, in order.
@@ -44,7 +48,24 @@ const rowColumns = `event_id, event_time, coalesce(event_name, ''), coalesce(eve
 	read_only, coalesce(recipient_account_id, ''), coalesce(identity_type, ''), coalesce(user_arn, ''),
 	coalesce(user_name, ''), coalesce(access_key_id, ''), coalesce(session_issuer_arn, ''), coalesce(invoked_by, ''),
 	coalesce(request_parameters, ''), coalesce(response_elements, ''), coalesce(additional_event_data, ''),
-	coalesce(resources, ''), coalesce(source_identity, '')`
+	coalesce(resources, ''), coalesce(source_identity, ''), ` + identitySQL + `, coalesce(session_credential_from_console, false)`
+
+// identitySQL names who a call acted as, for attribution: the IAM user,
+// root, the federating user, or for role sessions the role — CI and
+// services use a role from the same places every day, so its sessions share
+// one history, and an attacker's session of it is new there. Two kinds of
+// session are people or machines of their own and keep their session name:
+// Identity Center (AWSReservedSSO_* roles, one session per person) and EC2
+// instance roles (the session name is the instance id), whose stolen
+// credentials must stand apart from the instance's own use.
+const identitySQL = `CASE
+		WHEN identity_type = 'AssumedRole' AND user_arn IS NOT NULL
+			AND (contains(user_arn, ':assumed-role/AWSReservedSSO_') OR (contains(user_arn, '/i-') AND regexp_matches(user_arn, '/i-[0-9a-f]{8,17}$'))) THEN user_arn
+		WHEN identity_type IN ('AssumedRole', 'FederatedUser') AND session_issuer_arn IS NOT NULL THEN session_issuer_arn
+		WHEN user_arn IS NOT NULL THEN user_arn
+		WHEN identity_type = 'AWSAccount' THEN 'account:' || coalesce(account_id, principal_id, 'unknown')
+		ELSE coalesce(identity_type, 'unknown') || ':' || coalesce(principal_id, user_name, 'anonymous')
+	END`
 
 func scanRows(rows *sql.Rows) ([]row, error) {
 	defer rows.Close()
@@ -55,7 +76,7 @@ func scanRows(rows *sql.Rows) ([]row, error) {
 		var ro sql.NullBool
 		if err := rows.Scan(&r.ID, &t, &r.Name, &r.Source, &r.Region, &r.IP, &r.UserAgent, &r.ErrorCode,
 			&ro, &r.Account, &r.Type, &r.ARN, &r.UserName, &r.Key, &r.IssuerARN, &r.InvokedBy,
-			&r.Request, &r.Response, &r.Additional, &r.Resources, &r.SourceIdent); err != nil {
+			&r.Request, &r.Response, &r.Additional, &r.Resources, &r.SourceIdent, &r.Identity, &r.FromConsole); err != nil {
 			return nil, err
 		}
 		if t.Valid {

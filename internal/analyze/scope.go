@@ -4,12 +4,13 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"log/slog"
 	"net"
-	"sort"
+	"slices"
 	"strings"
-	"time"
 
 	"github.com/trailsleuth/trailsleuth/internal/attack"
+	"github.com/trailsleuth/trailsleuth/internal/cloudtrail"
 	"github.com/trailsleuth/trailsleuth/internal/event"
 	"github.com/trailsleuth/trailsleuth/internal/useragent"
 )
@@ -48,6 +49,11 @@ type investigation struct {
 	uaClasses map[string]useragent.Class // see uaClass
 	// fedDone: roles and event ids whose federated grants are loaded.
 	fedDone map[string]bool
+	// strengthening are the ids of calls that turned logging or monitoring
+	// on or widened it: benign context for detections (uses.go).
+	strengthening []string
+	log           *slog.Logger
+	acctHist      *accountHistory // read once, see accountHistory
 }
 
 func newInvestigation(ctx context.Context, db *sql.DB, opts *Options) *investigation {
@@ -55,6 +61,10 @@ func newInvestigation(ctx context.Context, db *sql.DB, opts *Options) *investiga
 		ctx: ctx, db: db, opts: opts, f: opts.filter(), cat: attack.Default(),
 		hits: map[string]event.Severity{}, creds: map[string]*cred{}, attacker: map[string]row{},
 		users: map[string]grant{}, roles: map[string]grant{}, userRows: map[string][]row{}, uaClasses: map[string]useragent.Class{}, fedDone: map[string]bool{},
+		log: opts.Logger,
+	}
+	if inv.log == nil {
+		inv.log = slog.New(slog.DiscardHandler)
 	}
 	for _, fd := range opts.Findings {
 		lvl, _ := event.ParseSeverity(fd.Level)
@@ -86,198 +96,22 @@ func (inv *investigation) addCred(c *cred) bool {
 	return true
 }
 
-// strong reports a sign of an attacker on an event: offensive tooling, a
-// high or critical detection, or defence evasion. Persistence-like writes
-// and medium detections are left out: deployment pipelines make them daily.
-func (inv *investigation) strong(r row) bool {
-	if inv.uaClass(r.UserAgent).Kind == useragent.Offensive || inv.hits[r.ID] >= event.SeverityHigh {
-		return true
-	}
-	_, ok := inv.cat.DefenseEvasion(r.Source, r.Name)
-	return ok
-}
-
-// separate keeps the attacker's part of a given credential's events.
-func (inv *investigation) separate(c *cred, rows []row) {
-	attacker := inv.split(c.key, rows)
-	for _, r := range rows {
-		if attacker(r) {
-			c.events = append(c.events, r)
-		}
-	}
-}
-
-// split tells the attacker's events from the owner's among the events of a
-// given credential or principal (label names it in the notes): the
-// attacker's are those from addresses showing a sign of an attacker
-// (offensive tooling, a high detection, tampering, repeated denials), or
-// breaking the owner's habits after that sign (see below); when no address
-// shows a sign, every event is counted. A principal is split over all its
-// credentials at once, so its console sessions and keys share one verdict
-// per address.
-func (inv *investigation) split(label string, rows []row) func(row) bool {
-	type ipStat struct {
-		first          time.Time
-		strong, denied int
-	}
-	stats := map[string]*ipStat{}
-	for _, r := range rows {
-		s := stats[r.IP]
-		if s == nil {
-			s = &ipStat{first: r.Time}
-			stats[r.IP] = s
-		}
-		if inv.strong(r) {
-			s.strong++
-		}
-		if isDenied(r.ErrorCode) {
-			s.denied++
-		}
-	}
-	var t0 time.Time
-	suspect := map[string]bool{}
-	for ip, s := range stats {
-		if s.strong > 0 || s.denied >= 3 {
-			suspect[ip] = true
-			t0 = minTime(t0, s.first)
-		}
-	}
-	if len(suspect) == 0 {
-		if len(rows) > 0 {
-			inv.notes = append(inv.notes, fmt.Sprintf("%s: no sign (offensive tooling, detections, persistence, repeated denials) separates an attacker's use from the owner's; all %d events are counted.", label, len(rows)))
-		}
-		return func(row) bool { return true }
-	}
-	// The owner's habits before the first sign: the addresses and tools
-	// (user-agent families) they used. An address first seen after the sign
-	// that only uses tools the owner never used is the attacker's too (an
-	// attacker switching to a clean tool); new addresses with the owner's
-	// usual tools stay the owner's (pipelines and laptops change addresses).
-	habitUA, habitIP := map[string]bool{}, map[string]bool{}
-	mfaYes, mfaNo := 0, 0 // the owner's console sign-ins before the sign
-	for _, r := range rows {
-		if r.Time.Before(t0) && !suspect[r.IP] {
-			habitUA[inv.uaClass(r.UserAgent).Family()] = true
-			habitIP[r.IP] = true
-			if r.Name == "ConsoleLogin" {
-				if jsonPath(r.Additional, "MFAUsed") == "Yes" {
-					mfaYes++
-				} else {
-					mfaNo++
-				}
-			}
-		}
-	}
-	// An owner who always signed in with MFA: a sign-in without it from a
-	// new address after the sign is not theirs.
-	if mfaYes > 0 && mfaNo == 0 {
-		for _, r := range rows {
-			if r.Name == "ConsoleLogin" && !suspect[r.IP] && !habitIP[r.IP] && r.Time.After(t0) && jsonPath(r.Additional, "MFAUsed") == "No" {
-				suspect[r.IP] = true
-				inv.notes = append(inv.notes, fmt.Sprintf("%s: a console sign-in without MFA from %s at %s, after the first sign of an attacker, while the owner always used MFA before; counted as the attacker's.",
-					label, r.IP, r.Time.Format(time.RFC3339)))
-			}
-		}
-	}
-	var byHabit []string
-	if len(habitUA) > 0 {
-		newTools := map[string]bool{}
-		for _, r := range rows {
-			if !suspect[r.IP] && !habitIP[r.IP] && stats[r.IP].first.After(t0) {
-				if _, seen := newTools[r.IP]; !seen {
-					newTools[r.IP] = true
-				}
-				if habitUA[inv.uaClass(r.UserAgent).Family()] {
-					newTools[r.IP] = false
-				}
-			}
-		}
-		for ip, onlyNew := range newTools {
-			if onlyNew {
-				suspect[ip] = true
-				byHabit = append(byHabit, ip)
-			}
-		}
-		sort.Strings(byHabit)
-	}
-	if len(byHabit) > 0 {
-		inv.notes = append(inv.notes, fmt.Sprintf("%s: %s first appeared after the first sign of an attacker (%s) using only tools the owner had not used before it; counted as the attacker's.",
-			label, strings.Join(byHabit, ", "), t0.Format(time.RFC3339)))
-	}
-	owner := map[string]bool{}
-	for ip := range stats {
-		if !suspect[ip] {
-			owner[ip] = true
-		}
-	}
-	var ownerN int
-	var ownerIPs []string
-	for _, r := range rows {
-		if owner[r.IP] {
-			ownerN++
-		}
-	}
-	for ip := range owner {
-		ownerIPs = append(ownerIPs, ip)
-	}
-	sort.Strings(ownerIPs)
-	if ownerN > 0 {
-		inv.notes = append(inv.notes, fmt.Sprintf("%s: %d events from %s are taken as the owner's normal activity (no sign of an attacker from those addresses; first sign elsewhere at %s) and are not counted; %d events are.",
-			label, ownerN, strings.Join(ownerIPs, ", "), t0.Format(time.RFC3339), len(rows)-ownerN))
-	}
-	return func(r row) bool { return !owner[r.IP] }
-}
-
-// seed resolves the given indicators to credentials.
+// seed resolves the given indicators to the attacker's credentials and
+// events. A key or a principal is split by its uses (attribute.go): the
+// uses with evidence of an attacker count; when none has, the unusual ones
+// do; when none is unusual either, every event counts and the notes say
+// that nothing told the owner's use from an attacker's. An address is the
+// attacker's by the investigator's word: everything from it counts.
 func (inv *investigation) seed() error {
 	for _, k := range inv.opts.Keys {
-		rows, err := query(inv.ctx, inv.db, inv.f, "access_key_id = ?", k)
-		if err != nil {
+		if err := inv.seedSplit("access key "+k, "access_key_id = ?", k); err != nil {
 			return err
-		}
-		c := &cred{key: k, how: "given", reason: "access key given to investigate"}
-		if len(rows) > 0 {
-			c.arn = rows[0].ARN
-		} else {
-			inv.notes = append(inv.notes, fmt.Sprintf("%s: no event with this access key in scope.", k))
-		}
-		inv.separate(c, rows)
-		if inv.addCred(c) {
-			inv.addEvents(c.events...)
 		}
 	}
 	for _, p := range inv.opts.Principals {
 		cond := "user_arn = ? OR user_name = ? OR session_issuer_arn = ? OR session_issuer_user_name = ?"
-		rows, err := query(inv.ctx, inv.db, inv.f, cond, p, p, p, p)
-		if err != nil {
+		if err := inv.seedSplit("principal "+p, cond, p, p, p, p); err != nil {
 			return err
-		}
-		if len(rows) == 0 {
-			inv.notes = append(inv.notes, fmt.Sprintf("%s: no event of this principal in scope.", p))
-		}
-		byKey := map[string][]row{}
-		var keys []string
-		for _, r := range rows {
-			k := credKey(r)
-			if _, ok := byKey[k]; !ok {
-				keys = append(keys, k)
-			}
-			byKey[k] = append(byKey[k], r)
-		}
-		attacker := inv.split(p, rows)
-		for _, k := range keys {
-			c := &cred{key: k, arn: byKey[k][0].ARN, how: "given", reason: "credential of principal " + p}
-			for _, r := range byKey[k] {
-				if attacker(r) {
-					c.events = append(c.events, r)
-				}
-			}
-			if len(c.events) == 0 {
-				continue // only the owner's use
-			}
-			if inv.addCred(c) {
-				inv.addEvents(c.events...)
-			}
 		}
 	}
 	if len(inv.opts.IPs) > 0 {
@@ -294,7 +128,7 @@ func (inv *investigation) seed() error {
 			k := credKey(r)
 			c := inv.creds[k]
 			if c == nil {
-				c = &cred{key: k, arn: r.ARN, how: "given", reason: "used from a given source IP"}
+				c = &cred{key: k, arn: r.ARN, how: "given", reason: "used from a given source address (" + r.IP + ")"}
 				inv.addCred(c)
 			}
 			if _, seen := inv.attacker[r.ID]; !seen {
@@ -304,6 +138,109 @@ func (inv *investigation) seed() error {
 		}
 	}
 	return nil
+}
+
+// seedSplit seeds from the uses of the events cond selects (an indicator
+// named label).
+func (inv *investigation) seedSplit(label, cond string, args ...any) error {
+	uses, _, err := inv.loadUses(cond, args...)
+	if err != nil {
+		return err
+	}
+	if len(uses) == 0 {
+		inv.notes = append(inv.notes, fmt.Sprintf("%s: no event in scope.", label))
+		return nil
+	}
+	has := func(v verdict) bool {
+		return slices.ContainsFunc(sortedUseKeys(uses), func(k useKey) bool { return uses[k].verdict == v })
+	}
+	pick := verdictAttacker
+	switch {
+	case has(verdictAttacker):
+	case has(verdictUnsure):
+		pick = verdictUnsure
+		inv.notes = append(inv.notes, fmt.Sprintf("%s: no use shows clear evidence of an attacker; the unusual ones are listed, the routine ones are not.", label))
+	default:
+		pick = verdictOwner
+		inv.notes = append(inv.notes, fmt.Sprintf("%s: nothing in its use tells an attacker from its owner (no offensive tooling, detection, weakened logging, or new address with a new tool); all its events in scope are listed, as given.", label))
+	}
+	for _, k := range sortedUseKeys(uses) {
+		u := uses[k]
+		if u.verdict < pick {
+			inv.notes = append(inv.notes, fmt.Sprintf("%s: %d events not counted — %s.", label, u.events, u.why))
+		}
+	}
+	return inv.seedUses(uses, func(u *use) bool { return u.verdict >= pick }, "given", cond, args...)
+}
+
+// seedUses adds the events of the picked uses (restricted to cond) as the
+// attacker's, with their credentials. A temporary credential used only by
+// picked uses is the attacker's whole: its calls without an address (made
+// through the console or by AWS services on its behalf) count too.
+func (inv *investigation) seedUses(uses map[useKey]*use, picked func(*use) bool, how, cond string, args ...any) error {
+	tempOwner := map[string]bool{} // temporary keys also in uses not picked
+	var tempPicked []string
+	for _, k := range sortedUseKeys(uses) {
+		u := uses[k]
+		for _, key := range u.keys {
+			if cloudtrail.LongTermKey(key) {
+				continue
+			}
+			if picked(u) {
+				tempPicked = append(tempPicked, key)
+			} else {
+				tempOwner[key] = true
+			}
+		}
+	}
+	for _, k := range sortedUseKeys(uses) {
+		u := uses[k]
+		if !picked(u) {
+			continue
+		}
+		rows, err := query(inv.ctx, inv.db, inv.f, "("+cond+") AND "+humanCond+" AND "+identitySQL+" = ? AND coalesce(source_ip, '') = ?",
+			append(slices.Clone(args), k[0], k[1])...)
+		if err != nil {
+			return err
+		}
+		inv.addUseRows(u.why, how, rows)
+	}
+	slices.Sort(tempPicked)
+	for _, key := range slices.Compact(tempPicked) {
+		if tempOwner[key] {
+			continue
+		}
+		rows, err := query(inv.ctx, inv.db, inv.f, "access_key_id = ? AND NOT "+cloudtrail.AddressSQL("source_ip"), key)
+		if err != nil {
+			return err
+		}
+		why := "the attacker's temporary credential"
+		if c := inv.creds[key]; c != nil {
+			why = c.reason
+		}
+		inv.addUseRows(why, how, rows)
+	}
+	return nil
+}
+
+// addUseRows records rows as the attacker's, under their credentials.
+func (inv *investigation) addUseRows(why, how string, rows []row) {
+	for _, r := range rows {
+		k := credKey(r)
+		c := inv.creds[k]
+		if c == nil {
+			c = &cred{key: k, arn: r.ARN, how: how, reason: why}
+			inv.addCred(c)
+		} else if !strings.Contains(c.reason, why) {
+			// One credential, several uses (a leaked key from two
+			// addresses): each use's reason.
+			c.reason += " Also " + why
+		}
+		if _, seen := inv.attacker[r.ID]; !seen {
+			c.events = append(c.events, r)
+			inv.addEvents(r)
+		}
+	}
 }
 
 // matchIPs expands IPs and CIDRs to the source addresses present in scope.

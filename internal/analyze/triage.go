@@ -1,206 +1,288 @@
 package analyze
 
 import (
+	"cmp"
 	"fmt"
-	"sort"
+	"math"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/trailsleuth/trailsleuth/internal/cloudtrail"
 	"github.com/trailsleuth/trailsleuth/internal/event"
 )
 
-// triageScore ranks credentials by suspicion when no indicator is given:
-// offensive tooling, detections, addresses new to the credential, denied
-// bursts, IAM changes and logging tampering. Credentials derived from
-// another (a session it assumed, a key it created) add their score to their
-// origin, so the credential the intrusion started from comes first.
-func (inv *investigation) triage() ([]event.TriageEntry, error) {
-	q := `SELECT access_key_id, arg_min(user_arn, event_time), count(*),
-		count(*) FILTER (WHERE regexp_matches(coalesce(user_agent, ''), ?)),
-		count(*) FILTER (WHERE error_code ILIKE '%AccessDenied%' OR error_code ILIKE '%Unauthorized%'),
-		count(*) FILTER (WHERE event_source = 'iam.amazonaws.com' AND NOT coalesce(read_only, false) AND error_code IS NULL),
-		count(*) FILTER (WHERE event_name IN ('StopLogging','DeleteTrail','UpdateTrail','PutEventSelectors','DeleteDetector','UpdateDetector','DisableSecurityHub','StopConfigurationRecorder','DeleteConfigurationRecorder','DeleteFlowLogs','DeleteLogGroup','LeaveOrganization','DeleteAnalyzer')),
-		min(event_time)
-	FROM events
-	WHERE (` + inv.f.where + `) AND access_key_id IS NOT NULL AND identity_type IN ('IAMUser', 'AssumedRole', 'Root', 'FederatedUser')
-	GROUP BY access_key_id`
-	rows, err := inv.db.QueryContext(inv.ctx, q, append([]any{uaClassifier.OffensivePattern()}, inv.f.args...)...)
+// Triage ranks identities by what the evidence against their uses means,
+// not by how many events match: each use (an identity acting from one
+// address) is judged (attribute.go), credentials derived from an
+// attacker's use are followed to their origin, and the uses that are not
+// the identity's routine add their clues to its score, plus the shape of a
+// kill chain (recon, then a privilege change, a new credential, then
+// collection, persistence or impact). Every identity with an attacker use is
+// investigated; the rest are listed with their verdict and why.
+
+// lineage is a use reached from an attacker's use through a credential it
+// produced (an assumed role's session, a created key or user).
+type lineage struct {
+	from useKey
+	how  string
+	at   time.Time
+}
+
+// triage judges every use in scope and ranks identities. It returns the
+// ranked entries and the uses, so that the investigation seeds from the
+// attacker's.
+func (inv *investigation) triage() ([]event.TriageEntry, map[useKey]*use, error) {
+	uses, _, err := inv.loadUses("true")
 	if err != nil {
-		return nil, fmt.Errorf("triage: %w", err)
+		return nil, nil, fmt.Errorf("triage: %w", err)
 	}
-	type score struct {
-		key, arn     string
-		total        int
-		offensive    int
-		denied       int
-		iamWrites    int
-		tampering    int
-		first        time.Time
-		newIPs       int
-		newUAs       []string
-		detections   float64
-		reasons      []string
-		points       float64
-		derivedFrom  string
-		absorbedKeys []string
-	}
-	scores := map[string]*score{}
-	for rows.Next() {
-		s := &score{}
-		var arn *string
-		if err := rows.Scan(&s.key, &arn, &s.total, &s.offensive, &s.denied, &s.iamWrites, &s.tampering, &s.first); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		if arn != nil {
-			s.arn = *arn
-		}
-		scores[s.key] = s
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	// What each key did that it had not done in its baseline.
-	nov, err := inv.baselines("access_key_id", nil, inv.firstDay, false, dimIP, dimUA)
+	derived, err := inv.followLineage(uses)
 	if err != nil {
-		return nil, fmt.Errorf("triage: %w", err)
+		return nil, nil, fmt.Errorf("triage: %w", err)
 	}
-	for k, n := range nov {
-		if s := scores[k]; s != nil {
-			s.newIPs = len(n.fresh[dimIP])
-			s.newUAs = n.list(dimUA)
-		}
-	}
-	// Detection hits, by the key of the events they matched.
-	if len(inv.hits) > 0 {
-		var ids []string
-		for id := range inv.hits {
-			ids = append(ids, id)
-		}
-		// A join, not list_contains: a hunt over a large case hits hundreds
-		// of thousands of events, and list_contains compares each event
-		// with the whole list.
-		hq := "SELECT e.event_id, e.access_key_id FROM events AS e JOIN (SELECT DISTINCT unnest(CAST(? AS VARCHAR[])) AS id) AS h ON e.event_id = h.id WHERE e.access_key_id IS NOT NULL"
-		hrows, err := inv.db.QueryContext(inv.ctx, hq, ids)
-		if err != nil {
-			return nil, fmt.Errorf("triage: %w", err)
-		}
-		for hrows.Next() {
-			var id, k string
-			if err := hrows.Scan(&id, &k); err != nil {
-				hrows.Close()
-				return nil, err
+	root := func(k useKey) useKey {
+		seen := map[useKey]bool{}
+		for {
+			l, ok := derived[k]
+			if !ok || seen[k] {
+				return k
 			}
-			if s := scores[k]; s != nil {
-				s.detections += map[event.Severity]float64{event.SeverityCritical: 4, event.SeverityHigh: 2, event.SeverityMedium: 1, event.SeverityLow: 0.25}[inv.hits[id]]
-			}
-		}
-		hrows.Close()
-	}
-	for _, s := range scores {
-		add := func(p float64, why string) {
-			s.points += p
-			s.reasons = append(s.reasons, why)
-		}
-		if s.offensive > 0 {
-			add(5, fmt.Sprintf("%d calls with an offensive-tool user agent", s.offensive))
-		}
-		if s.detections > 0 {
-			add(minF(s.detections, 10), fmt.Sprintf("detections weighing %.1f on its events", s.detections))
-		}
-		if s.tampering > 0 {
-			add(4, fmt.Sprintf("%d logging or monitoring tampering calls", s.tampering))
-		}
-		if s.iamWrites > 0 {
-			add(minF(float64(s.iamWrites), 3), fmt.Sprintf("%d IAM changes", s.iamWrites))
-		}
-		if s.denied >= 5 {
-			add(2, fmt.Sprintf("%d denied calls", s.denied))
-		}
-		if s.newIPs > 0 {
-			add(1, fmt.Sprintf("%d source addresses new to it", s.newIPs))
-		}
-		if len(s.newUAs) > 0 {
-			labels := make([]string, len(s.newUAs))
-			for i, ua := range s.newUAs {
-				labels[i] = inv.uaClass(ua).Label()
-			}
-			add(1.5, "user agents new to it: "+strings.Join(labels, ", "))
+			seen[k] = true
+			k = l.from
 		}
 	}
-	// Fold derived credentials into their origin.
-	parent := map[string]string{}
+	byOrigin := map[string][]useKey{}
+	for _, k := range sortedUseKeys(uses) {
+		r := root(k)
+		byOrigin[r[0]] = append(byOrigin[r[0]], k)
+	}
+	var out []event.TriageEntry
+	for _, id := range sortedKeys(byOrigin) {
+		e := inv.triageEntry(id, byOrigin[id], uses, derived)
+		if e.Score > 0 || e.Verdict != verdictOwner.String() {
+			out = append(out, e)
+		}
+	}
+	// Attackers first, then by score; ties keep their order by identity and
+	// are shown as ties (same score), never cut.
+	rank := map[string]int{"attacker": 0, "unsure": 1, "owner": 2}
+	slices.SortStableFunc(out, func(a, b event.TriageEntry) int {
+		if c := cmp.Compare(rank[a.Verdict], rank[b.Verdict]); c != 0 {
+			return c
+		}
+		return cmp.Compare(b.Score, a.Score)
+	})
+	for i := range out {
+		out[i].Rank = i + 1
+	}
+	return out, uses, nil
+}
+
+// followLineage marks the uses reached from an attacker's use through the
+// credentials it produced, until nothing new is reached.
+func (inv *investigation) followLineage(uses map[useKey]*use) (map[useKey]lineage, error) {
 	if err := inv.loadGrants(); err != nil {
 		return nil, err
 	}
-	for _, g := range inv.grant {
-		if g.newKey != "" && g.ev.Key != "" && g.newKey != g.ev.Key {
-			if _, ok := parent[g.newKey]; !ok {
-				parent[g.newKey] = g.ev.Key
-			}
+	byKey := map[string][]useKey{}
+	byIdentity := map[string][]useKey{}
+	for _, k := range sortedUseKeys(uses) {
+		for _, key := range uses[k].keys {
+			byKey[key] = append(byKey[key], k)
 		}
-		if g.kind == "user" || g.kind == "login_profile" {
-			// keys of a created user belong to its creator
-			for _, k := range sortedKeys(scores) {
-				s := scores[k]
-				if userOf(s.arn) == g.target && s.first.After(g.ev.Time) {
-					if _, ok := parent[k]; !ok && k != g.ev.Key {
-						parent[k] = g.ev.Key
+		byIdentity[k[0]] = append(byIdentity[k[0]], k)
+	}
+	derived := map[useKey]lineage{}
+	mark := func(k, from useKey, how string, at time.Time) bool {
+		if _, ok := derived[k]; ok || k == from {
+			return false
+		}
+		u := uses[k]
+		derived[k] = lineage{from: from, how: how, at: at}
+		u.add(clue{kind: "lineage", at: at, text: how})
+		u.verdict = verdictAttacker
+		u.why = u.sentence()
+		return true
+	}
+	for changed := true; changed; {
+		changed = false
+		for _, g := range inv.grant {
+			src := uses[keyOf(g.ev)]
+			if src == nil || src.verdict != verdictAttacker {
+				continue
+			}
+			from := keyOf(g.ev)
+			switch g.kind {
+			case "temporary", "access_key":
+				how := fmt.Sprintf("uses %s, obtained by %s from the attacker's use at %s", g.newKey, g.ev.Name, stampOf(g.ev.Time))
+				for _, k := range byKey[g.newKey] {
+					changed = mark(k, from, how, g.ev.Time) || changed
+				}
+			case "user", "login_profile":
+				for _, k := range byIdentity[g.newARN] {
+					if uses[k].first.After(g.ev.Time) {
+						changed = mark(k, from, fmt.Sprintf("user %s, made usable by %s from the attacker's use at %s", g.target, g.ev.Name, stampOf(g.ev.Time)), g.ev.Time) || changed
+					}
+				}
+				if g.newARN == "" {
+					for id, ks := range byIdentity {
+						if userOf(id) == g.target && g.target != "" {
+							for _, k := range ks {
+								if uses[k].first.After(g.ev.Time) {
+									changed = mark(k, from, fmt.Sprintf("user %s, made usable by %s from the attacker's use at %s", g.target, g.ev.Name, stampOf(g.ev.Time)), g.ev.Time) || changed
+								}
+							}
+						}
 					}
 				}
 			}
 		}
 	}
-	root := func(k string) string {
-		seen := map[string]bool{}
-		for parent[k] != "" && !seen[k] {
-			seen[k] = true
-			k = parent[k]
-		}
-		return k
-	}
-	// In key order: reasons are appended to the origin, and a report must
-	// read the same on every run.
-	for _, k := range sortedKeys(scores) {
-		s := scores[k]
-		r := root(k)
-		if r == k || scores[r] == nil || s.points == 0 {
-			continue
-		}
-		p := scores[r]
-		p.points += s.points
-		p.absorbedKeys = append(p.absorbedKeys, k)
-		p.reasons = append(p.reasons, fmt.Sprintf("derived credential %s: %s", k, strings.Join(s.reasons, "; ")))
-		s.points = 0
-		s.derivedFrom = r
-	}
-	var out []event.TriageEntry
-	for _, s := range scores {
-		if s.points <= 0 || s.derivedFrom != "" {
-			continue
-		}
-		keys := append([]string{s.key}, s.absorbedKeys...)
-		sort.Strings(keys[1:])
-		out = append(out, event.TriageEntry{PrincipalARN: s.arn, AccessKeyIDs: keys, Score: round1(s.points), Reasons: s.reasons})
-	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Score != out[j].Score {
-			return out[i].Score > out[j].Score
-		}
-		return out[i].AccessKeyIDs[0] < out[j].AccessKeyIDs[0]
-	})
-	if len(out) > 20 {
-		out = out[:20]
-	}
-	return out, nil
+	return derived, nil
 }
 
-func minF(a, b float64) float64 {
-	if a < b {
-		return a
+// triageEntry sums up one identity's uses (with those derived from them).
+func (inv *investigation) triageEntry(id string, keys []useKey, uses map[useKey]*use, derived map[useKey]lineage) event.TriageEntry {
+	e := event.TriageEntry{PrincipalARN: id, AccessKeyIDs: []string{}, Parts: []event.ScorePart{}, Addresses: []string{},
+		Reasons: []string{}, Benign: []string{}, Verdict: verdictOwner.String()}
+	partIdx := map[string]int{}
+	addPart := func(kind string, points float64, detail string) {
+		if i, ok := partIdx[kind]; ok {
+			e.Parts[i].Points += points
+			e.Parts[i].Detail += "; " + detail
+			return
+		}
+		partIdx[kind] = len(e.Parts)
+		e.Parts = append(e.Parts, event.ScorePart{Kind: kind, Points: points, Detail: detail})
 	}
-	return b
+	keySet, addrSet := map[string]bool{}, map[string]bool{}
+	benign := map[string]int{}
+	var chainUses []*use
+	var topUnsure *use
+	best := verdictOwner
+	for _, k := range keys {
+		u := uses[k]
+		for why, n := range u.benign {
+			benign[why] += n
+		}
+		if u.verdict == verdictOwner {
+			continue
+		}
+		best = max(best, u.verdict)
+		for _, key := range u.keys {
+			keySet[key] = true
+		}
+		if cloudtrail.Address(u.ip) {
+			addrSet[u.ip] = true
+		}
+		label := ""
+		if k[0] != id {
+			label = cloudtrail.PrincipalLabel(k[0]) + ": "
+		}
+		e.Reasons = append(e.Reasons, label+u.why)
+		// Attacker uses add up: each is its own evidence. Unsure uses count
+		// once, the strongest: a role's pool of NAT addresses is one oddity,
+		// not twenty.
+		if u.verdict == verdictUnsure {
+			if topUnsure == nil || u.score > topUnsure.score {
+				topUnsure = u
+			}
+			continue
+		}
+		for _, c := range u.clues {
+			if c.points > 0 {
+				addPart(partKind(c.kind), c.points, c.text)
+			}
+		}
+		chainUses = append(chainUses, u)
+	}
+	if topUnsure != nil && best == verdictUnsure {
+		for _, c := range topUnsure.clues {
+			if c.points > 0 {
+				addPart(partKind(c.kind), c.points, c.text)
+			}
+		}
+		chainUses = append(chainUses, topUnsure)
+	}
+	e.Verdict = best.String()
+	if pts, detail := killChain(chainUses, inv.grant, uses); pts > 0 {
+		addPart("kill-chain", pts, detail)
+	}
+	for _, p := range e.Parts {
+		e.Score += p.Points
+	}
+	e.Score = math.Round(e.Score*10) / 10
+	e.AccessKeyIDs = sortedKeys(keySet)
+	e.Addresses = sortedKeys(addrSet)
+	for _, why := range sortedKeys(benign) {
+		e.Benign = append(e.Benign, fmt.Sprintf("%s: %d detection hits left out", why, benign[why]))
+	}
+	return e
 }
 
-func round1(f float64) float64 { return float64(int(f*10+0.5)) / 10 }
+// partKind groups clue kinds into score parts.
+func partKind(kind string) string {
+	switch kind {
+	case "detection":
+		return "detections"
+	case "tool":
+		return "tools"
+	case "where", "shared":
+		return "where"
+	}
+	return kind
+}
+
+// Kill-chain stages, in the order an intrusion runs them.
+var chainStages = []struct {
+	name    string
+	tactics []string
+}{
+	{"reconnaissance", []string{"discovery", "reconnaissance"}},
+	{"privilege change", []string{"privilege-escalation"}},
+	{"new credential", []string{"credential-access"}},
+	{"objective (collection, persistence, evasion or impact)", []string{"collection", "exfiltration", "impact", "persistence", "defense-evasion"}},
+}
+
+// chainPoints is what each stage reached in order adds after the first.
+const chainPoints = 1.5
+
+// killChain scores the order of what the uses did: each stage of
+// chainStages seen at or after the previous one adds chainPoints.
+func killChain(us []*use, grants []grant, all map[useKey]*use) (float64, string) {
+	first := make([]time.Time, len(chainStages))
+	in := map[useKey]bool{}
+	for _, u := range us {
+		in[useKey{u.identity, u.ip}] = true
+		for _, h := range u.hits {
+			for i, st := range chainStages {
+				if slices.ContainsFunc(h.tactics, func(t string) bool { return slices.Contains(st.tactics, t) }) {
+					first[i] = minTime(first[i], h.first)
+				}
+			}
+		}
+		if hasKind(u.clues, "denials") {
+			first[0] = minTime(first[0], u.first)
+		}
+	}
+	// A credential the uses produced is the "new credential" stage.
+	for _, g := range grants {
+		if (g.kind == "access_key" || g.kind == "login_profile" || g.kind == "user") && in[keyOf(g.ev)] {
+			first[2] = minTime(first[2], g.ev.Time)
+		}
+	}
+	var reached []string
+	var last time.Time
+	for i, t := range first {
+		if t.IsZero() || t.Before(last) {
+			continue
+		}
+		reached = append(reached, chainStages[i].name)
+		last = t
+	}
+	if len(reached) < 2 {
+		return 0, ""
+	}
+	return chainPoints * float64(len(reached)-1), strings.Join(reached, " → ")
+}

@@ -1,9 +1,6 @@
 package analyze
 
 import (
-	"net"
-	"strings"
-
 	"github.com/trailsleuth/trailsleuth/internal/useragent"
 )
 
@@ -21,14 +18,4 @@ func (inv *investigation) uaClass(ua string) useragent.Class {
 		inv.uaClasses[ua] = c
 	}
 	return c
-}
-
-// isAddress reports whether a sourceIPAddress is a network address rather
-// than an AWS service name ("lambda.amazonaws.com", "AWS Internal").
-func isAddress(s string) bool { return net.ParseIP(s) != nil }
-
-// isDenied reports whether an error code means the call was refused.
-func isDenied(code string) bool {
-	c := strings.ToLower(code)
-	return strings.Contains(c, "accessdenied") || strings.Contains(c, "unauthorized") || strings.Contains(c, "forbidden")
 }

@@ -12,7 +12,7 @@ type Case struct {
 	Regions     []string      `json:"regions"`
 	Timeframe   Timeframe     `json:"timeframe"`
 	Scope       Scope         `json:"scope"`
-	Triage      []TriageEntry `json:"triage,omitempty"`
+	Triage      []TriageEntry `json:"triage"`
 
 	CompromisedCredentials []Credential      `json:"compromised_credentials"`
 	CredentialChain        []ChainEdge       `json:"credential_chain"`
@@ -26,7 +26,7 @@ type Case struct {
 	Persistence            []Persistence     `json:"persistence"`
 	DefenseEvasion         []Action          `json:"defense_evasion"`
 	Findings               []Finding         `json:"findings"`
-	RelatedIdentities      []RelatedIdentity `json:"related_identities,omitempty"`
+	RelatedIdentities      []RelatedIdentity `json:"related_identities"`
 	Remediation            []Remediation     `json:"remediation"`
 	Coverage               Coverage          `json:"coverage"`
 	// Compliance maps the finding types present to the controls they are
@@ -62,12 +62,39 @@ type Scope struct {
 	Mode string `json:"mode"`
 }
 
-// TriageEntry is one principal ranked by suspicion when no indicator was given.
+// TriageEntry is one identity ranked by suspicion when no indicator was
+// given: an IAM user, root, or a role (whose sessions share a history),
+// with the credentials derived from it folded in.
 type TriageEntry struct {
+	Rank         int      `json:"rank"`
 	PrincipalARN string   `json:"principal_arn"`
 	AccessKeyIDs []string `json:"access_key_ids"`
-	Score        float64  `json:"score"`
-	Reasons      []string `json:"reasons"`
+	// Score is the sum of Parts: severity-weighted distinct detections,
+	// tooling, logging weakened, new infrastructure, denials and the
+	// kill-chain shape, over the uses that are not the identity's routine.
+	Score float64     `json:"score"`
+	Parts []ScorePart `json:"parts"`
+	// Verdict is "attacker" when at least one use (an address it acted
+	// from) shows evidence of an attacker, "unsure" when uses are unusual
+	// but not enough to say so, "owner" otherwise.
+	Verdict string `json:"verdict"`
+	// Investigated is true when the investigation followed its attacker uses.
+	Investigated bool `json:"investigated"`
+	// Addresses are the source addresses of its attacker and unsure uses.
+	Addresses []string `json:"addresses"`
+	// Reasons are the uses' verdicts in one sentence each.
+	Reasons []string `json:"reasons"`
+	// Benign lists detections left out because their context explains them
+	// (reads of CloudTrail's own logs, console browsing, logging turned on,
+	// calls made by AWS services), with counts.
+	Benign []string `json:"benign"`
+}
+
+// ScorePart is one component of a triage score.
+type ScorePart struct {
+	Kind   string  `json:"kind"` // detections, tooling, logging, where, tools, mfa, denials, kill-chain, lineage
+	Points float64 `json:"points"`
+	Detail string  `json:"detail"`
 }
 
 // Credential is a compromised access key (or console session) and where it came from.
@@ -98,7 +125,11 @@ type Credential struct {
 // Baseline is what was normal for a credential before the window: its
 // activity before --since or, without one, in its first 24 hours of use.
 type Baseline struct {
-	Until      time.Time `json:"until"`
+	// Until is when the baseline ended; null when the credential had no use
+	// before the attacker's first (Note says so).
+	Until *time.Time `json:"until"`
+	// Note explains an empty baseline.
+	Note       string    `json:"note,omitempty"`
 	Events     int       `json:"events"`
 	SourceIPs  []string  `json:"source_ips"`
 	UserAgents []string  `json:"user_agents"`
@@ -231,7 +262,10 @@ type RelatedIdentity struct {
 	AccessKeyIDs []string `json:"access_key_ids"`
 	SourceIPs    []string `json:"source_ips"`
 	EventCount   int      `json:"event_count"`
-	Reason       string   `json:"reason"`
+	// Counted is true when its events at those addresses are counted as
+	// the attacker's (its own activity there shows signs too).
+	Counted bool   `json:"counted"`
+	Reason  string `json:"reason"`
 }
 
 // Remediation is one step to take, with the command that does it.

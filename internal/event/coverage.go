@@ -99,6 +99,10 @@ type LoggingChange struct {
 	Denied bool `json:"denied"`
 	// Detail describes the change, e.g. what selectors now record.
 	Detail string `json:"detail,omitempty"`
+	// Effect is what the call does (or, denied, would have done) to what
+	// the account records: "weakens", "strengthens" or "changes" (not
+	// judgeable from the call alone).
+	Effect string `json:"effect"`
 }
 
 // DataEventStatus says whether data events were seen for one resource

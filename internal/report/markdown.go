@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/trailsleuth/trailsleuth/internal/cloudtrail"
 	"github.com/trailsleuth/trailsleuth/internal/event"
 )
 
@@ -182,13 +183,13 @@ func (m *md) credentials(c *event.Case) {
 	if len(c.CompromisedCredentials) > 0 {
 		var rows [][]string
 		for _, cr := range c.CompromisedCredentials {
-			rows = append(rows, []string{mdCode(cr.AccessKeyID), mdCode(principalLabel(cr.PrincipalARN)), mdText(cr.How),
+			rows = append(rows, []string{mdCode(cr.AccessKeyID), mdCode(cloudtrail.PrincipalLabel(cr.PrincipalARN)), mdText(cr.How),
 				mdCode(cr.DerivedFrom), strconv.Itoa(cr.EventCount), fmtTime(cr.FirstSeen), fmtTime(cr.LastSeen)})
 		}
 		m.table([]string{"Access key", "Principal", "How", "From", "Events", "First seen", "Last seen"}, rows)
 		for _, cr := range c.CompromisedCredentials {
 			if cr.Reason != "" {
-				m.line("- " + mdCode(cmp.Or(cr.AccessKeyID, principalLabel(cr.PrincipalARN))) + ": " + mdText(cr.Reason))
+				m.line("- " + mdCode(cmp.Or(cr.AccessKeyID, cloudtrail.PrincipalLabel(cr.PrincipalARN))) + ": " + mdText(cr.Reason))
 			}
 			if n := noveltyText(cr); n != "" {
 				m.line("  - New: " + mdText(n))

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/trailsleuth/trailsleuth/internal/cloudtrail"
 	"github.com/trailsleuth/trailsleuth/internal/event"
 )
 
@@ -219,14 +220,14 @@ func (t *text) credentials(c *event.Case) {
 	if len(c.CompromisedCredentials) > 0 {
 		var rows [][]string
 		for _, cr := range c.CompromisedCredentials {
-			rows = append(rows, []string{cr.AccessKeyID, principalLabel(cr.PrincipalARN), cr.How, cr.DerivedFrom,
+			rows = append(rows, []string{cr.AccessKeyID, cloudtrail.PrincipalLabel(cr.PrincipalARN), cr.How, cr.DerivedFrom,
 				strconv.Itoa(cr.EventCount), fmtTime(cr.FirstSeen), fmtTime(cr.LastSeen)})
 		}
 		t.table("", []string{"ACCESS KEY", "PRINCIPAL", "HOW", "FROM", "EVENTS", "FIRST SEEN", "LAST SEEN"}, rows)
 		t.line("")
 		for _, cr := range c.CompromisedCredentials {
 			if cr.Reason != "" {
-				t.lines(wrapText(cr.Reason, "- "+cmp.Or(cr.AccessKeyID, principalLabel(cr.PrincipalARN))+": ", "  "))
+				t.lines(wrapText(cr.Reason, "- "+cmp.Or(cr.AccessKeyID, cloudtrail.PrincipalLabel(cr.PrincipalARN))+": ", "  "))
 			}
 			if n := noveltyText(cr); n != "" {
 				t.lines(wrapText("New: "+n, "  ", "  "))

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/trailsleuth/trailsleuth/internal/cloudtrail"
 	"github.com/trailsleuth/trailsleuth/internal/event"
 )
 
@@ -189,7 +190,7 @@ func chainLines(c *event.Case) []string {
 	}
 	node := func(key string) string {
 		if p := principal[key]; p != "" {
-			return cmp.Or(key, "(no key)") + " (" + principalLabel(p) + ")"
+			return cmp.Or(key, "(no key)") + " (" + cloudtrail.PrincipalLabel(p) + ")"
 		}
 		return cmp.Or(key, "(no key)")
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/trailsleuth/trailsleuth/internal/cloudtrail"
 	"github.com/trailsleuth/trailsleuth/internal/event"
 )
 
@@ -113,7 +114,7 @@ func tacticSummary(c *event.Case) (items []string, note string) {
 			order = append(order, a.Tactic)
 		}
 		k.n++
-		if isDenied(a.ErrorCode) {
+		if cloudtrail.Denied(a.ErrorCode) {
 			k.denied++
 		}
 	}
@@ -242,34 +243,17 @@ func tacticTitle(t string) string {
 	return strings.Join(words, " ")
 }
 
-// isDenied reports whether an error code means the call was not authorised.
-func isDenied(code string) bool {
-	c := strings.ToLower(code)
-	return strings.Contains(c, "accessdenied") || strings.Contains(c, "unauthorized") ||
-		strings.Contains(c, "authorizationerror") || c == "forbidden"
-}
-
-// errorText shows an error code, prefixed with DENIED when it is one.
 func errorText(code string) string {
-	if isDenied(code) {
+	if cloudtrail.Denied(code) {
 		return "DENIED " + code
 	}
 	return code
 }
 
-// principalLabel is the resource part of an ARN: "user/ci-deploy",
-// "assumed-role/infra-admin/backup-sync", "root"; other strings unchanged.
-func principalLabel(arn string) string {
-	if p := strings.SplitN(arn, ":", 6); len(p) == 6 && p[0] == "arn" {
-		return p[5]
-	}
-	return arn
-}
-
 // principalName drops the type from principalLabel: "ci-deploy",
 // "infra-admin/backup-sync".
 func principalName(arn string) string {
-	l := principalLabel(arn)
+	l := cloudtrail.PrincipalLabel(arn)
 	for _, prefix := range []string{"user/", "assumed-role/", "role/", "federated-user/", "group/"} {
 		if rest, ok := strings.CutPrefix(l, prefix); ok {
 			return rest
@@ -472,7 +456,7 @@ func noveltyText(cr event.Credential) string {
 	if cr.Baseline == nil {
 		return ""
 	}
-	if cr.Baseline.Until.IsZero() {
+	if cr.Baseline.Until == nil || cr.Baseline.Until.IsZero() {
 		return "no baseline: the key was not used before its first event here."
 	}
 	var parts []string
@@ -497,9 +481,9 @@ func noveltyText(cr event.Credential) string {
 	add("regions", cr.NewRegions, 5)
 	add(fmt.Sprintf("%d APIs:", len(cr.NewAPIs)), cr.NewAPIs, 5)
 	if len(parts) == 0 {
-		return fmt.Sprintf("nothing new after its baseline (until %s, %d events).", fmtTime(cr.Baseline.Until), cr.Baseline.Events)
+		return fmt.Sprintf("nothing new after its baseline (until %s, %d events).", fmtTime(*cr.Baseline.Until), cr.Baseline.Events)
 	}
-	return fmt.Sprintf("first seen after its baseline (until %s, %d events): %s.", fmtTime(cr.Baseline.Until), cr.Baseline.Events, strings.Join(parts, "; "))
+	return fmt.Sprintf("first seen after its baseline (until %s, %d events): %s.", fmtTime(*cr.Baseline.Until), cr.Baseline.Events, strings.Join(parts, "; "))
 }
 
 // ipWhere is an address's country, network and AWS ownership in one cell.

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/trailsleuth/trailsleuth/internal/cloudtrail"
 	"github.com/trailsleuth/trailsleuth/internal/event"
 )
 
@@ -120,7 +121,7 @@ func TestNames(t *testing.T) {
 		{"errorText", "Client.UnauthorizedOperation", "DENIED Client.UnauthorizedOperation"},
 		{"errorText", "NoSuchEntity", "NoSuchEntity"},
 	}
-	fns := map[string]func(string) string{"principalName": principalName, "principalLabel": principalLabel,
+	fns := map[string]func(string) string{"principalName": principalName, "principalLabel": cloudtrail.PrincipalLabel,
 		"shortResource": shortResource, "lastSegment": lastSegment, "tacticTitle": tacticTitle, "errorText": errorText}
 	for _, tt := range tests {
 		if got := fns[tt.fn](tt.in); got != tt.want {

@@ -1,0 +1,430 @@
+package analyze
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/trailsleuth/trailsleuth/internal/cloudtrail"
+	"github.com/trailsleuth/trailsleuth/internal/event"
+	"github.com/trailsleuth/trailsleuth/internal/useragent"
+)
+
+// Attribution decides, for every use of a credential, whether it was its
+// owner's or an attacker's. The unit is a use: one identity (an IAM user,
+// root, a role's sessions — see identitySQL) acting from one source
+// address. A use is judged on evidence, never on who the identity is:
+//
+//   - how: offensive tooling; a console sign-in without MFA by an identity
+//     that always used MFA; tools (user-agent families) new to the identity;
+//   - what: detections on its events (distinct rules, by level), logging or
+//     monitoring weakened or an attempt to, bursts of denied calls;
+//   - where: the address first seen in the account (and the case) at this
+//     use, or new to the identity;
+//   - lineage: credentials derived from an attacker's (expand.go);
+//
+// and against the identity's own history: an address and tools it had used
+// for a day or more before are its routine, and routine is never counted as
+// the attacker's unless lineage links it.
+
+// verdict is what the evidence supports about a use.
+type verdict int
+
+const (
+	verdictOwner    verdict = iota // routine, or nothing unusual
+	verdictUnsure                  // unusual, but not enough to name an attacker
+	verdictAttacker                // evidence of an attacker
+)
+
+func (v verdict) String() string {
+	return [...]string{"owner", "unsure", "attacker"}[v]
+}
+
+// Weights of the evidence. A use is the attacker's with one strong clue
+// (offensive tooling; a high or critical detection, logging weakened or a
+// sign-in without MFA by an identity that always used it, on a use that is
+// not the identity's routine) or with clues adding up to attackerAt; a use
+// with some points but fewer is unsure. One table, so that the balance can
+// be read and changed in one place.
+var weight = struct {
+	offensive, critical, high, medium, low float64
+	weakens, noMFA                         float64
+	newToAccount, newToIdentity, newTool   float64
+	placeAndTool, denials, sharedAddress   float64
+	consoleNewPlace, roaming               float64
+}{
+	offensive: 8, critical: 10, high: 6, medium: 2, low: 0.5,
+	weakens: 6, noMFA: 6,
+	newToAccount: 2, newToIdentity: 1, newTool: 2,
+	placeAndTool: 2, denials: 3, sharedAddress: 3,
+	consoleNewPlace: 1, roaming: 6,
+}
+
+const (
+	attackerAt = 6.0 // points that name a use the attacker's
+	unsureAt   = 2.0 // points that make it worth a look
+	// routineAfter is how long an identity must have used an address (and
+	// its tools) before a use counts as its routine, and how much history an
+	// identity or account needs before anything can be new to it.
+	routineAfter = 24 * time.Hour
+	// The most medium and low detections can add: volume of a medium never
+	// outweighs one high.
+	mediumCap = 4.0
+)
+
+// clue is one piece of evidence about a use.
+type clue struct {
+	kind   string // tool, detection, logging, mfa, where, denials, lineage, shared
+	points float64
+	strong bool
+	at     time.Time // when it was first seen
+	text   string
+}
+
+// ruleHit is one detection rule's hits on a use.
+type ruleHit struct {
+	id, title string
+	level     event.Severity
+	tactics   []string
+	n         int
+	first     time.Time
+}
+
+// use is one identity acting from one source address, in scope.
+type use struct {
+	identity, ip, account string
+	first, last           time.Time // in scope
+	histFirst             time.Time // first ever (the place scope, any time)
+	events, denied        int
+	deniedAPIs            int
+	keys                  []string // valid access key ids it used
+	families              map[string]string // tool family → an example user agent
+	offensive             int
+	offensiveTool         string
+	signIns               []signIn
+	weakens               []string // what was weakened (or tried), with when
+	weakensAt             time.Time
+	hits                  map[string]*ruleHit
+	benign                map[string]int // why hits were discounted → how many
+	clues                 []clue
+	score                 float64
+	verdict               verdict
+	routine               bool
+	why                   string
+}
+
+type signIn struct {
+	t       time.Time
+	ip      string
+	mfa     string // "Yes", "No", ""
+	success bool
+}
+
+func (u *use) add(c clue) {
+	u.clues = append(u.clues, c)
+	u.score += c.points
+}
+
+func (u *use) strong() (bool, time.Time) {
+	var at time.Time
+	for _, c := range u.clues {
+		if c.strong {
+			at = minTime(at, c.at)
+		}
+	}
+	return !at.IsZero(), at
+}
+
+// history is what the place scope (all time) says about identities,
+// addresses and tools, for novelty and routine.
+type history struct {
+	identityFirst map[string]time.Time
+	ipFirst       map[[2]string]time.Time // identity, ip
+	famFirst      map[[2]string]time.Time // identity, tool family
+	acctIPFirst   map[[2]string]time.Time // account, ip
+	orgIPFirst    map[string]time.Time
+	acctFirst     map[string]time.Time
+	orgFirst      time.Time
+	signIns       map[string][]signIn // identity → console sign-ins, in time order
+	// Hourly event counts, cumulative, per identity and per account: how
+	// much history lay before a moment.
+	idHours, acctHours map[string]*hourly
+}
+
+// hourly is a running count of events by hour.
+type hourly struct {
+	hours []time.Time // ascending
+	total []int       // events up to and including each hour
+}
+
+// before counts the events in the hours that ended by t.
+func (h *hourly) before(t time.Time) int {
+	if h == nil {
+		return 0
+	}
+	i, _ := slices.BinarySearchFunc(h.hours, t.Add(-time.Hour), func(a, b time.Time) int { return a.Compare(b) })
+	// hours[:i] start before t-1h, so they ended before t.
+	if i == 0 {
+		return 0
+	}
+	return h.total[i-1]
+}
+
+// Minimum history before anything can be new: an identity (or an
+// account) seen for less than a day, or in a handful of events, has no
+// routine to break — sparse or short logs must not make every address
+// look new.
+const (
+	minIdentityEvents = 20
+	minAccountEvents  = 200
+)
+
+// hasHistory reports whether something seen first at first had been
+// around long enough before t for anything to be new to it.
+func hasHistory(first, t time.Time) bool {
+	return !first.IsZero() && !first.After(t.Add(-routineAfter))
+}
+
+// identityKnown reports whether an identity had a routine before t.
+func (h *history) identityKnown(id string, t time.Time) bool {
+	return hasHistory(h.identityFirst[id], t) && h.idHours[id].before(t) >= minIdentityEvents
+}
+
+// accountKnown reports whether an account's addresses were known before t.
+func (h *history) accountKnown(acct string, t time.Time) bool {
+	return hasHistory(h.acctFirst[acct], t) && h.acctHours[acct].before(t) >= minAccountEvents
+}
+
+// judge weighs a use's evidence and decides its verdict. Clues from
+// detections, tooling and logging are on u already; judge adds where and
+// how, against the identity's history.
+func (h *history) judge(u *use) {
+	idKnown := h.identityKnown(u.identity, u.histFirst)
+	// Where.
+	if cloudtrail.Address(u.ip) {
+		acctFirst := h.acctIPFirst[[2]string{u.account, u.ip}]
+		switch {
+		case cloudtrail.PrivateAddress(u.ip):
+			// A private address is a host inside a VPC (through a VPC
+			// endpoint); workloads change them all day. New to the
+			// identity is all it can say.
+			if idKnown {
+				u.add(clue{kind: "where", points: weight.newToIdentity, at: u.histFirst,
+					text: fmt.Sprintf("private address %s was new to this identity at %s", u.ip, stampOf(u.histFirst))})
+			}
+		case h.accountKnown(u.account, u.histFirst) && !acctFirst.Before(u.histFirst):
+			text := fmt.Sprintf("%s was first seen in account %s at this use (%s)", u.ip, u.account, stampOf(u.histFirst))
+			if o := h.orgIPFirst[u.ip]; !o.Before(u.histFirst) && len(h.acctFirst) > 1 {
+				text += ", and in none of the case's other accounts before"
+			}
+			u.add(clue{kind: "where", points: weight.newToAccount, at: u.histFirst, text: text})
+		case idKnown:
+			u.add(clue{kind: "where", points: weight.newToIdentity, at: u.histFirst,
+				text: fmt.Sprintf("%s was new to this identity at %s (known in the account since %s)", u.ip, stampOf(u.histFirst), stampOf(acctFirst))})
+		}
+	}
+	// How: tools new to the identity.
+	var newTools []string
+	if idKnown {
+		for fam, example := range u.families {
+			if f := h.famFirst[[2]string{u.identity, fam}]; !f.Before(u.histFirst) {
+				newTools = append(newTools, uaLabel(example))
+			}
+		}
+		slices.Sort(newTools)
+		newTools = slices.Compact(newTools)
+		if len(newTools) > 0 {
+			u.add(clue{kind: "tool", points: weight.newTool, at: u.histFirst, text: "tools new to this identity: " + strings.Join(newTools, ", ")})
+			if hasKind(u.clues, "where") {
+				u.add(clue{kind: "tool", points: weight.placeAndTool, at: u.histFirst, text: "a new address and a new tool together"})
+			}
+		}
+	}
+	// How: console sign-ins.
+	h.judgeSignIns(u, idKnown)
+	// Routine: the identity had used this address, and every tool of this
+	// use, for a day before the first strong clue — or, without one, over
+	// the use's own span. Novelty was judged at the use's start above, so a
+	// long campaign from a new address stays new.
+	strong, strongAt := u.strong()
+	ref := u.last
+	if strong {
+		ref = strongAt
+	}
+	u.routine = !u.histFirst.IsZero() && hasHistory(u.histFirst, ref) && h.idHours[u.identity].before(ref) >= minIdentityEvents && len(newTools) == 0
+	if u.routine {
+		for fam := range u.families {
+			if !hasHistory(h.famFirst[[2]string{u.identity, fam}], ref) {
+				u.routine = false
+			}
+		}
+	}
+	u.decide()
+}
+
+// judgeSignIns adds the clues of the use's console sign-ins: without MFA by
+// an identity that had always used it, or from an address new to it.
+func (h *history) judgeSignIns(u *use, idKnown bool) {
+	for _, s := range u.signIns {
+		if !s.success {
+			continue
+		}
+		var mfaYes, mfaNo int
+		for _, p := range h.signIns[u.identity] {
+			if !p.t.Before(s.t) {
+				break
+			}
+			if p.success && p.ip != u.ip {
+				if p.mfa == "Yes" {
+					mfaYes++
+				} else {
+					mfaNo++
+				}
+			}
+		}
+		if s.mfa != "Yes" && mfaYes > 0 && mfaNo == 0 {
+			u.add(clue{kind: "mfa", points: weight.noMFA, strong: true, at: s.t,
+				text: fmt.Sprintf("console sign-in without MFA at %s, while this identity's %d earlier sign-ins all used MFA", stampOf(s.t), mfaYes)})
+			return
+		}
+		if idKnown && cloudtrail.Address(u.ip) && hasKind(u.clues, "where") {
+			u.add(clue{kind: "mfa", points: weight.consoleNewPlace, at: s.t,
+				text: fmt.Sprintf("console sign-in from this new address at %s (MFA: %s)", stampOf(s.t), orDash(s.mfa))})
+			return
+		}
+	}
+}
+
+// decide turns the clues into a verdict and a sentence saying why.
+func (u *use) decide() {
+	strong, _ := u.strong()
+	switch {
+	case hasKind(u.clues, "lineage"):
+		u.verdict = verdictAttacker
+	case u.offensive > 0:
+		u.verdict = verdictAttacker
+	case strong && !u.routine:
+		u.verdict = verdictAttacker
+	case strong:
+		// Detections on the identity's usual address and tools: an
+		// administrator's work looks like this. Not named; shown for review.
+		u.verdict = verdictUnsure
+	case u.score >= attackerAt:
+		u.verdict = verdictAttacker
+	case u.routine:
+		u.verdict = verdictOwner
+	case u.score >= unsureAt:
+		u.verdict = verdictUnsure
+	default:
+		u.verdict = verdictOwner
+	}
+	u.why = u.sentence()
+}
+
+// sentence says in one line why a use is the attacker's or the owner's.
+func (u *use) sentence() string {
+	var parts []string
+	for _, c := range u.clues {
+		if c.points > 0 || c.kind == "lineage" {
+			parts = append(parts, c.text)
+		}
+	}
+	from := u.ip
+	if from == "" {
+		from = "no address"
+	}
+	switch u.verdict {
+	case verdictAttacker:
+		return fmt.Sprintf("the attacker's use from %s: %s", from, strings.Join(parts, "; "))
+	case verdictUnsure:
+		if u.routine {
+			return fmt.Sprintf("not named the attacker's: %s is this identity's usual address with its usual tools, although %s", from, strings.Join(parts, "; "))
+		}
+		return fmt.Sprintf("not enough to name an attacker from %s: %s", from, strings.Join(parts, "; "))
+	}
+	if u.routine {
+		return fmt.Sprintf("the owner's routine: %s and its tools were used by this identity since %s", from, stampOf(u.histFirst))
+	}
+	if len(parts) == 0 {
+		return fmt.Sprintf("nothing unusual from %s", from)
+	}
+	return fmt.Sprintf("nothing that points to an attacker from %s (%s)", from, strings.Join(parts, "; "))
+}
+
+func hasKind(cs []clue, kind string) bool {
+	return slices.ContainsFunc(cs, func(c clue) bool { return c.kind == kind })
+}
+
+// addHits turns a use's detection hits into clues: each distinct rule once,
+// by level, so that one high privilege escalation outweighs any volume of a
+// medium; mediums and lows together add at most mediumCap.
+func (u *use) addHits() {
+	ids := sortedKeys(u.hits)
+	sort.SliceStable(ids, func(i, j int) bool { return u.hits[ids[i]].level > u.hits[ids[j]].level })
+	var minor float64
+	for _, id := range ids {
+		h := u.hits[id]
+		c := clue{kind: "detection", at: h.first, text: fmt.Sprintf("%s detection %q (%d events)", h.level, h.title, h.n)}
+		switch h.level {
+		case event.SeverityCritical:
+			c.points, c.strong = weight.critical, true
+		case event.SeverityHigh:
+			c.points, c.strong = weight.high, true
+		case event.SeverityMedium, event.SeverityLow:
+			p := weight.medium
+			if h.level == event.SeverityLow {
+				p = weight.low
+			}
+			c.points = min(p, mediumCap-minor)
+			minor += c.points
+		default:
+			continue
+		}
+		u.add(c)
+	}
+}
+
+// addTooling adds the clues of offensive tooling, logging weakened and
+// denial bursts.
+func (u *use) addTooling() {
+	if u.offensive > 0 {
+		u.add(clue{kind: "tool", points: weight.offensive, strong: true, at: u.first,
+			text: fmt.Sprintf("%d calls with offensive tooling (%s)", u.offensive, u.offensiveTool)})
+	}
+	if len(u.weakens) > 0 {
+		u.add(clue{kind: "logging", points: weight.weakens, strong: true, at: u.weakensAt,
+			text: "logging or monitoring weakened or tried: " + strings.Join(u.weakens, "; ")})
+	}
+	// Denials alone are routine (about one call in a hundred fails); a
+	// burst across several APIs in a use that fails often is probing.
+	if u.denied >= 5 && u.deniedAPIs >= 3 && u.denied*10 >= u.events {
+		u.add(clue{kind: "denials", points: weight.denials, at: u.first,
+			text: fmt.Sprintf("%d of %d calls denied, across %d APIs", u.denied, u.events, u.deniedAPIs)})
+	}
+}
+
+// uaLabel describes a user agent for sentences.
+func uaLabel(ua string) string { return uaClassifier.Classify(ua).Label() }
+
+func stampOf(t time.Time) string {
+	if t.IsZero() {
+		return "unknown time"
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+// toolOf is the tool a user agent stands for in attribution: its family
+// (kind, name, OS: a CLI upgrade is not a new tool), except that every
+// console front end (browser, sign-in, S3 or EC2 console) is one tool, and
+// calls AWS services make for an identity are nobody's tool ("").
+func toolOf(c useragent.Class) string {
+	switch c.Kind {
+	case useragent.Console:
+		return "console"
+	case useragent.AWSService:
+		return ""
+	}
+	return c.Family()
+}

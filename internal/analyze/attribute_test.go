@@ -1,0 +1,241 @@
+package analyze
+
+import (
+	"compress/gzip"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/trailsleuth/trailsleuth/internal/store"
+)
+
+// This file builds small CloudTrail cases event by event, for tests of
+// attribution that need a precise story: an owner's habits over days and
+// an attacker's use that must (or must not) be told apart.
+
+const testAccount = "111122223333"
+
+// ev is one event of a scenario; rec turns it into a CloudTrail record.
+type ev struct {
+	t                   time.Time
+	name, source        string
+	ip, ua              string
+	user, key, err      string // IAM user name and access key
+	req, resp, addition map[string]any
+}
+
+var evSeq int
+
+func (e ev) rec() map[string]any {
+	evSeq++
+	arn := "arn:aws:iam::" + testAccount + ":user/" + e.user
+	r := map[string]any{
+		"eventVersion": "1.09", "eventTime": e.t.UTC().Format(time.RFC3339), "eventSource": e.source, "eventName": e.name,
+		"awsRegion": "us-east-1", "sourceIPAddress": e.ip, "userAgent": e.ua, "eventID": fmt.Sprintf("00000000-0000-4000-8000-%012d", evSeq),
+		"eventType": "AwsApiCall", "managementEvent": true, "recipientAccountId": testAccount, "requestID": fmt.Sprintf("req-%d", evSeq),
+		"userIdentity": map[string]any{"type": "IAMUser", "principalId": "AIDA" + strings.ToUpper(e.user), "arn": arn, "accountId": testAccount,
+			"accessKeyId": e.key, "userName": e.user},
+		"readOnly": strings.HasPrefix(e.name, "List") || strings.HasPrefix(e.name, "Describe") || strings.HasPrefix(e.name, "Get"),
+	}
+	if e.req != nil {
+		r["requestParameters"] = e.req
+	}
+	if e.resp != nil {
+		r["responseElements"] = e.resp
+	}
+	if e.addition != nil {
+		r["additionalEventData"] = e.addition
+	}
+	if e.err != "" {
+		r["errorCode"], r["errorMessage"] = e.err, "User is not authorized to perform this operation"
+	}
+	return r
+}
+
+// writeCase writes events as one gzipped CloudTrail delivery file in a
+// fresh folder and returns the folder.
+func writeCase(t *testing.T, evs []ev) string {
+	t.Helper()
+	slices.SortStableFunc(evs, func(a, b ev) int { return a.t.Compare(b.t) })
+	recs := make([]map[string]any, len(evs))
+	for i, e := range evs {
+		recs[i] = e.rec()
+	}
+	dir := t.TempDir()
+	f, err := os.Create(filepath.Join(dir, testAccount+"_CloudTrail_us-east-1_case.json.gz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	zw := gzip.NewWriter(f)
+	if err := json.NewEncoder(zw).Encode(map[string]any{"Records": recs}); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// every returns events from start to end, one per step, cycling through names.
+func every(start, end time.Time, step time.Duration, names []string, tmpl ev) []ev {
+	var out []ev
+	i := 0
+	for t := start; t.Before(end); t = t.Add(step) {
+		e := tmpl
+		e.t, e.name = t, names[i%len(names)]
+		e.source = sourceOf(e.name)
+		out = append(out, e)
+		i++
+	}
+	return out
+}
+
+func sourceOf(name string) string {
+	switch name {
+	case "DescribeInstances", "DescribeVolumes", "DescribeSecurityGroups":
+		return "ec2.amazonaws.com"
+	case "GetCallerIdentity":
+		return "sts.amazonaws.com"
+	case "ListObjects", "ListBuckets", "GetObject", "PutObject":
+		return "s3.amazonaws.com"
+	case "GetMetricData":
+		return "monitoring.amazonaws.com"
+	case "ListUsers", "ListRoles", "ListPolicies", "CreateUser", "CreateAccessKey", "AttachUserPolicy", "GetAccountAuthorizationDetails":
+		return "iam.amazonaws.com"
+	case "ConsoleLogin":
+		return "signin.amazonaws.com"
+	}
+	return "ec2.amazonaws.com"
+}
+
+const (
+	ownerSDK = "Boto3/1.34.11 md/Botocore#1.34.11 ua/2.0 os/linux#5.10.0 md/arch#x86_64 lang/python#3.11.4 md/pyimpl#CPython cfg/retry-mode#legacy Botocore/1.34.11"
+	kaliCLI  = "aws-cli/2.15.9 Python/3.11.6 Linux/6.6.9-amd64 exe/x86_64.kali.2024 prompt/off command/iam.list-users"
+)
+
+// twoAddressOwner is issue #22 at small scale: the owner of a CI key uses
+// it from an office address and, from the second day, from a runner in an
+// AWS range with the same SDK — a runner whose routine includes a few
+// denied calls. On the fourth day an attacker uses the key from another
+// address with offensive tooling. Only the attacker's events are the
+// attacker's.
+func twoAddressOwner() (evs []ev, attacker []int, key string) {
+	key = "AKIAEXAMPLEOWNER0001"
+	day0 := time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)
+	owner := ev{ip: "198.51.100.10", ua: ownerSDK, user: "ci-deploy", key: key}
+	evs = append(evs, every(day0, day0.Add(5*24*time.Hour), 10*time.Minute, []string{"DescribeInstances", "GetCallerIdentity", "ListObjects", "GetMetricData"}, owner)...)
+	runner := owner
+	runner.ip = "3.80.11.12"
+	start := day0.Add(24*time.Hour + time.Minute)
+	rs := every(start, day0.Add(5*24*time.Hour), 15*time.Minute, []string{"DescribeInstances", "GetCallerIdentity", "ListObjects", "DescribeVolumes", "DescribeSecurityGroups"}, runner)
+	for i := range rs {
+		if i%97 == 5 { // the runner's routine denials, on several APIs
+			rs[i].err = "AccessDenied"
+		}
+	}
+	evs = append(evs, rs...)
+	// Someone else in the account, for the account's own history.
+	evs = append(evs, every(day0, day0.Add(5*24*time.Hour), 20*time.Minute, []string{"DescribeInstances", "ListBuckets"},
+		ev{ip: "198.51.100.20", ua: "aws-cli/2.13.0 Python/3.11.4 Darwin/23.0.0 exe/x86_64 prompt/off", user: "alice", key: "AKIAEXAMPLEALICE0001"})...)
+	n := len(evs)
+	at := day0.Add(3*24*time.Hour + 2*time.Hour)
+	tor := ev{ip: "185.220.101.5", ua: kaliCLI, user: "ci-deploy", key: key}
+	for i, name := range []string{"GetCallerIdentity", "ListUsers", "ListRoles", "ListPolicies", "ListBuckets", "GetAccountAuthorizationDetails", "DescribeInstances"} {
+		e := tor
+		e.t, e.name, e.source = at.Add(time.Duration(i)*20*time.Second), name, sourceOf(name)
+		if i%3 == 2 {
+			e.err = "AccessDenied"
+		}
+		evs = append(evs, e)
+	}
+	e := tor
+	e.t, e.name, e.source, e.req = at.Add(5*time.Minute), "CreateUser", "iam.amazonaws.com", map[string]any{"userName": "backup-svc"}
+	e.resp = map[string]any{"user": map[string]any{"userName": "backup-svc", "arn": "arn:aws:iam::" + testAccount + ":user/backup-svc"}}
+	evs = append(evs, e)
+	e.t, e.name, e.req = at.Add(6*time.Minute), "AttachUserPolicy", map[string]any{"userName": "backup-svc", "policyArn": "arn:aws:iam::aws:policy/AdministratorAccess"}
+	e.resp = nil
+	evs = append(evs, e)
+	for i := n; i < len(evs); i++ {
+		attacker = append(attacker, i)
+	}
+	return evs, attacker, key
+}
+
+// TestTwoAddressOwner: the owner's second address, with the owner's tools
+// and a routine of a few denials, is not the attacker's — from the key, and
+// in triage. It failed before attribution by evidence: three denials made
+// the runner's address "the first sign", and its routine was counted.
+func TestTwoAddressOwner(t *testing.T) {
+	evs, attackerIdx, key := twoAddressOwner()
+	dir := writeCase(t, evs)
+	st, hits := caseDB(t, dir)
+	want := attackerIDs(t, st, "185.220.101.5")
+	if len(want) != len(attackerIdx) {
+		t.Fatalf("fixture: %d attacker events in the case, %d written", len(want), len(attackerIdx))
+	}
+	for _, mode := range []struct {
+		name string
+		opts Options
+	}{{"key", Options{Keys: []string{key}}}, {"triage", Options{}}} {
+		t.Run(mode.name, func(t *testing.T) {
+			c := investigate(t, st, hits, mode.opts)
+			got := map[string]bool{}
+			for _, a := range c.Actions {
+				got[a.EventID] = true
+				if a.SourceIP == "3.80.11.12" || a.SourceIP == "198.51.100.10" {
+					t.Errorf("the owner's event %s %s from %s is counted as the attacker's", a.EventName, a.EventTime.Format(time.RFC3339), a.SourceIP)
+				}
+			}
+			for _, id := range want {
+				if !got[id] {
+					t.Errorf("attacker event %s missing", id)
+				}
+			}
+			for _, ip := range c.SourceIPs {
+				if ip.IP != "185.220.101.5" {
+					t.Errorf("source IPs name %s, an owner's address", ip.IP)
+				}
+			}
+			if mode.name == "triage" {
+				if len(c.Triage) == 0 || !strings.HasSuffix(c.Triage[0].PrincipalARN, ":user/ci-deploy") || c.Triage[0].Verdict != "attacker" {
+					t.Fatalf("triage: %+v", c.Triage)
+				}
+				if !slices.Equal(c.Triage[0].Addresses, []string{"185.220.101.5"}) {
+					t.Errorf("triage names addresses %v, want only the attacker's", c.Triage[0].Addresses)
+				}
+			}
+			for _, cr := range c.CompromisedCredentials {
+				if cr.Baseline != nil && cr.Baseline.Until != nil && cr.Baseline.Until.IsZero() {
+					t.Errorf("credential %s: baseline until is Go's zero time", cr.AccessKeyID)
+				}
+			}
+		})
+	}
+}
+
+// attackerIDs lists the ids of the events from ip in the case.
+func attackerIDs(t *testing.T, st *store.Store, ip string) []string {
+	t.Helper()
+	rows, err := st.DB().Query("SELECT event_id FROM events WHERE source_ip = ? ORDER BY event_id", ip)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, id)
+	}
+	return out
+}

@@ -1,0 +1,636 @@
+package analyze
+
+import (
+	"database/sql"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/trailsleuth/trailsleuth/internal/cloudtrail"
+	"github.com/trailsleuth/trailsleuth/internal/event"
+	"github.com/trailsleuth/trailsleuth/internal/useragent"
+)
+
+// useKey names a use: identity and source address.
+type useKey [2]string
+
+func keyOf(r row) useKey { return useKey{r.Identity, r.IP} }
+
+// humanCond leaves out AWS services acting for the account: they hold no
+// stolen credential and make a fifth of a busy trail.
+const humanCond = "coalesce(identity_type, '') <> 'AWSService'"
+
+// loadUses reads and judges the uses of the events in scope that cond
+// selects ("true" for all): what they did, then the history of their
+// identities, addresses and tools over the whole place scope.
+func (inv *investigation) loadUses(cond string, args ...any) (map[useKey]*use, *history, error) {
+	t := time.Now()
+	lap := func(step string) {
+		inv.log.Debug("attribution step", "step", step, "seconds", time.Since(t).Seconds())
+		t = time.Now()
+	}
+	uses, err := inv.useAggregates(cond, args)
+	if err != nil {
+		return nil, nil, err
+	}
+	lap("uses")
+	if len(uses) == 0 {
+		return uses, &history{}, nil
+	}
+	h, err := inv.history(uses, cond == "true")
+	if err != nil {
+		return nil, nil, err
+	}
+	lap("history")
+	if err := inv.useLogging(uses, cond, args); err != nil {
+		return nil, nil, err
+	}
+	lap("logging")
+	if err := inv.useHits(uses, cond, args); err != nil {
+		return nil, nil, err
+	}
+	lap("detections")
+	for _, k := range sortedUseKeys(uses) {
+		u := uses[k]
+		u.signIns = nil
+		for _, s := range h.signIns[u.identity] {
+			if s.ip == u.ip && !s.t.Before(u.first) && !s.t.After(u.last) {
+				u.signIns = append(u.signIns, s)
+			}
+		}
+		u.addTooling()
+		u.addHits()
+		h.judge(u)
+	}
+	if err := inv.useRoaming(uses, h); err != nil {
+		return nil, nil, err
+	}
+	lap("roaming")
+	afterSign(uses, h)
+	return uses, h, nil
+}
+
+func sortedUseKeys(m map[useKey]*use) []useKey {
+	out := make([]useKey, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.SortFunc(out, func(a, b useKey) int {
+		if c := strings.Compare(a[0], b[0]); c != 0 {
+			return c
+		}
+		return strings.Compare(a[1], b[1])
+	})
+	return out
+}
+
+// scoped is the window and place filter plus cond, with their arguments.
+func (inv *investigation) scoped(cond string, args []any) (string, []any) {
+	return "(" + inv.f.where + ") AND (" + cond + ") AND " + humanCond, append(slices.Clone(inv.f.args), args...)
+}
+
+// useAggregates counts each use's events, denials and keys, and reads its
+// tools.
+func (inv *investigation) useAggregates(cond string, args []any) (map[useKey]*use, error) {
+	where, wargs := inv.scoped(cond, args)
+	q := `SELECT identity, ip, arg_min(recipient_account_id, event_time), min(event_time), max(event_time), count(*),
+			count(*) FILTER (WHERE ` + cloudtrail.DeniedSQL("error_code") + `),
+			count(DISTINCT event_name) FILTER (WHERE ` + cloudtrail.DeniedSQL("error_code") + `),
+			coalesce(list(DISTINCT access_key_id) FILTER (WHERE regexp_matches(access_key_id, '` + cloudtrail.AccessKeyIDPattern + `')), [])
+		FROM (SELECT ` + identitySQL + ` AS identity, coalesce(source_ip, '') AS ip, * FROM events WHERE ` + where + `)
+		GROUP BY identity, ip`
+	rows, err := inv.db.QueryContext(inv.ctx, q, wargs...)
+	if err != nil {
+		return nil, fmt.Errorf("attribution: reading uses: %w", err)
+	}
+	uses := map[useKey]*use{}
+	for rows.Next() {
+		u := &use{families: map[string]string{}, hits: map[string]*ruleHit{}, benign: map[string]int{}}
+		var acct *string
+		var keys []any
+		var first, last sql.NullTime
+		if err := rows.Scan(&u.identity, &u.ip, &acct, &first, &last, &u.events, &u.denied, &u.deniedAPIs, &keys); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("attribution: reading uses: %w", err)
+		}
+		if acct != nil {
+			u.account = *acct
+		}
+		// Events without a time (old or damaged records) are counted; no
+		// statement about time covers them.
+		u.first, u.last = first.Time.UTC(), last.Time.UTC()
+		for _, k := range keys {
+			if s, ok := k.(string); ok {
+				u.keys = append(u.keys, s)
+			}
+		}
+		slices.Sort(u.keys)
+		uses[useKey{u.identity, u.ip}] = u
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("attribution: reading uses: %w", err)
+	}
+	// Tools: one classification per distinct user agent.
+	q = `SELECT ` + identitySQL + `, coalesce(source_ip, ''), coalesce(user_agent, ''), count(*) FROM events WHERE ` + where + ` GROUP BY ALL`
+	rows, err = inv.db.QueryContext(inv.ctx, q, wargs...)
+	if err != nil {
+		return nil, fmt.Errorf("attribution: reading tools: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, ip, ua string
+		var n int
+		if err := rows.Scan(&id, &ip, &ua, &n); err != nil {
+			return nil, fmt.Errorf("attribution: reading tools: %w", err)
+		}
+		u := uses[useKey{id, ip}]
+		if u == nil {
+			continue
+		}
+		c := inv.uaClass(ua)
+		if t := toolOf(c); t != "" {
+			if _, ok := u.families[t]; !ok {
+				u.families[t] = ua
+			}
+		}
+		if c.Kind == useragent.Offensive {
+			u.offensive += n
+			if u.offensiveTool == "" || c.Name < u.offensiveTool {
+				u.offensiveTool = c.Name
+			}
+		}
+	}
+	return uses, rows.Err()
+}
+
+// history reads, over the place scope and all time, when each identity of
+// uses first acted, from which addresses and with which tools, when each
+// address was first seen per account, and the identities' console
+// sign-ins. With all set (triage), every identity is read at once.
+func (inv *investigation) history(uses map[useKey]*use, all bool) (*history, error) {
+	h := &history{identityFirst: map[string]time.Time{}, ipFirst: map[[2]string]time.Time{}, famFirst: map[[2]string]time.Time{},
+		acctIPFirst: map[[2]string]time.Time{}, orgIPFirst: map[string]time.Time{}, acctFirst: map[string]time.Time{}, signIns: map[string][]signIn{}}
+	pf := inv.opts.placeFilter()
+	idSet, ipSet := map[string]bool{}, map[string]bool{}
+	for k := range uses {
+		idSet[k[0]] = true
+		if cloudtrail.Address(k[1]) {
+			ipSet[k[1]] = true
+		}
+	}
+	ids, ips := sortedKeys(idSet), sortedKeys(ipSet)
+	idCond, idArgs := "true", []any(nil)
+	if !all {
+		// The identity is one of these columns (or, for keyless callers,
+		// built from the type): test them first, the CASE only on matches.
+		idCond = "(list_contains(?, user_arn) OR list_contains(?, session_issuer_arn) OR user_arn IS NULL) AND list_contains(?, " + identitySQL + ")"
+		idArgs = []any{ids, ids, ids}
+	}
+	where := "(" + pf.where + ") AND " + humanCond + " AND " + idCond
+	wargs := append(slices.Clone(pf.args), idArgs...)
+	q := `SELECT identity, ip, ua, min(event_time) FROM (SELECT ` + identitySQL + ` AS identity, coalesce(source_ip, '') AS ip,
+			coalesce(user_agent, '') AS ua, event_time FROM events WHERE ` + where + `)
+		GROUP BY GROUPING SETS ((identity, ip), (identity, ua))`
+	rows, err := inv.db.QueryContext(inv.ctx, q, wargs...)
+	if err != nil {
+		return nil, fmt.Errorf("attribution: reading history: %w", err)
+	}
+	for rows.Next() {
+		var id string
+		var ip, ua *string
+		var nt sql.NullTime
+		if err := rows.Scan(&id, &ip, &ua, &nt); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("attribution: reading history: %w", err)
+		}
+		if !nt.Valid {
+			continue
+		}
+		t := nt.Time.UTC()
+		h.identityFirst[id] = minTime(h.identityFirst[id], t)
+		switch {
+		case ip != nil:
+			h.ipFirst[[2]string{id, *ip}] = t
+		case ua != nil:
+			if tool := toolOf(inv.uaClass(*ua)); tool != "" {
+				k := [2]string{id, tool}
+				h.famFirst[k] = minTime(h.famFirst[k], t)
+			}
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("attribution: reading history: %w", err)
+	}
+	inv.log.Debug("attribution history", "part", "identities")
+	for k, u := range uses {
+		u.histFirst = h.ipFirst[[2]string{k[0], k[1]}]
+		if u.histFirst.IsZero() {
+			u.histFirst = u.first
+		}
+	}
+	// Addresses per account, any identity: when each was first seen.
+	q = `SELECT recipient_account_id, source_ip, min(event_time) FROM events WHERE (` + pf.where + `) AND list_contains(?, source_ip) GROUP BY ALL`
+	rows, err = inv.db.QueryContext(inv.ctx, q, append(slices.Clone(pf.args), ips)...)
+	if err != nil {
+		return nil, fmt.Errorf("attribution: reading addresses: %w", err)
+	}
+	for rows.Next() {
+		var acct *string
+		var ip string
+		var nt sql.NullTime
+		if err := rows.Scan(&acct, &ip, &nt); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("attribution: reading addresses: %w", err)
+		}
+		if !nt.Valid {
+			continue
+		}
+		t := nt.Time.UTC()
+		a := ""
+		if acct != nil {
+			a = *acct
+		}
+		h.acctIPFirst[[2]string{a, ip}] = t
+		h.orgIPFirst[ip] = minTime(h.orgIPFirst[ip], t)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("attribution: reading addresses: %w", err)
+	}
+	acct, err := inv.accountHistory()
+	if err != nil {
+		return nil, err
+	}
+	h.acctFirst, h.orgFirst, h.acctHours = acct.first, acct.orgFirst, acct.hours
+	// How much history lay before each moment, per identity.
+	h.idHours = map[string]*hourly{}
+	q = `SELECT ` + identitySQL + `, date_trunc('hour', event_time) AS hr, count(*) FROM events
+			WHERE ` + where + ` AND event_time IS NOT NULL GROUP BY ALL ORDER BY 1, 2`
+	if err := scanHourly(inv, q, wargs, h.idHours); err != nil {
+		return nil, fmt.Errorf("attribution: counting history: %w", err)
+	}
+	// Console sign-ins of these identities.
+	q = `SELECT ` + identitySQL + `, event_time, coalesce(source_ip, ''), coalesce(json_extract_string(additional_event_data, '$.MFAUsed'), ''),
+			error_code IS NULL AND coalesce(json_extract_string(response_elements, '$.ConsoleLogin'), 'Success') = 'Success'
+		FROM events WHERE ` + where + ` AND event_name = 'ConsoleLogin' AND event_time IS NOT NULL ORDER BY event_time`
+	rows, err = inv.db.QueryContext(inv.ctx, q, wargs...)
+	if err != nil {
+		return nil, fmt.Errorf("attribution: reading sign-ins: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var s signIn
+		if err := rows.Scan(&id, &s.t, &s.ip, &s.mfa, &s.success); err != nil {
+			return nil, fmt.Errorf("attribution: reading sign-ins: %w", err)
+		}
+		s.t = s.t.UTC()
+		h.signIns[id] = append(h.signIns[id], s)
+	}
+	return h, rows.Err()
+}
+
+// afterSign looks again at an identity's other uses once one is the
+// attacker's on strong evidence: an address it first used after that
+// moment, with only tools it had never used before it, is the attacker
+// switching to a clean tool, even where the identity's history is too short
+// to call anything new on its own. A new address with the identity's usual
+// tools stays its owner's (laptops and pipelines change addresses).
+func afterSign(uses map[useKey]*use, h *history) {
+	sign := map[string]time.Time{}
+	for _, u := range uses {
+		if strong, at := u.strong(); strong && u.verdict == verdictAttacker {
+			sign[u.identity] = minTime(sign[u.identity], at)
+		}
+	}
+	for _, k := range sortedUseKeys(uses) {
+		u := uses[k]
+		t0, ok := sign[u.identity]
+		if !ok || u.verdict == verdictAttacker || !cloudtrail.Address(u.ip) || !u.histFirst.After(t0) || len(u.families) == 0 {
+			continue
+		}
+		if !h.identityFirst[u.identity].Before(t0) {
+			continue // no habit before the sign to compare with
+		}
+		fresh := true
+		for fam := range u.families {
+			if f := h.famFirst[[2]string{u.identity, fam}]; f.Before(t0) {
+				fresh = false
+			}
+		}
+		if !fresh {
+			continue
+		}
+		var tools []string
+		for _, ex := range u.families {
+			tools = append(tools, uaLabel(ex))
+		}
+		slices.Sort(tools)
+		u.add(clue{kind: "tool", points: weight.newTool, strong: true, at: u.histFirst,
+			text: fmt.Sprintf("%s first appeared at %s, after the first sign of an attacker on this identity (%s), using only tools it had not used before it (%s)",
+				u.ip, stampOf(u.histFirst), stampOf(t0), strings.Join(slices.Compact(tools), ", "))})
+		u.decide()
+	}
+}
+
+// accountHistory is when each account in the place scope was first seen
+// and how many events it had by each hour: the same for every set of uses,
+// so read once per investigation.
+type accountHistory struct {
+	first    map[string]time.Time
+	orgFirst time.Time
+	hours    map[string]*hourly
+}
+
+func (inv *investigation) accountHistory() (*accountHistory, error) {
+	if inv.acctHist != nil {
+		return inv.acctHist, nil
+	}
+	pf := inv.opts.placeFilter()
+	a := &accountHistory{first: map[string]time.Time{}, hours: map[string]*hourly{}}
+	q := `SELECT coalesce(recipient_account_id, ''), date_trunc('hour', event_time) AS hr, count(*) FROM events
+		WHERE (` + pf.where + `) AND event_time IS NOT NULL GROUP BY ALL ORDER BY 1, 2`
+	if err := scanHourly(inv, q, pf.args, a.hours); err != nil {
+		return nil, fmt.Errorf("attribution: counting account history: %w", err)
+	}
+	for acct, h := range a.hours {
+		a.first[acct] = h.hours[0]
+		a.orgFirst = minTime(a.orgFirst, h.hours[0])
+	}
+	inv.acctHist = a
+	return a, nil
+}
+
+// scanHourly reads (id, hour, count) rows, ordered by id and hour, into
+// running counts.
+func scanHourly(inv *investigation, q string, args []any, into map[string]*hourly) error {
+	rows, err := inv.db.QueryContext(inv.ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var hr time.Time
+		var n int
+		if err := rows.Scan(&id, &hr, &n); err != nil {
+			return err
+		}
+		x := into[id]
+		if x == nil {
+			x = &hourly{}
+			into[id] = x
+		}
+		prev := 0
+		if len(x.total) > 0 {
+			prev = x.total[len(x.total)-1]
+		}
+		x.hours = append(x.hours, hr.UTC())
+		x.total = append(x.total, prev+n)
+	}
+	return rows.Err()
+}
+
+// useLogging marks the uses that weakened logging or monitoring (or tried
+// to) and returns nothing else: calls that strengthen it are benign context
+// for the detections on them (see useHits).
+func (inv *investigation) useLogging(uses map[useKey]*use, cond string, args []any) error {
+	where, wargs := inv.scoped(cond, args)
+	names, nargs := inList("event_name", cloudtrail.MonitoringCalls())
+	rs, err := query(inv.ctx, inv.db, filter{where: where, args: wargs}, names, nargs...)
+	if err != nil {
+		return fmt.Errorf("attribution: reading logging changes: %w", err)
+	}
+	for _, r := range rs {
+		effect, detail := cloudtrail.LoggingEffect(r.Source, r.Name, r.Request)
+		switch effect {
+		case cloudtrail.Weakens:
+			u := uses[keyOf(r)]
+			if u == nil {
+				continue
+			}
+			what := r.Name
+			if detail != "" {
+				what += " (" + detail + ")"
+			}
+			if r.ErrorCode != "" {
+				what += " — " + r.ErrorCode
+			}
+			what += " at " + stampOf(r.Time)
+			u.weakens = append(u.weakens, what)
+			u.weakensAt = minTime(u.weakensAt, r.Time)
+		case cloudtrail.Strengthens:
+			inv.strengthening = append(inv.strengthening, r.ID)
+		}
+	}
+	return nil
+}
+
+// useRoaming looks, for the uses that are not their identity's routine,
+// at whether their temporary keys were first used somewhere else. A session
+// key is issued to one workload or person and used from there; the same key
+// used later from an address and with a tool its identity had never used,
+// when it was first used by a workload (an AWS runtime or agent) or by an
+// identity with a routine, is how stolen instance, Lambda and task role
+// credentials show: the metadata service or the environment was read and
+// the keys used elsewhere. Pools of NAT addresses and several SDKs in one
+// workload are the identity's routine, so they do not count.
+func (inv *investigation) useRoaming(uses map[useKey]*use, h *history) error {
+	cand := map[string][]*use{}
+	var keys []string
+	for _, k := range sortedUseKeys(uses) {
+		u := uses[k]
+		if u.routine || u.verdict == verdictAttacker || !cloudtrail.Address(u.ip) {
+			continue
+		}
+		for _, key := range u.keys {
+			if strings.HasPrefix(key, "ASIA") {
+				if _, ok := cand[key]; !ok {
+					keys = append(keys, key)
+				}
+				cand[key] = append(cand[key], u)
+			}
+		}
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	q := `SELECT access_key_id, coalesce(source_ip, ''), arg_min(coalesce(user_agent, ''), event_time), min(event_time) FROM events
+		WHERE (` + inv.f.where + `) AND list_contains(?, access_key_id) AND event_time IS NOT NULL
+			AND NOT coalesce(session_credential_from_console, false) AND ` + cloudtrail.AddressSQL("source_ip") + `
+		GROUP BY 1, 2 ORDER BY 1, 4`
+	rows, err := inv.db.QueryContext(inv.ctx, q, append(slices.Clone(inv.f.args), keys)...)
+	if err != nil {
+		return fmt.Errorf("attribution: reading session keys: %w", err)
+	}
+	type first struct {
+		ip, ua string
+		t      time.Time
+	}
+	origin := map[string]first{}
+	for rows.Next() {
+		var key, ip, ua string
+		var t time.Time
+		if err := rows.Scan(&key, &ip, &ua, &t); err != nil {
+			rows.Close()
+			return fmt.Errorf("attribution: reading session keys: %w", err)
+		}
+		if _, ok := origin[key]; !ok {
+			origin[key] = first{ip, ua, t.UTC()}
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("attribution: reading session keys: %w", err)
+	}
+	for _, key := range keys {
+		o, ok := origin[key]
+		if !ok {
+			continue
+		}
+		oc := inv.uaClass(o.ua)
+		for _, u := range cand[key] {
+			if o.ip == u.ip || !u.histFirst.After(o.t) {
+				continue // first used here: this is the origin
+			}
+			var fresh []string
+			interactive := false
+			for fam, example := range u.families {
+				c := inv.uaClass(example)
+				if c.Kind == useragent.AWSService || fam == toolOf(oc) {
+					continue
+				}
+				if f := h.famFirst[[2]string{u.identity, fam}]; f.Before(u.histFirst) {
+					continue // a tool the identity already used
+				}
+				fresh = append(fresh, c.Label())
+				switch c.Kind {
+				case useragent.CLI, useragent.Console, useragent.Offensive, useragent.Other, useragent.Empty:
+					interactive = true
+				}
+			}
+			// Without a routine to compare with, only the clearest case
+			// counts: a workload's key (an AWS runtime or agent first used
+			// it) in an interactive tool: the CLI, a console, curl.
+			if len(fresh) == 0 || !(h.identityKnown(u.identity, u.histFirst) || (oc.Kind == useragent.AWSService && interactive)) {
+				continue
+			}
+			slices.Sort(fresh)
+			u.add(clue{kind: "roaming", points: weight.roaming, strong: true, at: u.histFirst,
+				text: fmt.Sprintf("session key %s, first used from %s by %s at %s, used from %s with %s at %s", key, orDash(o.ip), oc.Label(), stampOf(o.t),
+					u.ip, strings.Join(slices.Compact(fresh), ", "), stampOf(u.histFirst))})
+			u.decide()
+		}
+	}
+	return nil
+}
+
+// Benign context: why a detection on an event says little about an
+// attacker. Reads of CloudTrail's own log files are how owners and their
+// SIEMs collect logs; calls an AWS service makes for the identity are the
+// service's; console browsing fires every discovery rule; and turning
+// logging on is the opposite of tampering with it.
+const (
+	benignService   = "made by an AWS service on the identity's behalf"
+	benignTrailLogs = "reads of CloudTrail's own log files"
+	benignConsole   = "console browsing"
+	benignLogging   = "logging turned on or widened"
+)
+
+// useHits folds the detection hits on the events cond selects into their
+// uses, leaving out the ones benign context explains.
+func (inv *investigation) useHits(uses map[useKey]*use, cond string, args []any) error {
+	fs := inv.opts.Findings
+	if len(fs) == 0 {
+		return nil
+	}
+	var ids []string
+	var idx []int32
+	for i, f := range fs {
+		for _, id := range f.EventIDs {
+			ids = append(ids, id)
+			idx = append(idx, int32(i))
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	where, wargs := inv.scoped(cond, args)
+	q := `SELECT h.r, e.identity, e.ip, e.kind, e.ua, e.console, count(*), min(e.event_time)
+		FROM (SELECT event_id, event_time, ` + identitySQL + ` AS identity, coalesce(source_ip, '') AS ip, coalesce(user_agent, '') AS ua,
+				coalesce(session_credential_from_console, false) OR source_ip = 'AWS Internal' AS console,
+				CASE WHEN coalesce(invoked_by, '') <> '' THEN 'service'
+					WHEN list_contains(?, event_id) THEN 'logging'
+					WHEN event_source = 's3.amazonaws.com' AND regexp_matches(coalesce(json_extract_string(request_parameters, '$.key'),
+						json_extract_string(request_parameters, '$.prefix'), ''), '^/?AWSLogs/(o-[a-z0-9]+/)?[0-9]{12}/CloudTrail') THEN 'trail-logs'
+					ELSE '' END AS kind
+			FROM events WHERE ` + where + `) AS e
+		JOIN (SELECT unnest(CAST(? AS VARCHAR[])) AS id, unnest(CAST(? AS INTEGER[])) AS r) AS h ON e.event_id = h.id
+		GROUP BY ALL`
+	qargs := append(append([]any{inv.strengthening}, wargs...), ids, idx)
+	rows, err := inv.db.QueryContext(inv.ctx, q, qargs...)
+	if err != nil {
+		return fmt.Errorf("attribution: reading detections: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r int
+		var id, ip, kind, ua string
+		var console bool
+		var n int
+		var first sql.NullTime
+		if err := rows.Scan(&r, &id, &ip, &kind, &ua, &console, &n, &first); err != nil {
+			return fmt.Errorf("attribution: reading detections: %w", err)
+		}
+		u := uses[useKey{id, ip}]
+		if u == nil {
+			continue
+		}
+		f := fs[r]
+		if why := benignHit(f, kind, console || inv.uaClass(ua).Kind == useragent.Console); why != "" {
+			u.benign[why] += n
+			continue
+		}
+		lvl, _ := event.ParseSeverity(f.Level)
+		h := u.hits[f.RuleID]
+		if h == nil {
+			h = &ruleHit{id: f.RuleID, title: f.Title, level: lvl, tactics: f.Tactics, first: first.Time.UTC()}
+			u.hits[f.RuleID] = h
+		}
+		h.n += n
+		if first.Valid {
+			h.first = minTime(h.first, first.Time.UTC())
+		}
+	}
+	return rows.Err()
+}
+
+// benignHit says why a rule's hit on an event is explained by its context,
+// or "".
+func benignHit(f event.Finding, kind string, console bool) string {
+	onlyTactics := func(allowed ...string) bool {
+		if len(f.Tactics) == 0 {
+			return false
+		}
+		for _, t := range f.Tactics {
+			if !slices.Contains(allowed, t) {
+				return false
+			}
+		}
+		return true
+	}
+	switch {
+	case kind == "service":
+		return benignService
+	case kind == "logging":
+		return benignLogging
+	case kind == "trail-logs" && onlyTactics("collection", "exfiltration", "discovery"):
+		return benignTrailLogs
+	case console && onlyTactics("discovery"):
+		return benignConsole
+	}
+	return ""
+}
