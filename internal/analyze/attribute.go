@@ -99,7 +99,7 @@ type use struct {
 	histFirst             time.Time // first ever (the place scope, any time)
 	events, denied        int
 	deniedAPIs            int
-	keys                  []string // valid access key ids it used
+	keys                  []string          // valid access key ids it used
 	families              map[string]string // tool family → an example user agent
 	offensive             int
 	offensiveTool         string

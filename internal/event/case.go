@@ -129,12 +129,12 @@ type Baseline struct {
 	// before the attacker's first (Note says so).
 	Until *time.Time `json:"until"`
 	// Note explains an empty baseline.
-	Note       string    `json:"note,omitempty"`
-	Events     int       `json:"events"`
-	SourceIPs  []string  `json:"source_ips"`
-	UserAgents []string  `json:"user_agents"`
-	Regions    []string  `json:"regions"`
-	APIs       int       `json:"api_count"`
+	Note       string   `json:"note,omitempty"`
+	Events     int      `json:"events"`
+	SourceIPs  []string `json:"source_ips"`
+	UserAgents []string `json:"user_agents"`
+	Regions    []string `json:"regions"`
+	APIs       int      `json:"api_count"`
 }
 
 // ChainEdge is one step of the credential chain.
