@@ -1,6 +1,7 @@
 package analyze
 
 import (
+	"database/sql"
 	"fmt"
 	"slices"
 	"strconv"
@@ -309,7 +310,129 @@ func (inv *investigation) enrichNovelty(c *event.Case, ipdb *ipinfo.Enricher) er
 	if ipdb != nil {
 		c.Evidence.Enrichment = ipdb.Sources()
 	}
+	return inv.addressNovelty(c, ipdb)
+}
+
+// addressNovelty says, for each of the attacker's addresses, when it was
+// first seen in the account it acted on and in the whole case, how many
+// events came from it before the attacker's first use, and (with an ASN
+// database) whether its network had been seen in the account before:
+// novelty that does not depend on which credential used it, so an address
+// used only by credentials the attacker created is judged too.
+func (inv *investigation) addressNovelty(c *event.Case, ipdb *ipinfo.Enricher) error {
+	// The attacker's first use of each address, and the account it acted on.
+	firsts := map[string]addrFirst{}
+	for _, r := range inv.attacker {
+		if !cloudtrail.Address(r.IP) {
+			continue
+		}
+		if f, ok := firsts[r.IP]; !ok || r.Time.Before(f.t) {
+			firsts[r.IP] = addrFirst{r.Time, r.Account}
+		}
+	}
+	var ips, ts, accts []string
+	for _, ip := range sortedKeys(firsts) {
+		ips = append(ips, ip)
+		ts = append(ts, firsts[ip].t.Format(time.RFC3339Nano))
+		accts = append(accts, firsts[ip].acct)
+	}
+	if len(ips) == 0 {
+		return nil
+	}
+	q := `WITH a AS (SELECT unnest(CAST(? AS VARCHAR[])) AS ip, CAST(unnest(CAST(? AS VARCHAR[])) AS TIMESTAMPTZ) AS t, unnest(CAST(? AS VARCHAR[])) AS acct)
+		SELECT a.ip, min(e.event_time) FILTER (WHERE e.recipient_account_id = a.acct), min(e.event_time),
+			count(*) FILTER (WHERE e.recipient_account_id = a.acct AND e.event_time < a.t),
+			count(*) FILTER (WHERE e.event_time < a.t)
+		FROM a JOIN events AS e ON e.source_ip = a.ip GROUP BY a.ip`
+	rows, err := inv.db.QueryContext(inv.ctx, q, ips, ts, accts)
+	if err != nil {
+		return fmt.Errorf("address novelty: %w", err)
+	}
+	type nov struct {
+		acct, org   sql.NullTime
+		prior, orgN int
+	}
+	got := map[string]nov{}
+	for rows.Next() {
+		var ip string
+		var n nov
+		if err := rows.Scan(&ip, &n.acct, &n.org, &n.prior, &n.orgN); err != nil {
+			rows.Close()
+			return fmt.Errorf("address novelty: %w", err)
+		}
+		got[ip] = n
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("address novelty: %w", err)
+	}
+	newNets, err := inv.newNetworks(firsts, ipdb)
+	if err != nil {
+		return err
+	}
+	for i := range c.SourceIPs {
+		s := &c.SourceIPs[i]
+		n, ok := got[s.IP]
+		if !ok {
+			continue
+		}
+		if n.acct.Valid {
+			t := n.acct.Time.UTC()
+			s.AccountFirstSeen = &t
+		}
+		if n.org.Valid {
+			t := n.org.Time.UTC()
+			s.OrgFirstSeen = &t
+		}
+		s.PriorEvents = n.prior
+		s.NewToAccount = n.prior == 0
+		s.NewToOrganization = n.orgN == 0
+		s.NewNetwork = newNets[s.IP]
+	}
 	return nil
+}
+
+// addrFirst is the attacker's first use of an address.
+type addrFirst struct {
+	t    time.Time
+	acct string
+}
+
+// newNetworks reports, with an ASN database, which addresses belong to an
+// autonomous system no address of their account had before the attacker's
+// first use of them.
+func (inv *investigation) newNetworks(firsts map[string]addrFirst, ipdb *ipinfo.Enricher) (map[string]bool, error) {
+	out := map[string]bool{}
+	if !ipdb.HasASN() {
+		return out, nil
+	}
+	rows, err := inv.db.QueryContext(inv.ctx, `SELECT coalesce(recipient_account_id, ''), source_ip, min(event_time) FROM events
+		WHERE source_ip IS NOT NULL AND event_time IS NOT NULL GROUP BY ALL`)
+	if err != nil {
+		return nil, fmt.Errorf("address novelty: networks: %w", err)
+	}
+	defer rows.Close()
+	seen := map[[2]string]time.Time{} // account, ASN → first seen
+	for rows.Next() {
+		var acct, ip string
+		var t time.Time
+		if err := rows.Scan(&acct, &ip, &t); err != nil {
+			return nil, fmt.Errorf("address novelty: networks: %w", err)
+		}
+		if in := ipdb.Lookup(ip); in.ASN != 0 {
+			k := [2]string{acct, strconv.FormatUint(uint64(in.ASN), 10)}
+			if f, ok := seen[k]; !ok || t.Before(f) {
+				seen[k] = t
+			}
+		}
+	}
+	for ip, f := range firsts {
+		if in := ipdb.Lookup(ip); in.ASN != 0 {
+			first, ok := seen[[2]string{f.acct, strconv.FormatUint(uint64(in.ASN), 10)}]
+			out[ip] = !ok || !first.Before(f.t)
+		}
+	}
+	return out, rows.Err()
 }
 
 func asnLabel(in ipinfo.Info) string {

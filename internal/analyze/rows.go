@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/trailsleuth/trailsleuth/internal/cloudtrail"
 )
 
 // row is one event as analysis needs it.
@@ -81,6 +83,12 @@ func scanRows(rows *sql.Rows) ([]row, error) {
 		}
 		if t.Valid {
 			r.Time = t.Time.UTC()
+		}
+		if !cloudtrail.ValidAccessKeyID(r.Key) {
+			// Masked ("AKIA****") or placeholder ids say nothing about
+			// which credential made a call; joining on them would merge
+			// every principal of a sanitised log into one credential.
+			r.Key = ""
 		}
 		if ro.Valid {
 			b := ro.Bool

@@ -173,6 +173,20 @@ type SourceIP struct {
 	// NewFor lists the access keys and principals for which this address
 	// was first seen after their baseline; empty if none.
 	NewFor []string `json:"new_for"`
+	// Novelty in the whole evidence, not only for the credentials above:
+	// when the address was first seen in the account it acted on (by any
+	// identity) and in any account of the case (the organisation's, as far
+	// as the evidence goes), how many events came from it there before the
+	// attacker's first use, and whether it was new. Null times mean the
+	// address's events carry no time.
+	AccountFirstSeen  *time.Time `json:"account_first_seen"`
+	PriorEvents       int        `json:"prior_events"`
+	NewToAccount      bool       `json:"new_to_account"`
+	OrgFirstSeen      *time.Time `json:"organization_first_seen"`
+	NewToOrganization bool       `json:"new_to_organization"`
+	// NewNetwork is true when its autonomous system (with --asn) had not
+	// been seen in the account before; false when unknown.
+	NewNetwork bool `json:"new_network"`
 }
 
 // Action is one event of the attacker's timeline.

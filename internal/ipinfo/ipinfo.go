@@ -129,6 +129,9 @@ func (e *Enricher) Close() error {
 	return nil
 }
 
+// HasASN reports whether lookups can name autonomous systems.
+func (e *Enricher) HasASN() bool { return e != nil && e.asn != nil }
+
 // Lookup describes one sourceIPAddress value.
 func (e *Enricher) Lookup(s string) Info {
 	s = strings.TrimSpace(s)
