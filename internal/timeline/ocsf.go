@@ -237,11 +237,6 @@ func ocsfObject(r *Record) any {
 	return o
 }
 
-// ocsfUserTypes maps userIdentity.type to the user object's type_id
-// (1 User, 2 Admin); every other CloudTrail identity type is 99 Other
-// with the CloudTrail type in user.type.
-var ocsfUserTypes = map[string]int{"IAMUser": 1, "Root": 2}
-
 // ocsfActor fills actor: the caller as actor.user, its session, and the AWS
 // service that acted for it.
 func ocsfActor(o obj, r *Record) {
@@ -255,6 +250,11 @@ func ocsfActor(o obj, r *Record) {
 	o.set("actor.invoked_by", r.InvokedBy)
 	o.set("actor.idp.name", r.WebIDProvider)
 	o.set("actor.idp.name", r.SAMLProvider)
+	// The actor must name someone: when CloudTrail recorded no identity
+	// at all, say so rather than leave a required object empty.
+	if o["actor"] == nil {
+		o.set("actor.user.name", "unknown")
+	}
 }
 
 // ocsfCaller is the calling identity as an OCSF user. The user object
@@ -263,13 +263,12 @@ func ocsfActor(o obj, r *Record) {
 // its principal id, and a caller with none of these is left out (nil).
 func ocsfCaller(r *Record) obj {
 	u := obj{}
+	// type_id 99 (Other) keeps CloudTrail's identity type in user.type:
+	// OCSF's User/Admin captions would replace IAMUser, Root or AssumedRole,
+	// which an investigator needs, and a sibling must match its caption.
 	u.set("type", r.IdentityType)
 	if r.IdentityType != "" {
-		id, ok := ocsfUserTypes[r.IdentityType]
-		if !ok {
-			id = 99
-		}
-		u.set("type_id", id)
+		u.set("type_id", 99)
 	}
 	name := first(r.UserName, lastSegment(r.UserARN))
 	if name == "" && r.IdentityType == "AWSService" {
