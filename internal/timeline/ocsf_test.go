@@ -138,38 +138,47 @@ func ingestDirs(t *testing.T, dirs ...string) *sql.DB {
 	return st.DB()
 }
 
-// TestOCSFValidExample: every record of the bundled example incident.
-func TestOCSFValidExample(t *testing.T) {
+// TestExportsValidExample: every OCSF and ECS record of the bundled
+// example incident.
+func TestExportsValidExample(t *testing.T) {
 	db := ingestDirs(t, filepath.Join(testenv.RepoRoot(t), "examples", "incident"))
 	out, sum := export(t, db, Options{Format: "ocsf"})
 	if sum.Written < 3000 {
 		t.Fatalf("example: %d records", sum.Written)
 	}
 	requireValid(t, "examples/incident", validateExport(t, ocsf11(t), out))
+	out, _ = export(t, db, Options{Format: "ecs"})
+	requireECS(t, "examples/incident", out)
 }
 
-// TestOCSFValidDatasets: the real CloudTrail datasets in ../shared.
-func TestOCSFValidDatasets(t *testing.T) {
+// TestExportsValidDatasets: the real CloudTrail datasets in ../shared.
+func TestExportsValidDatasets(t *testing.T) {
 	root := testenv.Shared(t, "datasets")
 	var dirs []string
 	for _, d := range []string{"invictus-aws-dataset", "stratus-red-team-detonation-logs", "flaws2-defender-logs",
 		"awsdocs-cloudtrail-examples", "security-datasets-aws"} {
 		dirs = append(dirs, filepath.Join(root, d))
 	}
-	out, _ := export(t, ingestDirs(t, dirs...), Options{Format: "ocsf"})
+	db := ingestDirs(t, dirs...)
+	out, _ := export(t, db, Options{Format: "ocsf"})
 	requireValid(t, "shared datasets", validateExport(t, ocsf11(t), out))
+	out, _ = export(t, db, Options{Format: "ecs"})
+	requireECS(t, "shared datasets", out)
 }
 
-// TestOCSFValidCtgen: a small ctgen corpus with the attack scenario.
-func TestOCSFValidCtgen(t *testing.T) {
+// TestExportsValidCtgen: a small ctgen corpus with the attack scenario.
+func TestExportsValidCtgen(t *testing.T) {
 	bin := testenv.Ctgen(t)
 	dir := t.TempDir()
 	cmd := exec.Command(bin, "-out", dir, "-events", "4000", "-accounts", "2", "-days", "1", "-seed", "7", "-attack")
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("ctgen: %v\n%s", err, b)
 	}
-	out, _ := export(t, ingestDirs(t, dir), Options{Format: "ocsf"})
+	db := ingestDirs(t, dir)
+	out, _ := export(t, db, Options{Format: "ocsf"})
 	requireValid(t, "ctgen -attack", validateExport(t, ocsf11(t), out))
+	out, _ = export(t, db, Options{Format: "ecs"})
+	requireECS(t, "ctgen -attack", out)
 }
 
 // TestOCSFValidatorCatches feeds the validator broken records, one fault
