@@ -141,18 +141,21 @@ func ingestDirs(t *testing.T, dirs ...string) *sql.DB {
 // TestExportsValidExample: every OCSF and ECS record of the bundled
 // example incident.
 func TestExportsValidExample(t *testing.T) {
+	t.Parallel()
 	db := ingestDirs(t, filepath.Join(testenv.RepoRoot(t), "examples", "incident"))
 	out, sum := export(t, db, Options{Format: "ocsf"})
 	if sum.Written < 3000 {
 		t.Fatalf("example: %d records", sum.Written)
 	}
 	requireValid(t, "examples/incident", validateExport(t, ocsf11(t), out))
+	requireParquet(t, db, sum.Written)
 	out, _ = export(t, db, Options{Format: "ecs"})
 	requireECS(t, "examples/incident", out)
 }
 
 // TestExportsValidDatasets: the real CloudTrail datasets in ../shared.
 func TestExportsValidDatasets(t *testing.T) {
+	t.Parallel()
 	root := testenv.Shared(t, "datasets")
 	var dirs []string
 	for _, d := range []string{"invictus-aws-dataset", "stratus-red-team-detonation-logs", "flaws2-defender-logs",
@@ -160,23 +163,26 @@ func TestExportsValidDatasets(t *testing.T) {
 		dirs = append(dirs, filepath.Join(root, d))
 	}
 	db := ingestDirs(t, dirs...)
-	out, _ := export(t, db, Options{Format: "ocsf"})
+	out, sum := export(t, db, Options{Format: "ocsf"})
 	requireValid(t, "shared datasets", validateExport(t, ocsf11(t), out))
+	requireParquet(t, db, sum.Written)
 	out, _ = export(t, db, Options{Format: "ecs"})
 	requireECS(t, "shared datasets", out)
 }
 
 // TestExportsValidCtgen: a small ctgen corpus with the attack scenario.
 func TestExportsValidCtgen(t *testing.T) {
+	t.Parallel()
 	bin := testenv.Ctgen(t)
 	dir := t.TempDir()
-	cmd := exec.Command(bin, "-out", dir, "-events", "4000", "-accounts", "2", "-days", "1", "-seed", "7", "-attack")
+	cmd := exec.Command(bin, "-out", dir, "-events", "2500", "-accounts", "2", "-days", "1", "-seed", "7", "-attack")
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("ctgen: %v\n%s", err, b)
 	}
 	db := ingestDirs(t, dir)
-	out, _ := export(t, db, Options{Format: "ocsf"})
+	out, sum := export(t, db, Options{Format: "ocsf"})
 	requireValid(t, "ctgen -attack", validateExport(t, ocsf11(t), out))
+	requireParquet(t, db, sum.Written)
 	out, _ = export(t, db, Options{Format: "ecs"})
 	requireECS(t, "ctgen -attack", out)
 }
@@ -362,5 +368,26 @@ func TestOCSFEdgeCases(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// requireParquet exports the case as Security Lake Parquet and checks that
+// every record made it, sorted by time within each file.
+func requireParquet(t *testing.T, db *sql.DB, want int64) {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "lake")
+	sum, err := ExportParquet(context.Background(), db, dir, Options{Format: ParquetFormat})
+	if err != nil {
+		t.Fatalf("ocsf-parquet: %v", err)
+	}
+	var rows, unsorted int64
+	q := `SELECT count(*), count(*) FILTER (WHERE time < prev) FROM (
+		SELECT time, lag(time) OVER (PARTITION BY filename ORDER BY file_row_number) AS prev
+		FROM read_parquet(` + sqlString(filepath.Join(dir, "*", "**", "*.parquet")) + `, filename = true, file_row_number = true))`
+	if err := db.QueryRow(q).Scan(&rows, &unsorted); err != nil {
+		t.Fatal(err)
+	}
+	if sum.Written != want || rows != want || unsorted != 0 {
+		t.Errorf("ocsf-parquet: %d written, %d rows read back, %d out of time order; want %d", sum.Written, rows, unsorted, want)
 	}
 }

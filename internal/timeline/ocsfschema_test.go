@@ -159,6 +159,20 @@ func loadOCSF(t testing.TB, dir string, classFiles ...string) *ocsfSchema {
 		c.attrs["type_uid"].enum = types
 		s.classes[c.uid] = c
 	}
+	// Compile every object and type pattern now: validation then only
+	// reads the schema, so tests can share it in parallel.
+	for name, path := range s.files {
+		if strings.Contains(path, string(filepath.Separator)+"objects"+string(filepath.Separator)) {
+			if _, err := s.object(name); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for _, typ := range s.types {
+		if typ.Regex != "" {
+			s.regexes[typ.Regex] = regexp.MustCompile(typ.Regex)
+		}
+	}
 	return s
 }
 

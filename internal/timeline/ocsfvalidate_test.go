@@ -205,9 +205,9 @@ func (s *ocsfSchema) validateValue(r *ocsfResult, val any, p string, a *ocsfAttr
 			r.err("attribute_wrong_type", p, "expected %s (object), got %T", a.object, val)
 			return
 		}
-		o, err := s.object(a.object)
-		if err != nil {
-			r.err("schema_object_missing", p, "%v", err)
+		o, ok := s.objects[a.object]
+		if !ok {
+			r.err("schema_object_missing", p, "object %q is not in the vendored schema", a.object)
 			return
 		}
 		s.validateItem(r, m, p, o, profiles)
@@ -261,15 +261,8 @@ func (s *ocsfSchema) validateValue(r *ocsfResult, val any, p string, a *ocsfAttr
 	}
 }
 
-// regex compiles a type's pattern once.
-func (s *ocsfSchema) regex(pattern string) *regexp.Regexp {
-	if re, ok := s.regexes[pattern]; ok {
-		return re
-	}
-	re := regexp.MustCompile(pattern)
-	s.regexes[pattern] = re
-	return re
-}
+// regex is a type's pattern, compiled by loadOCSF.
+func (s *ocsfSchema) regex(pattern string) *regexp.Regexp { return s.regexes[pattern] }
 
 // rangeOf and maxLenOf read a type's bound, or its super type's.
 func rangeOf(types map[string]ocsfType, typ string) []int64 {
@@ -333,8 +326,8 @@ func (s *ocsfSchema) refers(keys []string, it *ocsfItem, profiles []string) bool
 	if a.typ != "object_t" {
 		return false
 	}
-	o, err := s.object(a.object)
-	return err == nil && s.refers(keys[1:], o, profiles)
+	o, ok := s.objects[a.object]
+	return ok && s.refers(keys[1:], o, profiles)
 }
 
 // jsonInt reads an integral JSON number.

@@ -164,7 +164,10 @@ func ExportParquet(ctx context.Context, db *sql.DB, dir string, opts Options) (s
 }
 
 // copyParquet converts one class's JSON lines to Parquet with DuckDB,
-// partitioned as Security Lake wants and sorted by time.
+// partitioned as Security Lake wants. The lines are already in time order
+// (the export reads events sorted by time) and DuckDB keeps insertion
+// order, so the files are sorted by time without a sort that would have
+// to hold the whole class in memory.
 func copyParquet(ctx context.Context, db *sql.DB, c *ocsfClass, src, dst string) error {
 	cols := pqClasses[c].sub
 	fields := make([]string, len(cols))
@@ -179,7 +182,6 @@ func copyParquet(ctx context.Context, db *sql.DB, c *ocsfClass, src, dst string)
 			coalesce(cloud.account.uid, actor.user.account.uid, 'unknown') AS accountId,
 			strftime(make_timestamp(time * 1000), '%%Y%%m%%d') AS eventDay
 		FROM read_json(%s, format = 'newline_delimited', columns = {%s})
-		ORDER BY time
 	) TO %s (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (region, accountId, eventDay), FILENAME_PATTERN 'part-{uuid}')`,
 		sqlString(src), strings.Join(fields, ", "), sqlString(dst))
 	if _, err := db.ExecContext(ctx, q); err != nil {

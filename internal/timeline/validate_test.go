@@ -268,7 +268,7 @@ var ocsfClassRequired = map[int64]map[string]check{
 var ocsfActivities = map[int64][]int64{
 	6003: {0, 1, 2, 3, 4, 99},
 	3002: {0, 1, 2, 3, 4, 5, 99},
-	3001: {0, 1, 2, 3, 4, 5, 6, 7, 8, 99},
+	3001: {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 99},
 }
 
 func TestOCSFRequired(t *testing.T) {
