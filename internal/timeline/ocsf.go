@@ -252,7 +252,7 @@ func ocsfActor(o obj, r *Record) {
 	o.set("actor.idp.name", r.SAMLProvider)
 	// The actor must name someone: when CloudTrail recorded no identity
 	// at all, say so rather than leave a required object empty.
-	if o["actor"] == nil {
+	if a, _ := o["actor"].(obj); a["user"] == nil && a["session"] == nil && a["invoked_by"] == nil {
 		o.set("actor.user.name", "unknown")
 	}
 }
