@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"io"
 	"os"
@@ -55,6 +56,9 @@ func newTimelineCmd(f *Factory, runF func(context.Context, *TimelineOptions) err
                   CloudTrail integration maps CloudTrail
   ocsf            NDJSON in OCSF 1.1.0, as Amazon Security Lake maps CloudTrail
                   (API Activity 6003, Authentication 3002, Account Change 3001)
+  ocsf-parquet    the same OCSF as Parquet in Security Lake's custom-source
+                  layout, into the folder --out names (new or empty): one
+                  folder per class, region=/accountId=/eventDay=YYYYMMDD/
 
 Filters: --since/--until, --account, --region and --event-name limit every
 event; --key, --principal and --ip each select events and their union is
@@ -69,7 +73,8 @@ docs/timeline.md describes every field.`,
 		Example: `  trailsleuth timeline --format csv --out timeline.csv
   trailsleuth timeline --format timesketch --hunt --key AKIAEXAMPLE --out incident.jsonl
   trailsleuth timeline --format ecs --since 2025-03-11 --until 2025-03-12 > events.ndjson
-  trailsleuth timeline --format ocsf --ip 203.0.113.0/24 --event-name ConsoleLogin`,
+  trailsleuth timeline --format ocsf --ip 203.0.113.0/24 --event-name ConsoleLogin
+  trailsleuth timeline --format ocsf-parquet --out lake/`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if cmd.Flags().Changed("rules") || cmd.Flags().Changed("no-builtin") {
@@ -86,7 +91,7 @@ docs/timeline.md describes every field.`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&opts.Format, "format", "csv", "`format`: "+strings.Join(timeline.Formats, ", "))
-	fl.StringVarP(&opts.Out, "out", "o", "", "write to `file` instead of standard output")
+	fl.StringVarP(&opts.Out, "out", "o", "", "write to `file` instead of standard output (a folder for ocsf-parquet)")
 	addWindowFlags(fl, &opts.Since, &opts.Until)
 	fl.StringArrayVar(&opts.Accounts, "account", nil, "only this AWS `account` id (recipient account; repeatable)")
 	fl.StringArrayVar(&opts.Regions, "region", nil, "only this `region` (repeatable)")
@@ -102,6 +107,9 @@ docs/timeline.md describes every field.`,
 func (o *TimelineOptions) validate() error {
 	if !slices.Contains(timeline.Formats, o.Format) {
 		return usageErrorf("--format %q: want one of %s", o.Format, strings.Join(timeline.Formats, ", "))
+	}
+	if o.Format == timeline.ParquetFormat && o.Out == "" {
+		return usageErrorf("--format %s writes a folder: name it with --out", o.Format)
 	}
 	if err := timeline.ValidateIPs(o.IPs); err != nil {
 		return usageError{err}
@@ -122,11 +130,14 @@ func runTimeline(ctx context.Context, opts *TimelineOptions) (err error) {
 	stdout := newHashWriter(f.IO.Out)
 	defer func() { // after the read-only handle below is closed
 		if err == nil {
-			out := stdout.file("(stdout)")
-			if opts.Out != "" {
-				out = outputFile(opts.Out)
+			outs := []store.AuditFile{stdout.file("(stdout)")}
+			switch {
+			case opts.Format == timeline.ParquetFormat:
+				outs = outputFolder(opts.Out)
+			case opts.Out != "":
+				outs = []store.AuditFile{outputFile(opts.Out)}
 			}
-			f.recordAudit(ctx, nil, store.AuditRead, nil, []store.AuditFile{out}, fmt.Sprintf("timeline %s: %d events", opts.Format, sum.Written))
+			f.recordAudit(ctx, nil, store.AuditRead, nil, outs, fmt.Sprintf("timeline %s: %d events", opts.Format, sum.Written))
 		}
 	}()
 	st, err := store.OpenReadOnly(ctx, f.DBPath)
@@ -157,16 +168,9 @@ func runTimeline(ctx context.Context, opts *TimelineOptions) (err error) {
 		f.IO.Warnf("hunt: %d rules run, %d with hits, %d events tagged\n", res.RulesRun, len(res.Hits), len(hits))
 	}
 
-	out, commit, err := openOutput(stdout, opts.Out)
-	if err != nil {
-		return err
-	}
-	if ext := wantExt[opts.Format]; ext != "" && opts.Out != "" && !strings.EqualFold(filepath.Ext(opts.Out), ext) {
-		f.IO.Warnf("note: Timesketch imports %s only from a file named *%s\n", opts.Format, ext)
-	}
 	// The bar starts at the first report, when the number of events is known.
 	var prog *iostreams.Progress
-	sum, err = timeline.Export(ctx, st.DB(), out, timeline.Options{
+	topts := timeline.Options{
 		Format: opts.Format, Hits: hits,
 		Filter: timeline.Filter{Since: opts.from, Until: opts.to, Accounts: opts.Accounts, Regions: opts.Regions,
 			EventNames: opts.EventNames, Keys: opts.Keys, Principals: opts.Principals, IPs: opts.IPs},
@@ -176,12 +180,14 @@ func runTimeline(ctx context.Context, opts *TimelineOptions) (err error) {
 			}
 			prog.Update(done, fmt.Sprintf("%d/%d events", done, total))
 		},
-	})
+	}
+	if opts.Format == timeline.ParquetFormat {
+		sum, err = timeline.ExportParquet(ctx, st.DB(), opts.Out, topts)
+	} else {
+		sum, err = exportStream(ctx, st.DB(), stdout, opts, topts)
+	}
 	if prog != nil {
 		prog.Done()
-	}
-	if cerr := commit(err == nil); err == nil {
-		err = cerr
 	}
 	if err != nil {
 		return fmt.Errorf("timeline: %w", err)
@@ -198,6 +204,24 @@ func runTimeline(ctx context.Context, opts *TimelineOptions) (err error) {
 		f.IO.Warnf("no event matched the filters\n")
 	}
 	return nil
+}
+
+// exportStream writes a one-stream format to standard output or, through a
+// temporary file renamed into place, to --out.
+func exportStream(ctx context.Context, db *sql.DB, stdout io.Writer, opts *TimelineOptions, topts timeline.Options) (timeline.Summary, error) {
+	f := opts.F
+	out, commit, err := openOutput(stdout, opts.Out)
+	if err != nil {
+		return timeline.Summary{}, err
+	}
+	if ext := wantExt[opts.Format]; ext != "" && opts.Out != "" && !strings.EqualFold(filepath.Ext(opts.Out), ext) {
+		f.IO.Warnf("note: Timesketch imports %s only from a file named *%s\n", opts.Format, ext)
+	}
+	sum, err := timeline.Export(ctx, db, out, topts)
+	if cerr := commit(err == nil); err == nil {
+		err = cerr
+	}
+	return sum, err
 }
 
 // openOutput returns where to write and a function that finishes the
@@ -229,4 +253,20 @@ func openOutput(stdout io.Writer, path string) (io.Writer, func(ok bool) error, 
 		os.Remove(tmp.Name())
 		return err
 	}, nil
+}
+
+// outputFolder hashes every file under dir, for the audit entry of a
+// command that wrote a folder.
+func outputFolder(dir string) []store.AuditFile {
+	var out []store.AuditFile
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			out = append(out, outputFile(p))
+		}
+		return err
+	})
+	if err != nil {
+		out = append(out, store.AuditFile{Path: dir, SHA256: "unreadable: " + err.Error()})
+	}
+	return out
 }

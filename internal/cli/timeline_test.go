@@ -86,8 +86,22 @@ func TestTimeline(t *testing.T) {
 			t.Errorf("%s: %v %v", format, fi, err)
 		}
 	}
+	// ocsf-parquet writes a folder of Parquet files, one folder per class.
+	lake := filepath.Join(dir, "lake")
+	r = run(t, "--db", db, "timeline", "--format", "ocsf-parquet", "--out", lake)
+	if r.code != 0 || !strings.Contains(r.errOut, "wrote 11 events to "+lake+" (ocsf-parquet)") {
+		t.Errorf("ocsf-parquet: %+v", r)
+	}
+	for _, class := range []string{"api_activity", "authentication", "account_change"} {
+		if m, _ := filepath.Glob(filepath.Join(lake, class, "region=*", "accountId=*", "eventDay=*", "*.parquet")); len(m) == 0 {
+			t.Errorf("ocsf-parquet: no Parquet file for %s", class)
+		}
+	}
+	if r := run(t, "--db", db, "timeline", "--format", "ocsf-parquet", "--out", lake); r.code != ExitError || !strings.Contains(r.errOut, "not empty") {
+		t.Errorf("ocsf-parquet over a full folder: %+v", r)
+	}
 	entries, _ := os.ReadDir(dir)
-	if len(entries) != 6 {
+	if len(entries) != 7 {
 		t.Errorf("files in the output folder: %v", entries)
 	}
 	r = run(t, "--db", db, "timeline", "--format", "timesketch", "--out", filepath.Join(dir, "ts.json"))
@@ -98,6 +112,7 @@ func TestTimeline(t *testing.T) {
 	// Bad usage and failures.
 	for _, args := range [][]string{
 		{"--format", "xml"},
+		{"--format", "ocsf-parquet"},
 		{"--ip", "10.0.0.0/33"},
 		{"--since", "yesterday-ish"},
 		{"--since", "2025-03-12", "--until", "2025-03-11"},

@@ -79,6 +79,9 @@ func ecsObject(r *Record) any {
 		o.set("event.category", c[0])
 		o.set("event.type", c[1])
 	} else {
+		// ECS 8.11 lists "info" among the expected types of the "api"
+		// category, which every CloudTrail record is: an API call.
+		o.set("event.category", []string{"api"})
 		o.set("event.type", []string{"info"})
 	}
 
@@ -128,13 +131,16 @@ func ecsObject(r *Record) any {
 	} {
 		o.set(ct+d.name, d.text)
 		if len(d.text) < flattenedLimit {
-			o.set(ct+"flattened."+d.name, d.m)
+			o.set(ct+"flattened."+d.name, pruneEmpty(d.m))
 		}
 	}
 	o.set(ct+"request_id", r.RequestID)
 	o.set(ct+"event_type", r.EventType)
 	o.set(ct+"api_version", r.APIVersion)
-	o.set(ct+"management_event", r.ManagementEvent)
+	// The integration maps management_event as a keyword: "true"/"false".
+	if r.ManagementEvent != nil {
+		o.set(ct+"management_event", strconv.FormatBool(*r.ManagementEvent))
+	}
 	o.set(ct+"read_only", r.ReadOnly)
 	o.set(ct+"resources", ecsResources(r.Resources))
 	o.set(ct+"recipient_account_id", r.RecipientAcct)
@@ -217,4 +223,39 @@ func ecsResources(text string) []any {
 		}
 	}
 	return out
+}
+
+// pruneEmpty returns v without empty strings, empty objects and empty
+// lists at any depth (as Elastic's pipeline drops them), nil when nothing
+// is left. The input is not modified.
+func pruneEmpty(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		out := map[string]any{}
+		for k, e := range x {
+			if e = pruneEmpty(e); e != nil {
+				out[k] = e
+			}
+		}
+		if len(out) == 0 {
+			return nil
+		}
+		return out
+	case []any:
+		var out []any
+		for _, e := range x {
+			if e = pruneEmpty(e); e != nil {
+				out = append(out, e)
+			}
+		}
+		if len(out) == 0 {
+			return nil
+		}
+		return out
+	case string:
+		if x == "" {
+			return nil
+		}
+	}
+	return v
 }

@@ -141,13 +141,21 @@ func ocsfObject(r *Record) any {
 	o.set("category_uid", c.categoryUID)
 	o.set("category_name", c.categoryName)
 	o.set("activity_id", act)
-	o.set("activity_name", c.activities[act])
+	// For 99 (Other) OCSF wants the source's own activity in activity_name
+	// (the validator warns when it repeats the caption "Other"); type_name
+	// stays the caption of type_uid ("API Activity: Other").
+	actName := c.activities[act]
+	if act == 99 {
+		actName = r.EventName
+	}
+	o.set("activity_name", actName)
 	o.set("type_uid", c.uid*100+act)
 	o.set("type_name", c.name+": "+c.activities[act])
 	o.set("severity_id", 1)
 	o.set("severity", "Informational")
 	o.set("time", r.Time.UnixMilli())
 	o.set("time_dt", esTime(r.Time))
+	o.set("message", message(r))
 
 	if r.Failed() {
 		o.set("status_id", 2)
@@ -177,45 +185,31 @@ func ocsfObject(r *Record) any {
 	o.set("cloud.region", r.Region)
 	o.set("cloud.account.uid", r.RecipientAcct)
 
-	o.set("actor.user.type", r.IdentityType)
-	o.set("actor.user.name", r.UserName)
-	o.set("actor.user.uid", r.UserARN)
-	o.set("actor.user.uid_alt", r.PrincipalID)
-	o.set("actor.user.credential_uid", r.AccessKeyID)
-	o.set("actor.user.account.uid", r.AccountID)
-	if !r.SessionCreated.IsZero() {
-		o.set("actor.session.created_time", r.SessionCreated.UnixMilli())
-		o.set("actor.session.created_time_dt", esTime(r.SessionCreated))
-	}
-	o.set("actor.session.is_mfa", r.SessionMFA)
-	o.set("actor.session.issuer", r.IssuerARN)
-	o.set("actor.invoked_by", r.InvokedBy)
-	o.set("actor.idp.name", r.WebIDProvider)
-	o.set("actor.idp.name", r.SAMLProvider)
-
+	ocsfActor(o, r)
 	o.set("api.operation", r.EventName)
 	o.set("api.service.name", r.EventSource)
 	o.set("api.version", r.APIVersion)
-	o.set("api.request.uid", r.RequestID)
-	o.set("api.request.data", jsonDoc(r.RequestParams))
+	// The request object requires its uid: without a requestID the
+	// parameters go to unmapped rather than into an invalid api.request.
+	if r.RequestID != "" {
+		o.set("api.request.uid", r.RequestID)
+		o.set("api.request.data", jsonDoc(r.RequestParams))
+	} else {
+		o.set("unmapped.requestParameters", jsonDoc(r.RequestParams))
+	}
 	o.set("api.response.error", r.ErrorCode)
 	o.set("api.response.message", r.ErrorMessage)
 	o.set("api.response.data", jsonDoc(r.ResponseElements))
 
-	if r.IsIP() {
-		o.set("src_endpoint.ip", r.SourceIP)
-	} else {
-		o.set("src_endpoint.domain", r.SourceIP)
-	}
-	o.set("src_endpoint.uid", r.VPCEndpointID)
+	o.set("src_endpoint", ocsfSource(r))
 	o.set("http_request.user_agent", r.UserAgent)
 
 	var observables []any
 	if r.IsIP() {
 		observables = append(observables, obj{"name": "src_endpoint.ip", "type": "IP Address", "type_id": 2, "value": r.SourceIP})
 	}
-	if r.UserName != "" {
-		observables = append(observables, obj{"name": "actor.user.name", "type": "User Name", "type_id": 4, "value": r.UserName})
+	if name := str(o, "actor", "user", "name"); name != "" {
+		observables = append(observables, obj{"name": "actor.user.name", "type": "User Name", "type_id": 4, "value": name})
 	}
 	o.set("observables", observables)
 
@@ -224,7 +218,10 @@ func ocsfObject(r *Record) any {
 	resp := jsonObject(r.ResponseElements)
 	switch c {
 	case apiActivity:
-		o.set("resources", ocsfResources(r.Resources))
+		res, unmappedRes := ocsfResources(r.Resources)
+		o.set("resources", res)
+		o.set("unmapped.resources", unmappedRes)
+		o.set("dst_endpoint", ocsfDestination(r))
 	case authentication:
 		ocsfAuthentication(o, r, req, add)
 	case accountChange:
@@ -240,23 +237,118 @@ func ocsfObject(r *Record) any {
 	return o
 }
 
+// ocsfActor fills actor: the caller as actor.user, its session, and the AWS
+// service that acted for it.
+func ocsfActor(o obj, r *Record) {
+	o.set("actor.user", ocsfCaller(r))
+	if !r.SessionCreated.IsZero() {
+		o.set("actor.session.created_time", r.SessionCreated.UnixMilli())
+		o.set("actor.session.created_time_dt", esTime(r.SessionCreated))
+	}
+	o.set("actor.session.is_mfa", r.SessionMFA)
+	o.set("actor.session.issuer", r.IssuerARN)
+	o.set("actor.invoked_by", r.InvokedBy)
+	o.set("actor.idp.name", r.WebIDProvider)
+	o.set("actor.idp.name", r.SAMLProvider)
+	// The actor must name someone: when CloudTrail recorded no identity
+	// at all, say so rather than leave a required object empty.
+	if a, _ := o["actor"].(obj); a["user"] == nil && a["session"] == nil && a["invoked_by"] == nil {
+		o.set("actor.user.name", "unknown")
+	}
+}
+
+// ocsfCaller is the calling identity as an OCSF user. The user object
+// must carry one of account, name or uid: an AWS service calling with only
+// a type gets the service's name, a caller without an ARN is identified by
+// its principal id, and a caller with none of these is left out (nil).
+func ocsfCaller(r *Record) obj {
+	u := obj{}
+	// type_id 99 (Other) keeps CloudTrail's identity type in user.type:
+	// OCSF's User/Admin captions would replace IAMUser, Root or AssumedRole,
+	// which an investigator needs, and a sibling must match its caption.
+	u.set("type", r.IdentityType)
+	if r.IdentityType != "" {
+		u.set("type_id", 99)
+	}
+	name := first(r.UserName, lastSegment(r.UserARN))
+	if name == "" && r.IdentityType == "AWSService" {
+		name = r.InvokedBy
+	}
+	u.set("name", name)
+	uid, alt := r.UserARN, r.PrincipalID
+	if uid == "" {
+		uid, alt = alt, ""
+	}
+	u.set("uid", uid)
+	u.set("uid_alt", alt)
+	u.set("credential_uid", r.AccessKeyID)
+	u.set("account.uid", r.AccountID)
+	if u["name"] == nil && u["uid"] == nil && u["account"] == nil {
+		return nil
+	}
+	return u
+}
+
+// ocsfSource is src_endpoint. sourceIPAddress is an address, an AWS
+// service name ("ec2.amazonaws.com") or "AWS Internal": the endpoint must
+// carry an identifying attribute, and a service's is svc_name (domain,
+// kept for a service's DNS name, does not identify an endpoint). Without
+// sourceIPAddress the service that acted (invokedBy) or the VPC endpoint
+// identifies the source; with neither, name says it is unknown, since API
+// Activity requires a source endpoint.
+func ocsfSource(r *Record) obj {
+	e := obj{}
+	switch {
+	case r.IsIP():
+		e.set("ip", r.SourceIP)
+	case r.SourceIP != "":
+		e.set("svc_name", r.SourceIP)
+		if strings.Contains(r.SourceIP, ".") {
+			e.set("domain", r.SourceIP)
+		}
+	case r.InvokedBy != "":
+		e.set("svc_name", r.InvokedBy)
+	}
+	e.set("uid", r.VPCEndpointID)
+	if len(e) == 0 {
+		e.set("name", "unknown")
+	}
+	return e
+}
+
+// ocsfDestination is the API endpoint called: the service, and the host
+// name the client asked for when CloudTrail recorded TLS details.
+func ocsfDestination(r *Record) obj {
+	e := obj{}
+	e.set("svc_name", r.EventSource)
+	e.set("hostname", str(jsonObject(r.TLSDetails), "clientProvidedHostHeader"))
+	return e
+}
+
 // ocsfAuthentication fills the Authentication class: user is the subject
 // signing in (for AssumeRole*, the role and session asked for).
 func ocsfAuthentication(o obj, r *Record, req, add map[string]any) {
 	if role := str(req, "roleArn"); role != "" {
 		o.set("user.uid", role)
-		o.set("user.name", str(req, "roleSessionName"))
+		o.set("user.name", first(str(req, "roleSessionName"), lastSegment(role)))
 	} else {
-		o.set("user.uid", r.UserARN)
-		o.set("user.uid_alt", r.PrincipalID)
-		o.set("user.type", r.IdentityType)
-		o.set("user.account.uid", r.AccountID)
-		name := r.UserName
-		if name == "" {
-			name = lastSegment(r.UserARN)
-		}
-		o.set("user.name", name)
+		o.set("user", ocsfCaller(r))
 	}
+	if o["user"] == nil {
+		// The class requires a user: the account signed in to is all
+		// CloudTrail recorded.
+		o.set("user.account.uid", first(r.AccountID, r.RecipientAcct))
+	}
+	switch r.EventName {
+	case "AssumeRoleWithSAML":
+		o.set("auth_protocol_id", 5)
+		o.set("auth_protocol", "SAML")
+	case "AssumeRoleWithWebIdentity":
+		o.set("auth_protocol_id", 4)
+		o.set("auth_protocol", "OpenID")
+	}
+	o.set("is_remote", true)
+	o.set("service.name", r.EventSource)
 	switch str(add, "MFAUsed") {
 	case "Yes":
 		o.set("is_mfa", true)
@@ -279,13 +371,10 @@ func ocsfAccountChange(o obj, r *Record, req, resp map[string]any) {
 	name := first(str(req, "userName"), str(req, "roleName"), str(resp, "user", "userName"), str(resp, "role", "roleName"),
 		str(resp, "accessKey", "userName"))
 	if uid == "" && name == "" {
-		uid, name = r.UserARN, r.UserName
-		if name == "" {
-			name = lastSegment(r.UserARN)
+		o.set("user", ocsfCaller(r))
+		if o["user"] == nil {
+			o.set("user.account.uid", first(r.AccountID, r.RecipientAcct))
 		}
-	}
-	if uid == "" && name == "" {
-		uid = r.PrincipalID
 	}
 	o.set("user.uid", uid)
 	o.set("user.name", name)
@@ -304,16 +393,20 @@ func first(vals ...string) string {
 }
 
 // ocsfResources maps the CloudTrail resources array to OCSF resources.
-func ocsfResources(text string) []any {
-	var out []any
-	for _, res := range ecsResources(text) {
-		m := res.(obj)
+// A resource needs an identifier: uid is the ARN, or the ARNPrefix
+// CloudTrail gives for a set of resources (S3 objects under a prefix).
+// Items with neither are returned apart, for unmapped, so nothing is lost.
+func ocsfResources(text string) (res, unmapped []any) {
+	for _, item := range ecsResources(text) {
+		m := item.(obj)
 		o := obj{}
-		o.set("uid", str(m, "arn"))
+		o.set("uid", first(str(m, "arn"), str(m, "ARNPrefix")))
 		o.set("type", str(m, "type"))
-		if len(o) > 0 {
-			out = append(out, o)
+		if o["uid"] == nil {
+			unmapped = append(unmapped, m)
+			continue
 		}
+		res = append(res, o)
 	}
-	return out
+	return res, unmapped
 }

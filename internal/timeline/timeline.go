@@ -21,7 +21,11 @@ import (
 )
 
 // Formats are the export formats.
-var Formats = []string{"csv", "jsonl", "timesketch", "timesketch-csv", "ecs", "ocsf"}
+var Formats = []string{"csv", "jsonl", "timesketch", "timesketch-csv", "ecs", "ocsf", ParquetFormat}
+
+// ParquetFormat is OCSF as Parquet in Amazon Security Lake's custom-source
+// layout: a folder, written by ExportParquet rather than Export.
+const ParquetFormat = "ocsf-parquet"
 
 // Versions of the external formats written.
 const (
@@ -66,12 +70,22 @@ type Summary struct {
 
 // Export writes the selected events to w in opts.Format, oldest first.
 func Export(ctx context.Context, db *sql.DB, w io.Writer, opts Options) (Summary, error) {
-	var sum Summary
 	bw := bufio.NewWriterSize(w, 1<<20)
 	wr, err := newWriter(opts.Format, bw)
 	if err != nil {
+		return Summary{}, err
+	}
+	sum, err := run(ctx, db, wr, opts)
+	if err != nil {
 		return sum, err
 	}
+	return sum, bw.Flush()
+}
+
+// run streams the selected events to wr, window after window, and
+// flushes it.
+func run(ctx context.Context, db *sql.DB, wr writer, opts Options) (Summary, error) {
+	var sum Summary
 	cond, args, err := opts.Filter.where(ctx, db)
 	if err != nil {
 		return sum, err
@@ -101,7 +115,7 @@ func Export(ctx context.Context, db *sql.DB, w io.Writer, opts Options) (Summary
 	if opts.Progress != nil {
 		opts.Progress(sum.Written, timed)
 	}
-	return sum, bw.Flush()
+	return sum, nil
 }
 
 // exporter writes the events of one window after another.
@@ -216,6 +230,8 @@ func newWriter(format string, w io.Writer) (writer, error) {
 		return newJSONWriter(w, ecsObject), nil
 	case "ocsf":
 		return newJSONWriter(w, ocsfObject), nil
+	case ParquetFormat:
+		return nil, fmt.Errorf("%s writes a folder, not a stream: use ExportParquet", ParquetFormat)
 	}
 	return nil, fmt.Errorf("unknown timeline format %q (want one of %s)", format, strings.Join(Formats, ", "))
 }

@@ -218,10 +218,12 @@ func TestECSRequired(t *testing.T) {
 		if !hasIP {
 			sawService = true
 		}
-		for _, p := range []string{"aws.cloudtrail.read_only", "aws.cloudtrail.management_event"} {
-			if v, ok := get(rec, p); ok && !isBool(v) {
-				t.Errorf("record %d: %s = %#v, want a boolean", i+1, p, v)
-			}
+		if v, ok := get(rec, "aws.cloudtrail.read_only"); ok && !isBool(v) {
+			t.Errorf("record %d: read_only = %#v, want a boolean", i+1, v)
+		}
+		// The integration maps management_event as a keyword.
+		if v, ok := get(rec, "aws.cloudtrail.management_event"); ok && !oneOf("true", "false")(v) {
+			t.Errorf("record %d: management_event = %#v, want \"true\" or \"false\"", i+1, v)
 		}
 		if v, ok := get(rec, "aws.cloudtrail.request_parameters"); ok && !json.Valid([]byte(v.(string))) {
 			t.Errorf("record %d: request_parameters is not JSON text", i+1)
@@ -266,7 +268,7 @@ var ocsfClassRequired = map[int64]map[string]check{
 var ocsfActivities = map[int64][]int64{
 	6003: {0, 1, 2, 3, 4, 99},
 	3002: {0, 1, 2, 3, 4, 5, 99},
-	3001: {0, 1, 2, 3, 4, 5, 6, 7, 8, 99},
+	3001: {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 99},
 }
 
 func TestOCSFRequired(t *testing.T) {
