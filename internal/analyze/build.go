@@ -238,8 +238,14 @@ func (inv *investigation) fill(c *event.Case, evs []row) {
 	for _, k := range chOrder {
 		c.Changes = append(c.Changes, *changes[k])
 	}
-	if len(evs) > 0 {
-		c.Timeframe = event.Timeframe{Start: evs[0].Time, End: evs[len(evs)-1].Time}
+	var start, end time.Time
+	for _, r := range evs {
+		if !r.Time.IsZero() {
+			start, end = minTime(start, r.Time), maxTime(end, r.Time)
+		}
+	}
+	if !start.IsZero() {
+		c.Timeframe = event.Timeframe{Start: &start, End: &end, Of: "attacker activity"}
 	}
 	c.SuspiciousEventCount = len(evs)
 }

@@ -103,14 +103,7 @@ func Investigate(ctx context.Context, db *sql.DB, opts Options) (*event.Case, er
 	done("related")
 	evs := inv.sortedEvents()
 	inv.fill(c, evs)
-	if len(evs) == 0 {
-		if opts.Since != nil {
-			c.Timeframe.Start = *opts.Since
-		}
-		if opts.Until != nil {
-			c.Timeframe.End = *opts.Until
-		}
-	}
+
 	inv.credentials(c)
 	c.CredentialChain = inv.chain
 	if err := inv.markRemoved(c); err != nil {
@@ -133,6 +126,9 @@ func Investigate(ctx context.Context, db *sql.DB, opts Options) (*event.Case, er
 	}
 	c.Coverage = cov
 	done("coverage")
+	if len(evs) == 0 {
+		fallBackToEvidence(c, opts)
+	}
 	ev, err := evidence(ctx, db, opts.Database)
 	if err != nil {
 		return nil, err
@@ -144,7 +140,34 @@ func Investigate(ctx context.Context, db *sql.DB, opts Options) (*event.Case, er
 	}
 	done("baselines")
 	c.Notes = inv.notes
+	if c.Notes == nil {
+		c.Notes = []string{}
+	}
+	if c.Compliance == nil {
+		c.Compliance = []event.ComplianceItem{}
+	}
 	return c, nil
+}
+
+// fallBackToEvidence fills the header facts of a report that found no
+// attacker activity from what the evidence covers, saying so, rather than
+// leaving them empty: the accounts and span of the window asked for, or of
+// the case's events.
+func fallBackToEvidence(c *event.Case, opts Options) {
+	if len(c.Accounts) == 0 {
+		for _, a := range c.Coverage.Accounts {
+			if a != "" {
+				c.Accounts = append(c.Accounts, a)
+			}
+		}
+	}
+	if opts.Since != nil || opts.Until != nil {
+		c.Timeframe = event.Timeframe{Start: opts.Since, End: opts.Until, Of: "window"}
+		return
+	}
+	if cv := c.Coverage; cv.Start != nil || cv.End != nil {
+		c.Timeframe = event.Timeframe{Start: cv.Start, End: cv.End, Of: "evidence"}
+	}
 }
 
 // credentials lists the compromised credentials with their activity.
@@ -159,8 +182,13 @@ func (inv *investigation) credentials(c *event.Case) {
 			}
 			seen[r.ID] = true
 			out.EventCount++
-			out.FirstSeen = minTime(out.FirstSeen, r.Time)
-			out.LastSeen = maxTime(out.LastSeen, r.Time)
+			if !r.Time.IsZero() {
+				first, last := r.Time, r.Time
+				if out.FirstSeen != nil {
+					first, last = minTime(*out.FirstSeen, r.Time), maxTime(*out.LastSeen, r.Time)
+				}
+				out.FirstSeen, out.LastSeen = &first, &last
+			}
 			if out.PrincipalARN == "" {
 				out.PrincipalARN = r.ARN
 			}

@@ -31,9 +31,9 @@ type Case struct {
 	Coverage               Coverage          `json:"coverage"`
 	// Compliance maps the finding types present to the controls they are
 	// evidence about (investigate --compliance).
-	Compliance []ComplianceItem `json:"compliance,omitempty"`
+	Compliance []ComplianceItem `json:"compliance"`
 	Evidence   Evidence         `json:"evidence"`
-	Notes      []string         `json:"notes,omitempty"`
+	Notes      []string         `json:"notes"`
 }
 
 // ToolInfo says what made the report.
@@ -43,10 +43,16 @@ type ToolInfo struct {
 	CommandLine string `json:"command_line"`
 }
 
-// Timeframe is the span of the suspicious activity (or the window asked for).
+// Timeframe is the span of the suspicious activity or, when none was
+// found, of the window asked for or of the evidence; Of says which. Times
+// are null when nothing bounds them.
 type Timeframe struct {
-	Start time.Time `json:"start"`
-	End   time.Time `json:"end"`
+	Start *time.Time `json:"start"`
+	End   *time.Time `json:"end"`
+	// Of is "attacker activity", "window" (the --since/--until asked for,
+	// nothing suspicious in it) or "evidence" (the case's events, nothing
+	// suspicious in them).
+	Of string `json:"of"`
 }
 
 // Scope is what the investigation was asked to look at.
@@ -104,11 +110,13 @@ type Credential struct {
 	// DerivedFrom is the access key that obtained or created this one; empty for a seed.
 	DerivedFrom string `json:"derived_from"`
 	// How is the API call that produced it (AssumeRole, CreateAccessKey, ConsoleLogin, …) or "given".
-	How        string    `json:"how"`
-	Reason     string    `json:"reason"`
-	FirstSeen  time.Time `json:"first_seen"`
-	LastSeen   time.Time `json:"last_seen"`
-	EventCount int       `json:"event_count"`
+	How    string `json:"how"`
+	Reason string `json:"reason"`
+	// FirstSeen and LastSeen are null for a credential obtained but never
+	// used in the evidence (EventCount 0).
+	FirstSeen  *time.Time `json:"first_seen"`
+	LastSeen   *time.Time `json:"last_seen"`
+	EventCount int        `json:"event_count"`
 	// What this credential did that it had not done before its baseline
 	// ended: source addresses, user agents (one example string per new
 	// tool family), APIs (source:name), regions, and, with the databases,

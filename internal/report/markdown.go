@@ -184,7 +184,7 @@ func (m *md) credentials(c *event.Case) {
 		var rows [][]string
 		for _, cr := range c.CompromisedCredentials {
 			rows = append(rows, []string{mdCode(cr.AccessKeyID), mdCode(cloudtrail.PrincipalLabel(cr.PrincipalARN)), mdText(cr.How),
-				mdCode(cr.DerivedFrom), strconv.Itoa(cr.EventCount), fmtTime(cr.FirstSeen), fmtTime(cr.LastSeen)})
+				mdCode(cr.DerivedFrom), strconv.Itoa(cr.EventCount), fmtTimePtr(cr.FirstSeen), fmtTimePtr(cr.LastSeen)})
 		}
 		m.table([]string{"Access key", "Principal", "How", "From", "Events", "First seen", "Last seen"}, rows)
 		for _, cr := range c.CompromisedCredentials {
@@ -247,10 +247,10 @@ func (m *md) dataAccessed(c *event.Case) {
 	m.heading(2, "Data Accessed")
 	var rows [][]string
 	for _, d := range c.DataAccessed {
-		rows = append(rows, []string{mdCode(d.Resource), mdText(d.Kind), mdText(d.EventName), strconv.Itoa(d.Count),
+		rows = append(rows, []string{mdCode(d.Resource), mdText(d.Kind), mdText(d.EventName), strconv.Itoa(d.Count+d.Denied),
 			bytesCell(d.Bytes), countCell(d.Denied), fmtTime(d.FirstSeen), fmtTime(d.LastSeen)})
 	}
-	m.table([]string{"Resource", "Kind", "Event", "Count", "Bytes", "Denied", "First seen", "Last seen"}, rows)
+	m.table([]string{"Resource", "Kind", "Event", "Calls", "Bytes", "Denied", "First seen", "Last seen"}, rows)
 }
 
 func (m *md) changes(c *event.Case) {

@@ -221,7 +221,7 @@ func (t *text) credentials(c *event.Case) {
 		var rows [][]string
 		for _, cr := range c.CompromisedCredentials {
 			rows = append(rows, []string{cr.AccessKeyID, cloudtrail.PrincipalLabel(cr.PrincipalARN), cr.How, cr.DerivedFrom,
-				strconv.Itoa(cr.EventCount), fmtTime(cr.FirstSeen), fmtTime(cr.LastSeen)})
+				strconv.Itoa(cr.EventCount), fmtTimePtr(cr.FirstSeen), fmtTimePtr(cr.LastSeen)})
 		}
 		t.table("", []string{"ACCESS KEY", "PRINCIPAL", "HOW", "FROM", "EVENTS", "FIRST SEEN", "LAST SEEN"}, rows)
 		t.line("")
@@ -290,10 +290,10 @@ func (t *text) dataAccessed(c *event.Case) {
 	}
 	var rows [][]string
 	for _, d := range c.DataAccessed {
-		rows = append(rows, []string{d.Resource, d.Kind, d.EventName, strconv.Itoa(d.Count), bytesCell(d.Bytes),
+		rows = append(rows, []string{d.Resource, d.Kind, d.EventName, strconv.Itoa(d.Count+d.Denied), bytesCell(d.Bytes),
 			countCell(d.Denied), fmtTime(d.FirstSeen), fmtTime(d.LastSeen)})
 	}
-	t.table("", []string{"RESOURCE", "KIND", "EVENT", "COUNT", "BYTES", "DENIED", "FIRST SEEN", "LAST SEEN"}, rows)
+	t.table("", []string{"RESOURCE", "KIND", "EVENT", "CALLS", "BYTES", "DENIED", "FIRST SEEN", "LAST SEEN"}, rows)
 }
 
 // bytesCell and countCell leave a table cell empty for zero.

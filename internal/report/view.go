@@ -35,6 +35,14 @@ func fmtTime(t time.Time) string {
 	return t.UTC().Format(timeLayout)
 }
 
+// fmtTimePtr formats an optional time; nil is "unknown".
+func fmtTimePtr(t *time.Time) string {
+	if t == nil {
+		return unknownTime
+	}
+	return fmtTime(*t)
+}
+
 // headerField is one "Label: a, b, c" line of the report header.
 type headerField struct {
 	label string
@@ -44,9 +52,16 @@ type headerField struct {
 
 func header(c *event.Case) []headerField {
 	actions, listed := tacticSummary(c)
+	var basis string
+	switch c.Timeframe.Of {
+	case "window":
+		basis = "the window asked for; no attacker activity found in it"
+	case "evidence":
+		basis = "the evidence; no attacker activity found in it"
+	}
 	return []headerField{
-		{label: "Account", items: c.Accounts},
-		{label: "Timeframe", items: []string{fmtTime(c.Timeframe.Start) + " to " + fmtTime(c.Timeframe.End)}},
+		{label: "Account", items: c.Accounts, note: basis},
+		{label: "Timeframe", items: []string{fmtTimePtr(c.Timeframe.Start) + " to " + fmtTimePtr(c.Timeframe.End)}, note: basis},
 		{label: "Compromised Credentials", items: capItems(credentialSummary(c))},
 		{label: "Suspicious Events", items: []string{strconv.Itoa(c.SuspiciousEventCount)}},
 		{label: "Source IPs", items: capItems(ipSummary(c))},
@@ -196,7 +211,7 @@ func dataSummary(c *event.Case) []string {
 func persistenceSummary(c *event.Case) []string {
 	var out []string
 	for _, p := range c.Persistence {
-		s := kindLabel(p.Kind) + " " + bareName(lastSegment(shortResource(p.Resource)))
+		s := kindLabel(p.Kind) + " " + persistenceName(p.Resource)
 		if p.Removed {
 			s += " (removed)"
 		}
@@ -503,13 +518,25 @@ func ipWhere(ip event.SourceIP) string {
 
 // ipNewFor summarises for whom an address was new.
 func ipNewFor(ip event.SourceIP) string {
-	switch len(ip.NewFor) {
-	case 0:
-		return ""
-	case 1, 2:
-		return strings.Join(ip.NewFor, ", ")
+	var parts []string
+	switch {
+	case ip.NewToOrganization && ip.AccountFirstSeen != nil:
+		parts = append(parts, "the whole evidence (first seen "+fmtTime(*ip.AccountFirstSeen)+")")
+	case ip.NewToAccount && ip.AccountFirstSeen != nil:
+		parts = append(parts, "the account (first seen "+fmtTime(*ip.AccountFirstSeen)+")")
+	case ip.AccountFirstSeen != nil:
+		parts = append(parts, fmt.Sprintf("not new: %d earlier events in the account since %s", ip.PriorEvents, fmtTime(*ip.AccountFirstSeen)))
 	}
-	return fmt.Sprintf("%s and %d more", ip.NewFor[0], len(ip.NewFor)-1)
+	if ip.NewNetwork {
+		parts = append(parts, "its network")
+	}
+	switch n := len(ip.NewFor); {
+	case n == 1 || n == 2:
+		parts = append(parts, strings.Join(ip.NewFor, ", "))
+	case n > 2:
+		parts = append(parts, fmt.Sprintf("%s and %d more", ip.NewFor[0], n-1))
+	}
+	return strings.Join(parts, "; ")
 }
 
 // ipTools prefers the user-agent classes; older cases only have the strings.
@@ -546,6 +573,16 @@ func gapRows(gaps []event.Gap) [][]string {
 
 // bareName drops the resource-type words the persistence kind already says
 // ("IAM user iam user x" reads "IAM user x").
+// persistenceName names a persisted resource in one item of a list: an
+// inline policy on an identity ("iam user bob, inline policy x") reads
+// "x on user bob", never as two items.
+func persistenceName(r string) string {
+	if owner, policy, ok := strings.Cut(r, ", inline policy "); ok {
+		return policy + " on " + strings.TrimPrefix(bareName(owner), "iam ")
+	}
+	return bareName(lastSegment(shortResource(r)))
+}
+
 func bareName(r string) string {
 	for _, p := range []string{"iam user ", "iam role ", "iam group ", "iam policy ", "lambda ", "key pair ", "access key "} {
 		if rest, ok := strings.CutPrefix(r, p); ok && !strings.Contains(rest, ",") {

@@ -431,7 +431,8 @@
     hd.appendChild(h('dl', { class: 'meta' },
       h('dt', null, 'Accounts'), h('dd', { class: 'mono' }, list(C.accounts).join(', ') || '—'),
       h('dt', null, 'Regions'), h('dd', null, list(C.regions).join(', ') || '—'),
-      h('dt', null, 'Timeframe'), h('dd', null, fmtTime(tf.start) + ' to ' + fmtTime(tf.end) + ' UTC'),
+      h('dt', null, 'Timeframe'), h('dd', null, fmtTime(tf.start) + ' to ' + fmtTime(tf.end) + ' UTC' +
+        (tf.of === 'evidence' ? ' (the evidence: no attacker activity found)' : tf.of === 'window' ? ' (the window asked for: no attacker activity found)' : '')),
       h('dt', null, 'Started from'), h('dd', null, sc.mode === 'triage' ? 'triage (no indicator given)' : (indicators.join(', ') || sc.mode || '—')),
       h('dt', null, 'Generated'), h('dd', null, fmtTime(C.generated_at) + ' UTC by ' + ((C.tool || {}).name || 'trailsleuth') + ' ' + ((C.tool || {}).version || ''))));
     var kpis = [
@@ -828,7 +829,8 @@
     var b = c.baseline;
     if (!parts.length && !b) return null;
     return h('details', null, h('summary', null, 'Compared with its baseline'),
-      b ? h('p', { class: 'muted' }, 'Baseline until ' + fmtTime(b.until) + ': ' + fmtInt(b.events) + ' events, ' + fmtInt(b.api_count) + ' APIs, from ' +
+      b && !b.until ? h('p', { class: 'muted' }, 'No baseline: ' + (b.note || 'no earlier use')) : null,
+      b && b.until ? h('p', { class: 'muted' }, 'Baseline until ' + fmtTime(b.until) + ': ' + fmtInt(b.events) + ' events, ' + fmtInt(b.api_count) + ' APIs, from ' +
         (list(b.source_ips).join(', ') || 'no address') + (list(b.regions).length ? ' in ' + list(b.regions).join(', ') : '')) : null,
       h('ul', null, parts.map(function (p) { return h('li', { class: 'wrap' }, p[0] + ': ' + list(p[1]).join(', ')); })));
   }
@@ -841,6 +843,10 @@
       ['First – last seen (UTC)', function (r) { return fmtTime(r.first_seen) + ' – ' + fmtTime(r.last_seen); }],
       ['Where', function (r) {
         return [r.country || '', r.asn ? h('div', { class: 'muted' }, 'AS' + r.asn + (r.as_org ? ' ' + r.as_org : '')) : null, r.aws ? h('div', { class: 'muted' }, r.aws) : null,
+          r.new_to_organization ? h('div', { class: 'denied wrap' }, 'new to the whole evidence (first seen ' + fmtTime(r.account_first_seen) + ')') :
+            r.new_to_account ? h('div', { class: 'denied wrap' }, 'new to the account (first seen ' + fmtTime(r.account_first_seen) + ')') :
+              r.account_first_seen ? h('div', { class: 'muted' }, 'seen in the account before: ' + fmtInt(r.prior_events) + ' events since ' + fmtTime(r.account_first_seen)) : null,
+          r.new_network ? h('div', { class: 'denied' }, 'new network for the account') : null,
           list(r.new_for).length ? h('div', { class: 'denied wrap' }, 'new for ' + list(r.new_for).join(', ')) : null];
       }],
       ['User agents', function (r) { return h('ul', { class: 'wrap' }, list(r.user_agents).map(function (u) { return h('li', { class: 'mono' }, u); })); }]
