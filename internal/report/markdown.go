@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -168,10 +169,10 @@ func (m *md) scope(c *event.Case) {
 	m.heading(3, "Triage, most suspicious first")
 	var rows [][]string
 	for i, e := range c.Triage {
-		rows = append(rows, []string{strconv.Itoa(i + 1), fmt.Sprintf("%.2f", e.Score), mdCode(e.PrincipalARN),
-			mdCodes(e.AccessKeyIDs), mdText(strings.Join(e.Reasons, "; "))})
+		rows = append(rows, []string{strconv.Itoa(i + 1), mdText(triageVerdict(e)), mdText(scoreParts(e)), mdCode(e.PrincipalARN),
+			mdCodes(e.Addresses), mdCodes(e.AccessKeyIDs), mdText(strings.Join(append(slices.Clone(e.Reasons), e.Benign...), "; "))})
 	}
-	m.table([]string{"#", "Score", "Principal", "Access keys", "Reasons"}, rows)
+	m.table([]string{"#", "Verdict", "Score", "Identity", "Addresses", "Access keys", "Reasons"}, rows)
 }
 
 func (m *md) credentials(c *event.Case) {
@@ -247,7 +248,7 @@ func (m *md) dataAccessed(c *event.Case) {
 	m.heading(2, "Data Accessed")
 	var rows [][]string
 	for _, d := range c.DataAccessed {
-		rows = append(rows, []string{mdCode(d.Resource), mdText(d.Kind), mdText(d.EventName), strconv.Itoa(d.Count+d.Denied),
+		rows = append(rows, []string{mdCode(d.Resource), mdText(d.Kind), mdText(d.EventName), strconv.Itoa(d.Count + d.Denied),
 			bytesCell(d.Bytes), countCell(d.Denied), fmtTime(d.FirstSeen), fmtTime(d.LastSeen)})
 	}
 	m.table([]string{"Resource", "Kind", "Event", "Calls", "Bytes", "Denied", "First seen", "Last seen"}, rows)

@@ -186,10 +186,17 @@ func (t *text) scope(c *event.Case) {
 	for i, e := range c.Triage {
 		num := fmt.Sprintf("%*d. ", w, i+1)
 		pad := strings.Repeat(" ", len(num))
-		t.linef("%s%s  score %.2f", num, e.PrincipalARN, e.Score)
+		t.linef("%s%s  %s", num, e.PrincipalARN, triageVerdict(e))
+		t.lines(wrapText(scoreParts(e), pad+"Score: ", pad+"       "))
+		if len(e.Addresses) > 0 {
+			t.lines(wrapList(pad+"Addresses", e.Addresses, ""))
+		}
 		t.lines(wrapList(pad+"Access keys", e.AccessKeyIDs, ""))
 		for _, r := range e.Reasons {
 			t.lines(wrapText(r, pad+"- ", pad+"  "))
+		}
+		for _, b := range e.Benign {
+			t.lines(wrapText("left out, benign context: "+b, pad+"- ", pad+"  "))
 		}
 	}
 }

@@ -35,6 +35,31 @@ func fmtTime(t time.Time) string {
 	return t.UTC().Format(timeLayout)
 }
 
+// triageVerdict says in a few words what triage concluded about an entry.
+func triageVerdict(e event.TriageEntry) string {
+	v := map[string]string{"attacker": "evidence of an attacker", "unsure": "unusual, not enough to name an attacker", "owner": "routine"}[e.Verdict]
+	if v == "" {
+		v = e.Verdict
+	}
+	if e.Investigated {
+		v += "; investigated"
+	}
+	return v
+}
+
+// scoreParts prints a triage score as its parts: "74.5 = detections 36 +
+// tools 24 + …".
+func scoreParts(e event.TriageEntry) string {
+	if len(e.Parts) == 0 {
+		return strconv.FormatFloat(e.Score, 'f', -1, 64)
+	}
+	parts := make([]string, len(e.Parts))
+	for i, p := range e.Parts {
+		parts[i] = p.Kind + " " + strconv.FormatFloat(p.Points, 'f', -1, 64)
+	}
+	return strconv.FormatFloat(e.Score, 'f', -1, 64) + " = " + strings.Join(parts, " + ")
+}
+
 // fmtTimePtr formats an optional time; nil is "unknown".
 func fmtTimePtr(t *time.Time) string {
 	if t == nil {

@@ -799,23 +799,28 @@
     ], 'No compromised credential was found.'));
     if (list(C.related_identities).length) {
       sec.appendChild(h('h3', null, 'Related identities'));
-      sec.appendChild(h('p', { class: 'muted' }, 'Other identities connected to the attack. Check them; their events are not in the timeline.'));
+      sec.appendChild(h('p', { class: 'muted' }, 'Other identities that acted from the attacker\'s addresses. Their events there are in the timeline only when their own activity showed signs too (counted); sharing an address alone is never enough.'));
       sec.appendChild(table(list(C.related_identities), [
         ['Principal', function (r) { return h('span', { class: 'wrap' }, r.principal_arn); }],
         ['Access keys', function (r) { return h('span', { class: 'mono wrap' }, list(r.access_key_ids).join(', ')); }],
         ['Source IPs', function (r) { return h('span', { class: 'mono wrap' }, list(r.source_ips).join(', ')); }],
         ['Events', function (r) { return fmtInt(r.event_count); }, 'num'],
+        ['Counted', function (r) { return r.counted ? 'yes' : 'no'; }],
         ['Why', function (r) { return r.reason; }]
       ]));
     }
     if (list(C.triage).length) {
       sec.appendChild(h('h3', null, 'Triage'));
-      sec.appendChild(h('p', { class: 'muted' }, 'No indicator was given: principals ranked by suspicion; the investigation started from the top ones.'));
+      sec.appendChild(h('p', { class: 'muted' }, 'No indicator was given: identities ranked by what the evidence against them means; every one with evidence of an attacker was investigated.'));
       sec.appendChild(table(list(C.triage), [
-        ['Principal', function (r) { return h('span', { class: 'wrap' }, r.principal_arn); }],
-        ['Access keys', function (r) { return h('span', { class: 'mono wrap' }, list(r.access_key_ids).join(', ')); }],
-        ['Score', function (r) { return String(r.score); }, 'num'],
-        ['Reasons', function (r) { return h('ul', null, list(r.reasons).map(function (x) { return h('li', null, x); })); }]
+        ['Identity', function (r) { return h('span', { class: 'wrap' }, r.principal_arn); }],
+        ['Verdict', function (r) { return r.verdict + (r.investigated ? ' (investigated)' : ''); }],
+        ['Score', function (r) {
+          return h('span', { title: list(r.parts).map(function (p) { return p.kind + ' ' + p.points + ': ' + p.detail; }).join('\n') },
+            String(r.score) + (list(r.parts).length ? ' = ' + list(r.parts).map(function (p) { return p.kind + ' ' + p.points; }).join(' + ') : ''));
+        }],
+        ['Addresses', function (r) { return h('span', { class: 'mono wrap' }, list(r.addresses).join(', ')); }],
+        ['Reasons', function (r) { return h('ul', null, list(r.reasons).concat(list(r.benign).map(function (b) { return 'left out, benign context: ' + b; })).map(function (x) { return h('li', null, x); })); }]
       ]));
     }
   }
