@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -240,14 +241,74 @@ func TestJSONNoNull(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			out := render(t, "json", tt.c)
-			if bytes.Contains(out, []byte("null")) {
-				t.Errorf("null in the JSON report:\n%s", out)
+			var doc any
+			if err := json.Unmarshal(out, &doc); err != nil {
+				t.Fatal(err)
+			}
+			for _, path := range nulls("", doc) {
+				key := path[strings.LastIndexAny(path, ".]")+1:]
+				if !nullable[key] {
+					t.Errorf("null at %s, which the schema does not allow to be null:\n%s", path, out)
+				}
 			}
 		})
 	}
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// nullable are the keys the schema lets be null: times nothing bounds.
+var nullable = func() map[string]bool {
+	b, err := os.ReadFile("schema.json")
+	if err != nil {
+		panic(err)
+	}
+	out := map[string]bool{}
+	var walk func(v any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			if props, ok := x["properties"].(map[string]any); ok {
+				for k, p := range props {
+					if ts, ok := p.(map[string]any)["type"].([]any); ok && slices.Contains(ts, any("null")) {
+						out[k] = true
+					}
+				}
+			}
+			for _, e := range x {
+				walk(e)
+			}
+		case []any:
+			for _, e := range x {
+				walk(e)
+			}
+		}
+	}
+	var schema any
+	if err := json.Unmarshal(b, &schema); err != nil {
+		panic(err)
+	}
+	walk(schema)
+	return out
+}()
+
+// nulls lists the paths of the null values in a decoded JSON document.
+func nulls(path string, v any) []string {
+	var out []string
+	switch x := v.(type) {
+	case nil:
+		return []string{path}
+	case map[string]any:
+		for k, e := range x {
+			out = append(out, nulls(path+"."+k, e)...)
+		}
+	case []any:
+		for i, e := range x {
+			out = append(out, nulls(fmt.Sprintf("%s[%d]", path, i), e)...)
+		}
+	}
+	return out
+}
 
 // TestJSONDoesNotMutate checks the writer leaves the caller's Case alone:
 // nil lists stay nil and times keep their location.
@@ -272,7 +333,7 @@ func TestJSONTimesUTC(t *testing.T) {
 	since := time.Date(2025, 3, 11, 11, 0, 0, 0, tokyo)
 	c := &event.Case{
 		GeneratedAt: time.Date(2025, 3, 12, 18, 30, 0, 0, tokyo),
-		Timeframe:   event.Timeframe{Start: time.Date(2025, 3, 11, 11, 13, 47, 0, tokyo)},
+		Timeframe:   event.Timeframe{Start: ptr(time.Date(2025, 3, 11, 11, 13, 47, 0, tokyo))},
 		Scope:       event.Scope{Since: &since, Mode: "triage"},
 		Actions:     []event.Action{{EventTime: time.Date(2025, 3, 11, 11, 44, 56, 0, tokyo)}},
 	}

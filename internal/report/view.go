@@ -80,12 +80,12 @@ func header(c *event.Case) []headerField {
 	var basis string
 	switch c.Timeframe.Of {
 	case "window":
-		basis = "the window asked for; no attacker activity found in it"
+		basis = "the window asked for: no attacker activity found in it"
 	case "evidence":
-		basis = "the evidence; no attacker activity found in it"
+		basis = "the evidence: no attacker activity found in it"
 	}
 	return []headerField{
-		{label: "Account", items: c.Accounts, note: basis},
+		{label: "Account", items: c.Accounts},
 		{label: "Timeframe", items: []string{fmtTimePtr(c.Timeframe.Start) + " to " + fmtTimePtr(c.Timeframe.End)}, note: basis},
 		{label: "Compromised Credentials", items: capItems(credentialSummary(c))},
 		{label: "Suspicious Events", items: []string{strconv.Itoa(c.SuspiciousEventCount)}},

@@ -544,9 +544,9 @@ func bigCase(n int) *event.Case {
 		Accounts: []string{"111122223333", "444455556666"}, Regions: []string{"us-east-1"},
 		Scope: event.Scope{Keys: keys[:1], Mode: "indicators"},
 		CompromisedCredentials: []event.Credential{
-			{AccessKeyID: keys[0], PrincipalARN: "arn:aws:iam::111122223333:user/ci", How: "given", FirstSeen: start},
-			{AccessKeyID: keys[1], PrincipalARN: "arn:aws:sts::111122223333:assumed-role/admin/x", DerivedFrom: keys[0], How: "AssumeRole", FirstSeen: start},
-			{AccessKeyID: keys[2], PrincipalARN: "arn:aws:sts::444455556666:assumed-role/xacct/y", DerivedFrom: keys[1], How: "AssumeRole", FirstSeen: start},
+			{AccessKeyID: keys[0], PrincipalARN: "arn:aws:iam::111122223333:user/ci", How: "given", FirstSeen: &start},
+			{AccessKeyID: keys[1], PrincipalARN: "arn:aws:sts::111122223333:assumed-role/admin/x", DerivedFrom: keys[0], How: "AssumeRole", FirstSeen: &start},
+			{AccessKeyID: keys[2], PrincipalARN: "arn:aws:sts::444455556666:assumed-role/xacct/y", DerivedFrom: keys[1], How: "AssumeRole", FirstSeen: &start},
 		},
 		CredentialChain: []event.ChainEdge{
 			{From: keys[0], To: keys[1], How: "AssumeRole", EventID: "big-1", EventTime: start, SourceIP: ips[0], Account: "111122223333"},
@@ -577,7 +577,7 @@ func bigCase(n int) *event.Case {
 		}
 		c.Actions = append(c.Actions, a)
 	}
-	c.Timeframe = event.Timeframe{Start: c.Actions[0].EventTime, End: last}
+	c.Timeframe = event.Timeframe{Start: ptr(c.Actions[0].EventTime), End: &last}
 	return c
 }
 
@@ -685,7 +685,7 @@ func (p *browserPage) waitProblem(t *testing.T, want string) string {
 func TestBrowserEmpty(t *testing.T) {
 	chromium(t)
 	at := time.Date(2025, 3, 11, 0, 0, 0, 0, time.UTC)
-	c := &event.Case{ReportID: "AWS-IR-20250311-002", GeneratedAt: at, Timeframe: event.Timeframe{Start: at, End: at.Add(24 * time.Hour)}, Scope: event.Scope{Mode: "triage"}}
+	c := &event.Case{ReportID: "AWS-IR-20250311-002", GeneratedAt: at, Timeframe: event.Timeframe{Start: &at, End: ptr(at.Add(24 * time.Hour))}, Scope: event.Scope{Mode: "triage"}}
 	p := openReport(t, writePage(t, c))
 	checkHeader(t, p, c)
 	waitShown(t, p, 0)

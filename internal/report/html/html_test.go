@@ -158,11 +158,11 @@ func hostile() *event.Case {
 		GeneratedAt: at,
 		Tool:        event.ToolInfo{Name: "trailsleuth", Version: "test", CommandLine: "trailsleuth investigate --key '" + script + "'"},
 		Accounts:    []string{"123456789012<!--"},
-		Timeframe:   event.Timeframe{Start: at, End: at.Add(time.Hour)},
+		Timeframe:   event.Timeframe{Start: &at, End: ptr(at.Add(time.Hour))},
 		Scope:       event.Scope{Keys: []string{"AKIA" + img}, Mode: "indicators"},
 		CompromisedCredentials: []event.Credential{
-			{AccessKeyID: "AKIA" + img, PrincipalARN: "arn:aws:iam::123456789012:user/" + script, How: "given", Reason: img, FirstSeen: at, LastSeen: at, EventCount: 2},
-			{AccessKeyID: "ASIA" + script, PrincipalARN: "arn:aws:sts::123456789012:assumed-role/r/" + img, DerivedFrom: "AKIA" + img, How: "AssumeRole" + img, FirstSeen: at, LastSeen: at, EventCount: 1},
+			{AccessKeyID: "AKIA" + img, PrincipalARN: "arn:aws:iam::123456789012:user/" + script, How: "given", Reason: img, FirstSeen: &at, LastSeen: &at, EventCount: 2},
+			{AccessKeyID: "ASIA" + script, PrincipalARN: "arn:aws:sts::123456789012:assumed-role/r/" + img, DerivedFrom: "AKIA" + img, How: "AssumeRole" + img, FirstSeen: &at, LastSeen: &at, EventCount: 1},
 		},
 		CredentialChain:      []event.ChainEdge{{From: "AKIA" + img, To: "ASIA" + script, How: "AssumeRole" + img, EventID: "e2", EventTime: at, SourceIP: "198.51.100.7" + script}},
 		SuspiciousEventCount: 2,
@@ -284,3 +284,5 @@ func TestAssetsFitThePage(t *testing.T) {
 		t.Errorf("%d comments opened, %d closed, want 1 (the licence)", n, strings.Count(page, "-->"))
 	}
 }
+
+func ptr(t time.Time) *time.Time { return &t }
