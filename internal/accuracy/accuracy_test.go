@@ -24,6 +24,7 @@ func TestAccuracy(t *testing.T) {
 	}
 	specs := scenario.Catalog()
 	results := make([][]Score, len(specs))
+	truths := make([]*scenario.Truth, len(specs))
 	// Each scenario is a subtest; they run two at a time (go test's
 	// default parallelism on two cores): ingest waits on the disk more
 	// than on the processor.
@@ -32,7 +33,7 @@ func TestAccuracy(t *testing.T) {
 			seed := uint64(1001 + i)
 			t.Run(s.Name, func(t *testing.T) {
 				t.Parallel()
-				results[i] = playAndScore(t, ctx, s, seed, enr)
+				truths[i], results[i] = playAndScore(t, ctx, s, seed, enr)
 			})
 		}
 	})
@@ -45,7 +46,8 @@ func TestAccuracy(t *testing.T) {
 	if *writeDoc {
 		fmt.Print(table)
 		doc := filepath.Join(testenv.RepoRoot(t), "docs", "accuracy.md")
-		if err := WriteDoc(doc, table+"\n### Where the runs miss the bar\n\n"+Failures(scores)); err != nil {
+		gen := "### Scenarios\n\n" + Scenarios(specs, truths) + "\n### Results\n\n" + table + "\n### Where the runs miss the bar\n\n" + Failures(scores)
+		if err := WriteDoc(doc, gen); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -53,7 +55,7 @@ func TestAccuracy(t *testing.T) {
 
 // playAndScore generates one scenario, ingests it into a fresh case and
 // scores the investigations, reporting every miss of the bar.
-func playAndScore(t *testing.T, ctx context.Context, s scenario.Spec, seed uint64, enr Enrichment) []Score {
+func playAndScore(t *testing.T, ctx context.Context, s scenario.Spec, seed uint64, enr Enrichment) (*scenario.Truth, []Score) {
 	dir := t.TempDir()
 	dataset := ""
 	switch s.Background {
@@ -86,14 +88,14 @@ func playAndScore(t *testing.T, ctx context.Context, s scenario.Spec, seed uint6
 			t.Errorf("%s: %s", m, f)
 		}
 	}
-	return scores
+	return truth, scores
 }
 
 // runCtgen writes a small ctgen corpus (no attack) into dir/AWSLogs/...
 func runCtgen(t *testing.T, dir string, seed uint64) {
 	t.Helper()
 	bin := testenv.Ctgen(t)
-	cmd := exec.Command(bin, "-out", dir, "-events", "9000", "-accounts", "2", "-days", "7", "-regions", "us-east-1,eu-west-1", "-seed", fmt.Sprint(seed), "-workers", "2")
+	cmd := exec.Command(bin, "-out", dir, "-events", "6000", "-accounts", "1", "-days", "6", "-regions", "us-east-1", "-seed", fmt.Sprint(seed), "-workers", "2")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("ctgen: %v\n%s", err, out)
 	}

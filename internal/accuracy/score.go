@@ -232,7 +232,10 @@ func (s Score) failures(t *scenario.Truth) []string {
 			f = append(f, fmt.Sprintf("attacker ranked %d in triage; first: %s", s.Rank, s.First))
 		}
 	}
-	if s.Events.Precision() < minEventPrecision || s.Events.Named == 0 {
+	switch {
+	case s.Events.Named == 0:
+		f = append(f, "no event reported")
+	case s.Events.Precision() < minEventPrecision:
 		f = append(f, fmt.Sprintf("event precision %.2f < %.2f (%d of %d reported events are the attacker's)", s.Events.Precision(), minEventPrecision, s.Events.Right, s.Events.Named))
 	}
 	if s.Events.Recall() < minEventRecall {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"os"
 	"strings"
+
+	"github.com/trailsleuth/trailsleuth/internal/scenario"
 )
 
 // Table renders scores as a markdown table, one row per investigation.
@@ -38,6 +40,39 @@ func Table(scores []Score) string {
 			s.Scenario, s.Background, s.Mode, creds, pr(s.Addrs), pr(s.Persistence), pr(s.Data), pr(s.Events), rank, owner, bar)
 	}
 	fmt.Fprintf(&b, "\n%d of %d investigations meet the bar.\n", pass, len(scores))
+	return b.String()
+}
+
+// Scenarios renders the scenario list: what each one is and, from its
+// truth, the attacker's footprint.
+func Scenarios(specs []scenario.Spec, truths []*scenario.Truth) string {
+	var b strings.Builder
+	b.WriteString("| scenario | kind | background | what happens | attacker networks | attacker events / keys | events in logs | indicator |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|\n")
+	for i, s := range specs {
+		t := truths[i]
+		if t == nil {
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | not run | | | |\n", s.Name, s.Kind, s.Background, s.Story)
+			continue
+		}
+		nets, footprint, ind := "–", "–", "–"
+		if a := t.Attack; a != nil {
+			kinds := map[string]bool{}
+			var ks []string
+			for _, ad := range a.Addresses {
+				if !kinds[ad.Kind] {
+					kinds[ad.Kind] = true
+					ks = append(ks, ad.Kind)
+				}
+			}
+			nets = fmt.Sprintf("%s (%d addresses)", strings.Join(ks, ", "), len(a.Addresses))
+			footprint = fmt.Sprintf("%d / %d", len(a.EventIDs), len(a.Credentials))
+		}
+		if t.Indicator != nil {
+			ind = "`" + t.Indicator.Flag + "` (" + t.Indicator.Why + ")"
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %d | %s |\n", s.Name, s.Kind, t.Background, s.Story, nets, footprint, t.Events, ind)
+	}
 	return b.String()
 }
 

@@ -1,7 +1,6 @@
 package scenario
 
 import (
-	"fmt"
 	"strings"
 	"time"
 )
@@ -41,14 +40,6 @@ func (w *World) getObject(a *Account, b *Bucket, key string, size int64) Call {
 
 func (w *World) putObject(a *Account, b *Bucket, key string, size int64) Call {
 	return w.s3Object(a, "PutObject", b, key, false, size, 0).resp(M{"x-amz-server-side-encryption": "AES256", "x-amz-version-id": w.r.str(32, alnum)})
-}
-
-func (w *World) deleteObject(a *Account, b *Bucket, key, version string) Call {
-	c := w.s3Object(a, "DeleteObject", b, key, false, 0, 0)
-	if version != "" {
-		c.Req.(M)["versionId"] = version
-	}
-	return c
 }
 
 // copyObject copies src to dst in b; with ssec the copy is encrypted with a
@@ -189,16 +180,6 @@ func (w *World) getFederationToken(t time.Time, caller *Cred, src Source, name s
 	return fed
 }
 
-func (w *World) getSessionToken(t time.Time, caller *Cred, src Source, mfa bool) *Cred {
-	s := &Cred{kind: credUserSess, acct: caller.acct, user: caller.user, key: w.uniqueKey("ASIA"), created: t, mfa: mfa}
-	req := M{"durationSeconds": 43200}
-	if mfa {
-		req["serialNumber"] = "arn:aws:iam::" + caller.acct.ID + ":mfa/" + caller.user.Name
-	}
-	w.emit(t, caller, src, call("sts.amazonaws.com", "GetSessionToken", true, req).resp(M{"credentials": M{"accessKeyId": s.key, "sessionToken": w.r.sessionToken(), "expiration": stsTime(t.Add(12 * time.Hour))}}))
-	return s
-}
-
 // --- IAM ---
 
 func iamCall(name string, ro bool, req any) Call {
@@ -217,10 +198,6 @@ func (w *World) createAccessKey(u *User, t time.Time) (Call, *Key) {
 
 func attachUserPolicy(u *User, policy string) Call {
 	return iamCall("AttachUserPolicy", false, M{"userName": u.Name, "policyArn": policy})
-}
-
-func putUserPolicy(u *User, name, doc string) Call {
-	return iamCall("PutUserPolicy", false, M{"userName": u.Name, "policyName": name, "policyDocument": doc})
 }
 
 func createLoginProfile(u *User, t time.Time) Call {
@@ -332,5 +309,3 @@ func (w *World) createFunction(a *Account, name string, role *Role, runtime stri
 func ec2Call(name string, req any) Call {
 	return call("ec2.amazonaws.com", name, strings.HasPrefix(name, "Describe") || strings.HasPrefix(name, "Get"), req)
 }
-
-func fmtBytes(n int64) string { return fmt.Sprintf("%d", n) }

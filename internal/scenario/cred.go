@@ -66,8 +66,6 @@ func (c *Cred) ARN() string {
 	return ""
 }
 
-func (c *Cred) userKey() *Cred { return c }
-
 // userCred is an IAM user's long-term key.
 func userCred(k *Key) *Cred {
 	return &Cred{kind: credUserKey, acct: k.User.Account, user: k.User, key: k.ID}

@@ -117,10 +117,17 @@ func (w *World) emit(t time.Time, cred *Cred, src Source, c Call) *Record {
 	if rec.EventType != "AwsConsoleSignIn" || !w.opts.Legacy {
 		rec.ReadOnly = ptr(c.RO)
 	}
-	rec.ManagementEvent = ptr(!c.Data)
-	rec.EventCategory = "Management"
-	if c.Data {
-		rec.EventCategory = "Data"
+	rec.data = c.Data
+	if !w.opts.Legacy || w.Start.Year() >= 2019 { // neither field existed in 2018's logs
+		rec.ManagementEvent = ptr(!c.Data)
+		rec.EventCategory = "Management"
+		if c.Data {
+			rec.EventCategory = "Data"
+		}
+	}
+	// S3 writes the client's user agent in brackets.
+	if c.Source == "s3.amazonaws.com" && rec.UserAgent != "" && !strings.HasPrefix(rec.UserAgent, "[") && networkClient(src.IP) {
+		rec.UserAgent = "[" + rec.UserAgent + "]"
 	}
 	if networkClient(src.IP) && rec.EventType != "AwsServiceEvent" && !w.opts.Legacy {
 		rec.TLSDetails = &TLSDetails{TLSVersion: "TLSv1.3", CipherSuite: "TLS_AES_128_GCM_SHA256", ClientProvidedHostHeader: host(c, region)}

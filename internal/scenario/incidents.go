@@ -169,11 +169,27 @@ func playIMDSTheft(w *World, p *Plan) {
 
 // webInstance is an instance with role credentials to steal.
 func (w *World) webInstance(a *Account) *Instance {
+	// the busiest instance: in an imported corpus, the one whose sessions
+	// are seen most
+	var best *Instance
+	n := -1
 	for _, kind := range []string{"ec2", "ecs"} {
 		for _, in := range a.Instances {
-			if in.Role.Kind == kind {
-				return in
+			if in.Role.Kind != kind {
+				continue
 			}
+			seen := 0
+			for _, s := range in.Sessions {
+				if us := w.Observed[s.key]; us != nil {
+					seen += us.N
+				}
+			}
+			if seen > n {
+				best, n = in, seen
+			}
+		}
+		if best != nil {
+			return best
 		}
 	}
 	panic("scenario: no instance or task with a role in " + a.ID)
@@ -184,6 +200,12 @@ func (w *World) webInstance(a *Account) *Instance {
 func (w *World) stolenSession(in *Instance, t time.Time) *Cred {
 	if s := in.sessionAt(t); s != nil && !s.imported {
 		return s
+	}
+	// An imported session still in use at t: the owner goes on using it.
+	for _, s := range in.Sessions {
+		if us := w.Observed[s.key]; s.imported && us != nil && !us.First.After(t) && !us.Last.Before(t) {
+			return s
+		}
 	}
 	// In an imported corpus the sessions' lifetimes are unknown: the
 	// service issues a fresh one shortly before (a task or instance

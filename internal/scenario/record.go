@@ -39,6 +39,7 @@ type Record struct {
 	time     time.Time // eventTime, for sorting and delivery
 	side     string    // who made it: sideAttacker, sideOwner or sideNeutral
 	imported bool      // read from an existing corpus, not written by us
+	data     bool      // a data event
 }
 
 // Identity is userIdentity.

@@ -197,7 +197,7 @@ func minusSet(a, b map[string]bool) map[string]bool {
 func seenData(recs []*Record, data []string) []string {
 	logged := map[string]bool{}
 	for _, r := range recs {
-		if r.side != sideAttacker || r.EventCategory != "Data" {
+		if r.side != sideAttacker || !r.data {
 			continue
 		}
 		if m, ok := r.RequestParameters.(M); ok {

@@ -1,7 +1,6 @@
 package scenario
 
 import (
-	"fmt"
 	"sort"
 	"time"
 )
@@ -282,9 +281,3 @@ func (w *World) at(d int, h float64, loc *time.Location) time.Time {
 }
 
 func (w *World) days() int { return w.opts.Days }
-
-func (w *World) inWindow(t time.Time) bool { return !t.Before(w.Start) && t.Before(w.End) }
-
-func (w *World) String() string {
-	return fmt.Sprintf("%s (%d accounts, %s to %s)", w.Company, len(w.Accounts), w.Start.Format(time.DateOnly), w.End.Format(time.DateOnly))
-}
