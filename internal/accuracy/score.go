@@ -84,31 +84,25 @@ func Evaluate(t *scenario.Truth, mode string, c *event.Case) Score {
 		principals, persistence, data = a.Principals, a.Persistence, a.Data
 	}
 
-	// Credentials.
+	// Credentials. One without a key is named principal@address: it is
+	// the attacker's (or the owner's, or neutral) when its address is.
 	named := map[string]bool{}
 	for _, cr := range c.CompromisedCredentials {
 		id := cr.AccessKeyID
-		if neutral[id] || named[id] {
+		ip := ""
+		if at := strings.LastIndex(id, "@"); at > 0 && !atkCreds[id] {
+			ip = id[at+1:]
+		}
+		if neutral[id] || (ip != "" && neutral[ip]) || named[id] {
 			continue
 		}
 		named[id] = true
 		s.Creds.Named++
 		switch {
-		case atkCreds[id]:
+		case atkCreds[id] || (ip != "" && atkAddrs[ip]):
 			s.Creds.Right++
-		case ownerCreds[id]:
+		case ownerCreds[id] || (ip != "" && ownerAddrs[ip]):
 			s.OwnerCreds = append(s.OwnerCreds, id)
-		default:
-			// A credential without a key is named principal@address: it is
-			// the attacker's when the address is.
-			if at := strings.LastIndex(id, "@"); at > 0 {
-				ip := id[at+1:]
-				if atkAddrs[ip] {
-					s.Creds.Right++
-				} else if ownerAddrs[ip] {
-					s.OwnerCreds = append(s.OwnerCreds, id)
-				}
-			}
 		}
 	}
 	s.Creds.Truth = len(atkCreds)

@@ -31,7 +31,7 @@ func incident() *scenario.Truth {
 			EventIDs:    []string{"e1", "e2", "e3", "e4"},
 		},
 		Owner:   scenario.Party{Credentials: []string{ownerKey}, Addresses: []string{homeIP}},
-		Neutral: scenario.Party{EventIDs: []string{"n1"}, Credentials: []string{"AKIANNNNNNNNNNNNNNNN"}},
+		Neutral: scenario.Party{EventIDs: []string{"n1"}, Credentials: []string{"AKIANNNNNNNNNNNNNNNN"}, Addresses: []string{"10.8.8.10"}},
 	}
 }
 
@@ -60,9 +60,9 @@ func TestEvaluate(t *testing.T) {
 	}{
 		{name: "perfect", mode: ModeIndicator, c: report([]string{leaked, created}, []string{torIP, "lambda.amazonaws.com"}, []string{"e1", "e2", "e3", "e4"}), pass: true},
 		{name: "neutral items count for nobody", mode: ModeIndicator,
-			c: report([]string{leaked, created, "AKIANNNNNNNNNNNNNNNN"}, []string{torIP}, []string{"e1", "e2", "e3", "e4", "n1"}), pass: true,
+			c: report([]string{leaked, created, "AKIANNNNNNNNNNNNNNNN", "console:arn:aws:iam::111122223333:user/lab@10.8.8.10"}, []string{torIP, "10.8.8.10"}, []string{"e1", "e2", "e3", "e4", "n1"}), pass: true,
 			check: func(t *testing.T, s Score) {
-				if s.Creds.Named != 2 || s.Events.Named != 4 {
+				if s.Creds.Named != 2 || s.Addrs.Named != 1 || s.Events.Named != 4 {
 					t.Errorf("neutral counted: %+v %+v", s.Creds, s.Events)
 				}
 			}},
