@@ -105,6 +105,7 @@ func (w *World) emit(t time.Time, cred *Cred, src Source, c Call) *Record {
 	// A failed sign-in has a message and a response but no error code.
 	if c.Err == "" {
 		rec.ResponseElements = c.Resp
+		rec.issued = issuedKey(c.Resp)
 	}
 	if rec.EventType == "" {
 		rec.EventType = "AwsApiCall"

@@ -137,6 +137,10 @@ func (w *World) learn(evs []rawEvent, side string) {
 		rec := &Record{EventID: e.EventID, SourceIPAddress: e.SourceIPAddress, UserAgent: e.UserAgent, RecipientAccountID: acct, time: t, side: side, imported: true}
 		rec.UserIdentity.AccessKeyID = e.UserIdentity.AccessKeyID
 		rec.UserIdentity.ARN = e.UserIdentity.ARN
+		rec.issued = issuedKey(e.ResponseElements)
+		if rec.issued != "" {
+			w.usedKeys[rec.issued] = true
+		}
 		w.records = append(w.records, rec)
 		w.usedIPs[e.SourceIPAddress] = true
 		id := e.UserIdentity

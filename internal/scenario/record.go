@@ -40,6 +40,23 @@ type Record struct {
 	side     string    // who made it: sideAttacker, sideOwner or sideNeutral
 	imported bool      // read from an existing corpus, not written by us
 	data     bool      // a data event
+	issued   string    // the access key the call handed out (AssumeRole, CreateAccessKey, …)
+}
+
+// issuedKey is the access key id a response hands out, "" for none.
+func issuedKey(resp any) string {
+	m, ok := resp.(map[string]any)
+	if !ok {
+		return ""
+	}
+	for _, field := range []string{"credentials", "accessKey"} {
+		if sub, ok := m[field].(map[string]any); ok {
+			if k, ok := sub["accessKeyId"].(string); ok {
+				return k
+			}
+		}
+	}
+	return ""
 }
 
 // Identity is userIdentity.

@@ -118,6 +118,13 @@ func buildTruth(recs []*Record, p *Plan) (atk *Attack, owner, neutral Party) {
 				credPrincipal[k] = r.UserIdentity.ARN
 			}
 		}
+		// A key handed out belongs to the side that had it handed out,
+		// used or not (a key the attacker made and never used must still
+		// be revoked); the attacker's use of an owner's key makes it the
+		// attacker's below.
+		if k := r.issued; k != "" {
+			s.creds[k] = true
+		}
 		if isAddr(r.SourceIPAddress) {
 			s.addrs[r.SourceIPAddress] = true
 		}
