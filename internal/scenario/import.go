@@ -239,6 +239,7 @@ func (w *World) learn(evs []rawEvent, side string) {
 		if s, ok := e.RequestParameters["secretId"].(string); ok && strings.HasPrefix(s, "arn:") {
 			w.secretSeen(acct, s)
 		}
+		w.noteResources(e)
 	}
 	w.Start, w.End = first, last.Add(time.Second)
 	w.opts = Options{Start: first, Days: max(1, int(last.Sub(first).Hours()/24)+1), Legacy: first.Year() < 2022}
@@ -298,6 +299,26 @@ func (w *World) learn(evs []rawEvent, side string) {
 	if w.secrets != nil {
 		for _, a := range w.Accounts {
 			a.Secrets = w.secrets[a.ID]
+		}
+	}
+}
+
+// noteResources remembers the data resources an imported event names, so
+// that a real dataset's own data counts for neither side.
+func (w *World) noteResources(e *rawEvent) {
+	for _, f := range []string{"secretId", "name", "bucketName", "functionName", "tableName", "snapshotId", "keyId", "logGroupName"} {
+		v, ok := e.RequestParameters[f].(string)
+		if !ok || v == "" {
+			continue
+		}
+		if f == "bucketName" {
+			v = "s3://" + v
+		}
+		if !w.seenData[v] {
+			if w.seenData == nil {
+				w.seenData = map[string]bool{}
+			}
+			w.seenData[v] = true
 		}
 	}
 }

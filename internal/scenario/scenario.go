@@ -92,15 +92,10 @@ func Generate(dir string, s Spec, seed uint64, datasetDir string) (*Truth, error
 	if err != nil {
 		return nil, err
 	}
-	// A dataset's own buckets and secrets: data its events touched.
+	// A dataset's own data: what its events named.
 	var neutralData []string
 	if s.Background == BackgroundDataset {
-		for _, a := range w.Accounts {
-			for _, b := range a.Buckets {
-				neutralData = append(neutralData, "s3://"+b.Name)
-			}
-			neutralData = append(neutralData, a.Secrets...)
-		}
+		neutralData = keys(w.seenData)
 	}
 	p := &Plan{}
 	s.Play(w, p)

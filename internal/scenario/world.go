@@ -40,8 +40,10 @@ type World struct {
 	vend     *vendor
 	usedIPs  map[string]bool
 	usedKeys map[string]bool
-	// secrets seen per account in an imported corpus.
-	secrets map[string][]string
+	// secrets seen per account in an imported corpus, and every data
+	// resource its events named.
+	secrets  map[string][]string
+	seenData map[string]bool
 }
 
 // Usage is how one credential was used in an imported corpus.
