@@ -1,0 +1,438 @@
+package scenario
+
+import (
+	"compress/gzip"
+	"encoding/json"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+)
+
+// rawEvent is what the importer reads of a record.
+type rawEvent struct {
+	EventTime       string `json:"eventTime"`
+	EventSource     string `json:"eventSource"`
+	EventName       string `json:"eventName"`
+	AWSRegion       string `json:"awsRegion"`
+	SourceIPAddress string `json:"sourceIPAddress"`
+	UserAgent       string `json:"userAgent"`
+	EventID         string `json:"eventID"`
+	EventCategory   string `json:"eventCategory"`
+	ManagementEvent *bool  `json:"managementEvent"`
+	Recipient       string `json:"recipientAccountId"`
+	UserIdentity    struct {
+		Type           string `json:"type"`
+		PrincipalID    string `json:"principalId"`
+		ARN            string `json:"arn"`
+		AccountID      string `json:"accountId"`
+		AccessKeyID    string `json:"accessKeyId"`
+		UserName       string `json:"userName"`
+		InvokedBy      string `json:"invokedBy"`
+		SessionContext struct {
+			SessionIssuer struct {
+				Type        string `json:"type"`
+				PrincipalID string `json:"principalId"`
+				ARN         string `json:"arn"`
+				UserName    string `json:"userName"`
+			} `json:"sessionIssuer"`
+			Attributes struct {
+				CreationDate string `json:"creationDate"`
+			} `json:"attributes"`
+			EC2RoleDelivery string `json:"ec2RoleDelivery"`
+		} `json:"sessionContext"`
+	} `json:"userIdentity"`
+	RequestParameters   map[string]any `json:"requestParameters"`
+	ResponseElements    map[string]any `json:"responseElements"`
+	AdditionalEventData map[string]any `json:"additionalEventData"`
+}
+
+// importCorpus reads a CloudTrail tree (a ctgen corpus or a copy of a real
+// dataset) and builds the world it shows: accounts, users and keys with
+// the addresses and tools they were used from, roles and their sessions,
+// buckets. The records are kept, marked imported, for truth.
+func importCorpus(dir string, seed uint64, side string) (*World, error) {
+	var evs []rawEvent
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() || !(strings.HasSuffix(path, ".json.gz") || strings.HasSuffix(path, ".json")) || filepath.Base(path) == "truth.json" {
+			return nil
+		}
+		got, err := readRecords(path)
+		if err != nil {
+			return err
+		}
+		evs = append(evs, got...)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("importing %s: %w", dir, err)
+	}
+	if len(evs) == 0 {
+		return nil, fmt.Errorf("importing %s: no CloudTrail records", dir)
+	}
+	w := &World{r: newRnd(seed, 0x1a40), usedIPs: map[string]bool{}, usedKeys: map[string]bool{}, Observed: map[string]*Usage{}, Company: "imported"}
+	w.learn(evs, side)
+	return w, nil
+}
+
+func readRecords(path string) ([]rawEvent, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var r io.Reader = f
+	if strings.HasSuffix(path, ".gz") {
+		zr, err := gzip.NewReader(f)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		defer zr.Close()
+		r = zr
+	}
+	var doc struct {
+		Records []rawEvent `json:"Records"`
+	}
+	if err := json.NewDecoder(r).Decode(&doc); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return doc.Records, nil
+}
+
+func (w *World) learn(evs []rawEvent, side string) {
+	acctCount := map[string]int{}
+	regionCount := map[string]map[string]int{}
+	users := map[string]*User{}
+	roles := map[string]*Role{}
+	buckets := map[string]*Bucket{}
+	bucketData := map[string]bool{}
+	instances := map[string]*Instance{}
+	var first, last time.Time
+	for i := range evs {
+		e := &evs[i]
+		t, err := time.Parse(time.RFC3339, e.EventTime)
+		if err != nil || e.EventID == "" {
+			continue
+		}
+		if first.IsZero() || t.Before(first) {
+			first = t
+		}
+		if t.After(last) {
+			last = t
+		}
+		acct := e.Recipient
+		acctCount[acct]++
+		if regionCount[acct] == nil {
+			regionCount[acct] = map[string]int{}
+		}
+		regionCount[acct][e.AWSRegion]++
+		// the record, kept for truth
+		rec := &Record{EventID: e.EventID, SourceIPAddress: e.SourceIPAddress, UserAgent: e.UserAgent, RecipientAccountID: acct, time: t, side: side, imported: true}
+		rec.UserIdentity.AccessKeyID = e.UserIdentity.AccessKeyID
+		rec.UserIdentity.ARN = e.UserIdentity.ARN
+		rec.issued = issuedKey(e.ResponseElements)
+		if rec.issued != "" {
+			w.usedKeys[rec.issued] = true
+		}
+		w.records = append(w.records, rec)
+		w.usedIPs[e.SourceIPAddress] = true
+		id := e.UserIdentity
+		if k := id.AccessKeyID; k != "" {
+			w.usedKeys[k] = true
+			us := w.Observed[k]
+			if us == nil {
+				us = &Usage{IPs: map[string]int{}, UAs: map[string]int{}, First: t}
+				w.Observed[k] = us
+			}
+			us.N++
+			us.IPs[e.SourceIPAddress]++
+			us.UAs[e.UserAgent]++
+			if t.Before(us.First) {
+				us.First = t
+			}
+			if t.After(us.Last) {
+				us.Last = t
+			}
+		}
+		switch id.Type {
+		case "IAMUser":
+			u := users[id.ARN]
+			if u == nil && id.UserName != "" {
+				u = &User{Name: id.UserName, ID: id.PrincipalID, Tags: tagsFor(id.UserName)}
+				u.Account = &Account{ID: id.AccountID}
+				users[id.ARN] = u
+			}
+			if u == nil {
+				break
+			}
+			if strings.HasPrefix(id.AccessKeyID, "AKIA") && !hasKey(u, id.AccessKeyID) {
+				u.Keys = append(u.Keys, &Key{ID: id.AccessKeyID, User: u, Created: t})
+			}
+			if e.EventName == "ConsoleLogin" {
+				u.Console = true
+				u.MFA = fmt.Sprint(e.AdditionalEventData["MFAUsed"]) == "Yes"
+			}
+		case "AssumedRole":
+			is := id.SessionContext.SessionIssuer
+			if is.ARN == "" {
+				break
+			}
+			ro := roles[is.ARN]
+			if ro == nil {
+				name, path := roleNamePath(is.ARN)
+				ro = &Role{Name: name, Path: path, ID: is.PrincipalID, Kind: "role", Account: &Account{ID: id.AccountID}}
+				roles[is.ARN] = ro
+			}
+			session := id.ARN[strings.LastIndex(id.ARN, "/")+1:]
+			if strings.HasPrefix(session, "i-") || id.SessionContext.EC2RoleDelivery != "" {
+				ro.Kind = "ec2"
+			}
+			if ro.Kind == "ec2" || ro.Kind == "ecs" {
+				in := instances[ro.Name+"/"+session]
+				if in == nil {
+					in = &Instance{ID: session, Role: ro, PublicIP: e.SourceIPAddress}
+					instances[ro.Name+"/"+session] = in
+					ro.Instances = append(ro.Instances, in)
+				}
+				if id.AccessKeyID != "" && !hasSession(in, id.AccessKeyID) {
+					created, _ := time.Parse(time.RFC3339, id.SessionContext.Attributes.CreationDate)
+					in.Sessions = append(in.Sessions, &Cred{kind: credRole, role: ro, session: session, key: id.AccessKeyID, created: created, ec2: ro.Kind == "ec2", imported: true})
+				}
+			}
+		case "AWSService":
+			if e.EventName == "AssumeRole" && (strings.HasPrefix(id.InvokedBy, "ecs-tasks") || strings.HasPrefix(id.InvokedBy, "lambda")) {
+				arn, _ := e.RequestParameters["roleArn"].(string)
+				name, path := roleNamePath(arn)
+				ro := roles[arn]
+				if ro == nil {
+					ro = &Role{Name: name, Path: path, Account: &Account{ID: acct}}
+					roles[arn] = ro
+				}
+				ro.Kind, ro.Service = "ecs", id.InvokedBy
+				if strings.HasPrefix(id.InvokedBy, "lambda") {
+					ro.Kind = "lambda"
+				}
+			}
+		}
+		if b, ok := e.RequestParameters["bucketName"].(string); ok && e.EventSource == "s3.amazonaws.com" {
+			bk := buckets[b]
+			if bk == nil {
+				bk = &Bucket{Name: b, Kind: bucketKindFor(b), Region: e.AWSRegion}
+				buckets[b] = bk
+			}
+			if e.EventCategory == "Data" || (e.ManagementEvent != nil && !*e.ManagementEvent) || strings.HasSuffix(e.EventName, "Object") {
+				bucketData[b] = true
+				if k, ok := e.RequestParameters["key"].(string); ok {
+					if i := strings.Index(k, "/"); i > 0 && !contains(bk.Prefixes, k[:i+1]) {
+						bk.Prefixes = append(bk.Prefixes, k[:i+1])
+					}
+				}
+			}
+		}
+		if s, ok := e.RequestParameters["secretId"].(string); ok && strings.HasPrefix(s, "arn:") {
+			w.secretSeen(acct, s)
+		}
+		w.noteResources(e)
+	}
+	w.Start, w.End = first, last.Add(time.Second)
+	w.opts = Options{Start: first, Days: max(1, int(last.Sub(first).Hours()/24)+1), Legacy: first.Year() < 2022}
+	// Accounts: the busiest is the victim ("prod").
+	var ids []string
+	for id := range acctCount {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool {
+		return acctCount[ids[i]] > acctCount[ids[j]] || (acctCount[ids[i]] == acctCount[ids[j]] && ids[i] < ids[j])
+	})
+	byID := map[string]*Account{}
+	for i, id := range ids {
+		kind := "other"
+		if i == 0 {
+			kind = "prod"
+		}
+		a := &Account{ID: id, Alias: id, Kind: kind, Region: mostCommon(regionCount[id])}
+		a.Root = &User{Account: a, Tags: map[string]bool{"root": true}}
+		w.Accounts = append(w.Accounts, a)
+		byID[id] = a
+	}
+	w.Home = w.Accounts[0].Region
+	for _, arn := range sortedKeys(users) {
+		u := users[arn]
+		if a := byID[u.Account.ID]; a != nil {
+			u.Account = a
+			a.Users = append(a.Users, u)
+		}
+	}
+	for _, arn := range sortedKeys(roles) {
+		ro := roles[arn]
+		if (ro.Kind == "ecs" || ro.Kind == "ec2") && len(ro.Instances) == 0 {
+			// a task role seen only being handed out: one task to steal from
+			ro.Instances = []*Instance{{ID: w.r.uuid(), Role: ro}}
+		}
+		if a := byID[ro.Account.ID]; a != nil {
+			ro.Account = a
+			a.Roles = append(a.Roles, ro)
+			for _, in := range ro.Instances {
+				for _, s := range in.Sessions {
+					s.acct = a
+				}
+				a.Instances = append(a.Instances, in)
+			}
+		}
+	}
+	prod := w.Accounts[0]
+	for _, name := range sortedKeys(buckets) {
+		b := buckets[name]
+		b.DataEvents = bucketData[name]
+		if len(b.Prefixes) == 0 {
+			b.Prefixes = []string{""}
+		}
+		prod.Buckets = append(prod.Buckets, b)
+	}
+	if w.secrets != nil {
+		for _, a := range w.Accounts {
+			a.Secrets = w.secrets[a.ID]
+		}
+	}
+}
+
+// noteResources remembers the data resources an imported event names, so
+// that a real dataset's own data counts for neither side.
+func (w *World) noteResources(e *rawEvent) {
+	for _, f := range []string{"secretId", "name", "bucketName", "functionName", "tableName", "snapshotId", "keyId", "logGroupName"} {
+		v, ok := e.RequestParameters[f].(string)
+		if !ok || v == "" {
+			continue
+		}
+		if f == "bucketName" {
+			v = "s3://" + v
+		}
+		if !w.seenData[v] {
+			if w.seenData == nil {
+				w.seenData = map[string]bool{}
+			}
+			w.seenData[v] = true
+		}
+	}
+}
+
+func (w *World) secretSeen(acct, arn string) {
+	if w.secrets == nil {
+		w.secrets = map[string][]string{}
+	}
+	if !contains(w.secrets[acct], arn) {
+		w.secrets[acct] = append(w.secrets[acct], arn)
+	}
+}
+
+func roleNamePath(arn string) (name, path string) {
+	i := strings.Index(arn, ":role/")
+	if i < 0 {
+		return arn, ""
+	}
+	rest := arn[i+len(":role/"):]
+	j := strings.LastIndex(rest, "/")
+	return rest[j+1:], rest[:j+1]
+}
+
+// tagsFor guesses what an imported user is for from its name.
+func tagsFor(name string) map[string]bool {
+	n := strings.ToLower(name)
+	t := map[string]bool{}
+	for _, kw := range []string{"ci", "deploy", "backup", "terraform", "bi", "report", "grafana", "monitor"} {
+		if strings.Contains(n, kw) {
+			t[kw] = true
+		}
+	}
+	if t["deploy"] {
+		t["ci"] = true
+	}
+	if strings.Contains(n, ".") || strings.Contains(n, "-") && !t["ci"] && !t["backup"] && !t["terraform"] {
+		t["human"], t["developer"] = true, true
+	}
+	return t
+}
+
+func bucketKindFor(name string) string {
+	n := strings.ToLower(name)
+	switch {
+	case strings.Contains(n, "cloudtrail") || strings.Contains(n, "trail"):
+		return "trail"
+	case strings.Contains(n, "customer") || strings.Contains(n, "data"):
+		return "data"
+	case strings.Contains(n, "backup"):
+		return "backup"
+	case strings.Contains(n, "report"):
+		return "reports"
+	}
+	return "app"
+}
+
+func hasKey(u *User, k string) bool {
+	for _, x := range u.Keys {
+		if x.ID == k {
+			return true
+		}
+	}
+	return false
+}
+
+func hasSession(in *Instance, k string) bool {
+	for _, s := range in.Sessions {
+		if s.key == k {
+			return true
+		}
+	}
+	return false
+}
+
+func contains(s []string, v string) bool {
+	for _, x := range s {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// copyTree copies a dataset folder (read-only, outside the repository)
+// into the scenario's folder, so its files sit beside the injected ones.
+func copyTree(src, dst string) error {
+	return filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(src, path)
+		if err != nil {
+			return err
+		}
+		target := filepath.Join(dst, rel)
+		if d.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		if !strings.HasSuffix(path, ".json.gz") && !strings.HasSuffix(path, ".json") {
+			return nil
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return fmt.Errorf("copying %s: %w", path, err)
+		}
+		return os.WriteFile(target, b, 0o644)
+	})
+}
