@@ -4,15 +4,21 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/trailsleuth/trailsleuth/internal/scenario"
 	"github.com/trailsleuth/trailsleuth/internal/testenv"
 )
 
-var writeDoc = flag.Bool("doc", false, "write the results into docs/accuracy.md (make accuracy)")
+var (
+	writeDoc = flag.Bool("doc", false, "write the results into docs/accuracy.md (make accuracy)")
+	keep     = flag.String("keep", "", "keep each scenario's logs, truth, case and reports in `dir`/<scenario> to look at")
+	only     = flag.String("run-scenario", "", "play only the scenarios whose name contains this")
+)
 
 // TestAccuracy plays every scenario of the catalog, investigates it in
 // triage and from its indicator, and holds each run to issue 14's bar.
@@ -31,6 +37,9 @@ func TestAccuracy(t *testing.T) {
 	t.Run("scenarios", func(t *testing.T) {
 		for i, s := range specs {
 			seed := uint64(1001 + i)
+			if *only != "" && !strings.Contains(s.Name, *only) {
+				continue
+			}
 			t.Run(s.Name, func(t *testing.T) {
 				t.Parallel()
 				truths[i], results[i] = playAndScore(t, ctx, s, seed, enr)
@@ -57,6 +66,12 @@ func TestAccuracy(t *testing.T) {
 // scores the investigations, reporting every miss of the bar.
 func playAndScore(t *testing.T, ctx context.Context, s scenario.Spec, seed uint64, enr Enrichment) (*scenario.Truth, []Score) {
 	dir := t.TempDir()
+	if *keep != "" {
+		dir = filepath.Join(*keep, s.Name)
+		if err := os.RemoveAll(dir); err != nil {
+			t.Fatal(err)
+		}
+	}
 	dataset := ""
 	switch s.Background {
 	case scenario.BackgroundCtgen:

@@ -52,14 +52,16 @@ var weight = struct {
 	offensive, critical, high, medium, low float64
 	weakens, noMFA                         float64
 	newToAccount, newToIdentity, newTool   float64
+	newNetwork, newAddress                 float64
 	placeAndTool, denials, sharedAddress   float64
-	consoleNewPlace, roaming               float64
+	consoleNewPlace, roaming, auditing     float64
 }{
 	offensive: 8, critical: 10, high: 6, medium: 2, low: 0.5,
 	weakens: 6, noMFA: 6,
 	newToAccount: 2, newToIdentity: 1, newTool: 2,
+	newNetwork: 3, newAddress: 0.5,
 	placeAndTool: 2, denials: 3, sharedAddress: 3,
-	consoleNewPlace: 1, roaming: 6,
+	consoleNewPlace: 1, roaming: 6, auditing: 3,
 }
 
 const (
@@ -79,6 +81,9 @@ type clue struct {
 	kind   string // tool, detection, logging, mfa, where, denials, lineage, shared
 	points float64
 	strong bool
+	// newPlace marks a "where" clue about a network new to the identity or
+	// the account (not merely a new address in a known network).
+	newPlace bool
 	at     time.Time // when it was first seen
 	text   string
 }
@@ -103,6 +108,8 @@ type use struct {
 	families              map[string]string // tool family → an example user agent
 	offensive             int
 	offensiveTool         string
+	auditing              int // calls with an auditing scanner (Prowler, ScoutSuite)
+	auditTool             string
 	signIns               []signIn
 	weakens               []string // what was weakened (or tried), with when
 	weakensAt             time.Time
@@ -151,6 +158,11 @@ type history struct {
 	// Hourly event counts, cumulative, per identity and per account: how
 	// much history lay before a moment.
 	idHours, acctHours map[string]*hourly
+	// network names an address's network; when each network was first
+	// seen per account and per identity.
+	network      func(ip string) string
+	acctNetFirst map[[2]string]time.Time
+	idNetFirst   map[[2]string]time.Time
 }
 
 // hourly is a running count of events by hour.
@@ -202,27 +214,39 @@ func (h *history) accountKnown(acct string, t time.Time) bool {
 // how, against the identity's history.
 func (h *history) judge(u *use) {
 	idKnown := h.identityKnown(u.identity, u.histFirst)
-	// Where.
+	// Where: the address's network (its AS with an ASN database, its AWS
+	// range with AWS's ip-ranges, else its /16) says more than the address:
+	// home and mobile addresses change every few days inside one network,
+	// an attacker's VPS, VPN or Tor exit is a network the identity and the
+	// account never used.
 	if cloudtrail.Address(u.ip) {
 		acctFirst := h.acctIPFirst[[2]string{u.account, u.ip}]
+		net := h.network(u.ip)
+		netAcct := h.acctNetFirst[[2]string{u.account, net}]
+		netID := h.idNetFirst[[2]string{u.identity, net}]
+		acctKnown := h.accountKnown(u.account, u.histFirst)
 		switch {
 		case cloudtrail.PrivateAddress(u.ip):
-			// A private address is a host inside a VPC (through a VPC
-			// endpoint); workloads change them all day. New to the
-			// identity is all it can say.
+			// A host inside a VPC (through a VPC endpoint); workloads change
+			// private addresses all day. New to the identity is all it says.
 			if idKnown {
 				u.add(clue{kind: "where", points: weight.newToIdentity, at: u.histFirst,
 					text: fmt.Sprintf("private address %s was new to this identity at %s", u.ip, stampOf(u.histFirst))})
 			}
-		case h.accountKnown(u.account, u.histFirst) && !acctFirst.Before(u.histFirst):
-			text := fmt.Sprintf("%s was first seen in account %s at this use (%s)", u.ip, u.account, stampOf(u.histFirst))
+		case acctKnown && !netAcct.IsZero() && !netAcct.Before(u.histFirst):
+			text := fmt.Sprintf("%s (%s) was first seen in account %s at this use (%s), a network the account had never used", u.ip, net, u.account, stampOf(u.histFirst))
 			if o := h.orgIPFirst[u.ip]; !o.Before(u.histFirst) && len(h.acctFirst) > 1 {
-				text += ", and in none of the case's other accounts before"
+				text += ", nor any of the case's other accounts"
 			}
-			u.add(clue{kind: "where", points: weight.newToAccount, at: u.histFirst, text: text})
-		case idKnown:
+			u.add(clue{kind: "where", points: weight.newNetwork, newPlace: true, at: u.histFirst, text: text})
+		case idKnown && !netID.IsZero() && !netID.Before(u.histFirst):
+			// A network colleagues use (the company VPN, the office) is the
+			// organisation's: new to this identity only.
 			u.add(clue{kind: "where", points: weight.newToIdentity, at: u.histFirst,
-				text: fmt.Sprintf("%s was new to this identity at %s (known in the account since %s)", u.ip, stampOf(u.histFirst), stampOf(acctFirst))})
+				text: fmt.Sprintf("%s (%s) was a network new to this identity at %s (the account used it since %s)", u.ip, net, stampOf(u.histFirst), stampOf(netAcct))})
+		case acctKnown && !acctFirst.Before(u.histFirst):
+			u.add(clue{kind: "where", points: weight.newAddress, at: u.histFirst,
+				text: fmt.Sprintf("%s was first seen in the account at this use (%s), in a network this identity uses (%s)", u.ip, stampOf(u.histFirst), net)})
 		}
 	}
 	// How: tools new to the identity.
@@ -237,8 +261,8 @@ func (h *history) judge(u *use) {
 		newTools = slices.Compact(newTools)
 		if len(newTools) > 0 {
 			u.add(clue{kind: "tool", points: weight.newTool, at: u.histFirst, text: "tools new to this identity: " + strings.Join(newTools, ", ")})
-			if hasKind(u.clues, "where") {
-				u.add(clue{kind: "tool", points: weight.placeAndTool, at: u.histFirst, text: "a new address and a new tool together"})
+			if slices.ContainsFunc(u.clues, func(c clue) bool { return c.newPlace }) {
+				u.add(clue{kind: "place+tool", points: weight.placeAndTool, at: u.histFirst, text: "a new network and a new tool together"})
 			}
 		}
 	}
@@ -289,7 +313,7 @@ func (h *history) judgeSignIns(u *use, idKnown bool) {
 				text: fmt.Sprintf("console sign-in without MFA at %s, while this identity's %d earlier sign-ins all used MFA", stampOf(s.t), mfaYes)})
 			return
 		}
-		if idKnown && cloudtrail.Address(u.ip) && hasKind(u.clues, "where") {
+		if idKnown && cloudtrail.Address(u.ip) && slices.ContainsFunc(u.clues, func(c clue) bool { return c.newPlace }) {
 			u.add(clue{kind: "mfa", points: weight.consoleNewPlace, at: s.t,
 				text: fmt.Sprintf("console sign-in from this new address at %s (MFA: %s)", stampOf(s.t), orDash(s.mfa))})
 			return
@@ -303,15 +327,19 @@ func (u *use) decide() {
 	switch {
 	case hasKind(u.clues, "lineage"):
 		u.verdict = verdictAttacker
-	case u.offensive > 0:
-		u.verdict = verdictAttacker
 	case strong && !u.routine:
 		u.verdict = verdictAttacker
 	case strong:
-		// Detections on the identity's usual address and tools: an
-		// administrator's work looks like this. Not named; shown for review.
+		// Strong clues on the identity's usual address with its usual
+		// tools: an administrator's work, or a security team running its
+		// scanner (Prowler, ScoutSuite) as it does every day. Not named;
+		// shown for review.
 		u.verdict = verdictUnsure
-	case u.score >= attackerAt:
+	case u.score >= attackerAt && hasKind(u.clues, "place+tool"):
+		// Without a strong clue, the sign that names an attacker is a
+		// network new to the account and a tool new to the identity
+		// together; other clues add weight, but an owner travelling, or
+		// refused a few calls, is not an attacker.
 		u.verdict = verdictAttacker
 	case u.routine:
 		u.verdict = verdictOwner
@@ -393,13 +421,21 @@ func (u *use) addTooling() {
 		u.add(clue{kind: "tool", points: weight.offensive, strong: true, at: u.first,
 			text: fmt.Sprintf("%d calls with offensive tooling (%s)", u.offensive, u.offensiveTool)})
 	}
+	// A posture scanner is an attacker's reconnaissance as often as a
+	// security team's routine: a clue, not proof.
+	if u.auditing > 0 {
+		u.add(clue{kind: "tool", points: weight.auditing, at: u.first,
+			text: fmt.Sprintf("%d calls with an auditing scanner (%s)", u.auditing, u.auditTool)})
+	}
 	if len(u.weakens) > 0 {
 		u.add(clue{kind: "logging", points: weight.weakens, strong: true, at: u.weakensAt,
 			text: "logging or monitoring weakened or tried: " + strings.Join(u.weakens, "; ")})
 	}
 	// Denials alone are routine (about one call in a hundred fails); a
-	// burst across several APIs in a use that fails often is probing.
-	if u.denied >= 5 && u.deniedAPIs >= 3 && u.denied*10 >= u.events {
+	// burst across several APIs in a use that fails often is probing —
+	// unless a posture scanner made most of the calls: scanners are refused
+	// by permission boundaries and SCPs as they read everything.
+	if u.denied >= 5 && u.deniedAPIs >= 3 && u.denied*10 >= u.events && u.auditing*2 < u.events {
 		u.add(clue{kind: "denials", points: weight.denials, at: u.first,
 			text: fmt.Sprintf("%d of %d calls denied, across %d APIs", u.denied, u.events, u.deniedAPIs)})
 	}

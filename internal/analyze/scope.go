@@ -54,6 +54,7 @@ type investigation struct {
 	strengthening []string
 	log           *slog.Logger
 	acctHist      *accountHistory // read once, see accountHistory
+	nets          map[string]string // address → network, see network
 }
 
 func newInvestigation(ctx context.Context, db *sql.DB, opts *Options) *investigation {
@@ -61,7 +62,7 @@ func newInvestigation(ctx context.Context, db *sql.DB, opts *Options) *investiga
 		ctx: ctx, db: db, opts: opts, f: opts.filter(), cat: attack.Default(),
 		hits: map[string]event.Severity{}, creds: map[string]*cred{}, attacker: map[string]row{},
 		users: map[string]grant{}, roles: map[string]grant{}, userRows: map[string][]row{}, uaClasses: map[string]useragent.Class{}, fedDone: map[string]bool{},
-		log: opts.Logger,
+		log: opts.Logger, nets: map[string]string{},
 	}
 	if inv.log == nil {
 		inv.log = slog.New(slog.DiscardHandler)

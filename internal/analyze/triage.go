@@ -226,7 +226,7 @@ func partKind(kind string) string {
 	switch kind {
 	case "detection":
 		return "detections"
-	case "tool":
+	case "tool", "place+tool":
 		return "tools"
 	case "where", "shared":
 		return "where"

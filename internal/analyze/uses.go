@@ -3,6 +3,7 @@ package analyze
 import (
 	"database/sql"
 	"fmt"
+	"net/netip"
 	"slices"
 	"strings"
 	"time"
@@ -155,7 +156,11 @@ func (inv *investigation) useAggregates(cond string, args []any) (map[useKey]*us
 				u.families[t] = ua
 			}
 		}
-		if c.Kind == useragent.Offensive {
+		switch {
+		case c.Auditing():
+			u.auditing += n
+			u.auditTool = c.Name
+		case c.Kind == useragent.Offensive:
 			u.offensive += n
 			if u.offensiveTool == "" || c.Name < u.offensiveTool {
 				u.offensiveTool = c.Name
@@ -171,16 +176,13 @@ func (inv *investigation) useAggregates(cond string, args []any) (map[useKey]*us
 // sign-ins. With all set (triage), every identity is read at once.
 func (inv *investigation) history(uses map[useKey]*use, all bool) (*history, error) {
 	h := &history{identityFirst: map[string]time.Time{}, ipFirst: map[[2]string]time.Time{}, famFirst: map[[2]string]time.Time{},
-		acctIPFirst: map[[2]string]time.Time{}, orgIPFirst: map[string]time.Time{}, acctFirst: map[string]time.Time{}, signIns: map[string][]signIn{}}
+		signIns: map[string][]signIn{}}
 	pf := inv.opts.placeFilter()
-	idSet, ipSet := map[string]bool{}, map[string]bool{}
+	idSet := map[string]bool{}
 	for k := range uses {
 		idSet[k[0]] = true
-		if cloudtrail.Address(k[1]) {
-			ipSet[k[1]] = true
-		}
 	}
-	ids, ips := sortedKeys(idSet), sortedKeys(ipSet)
+	ids := sortedKeys(idSet)
 	idCond, idArgs := "true", []any(nil)
 	if !all {
 		// The identity is one of these columns (or, for keyless callers,
@@ -231,40 +233,20 @@ func (inv *investigation) history(uses map[useKey]*use, all bool) (*history, err
 			u.histFirst = u.first
 		}
 	}
-	// Addresses per account, any identity: when each was first seen.
-	q = `SELECT recipient_account_id, source_ip, min(event_time) FROM events WHERE (` + pf.where + `) AND list_contains(?, source_ip) GROUP BY ALL`
-	rows, err = inv.db.QueryContext(inv.ctx, q, append(slices.Clone(pf.args), ips)...)
-	if err != nil {
-		return nil, fmt.Errorf("attribution: reading addresses: %w", err)
-	}
-	for rows.Next() {
-		var acct *string
-		var ip string
-		var nt sql.NullTime
-		if err := rows.Scan(&acct, &ip, &nt); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("attribution: reading addresses: %w", err)
-		}
-		if !nt.Valid {
-			continue
-		}
-		t := nt.Time.UTC()
-		a := ""
-		if acct != nil {
-			a = *acct
-		}
-		h.acctIPFirst[[2]string{a, ip}] = t
-		h.orgIPFirst[ip] = minTime(h.orgIPFirst[ip], t)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("attribution: reading addresses: %w", err)
-	}
 	acct, err := inv.accountHistory()
 	if err != nil {
 		return nil, err
 	}
 	h.acctFirst, h.orgFirst, h.acctHours = acct.first, acct.orgFirst, acct.hours
+	h.acctIPFirst, h.orgIPFirst, h.acctNetFirst = acct.ipFirst, acct.orgIPFirst, acct.netFirst
+	h.network = inv.network
+	h.idNetFirst = map[[2]string]time.Time{}
+	for k, t := range h.ipFirst {
+		if cloudtrail.Address(k[1]) {
+			nk := [2]string{k[0], inv.network(k[1])}
+			h.idNetFirst[nk] = minTime(h.idNetFirst[nk], t)
+		}
+	}
 	// How much history lay before each moment, per identity.
 	h.idHours = map[string]*hourly{}
 	q = `SELECT ` + identitySQL + `, date_trunc('hour', event_time) AS hr, count(*) FROM events
@@ -294,26 +276,53 @@ func (inv *investigation) history(uses map[useKey]*use, all bool) (*history, err
 }
 
 // afterSign looks again at an identity's other uses once one is the
-// attacker's on strong evidence: an address it first used after that
-// moment, with only tools it had never used before it, is the attacker
-// switching to a clean tool, even where the identity's history is too short
-// to call anything new on its own. A new address with the identity's usual
-// tools stays its owner's (laptops and pipelines change addresses).
+// attacker's: an address it first used after that moment is the attacker's
+// too when it is in a network the attacker used for this identity and the
+// identity had not (Tor exits and VPS addresses rotate), or when it uses
+// only tools the identity had never used before that moment (the attacker
+// switching to a clean tool) — even where the identity's history is too
+// short to call anything new on its own. A new address with the identity's
+// usual tools in a network of its own stays its owner's (laptops and
+// pipelines change addresses).
 func afterSign(uses map[useKey]*use, h *history) {
 	sign := map[string]time.Time{}
-	for _, u := range uses {
-		if strong, at := u.strong(); strong && u.verdict == verdictAttacker {
-			sign[u.identity] = minTime(sign[u.identity], at)
+	attackerNets := map[[2]string]string{} // identity, network → an attacker address there
+	for _, k := range sortedUseKeys(uses) {
+		u := uses[k]
+		if u.verdict != verdictAttacker || hasKind(u.clues, "lineage") {
+			continue
+		}
+		sign[u.identity] = minTime(sign[u.identity], u.histFirst)
+		if cloudtrail.Address(u.ip) && !cloudtrail.PrivateAddress(u.ip) {
+			nk := [2]string{u.identity, h.network(u.ip)}
+			if _, ok := attackerNets[nk]; !ok {
+				attackerNets[nk] = u.ip
+			}
 		}
 	}
 	for _, k := range sortedUseKeys(uses) {
 		u := uses[k]
 		t0, ok := sign[u.identity]
-		if !ok || u.verdict == verdictAttacker || !cloudtrail.Address(u.ip) || !u.histFirst.After(t0) || len(u.families) == 0 {
+		if !ok || u.verdict == verdictAttacker || !cloudtrail.Address(u.ip) || !u.histFirst.After(t0) {
 			continue
 		}
 		if !h.identityFirst[u.identity].Before(t0) {
 			continue // no habit before the sign to compare with
+		}
+		net := h.network(u.ip)
+		if other, ok := attackerNets[[2]string{u.identity, net}]; ok && !cloudtrail.PrivateAddress(u.ip) {
+			// The identity's own first use of this network was the
+			// attacker's, so the network is the attacker's.
+			if first := h.idNetFirst[[2]string{u.identity, net}]; !first.Before(t0) {
+				u.add(clue{kind: "where", points: weight.newNetwork, strong: true, newPlace: true, at: u.histFirst,
+					text: fmt.Sprintf("%s is in %s, the network of the attacker's address %s for this identity, first used after the attacker's first use (%s)",
+						u.ip, net, other, stampOf(t0))})
+				u.decide()
+				continue
+			}
+		}
+		if len(u.families) == 0 {
+			continue
 		}
 		fresh := true
 		for fam := range u.families {
@@ -330,7 +339,7 @@ func afterSign(uses map[useKey]*use, h *history) {
 		}
 		slices.Sort(tools)
 		u.add(clue{kind: "tool", points: weight.newTool, strong: true, at: u.histFirst,
-			text: fmt.Sprintf("%s first appeared at %s, after the first sign of an attacker on this identity (%s), using only tools it had not used before it (%s)",
+			text: fmt.Sprintf("%s first appeared at %s, after the attacker's first use of this identity (%s), using only tools it had not used before it (%s)",
 				u.ip, stampOf(u.histFirst), stampOf(t0), strings.Join(slices.Compact(tools), ", "))})
 		u.decide()
 	}
@@ -343,6 +352,10 @@ type accountHistory struct {
 	first    map[string]time.Time
 	orgFirst time.Time
 	hours    map[string]*hourly
+	// ipFirst and netFirst: when each address, and each network, was
+	// first seen per account (any identity).
+	ipFirst, netFirst map[[2]string]time.Time
+	orgIPFirst        map[string]time.Time
 }
 
 func (inv *investigation) accountHistory() (*accountHistory, error) {
@@ -360,8 +373,61 @@ func (inv *investigation) accountHistory() (*accountHistory, error) {
 		a.first[acct] = h.hours[0]
 		a.orgFirst = minTime(a.orgFirst, h.hours[0])
 	}
+	a.ipFirst, a.netFirst, a.orgIPFirst = map[[2]string]time.Time{}, map[[2]string]time.Time{}, map[string]time.Time{}
+	q = `SELECT coalesce(recipient_account_id, ''), source_ip, min(event_time) FROM events
+		WHERE (` + pf.where + `) AND event_time IS NOT NULL AND ` + cloudtrail.AddressSQL("source_ip") + ` GROUP BY ALL`
+	rows, err := inv.db.QueryContext(inv.ctx, q, pf.args...)
+	if err != nil {
+		return nil, fmt.Errorf("attribution: reading the accounts' addresses: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var acct, ip string
+		var t time.Time
+		if err := rows.Scan(&acct, &ip, &t); err != nil {
+			return nil, fmt.Errorf("attribution: reading the accounts' addresses: %w", err)
+		}
+		t = t.UTC()
+		a.ipFirst[[2]string{acct, ip}] = t
+		a.orgIPFirst[ip] = minTime(a.orgIPFirst[ip], t)
+		k := [2]string{acct, inv.network(ip)}
+		a.netFirst[k] = minTime(a.netFirst[k], t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("attribution: reading the accounts' addresses: %w", err)
+	}
 	inv.acctHist = a
 	return a, nil
+}
+
+// network names the network of an address, for novelty: its AWS range
+// (with --aws-ip-ranges), its autonomous system (with --asn), or else its
+// /16 (IPv4) or /32 (IPv6) prefix, a rough stand-in for a provider.
+func (inv *investigation) network(ip string) string {
+	if n, ok := inv.nets[ip]; ok {
+		return n
+	}
+	in := inv.opts.IPInfo.Lookup(ip)
+	var n string
+	switch addr, err := netip.ParseAddr(ip); {
+	case in.AWS != "":
+		n = in.AWS
+	case in.ASN != 0:
+		n = fmt.Sprintf("AS%d", in.ASN)
+		if in.ASOrg != "" {
+			n += " " + in.ASOrg
+		}
+	case err != nil:
+		n = ip
+	case addr.Unmap().Is4():
+		p, _ := addr.Unmap().Prefix(16)
+		n = p.String()
+	default:
+		p, _ := addr.Prefix(32)
+		n = p.String()
+	}
+	inv.nets[ip] = n
+	return n
 }
 
 // scanHourly reads (id, hour, count) rows, ordered by id and hour, into
@@ -537,6 +603,8 @@ const (
 	benignService   = "made by an AWS service on the identity's behalf"
 	benignTrailLogs = "reads of CloudTrail's own log files"
 	benignConsole   = "console browsing"
+	benignAudit     = "an auditing scanner's reads (its own clue counts it once)"
+	benignIaC       = "an infrastructure-as-code refresh (Terraform, CloudFormation, Pulumi, CDK read everything they manage)"
 	benignLogging   = "logging turned on or widened"
 )
 
@@ -590,7 +658,11 @@ func (inv *investigation) useHits(uses map[useKey]*use, cond string, args []any)
 			continue
 		}
 		f := fs[r]
-		if why := benignHit(f, kind, console || inv.uaClass(ua).Kind == useragent.Console); why != "" {
+		uc := inv.uaClass(ua)
+		if uc.Auditing() {
+			kind = "audit"
+		}
+		if why := benignHit(f, kind, console || uc.Kind == useragent.Console, uc.Kind == useragent.IaC); why != "" {
 			u.benign[why] += n
 			continue
 		}
@@ -610,7 +682,7 @@ func (inv *investigation) useHits(uses map[useKey]*use, cond string, args []any)
 
 // benignHit says why a rule's hit on an event is explained by its context,
 // or "".
-func benignHit(f event.Finding, kind string, console bool) string {
+func benignHit(f event.Finding, kind string, console, iac bool) string {
 	onlyTactics := func(allowed ...string) bool {
 		if len(f.Tactics) == 0 {
 			return false
@@ -629,8 +701,12 @@ func benignHit(f event.Finding, kind string, console bool) string {
 		return benignLogging
 	case kind == "trail-logs" && onlyTactics("collection", "exfiltration", "discovery"):
 		return benignTrailLogs
+	case kind == "audit" && onlyTactics("discovery"):
+		return benignAudit
 	case console && onlyTactics("discovery"):
 		return benignConsole
+	case iac && onlyTactics("discovery"):
+		return benignIaC
 	}
 	return ""
 }

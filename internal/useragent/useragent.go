@@ -48,6 +48,15 @@ func (c Class) Family() string {
 	return f
 }
 
+// auditing are the offensive-class tools security teams run on their own
+// accounts every day (posture scanners and policy analysers), as opposed to
+// exploitation frameworks and attack distributions.
+var auditing = map[string]bool{"prowler": true, "scoutsuite": true, "cloudsplaining": true, "pmapper": true}
+
+// Auditing reports whether an offensive-class tool is an auditing scanner:
+// a defender's routine as often as an attacker's reconnaissance.
+func (c Class) Auditing() bool { return c.Kind == Offensive && auditing[c.Name] }
+
 // Label is a short human description: "AWS CLI (linux)", "SDK python (boto3)".
 func (c Class) Label() string {
 	var b strings.Builder
@@ -101,6 +110,8 @@ func rules(pairs ...string) []rule {
 	return out
 }
 
+var serviceName = regexp.MustCompile(`(?i)^([a-z0-9-]+)\.amazonaws\.com$`)
+
 // Classifier holds the compiled patterns; build one with New and share it.
 type Classifier struct {
 	offensive, iac, console, service, sdk []rule
@@ -140,7 +151,7 @@ func New() *Classifier {
 			`ec2-api-tools`, "ec2-api-tools",
 		),
 		os: rules(
-			`linux`, "linux", `darwin|mac os x|macintosh`, "darwin", `windows`, "windows",
+			`linux`, "linux", `darwin|mac os x|macintosh|macos`, "darwin", `windows`, "windows",
 		),
 	}
 }
@@ -175,6 +186,17 @@ func (c *Classifier) Classify(ua string) Class {
 	os, _ := match(c.os, s)
 	if name, ok := match(c.offensive, s); ok {
 		return Class{Kind: Offensive, Name: name, Language: sdkLanguage(c, s), OS: os}
+	}
+	// A bare service name ("cloudformation.amazonaws.com") is the service
+	// calling for the identity, even when the service is also an IaC tool.
+	// (The sign-in page is the console's front door, not a service.)
+	if m := serviceName.FindStringSubmatch(s); m != nil && !strings.EqualFold(m[1], "signin") {
+		return Class{Kind: AWSService, Name: strings.ToLower(m[1])}
+	}
+	// The CLI before IaC: its user agent names the command it ran
+	// ("md/command#cloudformation.describe-stacks").
+	if strings.HasPrefix(strings.ToLower(s), "aws-cli/") {
+		return Class{Kind: CLI, Name: "aws-cli", Language: "python", OS: os}
 	}
 	if name, ok := match(c.iac, s); ok {
 		return Class{Kind: IaC, Name: name}
