@@ -100,6 +100,7 @@ type ruleHit struct {
 // use is one identity acting from one source address, in scope.
 type use struct {
 	identity, ip, account string
+	tool                  string // toolOf its user agents; "" for calls AWS services made
 	first, last           time.Time // in scope
 	histFirst             time.Time // first ever (the place scope, any time)
 	events, denied        int

@@ -30,8 +30,7 @@ func (inv *investigation) related() ([]event.RelatedIdentity, error) {
 	var out []event.RelatedIdentity
 	for _, k := range sortedUseKeys(uses) {
 		u := uses[k]
-		rows, err := query(inv.ctx, inv.db, inv.f, "("+cond+") AND "+humanCond+" AND "+identitySQL+" = ? AND coalesce(source_ip, '') = ?",
-			append(slices.Clone(args), k[0], k[1])...)
+		rows, err := inv.useRows(k, cond, args...)
 		if err != nil {
 			return nil, err
 		}
@@ -48,7 +47,7 @@ func (inv *investigation) related() ([]event.RelatedIdentity, error) {
 			u.add(clue{kind: "shared", points: weight.sharedAddress, at: u.first, text: "acted from an address the attacker used"})
 			u.decide()
 		}
-		ri := event.RelatedIdentity{PrincipalARN: rest[0].ARN, SourceIPs: []string{k[1]}, EventCount: len(rest)}
+		ri := event.RelatedIdentity{PrincipalARN: rest[0].ARN, SourceIPs: []string{k.ip}, EventCount: len(rest)}
 		keys := map[string]bool{}
 		for _, r := range rest {
 			keys[credKey(r)] = true

@@ -82,6 +82,13 @@ func Investigate(ctx context.Context, db *sql.DB, opts Options) (*event.Case, er
 		return nil, err
 	}
 	done("expand")
+	if err := inv.widen(); err != nil {
+		return nil, err
+	}
+	if err := inv.expand(); err != nil { // what the widened uses derived
+		return nil, err
+	}
+	done("widen")
 	if opts.Detect != nil && opts.indicators() {
 		// Derived credentials' events: the rest of the attacker's.
 		if err := inv.detectOn(inv.derivedCond()...); err != nil {

@@ -2,8 +2,10 @@ package analyze
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/trailsleuth/trailsleuth/internal/event"
 )
@@ -232,4 +234,63 @@ func (inv *investigation) newAssumer(g, tg grant) bool {
 		}
 	}
 	return true
+}
+
+// creatorWindow is how long before an attacker first used a credential its
+// creation still counts as part of the attack (see widen).
+const creatorWindow = 72 * time.Hour
+
+// widen looks, for every identity the attacker's events act as and every
+// identity that produced one of the attacker's credentials, at its other
+// uses: an identity the attacker used once is likely used again from the
+// attacker's networks (rotated Tor exits, VPS addresses, a rotated instance
+// credential); and an unusual use that created a credential shortly before
+// the attacker used it, and that nobody else used, is part of the attack
+// (an insider minting a key for a service user, then using it from a VPN).
+func (inv *investigation) widen() error {
+	ids := map[string]bool{}
+	firstUse := map[string]time.Time{} // attacker key → first attacker use
+	for _, r := range inv.attacker {
+		if r.Identity != "" && r.Type != "AWSService" {
+			ids[r.Identity] = true
+		}
+		if r.Key != "" && !r.Time.IsZero() {
+			firstUse[r.Key] = minTime(firstUse[r.Key], r.Time)
+		}
+	}
+	for _, g := range inv.grant {
+		if _, ok := firstUse[g.newKey]; ok && g.newKey != "" && g.ev.Identity != "" {
+			ids[g.ev.Identity] = true
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	list := sortedKeys(ids)
+	cond := "(list_contains(?, user_arn) OR list_contains(?, session_issuer_arn) OR user_arn IS NULL) AND list_contains(?, " + identitySQL + ")"
+	args := []any{list, list, list}
+	uses, _, err := inv.loadUses(cond, args...)
+	if err != nil {
+		return fmt.Errorf("widening to the attacker's identities: %w", err)
+	}
+	for _, g := range inv.grant {
+		t, ok := firstUse[g.newKey]
+		if !ok || g.newKey == "" || g.ev.Time.After(t) || t.Sub(g.ev.Time) > creatorWindow {
+			continue
+		}
+		u := uses[inv.keyOf(g.ev)]
+		if u == nil || u.verdict != verdictUnsure || u.routine {
+			continue
+		}
+		if slices.ContainsFunc(sortedUseKeys(uses), func(k useKey) bool {
+			o := uses[k]
+			return o != u && o.verdict != verdictAttacker && slices.Contains(o.keys, g.newKey)
+		}) {
+			continue // someone else used the credential too
+		}
+		u.add(clue{kind: "lineage", at: g.ev.Time, text: fmt.Sprintf("made %s (%s at %s), which only the attacker used, from %s on",
+			g.newKey, g.ev.Name, stampOf(g.ev.Time), stampOf(t))})
+		u.decide()
+	}
+	return inv.seedUses(uses, func(u *use) bool { return u.verdict == verdictAttacker }, "same identity", cond, args...)
 }

@@ -199,8 +199,7 @@ func (inv *investigation) seedUses(uses map[useKey]*use, picked func(*use) bool,
 		if !picked(u) {
 			continue
 		}
-		rows, err := query(inv.ctx, inv.db, inv.f, "("+cond+") AND "+humanCond+" AND "+identitySQL+" = ? AND coalesce(source_ip, '') = ?",
-			append(slices.Clone(args), k[0], k[1])...)
+		rows, err := inv.useRows(k, cond, args...)
 		if err != nil {
 			return err
 		}

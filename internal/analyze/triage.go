@@ -55,7 +55,7 @@ func (inv *investigation) triage() ([]event.TriageEntry, map[useKey]*use, error)
 	byOrigin := map[string][]useKey{}
 	for _, k := range sortedUseKeys(uses) {
 		r := root(k)
-		byOrigin[r[0]] = append(byOrigin[r[0]], k)
+		byOrigin[r.identity] = append(byOrigin[r.identity], k)
 	}
 	var out []event.TriageEntry
 	for _, id := range sortedKeys(byOrigin) {
@@ -91,7 +91,7 @@ func (inv *investigation) followLineage(uses map[useKey]*use) (map[useKey]lineag
 		for _, key := range uses[k].keys {
 			byKey[key] = append(byKey[key], k)
 		}
-		byIdentity[k[0]] = append(byIdentity[k[0]], k)
+		byIdentity[k.identity] = append(byIdentity[k.identity], k)
 	}
 	derived := map[useKey]lineage{}
 	mark := func(k, from useKey, how string, at time.Time) bool {
@@ -108,11 +108,11 @@ func (inv *investigation) followLineage(uses map[useKey]*use) (map[useKey]lineag
 	for changed := true; changed; {
 		changed = false
 		for _, g := range inv.grant {
-			src := uses[keyOf(g.ev)]
+			src := uses[inv.keyOf(g.ev)]
 			if src == nil || src.verdict != verdictAttacker {
 				continue
 			}
-			from := keyOf(g.ev)
+			from := inv.keyOf(g.ev)
 			switch g.kind {
 			case "temporary", "access_key":
 				how := fmt.Sprintf("uses %s, obtained by %s from the attacker's use at %s", g.newKey, g.ev.Name, stampOf(g.ev.Time))
@@ -177,8 +177,8 @@ func (inv *investigation) triageEntry(id string, keys []useKey, uses map[useKey]
 			addrSet[u.ip] = true
 		}
 		label := ""
-		if k[0] != id {
-			label = cloudtrail.PrincipalLabel(k[0]) + ": "
+		if k.identity != id {
+			label = cloudtrail.PrincipalLabel(k.identity) + ": "
 		}
 		e.Reasons = append(e.Reasons, label+u.why)
 		// Attacker uses add up: each is its own evidence. Unsure uses count
@@ -206,7 +206,7 @@ func (inv *investigation) triageEntry(id string, keys []useKey, uses map[useKey]
 		chainUses = append(chainUses, topUnsure)
 	}
 	e.Verdict = best.String()
-	if pts, detail := killChain(chainUses, inv.grant, uses); pts > 0 {
+	if pts, detail := inv.killChain(chainUses, inv.grant); pts > 0 {
 		addPart("kill-chain", pts, detail)
 	}
 	for _, p := range e.Parts {
@@ -250,11 +250,11 @@ const chainPoints = 1.5
 
 // killChain scores the order of what the uses did: each stage of
 // chainStages seen at or after the previous one adds chainPoints.
-func killChain(us []*use, grants []grant, all map[useKey]*use) (float64, string) {
+func (inv *investigation) killChain(us []*use, grants []grant) (float64, string) {
 	first := make([]time.Time, len(chainStages))
 	in := map[useKey]bool{}
 	for _, u := range us {
-		in[useKey{u.identity, u.ip}] = true
+		in[useKey{u.identity, u.ip, u.tool}] = true
 		for _, h := range u.hits {
 			for i, st := range chainStages {
 				if slices.ContainsFunc(h.tactics, func(t string) bool { return slices.Contains(st.tactics, t) }) {
@@ -268,7 +268,7 @@ func killChain(us []*use, grants []grant, all map[useKey]*use) (float64, string)
 	}
 	// A credential the uses produced is the "new credential" stage.
 	for _, g := range grants {
-		if (g.kind == "access_key" || g.kind == "login_profile" || g.kind == "user") && in[keyOf(g.ev)] {
+		if (g.kind == "access_key" || g.kind == "login_profile" || g.kind == "user") && in[inv.keyOf(g.ev)] {
 			first[2] = minTime(first[2], g.ev.Time)
 		}
 	}

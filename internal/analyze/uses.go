@@ -1,6 +1,7 @@
 package analyze
 
 import (
+	"cmp"
 	"database/sql"
 	"fmt"
 	"net/netip"
@@ -13,10 +14,14 @@ import (
 	"github.com/trailsleuth/trailsleuth/internal/useragent"
 )
 
-// useKey names a use: identity and source address.
-type useKey [2]string
+// useKey names a use: an identity, a source address and a tool — one
+// actor's activity (an insider's rclone session from home is not their
+// everyday CLI from the same address).
+type useKey struct{ identity, ip, tool string }
 
-func keyOf(r row) useKey { return useKey{r.Identity, r.IP} }
+func (inv *investigation) keyOf(r row) useKey {
+	return useKey{r.Identity, r.IP, toolOf(inv.uaClass(r.UserAgent))}
+}
 
 // humanCond leaves out AWS services acting for the account: they hold no
 // stolen credential and make a fifth of a busy trail.
@@ -56,7 +61,7 @@ func (inv *investigation) loadUses(cond string, args ...any) (map[useKey]*use, *
 		u := uses[k]
 		u.signIns = nil
 		for _, s := range h.signIns[u.identity] {
-			if s.ip == u.ip && !s.t.Before(u.first) && !s.t.After(u.last) {
+			if u.tool == "console" && s.ip == u.ip && !s.t.Before(u.first) && !s.t.After(u.last) {
 				u.signIns = append(u.signIns, s)
 			}
 		}
@@ -78,12 +83,25 @@ func sortedUseKeys(m map[useKey]*use) []useKey {
 		out = append(out, k)
 	}
 	slices.SortFunc(out, func(a, b useKey) int {
-		if c := strings.Compare(a[0], b[0]); c != 0 {
-			return c
-		}
-		return strings.Compare(a[1], b[1])
+		return cmp.Or(strings.Compare(a.identity, b.identity), strings.Compare(a.ip, b.ip), strings.Compare(a.tool, b.tool))
 	})
 	return out
+}
+
+// useRows reads the events of one use among those cond selects.
+func (inv *investigation) useRows(k useKey, cond string, args ...any) ([]row, error) {
+	rows, err := query(inv.ctx, inv.db, inv.f, "("+cond+") AND "+humanCond+" AND "+identitySQL+" = ? AND coalesce(source_ip, '') = ?",
+		append(slices.Clone(args), k.identity, k.ip)...)
+	if err != nil {
+		return nil, err
+	}
+	out := rows[:0]
+	for _, r := range rows {
+		if inv.keyOf(r) == k {
+			out = append(out, r)
+		}
+	}
+	return out, nil
 }
 
 // scoped is the window and place filter plus cond, with their arguments.
@@ -91,69 +109,70 @@ func (inv *investigation) scoped(cond string, args []any) (string, []any) {
 	return "(" + inv.f.where + ") AND (" + cond + ") AND " + humanCond, append(slices.Clone(inv.f.args), args...)
 }
 
-// useAggregates counts each use's events, denials and keys, and reads its
-// tools.
+// useAggregates counts each use's events, denials and keys. Rows come by
+// user agent and are folded into tools here: one classifier, in Go.
 func (inv *investigation) useAggregates(cond string, args []any) (map[useKey]*use, error) {
 	where, wargs := inv.scoped(cond, args)
-	q := `SELECT identity, ip, arg_min(recipient_account_id, event_time), min(event_time), max(event_time), count(*),
-			count(*) FILTER (WHERE ` + cloudtrail.DeniedSQL("error_code") + `),
-			count(DISTINCT event_name) FILTER (WHERE ` + cloudtrail.DeniedSQL("error_code") + `),
+	denied := cloudtrail.DeniedSQL("error_code")
+	q := `SELECT identity, ip, ua, arg_min(recipient_account_id, event_time), min(event_time), max(event_time), count(*),
+			count(*) FILTER (WHERE ` + denied + `),
+			coalesce(list(DISTINCT event_name) FILTER (WHERE ` + denied + `), []),
 			coalesce(list(DISTINCT access_key_id) FILTER (WHERE regexp_matches(access_key_id, '` + cloudtrail.AccessKeyIDPattern + `')), [])
-		FROM (SELECT ` + identitySQL + ` AS identity, coalesce(source_ip, '') AS ip, * FROM events WHERE ` + where + `)
-		GROUP BY identity, ip`
+		FROM (SELECT ` + identitySQL + ` AS identity, coalesce(source_ip, '') AS ip, coalesce(user_agent, '') AS ua, * FROM events WHERE ` + where + `)
+		GROUP BY identity, ip, ua`
 	rows, err := inv.db.QueryContext(inv.ctx, q, wargs...)
 	if err != nil {
 		return nil, fmt.Errorf("attribution: reading uses: %w", err)
 	}
+	defer rows.Close()
 	uses := map[useKey]*use{}
+	deniedAPIs := map[useKey]map[string]bool{}
 	for rows.Next() {
-		u := &use{families: map[string]string{}, hits: map[string]*ruleHit{}, benign: map[string]int{}}
+		var id, ip, ua string
 		var acct *string
-		var keys []any
+		var names, keys []any
 		var first, last sql.NullTime
-		if err := rows.Scan(&u.identity, &u.ip, &acct, &first, &last, &u.events, &u.denied, &u.deniedAPIs, &keys); err != nil {
-			rows.Close()
+		var n, nDenied int
+		if err := rows.Scan(&id, &ip, &ua, &acct, &first, &last, &n, &nDenied, &names, &keys); err != nil {
 			return nil, fmt.Errorf("attribution: reading uses: %w", err)
 		}
-		if acct != nil {
-			u.account = *acct
+		c := inv.uaClass(ua)
+		k := useKey{id, ip, toolOf(c)}
+		u := uses[k]
+		if u == nil {
+			u = &use{identity: id, ip: ip, tool: k.tool, families: map[string]string{}, hits: map[string]*ruleHit{}, benign: map[string]int{}}
+			uses[k] = u
+			deniedAPIs[k] = map[string]bool{}
+		}
+		if k.tool != "" {
+			if _, ok := u.families[k.tool]; !ok {
+				u.families[k.tool] = ua
+			}
 		}
 		// Events without a time (old or damaged records) are counted; no
 		// statement about time covers them.
-		u.first, u.last = first.Time.UTC(), last.Time.UTC()
-		for _, k := range keys {
-			if s, ok := k.(string); ok {
-				u.keys = append(u.keys, s)
+		if first.Valid && (u.first.IsZero() || first.Time.Before(u.first)) {
+			u.first = first.Time.UTC()
+			if acct != nil {
+				u.account = *acct
 			}
 		}
-		slices.Sort(u.keys)
-		uses[useKey{u.identity, u.ip}] = u
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("attribution: reading uses: %w", err)
-	}
-	// Tools: one classification per distinct user agent.
-	q = `SELECT ` + identitySQL + `, coalesce(source_ip, ''), coalesce(user_agent, ''), count(*) FROM events WHERE ` + where + ` GROUP BY ALL`
-	rows, err = inv.db.QueryContext(inv.ctx, q, wargs...)
-	if err != nil {
-		return nil, fmt.Errorf("attribution: reading tools: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id, ip, ua string
-		var n int
-		if err := rows.Scan(&id, &ip, &ua, &n); err != nil {
-			return nil, fmt.Errorf("attribution: reading tools: %w", err)
+		if last.Valid && last.Time.After(u.last) {
+			u.last = last.Time.UTC()
 		}
-		u := uses[useKey{id, ip}]
-		if u == nil {
-			continue
+		if u.account == "" && acct != nil {
+			u.account = *acct
 		}
-		c := inv.uaClass(ua)
-		if t := toolOf(c); t != "" {
-			if _, ok := u.families[t]; !ok {
-				u.families[t] = ua
+		u.events += n
+		u.denied += nDenied
+		for _, x := range names {
+			if s, ok := x.(string); ok {
+				deniedAPIs[k][s] = true
+			}
+		}
+		for _, x := range keys {
+			if s, ok := x.(string); ok && !slices.Contains(u.keys, s) {
+				u.keys = append(u.keys, s)
 			}
 		}
 		switch {
@@ -166,6 +185,10 @@ func (inv *investigation) useAggregates(cond string, args []any) (map[useKey]*us
 				u.offensiveTool = c.Name
 			}
 		}
+	}
+	for k, u := range uses {
+		u.deniedAPIs = len(deniedAPIs[k])
+		slices.Sort(u.keys)
 	}
 	return uses, rows.Err()
 }
@@ -180,7 +203,7 @@ func (inv *investigation) history(uses map[useKey]*use, all bool) (*history, err
 	pf := inv.opts.placeFilter()
 	idSet := map[string]bool{}
 	for k := range uses {
-		idSet[k[0]] = true
+		idSet[k.identity] = true
 	}
 	ids := sortedKeys(idSet)
 	idCond, idArgs := "true", []any(nil)
@@ -194,14 +217,14 @@ func (inv *investigation) history(uses map[useKey]*use, all bool) (*history, err
 	wargs := append(slices.Clone(pf.args), idArgs...)
 	q := `SELECT identity, ip, ua, min(event_time) FROM (SELECT ` + identitySQL + ` AS identity, coalesce(source_ip, '') AS ip,
 			coalesce(user_agent, '') AS ua, event_time FROM events WHERE ` + where + `)
-		GROUP BY GROUPING SETS ((identity, ip), (identity, ua))`
+		GROUP BY identity, ip, ua`
 	rows, err := inv.db.QueryContext(inv.ctx, q, wargs...)
 	if err != nil {
 		return nil, fmt.Errorf("attribution: reading history: %w", err)
 	}
+	useFirst := map[useKey]time.Time{}
 	for rows.Next() {
-		var id string
-		var ip, ua *string
+		var id, ip, ua string
 		var nt sql.NullTime
 		if err := rows.Scan(&id, &ip, &ua, &nt); err != nil {
 			rows.Close()
@@ -212,15 +235,15 @@ func (inv *investigation) history(uses map[useKey]*use, all bool) (*history, err
 		}
 		t := nt.Time.UTC()
 		h.identityFirst[id] = minTime(h.identityFirst[id], t)
-		switch {
-		case ip != nil:
-			h.ipFirst[[2]string{id, *ip}] = t
-		case ua != nil:
-			if tool := toolOf(inv.uaClass(*ua)); tool != "" {
-				k := [2]string{id, tool}
-				h.famFirst[k] = minTime(h.famFirst[k], t)
-			}
+		ik := [2]string{id, ip}
+		h.ipFirst[ik] = minTime(h.ipFirst[ik], t)
+		tool := toolOf(inv.uaClass(ua))
+		if tool != "" {
+			k := [2]string{id, tool}
+			h.famFirst[k] = minTime(h.famFirst[k], t)
 		}
+		uk := useKey{id, ip, tool}
+		useFirst[uk] = minTime(useFirst[uk], t)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -228,7 +251,7 @@ func (inv *investigation) history(uses map[useKey]*use, all bool) (*history, err
 	}
 	inv.log.Debug("attribution history", "part", "identities")
 	for k, u := range uses {
-		u.histFirst = h.ipFirst[[2]string{k[0], k[1]}]
+		u.histFirst = useFirst[k]
 		if u.histFirst.IsZero() {
 			u.histFirst = u.first
 		}
@@ -474,7 +497,7 @@ func (inv *investigation) useLogging(uses map[useKey]*use, cond string, args []a
 		effect, detail := cloudtrail.LoggingEffect(r.Source, r.Name, r.Request)
 		switch effect {
 		case cloudtrail.Weakens:
-			u := uses[keyOf(r)]
+			u := uses[inv.keyOf(r)]
 			if u == nil {
 				continue
 			}
@@ -653,12 +676,12 @@ func (inv *investigation) useHits(uses map[useKey]*use, cond string, args []any)
 		if err := rows.Scan(&r, &id, &ip, &kind, &ua, &console, &n, &first); err != nil {
 			return fmt.Errorf("attribution: reading detections: %w", err)
 		}
-		u := uses[useKey{id, ip}]
+		uc := inv.uaClass(ua)
+		u := uses[useKey{id, ip, toolOf(uc)}]
 		if u == nil {
 			continue
 		}
 		f := fs[r]
-		uc := inv.uaClass(ua)
 		if uc.Auditing() {
 			kind = "audit"
 		}
