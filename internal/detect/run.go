@@ -85,6 +85,26 @@ func SortHits(hits []event.Finding) {
 // Sigma v2: such a rule reports nothing itself unless a correlation asks
 // for it with generate: true.
 func (p *Pack) Runnable(min event.Severity) []*sigma.Rule {
+	feeds := p.feeders()
+	var rules []*sigma.Rule
+	for _, r := range p.Rules {
+		if feeds[r] {
+			continue
+		}
+		if min != event.SeverityUnknown {
+			lvl, _ := event.ParseSeverity(r.Level)
+			if lvl < min {
+				continue
+			}
+		}
+		rules = append(rules, r)
+	}
+	return rules
+}
+
+// feeders are the rules that only feed correlations: referenced by a
+// correlation without generate: true, and by none with it.
+func (p *Pack) feeders() map[*sigma.Rule]bool {
 	feeds := map[*sigma.Rule]bool{}
 	for _, r := range p.Rules {
 		if c := r.Correlation; c != nil && !c.Generate {
@@ -102,20 +122,7 @@ func (p *Pack) Runnable(min event.Severity) []*sigma.Rule {
 			}
 		}
 	}
-	var rules []*sigma.Rule
-	for _, r := range p.Rules {
-		if feeds[r] {
-			continue
-		}
-		if min != event.SeverityUnknown {
-			lvl, _ := event.ParseSeverity(r.Level)
-			if lvl < min {
-				continue
-			}
-		}
-		rules = append(rules, r)
-	}
-	return rules
+	return feeds
 }
 
 // NewFinding is a finding of rule r with its metadata and no events yet.
