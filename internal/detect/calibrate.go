@@ -20,6 +20,8 @@ type RuleCount struct {
 	Events  int    `json:"events"`
 	Windows int    `json:"windows,omitempty"`
 	Error   string `json:"error,omitempty"`
+	// Seconds is how long the rule's query took: where a hunt's time goes.
+	Seconds float64 `json:"seconds"`
 }
 
 // Calibrate runs every rule of p on db, those that only feed correlations
@@ -35,7 +37,9 @@ func Calibrate(ctx context.Context, db *sql.DB, p *Pack, opts RunOptions) ([]Rul
 		}
 		c := RuleCount{RuleID: r.ID, Title: r.Title, Level: r.Level, Source: r.Source,
 			Correlation: r.IsCorrelation(), Feeds: feeds[r]}
+		start := time.Now()
 		f, err := runRule(ctx, db, r, opts)
+		c.Seconds = time.Since(start).Seconds()
 		switch {
 		case err != nil:
 			c.Error = err.Error()
