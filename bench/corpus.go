@@ -23,13 +23,16 @@ type corpusSpec struct {
 }
 
 func (s corpusSpec) args() []string {
-	return []string{
+	a := []string{
 		"-events", strconv.FormatInt(s.Events, 10),
 		"-accounts", strconv.Itoa(s.Accounts),
 		"-days", strconv.Itoa(s.Days),
 		"-seed", strconv.FormatUint(s.Seed, 10),
-		"-attack",
 	}
+	if s.Attack {
+		a = append(a, "-attack")
+	}
+	return a
 }
 
 const completeMarker = ".complete"

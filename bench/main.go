@@ -3,6 +3,7 @@
 //
 //	go run ./bench [-events N] [-accounts 8 -days 7 -seed 42] [-runs R] [-skip-duckdb] [-out FILE] [-keep-db]
 //	make bench BENCHFLAGS='-events 1000000'
+//	go run ./bench -calibrate [-events 1000000] [-datasets DIR] [-out FILE]
 //
 // It generates (or reuses) a CloudTrail corpus with ../shared/tools/ctgen,
 // builds trailsleuth, and measures in this order, each run:
@@ -16,6 +17,10 @@
 //  5. DuckDB's own read_json loader into a fresh database (subprocess).
 //
 // It prints a markdown table and writes bench/out/results.json.
+//
+// With -calibrate it measures the rule pack instead (calibrate.go): the hit
+// count of every rule on a ctgen corpus without -attack (1 M events unless
+// -events says otherwise) and on each dataset in ../shared/datasets.
 package main
 
 import (
@@ -51,11 +56,12 @@ type options struct {
 	ctgenDir     string
 	floorWorkers int
 	queryRuns    int
+	datasets     string
 }
 
 func main() {
 	var o options
-	var internalFloor, internalLoad bool
+	var internalFloor, internalLoad, calibrateMode bool
 	internalStore := -1
 	var maxObject int64
 	flag.Int64Var(&o.spec.Events, "events", 5_000_000, "events in the corpus (ctgen writes exactly this many)")
@@ -71,6 +77,8 @@ func main() {
 	flag.StringVar(&o.ctgenDir, "ctgen", "", "ctgen source `folder` (default ../shared/tools/ctgen beside the repository)")
 	flag.IntVar(&o.floorWorkers, "floor-workers", 2, "goroutines for the decompression floor")
 	flag.IntVar(&o.queryRuns, "query-runs", 5, "times each query is run (the median is reported)")
+	flag.BoolVar(&calibrateMode, "calibrate", false, "count every rule's hits on a ctgen background corpus and the shared datasets instead of measuring ingest")
+	flag.StringVar(&o.datasets, "datasets", "", "datasets `folder` for -calibrate (default ../shared/datasets beside the repository)")
 	flag.BoolVar(&internalFloor, "internal-floor", false, "internal: decompress DIR and print JSON")
 	flag.BoolVar(&internalLoad, "internal-duckdb-load", false, "internal: load DIR into DB with read_json and print JSON")
 	flag.IntVar(&internalStore, "internal-duckdb-store", -1, "internal: load variant N of PARQUET into DB and print JSON")
@@ -115,6 +123,17 @@ func main() {
 	}
 	if o.spec.Events <= 0 || o.runs <= 0 || o.queryRuns <= 0 || o.floorWorkers <= 0 {
 		fatalf("-events, -runs, -query-runs and -floor-workers must be positive")
+	}
+	if calibrateMode {
+		eventsSet := false
+		flag.Visit(func(f *flag.Flag) { eventsSet = eventsSet || f.Name == "events" })
+		if !eventsSet {
+			o.spec.Events = 1_000_000
+		}
+		if err := calibrate(ctx, &o); err != nil {
+			fatalf("FAILED: %v", err)
+		}
+		return
 	}
 	o.spec.Attack = true
 	if err := run(ctx, &o); err != nil {

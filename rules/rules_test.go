@@ -376,7 +376,8 @@ func TestFixtures(t *testing.T) {
 						t.Errorf("%s: missing %s", where, k)
 					}
 				}
-				if _, ok := ev["requestID"]; !ok && ev["eventType"] != "AwsConsoleSignIn" {
+				// Sign-in and service events (SharedSnapshotCopyInitiated…) answer no request.
+				if _, ok := ev["requestID"]; !ok && ev["eventType"] != "AwsConsoleSignIn" && ev["eventType"] != "AwsServiceEvent" {
 					t.Errorf("%s: missing requestID", where)
 				}
 				id, _ := ev["eventID"].(string)
@@ -462,4 +463,93 @@ func TestREADMETable(t *testing.T) {
 		return
 	}
 	t.Error("README.md rule table is out of date; run: go test ./rules -run TestREADMETable -update")
+}
+
+// denialBlock is the pack's one definition of "the call was refused for lack
+// of permission", used by every denied variant: AccessDenied,
+// AccessDeniedException, Client.UnauthorizedOperation, UnauthorizedOperation,
+// UnauthorizedAccess, ForbiddenException and the like.
+const denialBlock = "denied:\n    errorCode|contains:\n        - AccessDenied\n        - Unauthorized\n        - Forbidden"
+
+// deniedTactics are the folders whose every rule needs a denied variant.
+var deniedTactics = map[string]bool{"persistence": true, "privilege-escalation": true, "defense-evasion": true}
+
+var levelRank = map[string]int{"informational": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
+
+// related returns the ids a document's related list names with the given type.
+func (d *doc) related(typ string) []string {
+	var out []string
+	id := ""
+	for _, l := range d.blocks["related"] {
+		switch t := strings.TrimSpace(l); {
+		case strings.HasPrefix(t, "- id:"):
+			id = unquote(strings.TrimPrefix(t, "- id:"))
+		case strings.HasPrefix(t, "type:") && unquote(strings.TrimPrefix(t, "type:")) == typ && id != "":
+			out = append(out, id)
+			id = ""
+		}
+	}
+	return out
+}
+
+// TestDeniedVariants checks the convention for refused attempts: a rule file
+// <stem>_denied.yml names the rules it is the denied variant of (related,
+// type derived), selects the refusal with denialBlock, sits below them in
+// level, and every persistence, privilege-escalation and defense-evasion rule
+// has one (informational rules, which only feed correlations, excepted).
+func TestDeniedVariants(t *testing.T) {
+	pack := loadPack(t)
+	type base struct {
+		rf    ruleFile
+		level string
+	}
+	byID := map[string]base{}
+	for _, rf := range pack {
+		if len(rf.docs) > 0 {
+			byID[rf.docs[0].scalars["id"]] = base{rf, rf.docs[0].scalars["level"]}
+		}
+	}
+	covered := map[string]bool{}
+	for _, rf := range pack {
+		if !strings.HasSuffix(rf.stem, "_denied") || len(rf.docs) == 0 {
+			continue
+		}
+		d := rf.docs[0]
+		det := d.text("detection")
+		if !strings.Contains(det, denialBlock) {
+			t.Errorf("%s: a denied variant selects the refusal with\n%s", rf.path, denialBlock)
+		}
+		if !regexp.MustCompile(`(?m)^condition: .*\bdenied\b`).MatchString(det) {
+			t.Errorf("%s: the condition does not use the denied selection", rf.path)
+		}
+		rel := d.related("derived")
+		if len(rel) == 0 {
+			t.Errorf("%s: a denied variant names its rules under related (type: derived)", rf.path)
+		}
+		top := -1
+		for _, id := range rel {
+			b, ok := byID[id]
+			if !ok {
+				t.Errorf("%s: related id %s is not a rule of the pack", rf.path, id)
+				continue
+			}
+			if strings.HasSuffix(b.rf.stem, "_denied") {
+				t.Errorf("%s: related id %s is itself a denied variant", rf.path, id)
+			}
+			covered[id] = true
+			top = max(top, levelRank[b.level])
+		}
+		if lv := levelRank[d.scalars["level"]]; top >= 0 && lv >= top && lv > 0 {
+			t.Errorf("%s: level %s is not below its rules' highest level", rf.path, d.scalars["level"])
+		}
+	}
+	for _, rf := range pack {
+		if !deniedTactics[rf.tactic] || strings.HasSuffix(rf.stem, "_denied") || len(rf.docs) == 0 ||
+			rf.docs[0].scalars["level"] == "informational" {
+			continue
+		}
+		if !covered[rf.docs[0].scalars["id"]] {
+			t.Errorf("%s: no denied variant (a <stem>_denied.yml naming this rule under related, type derived)", rf.path)
+		}
+	}
 }

@@ -124,7 +124,7 @@ import (
 	"sync"
 )
 
-//go:embed catalog/*.tsv techniques.tsv
+//go:embed catalog/*.tsv techniques.tsv matrix.tsv
 var tables embed.FS
 
 // Technique is an ATT&CK (Enterprise, cloud) tactic and technique. The zero
@@ -205,6 +205,8 @@ type Catalog struct {
 	// 0 every row is routine.
 	enumeration map[string]int8
 	rows        []*entry // exact rows in file order
+	techs       map[string]techInfo
+	matrix      []MatrixEntry // matrix.tsv, in ATT&CK's tactic order
 }
 
 // Default returns the catalog built from the embedded tables. It is built
@@ -342,6 +344,7 @@ func parse(fsys fs.FS) (*Catalog, error) {
 		byName:      map[string]*entry{},
 		services:    map[string]bool{},
 		enumeration: map[string]int8{},
+		techs:       techs,
 	}
 	for _, f := range files {
 		if err := c.parseFile(fsys, f, techs); err != nil {
@@ -352,6 +355,9 @@ func parse(fsys fs.FS) (*Catalog, error) {
 		sort.SliceStable(ps, func(i, j int) bool { return len(ps[i].name) > len(ps[j].name) })
 	}
 	c.index()
+	if err := c.parseMatrix(fsys, "matrix.tsv"); err != nil {
+		return nil, err
+	}
 	return c, nil
 }
 

@@ -1,6 +1,7 @@
 package attack
 
 import (
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -370,14 +371,32 @@ func TestParseRejects(t *testing.T) {
 		fsys := fstest.MapFS{
 			"techniques.tsv": {Data: []byte(techs)},
 			"catalog/x.tsv":  {Data: []byte(row)},
+			"matrix.tsv":     {Data: []byte("persistence\tT1098\n")},
 		}
 		if _, err := parse(fsys); err == nil {
 			t.Errorf("%s: parse accepted %q", name, row)
 		}
 	}
+	for name, row := range map[string]string{
+		"unknown tactic":    "persist\tT1098\n",
+		"unknown technique": "persistence\tT1136.003\n",
+		"tactic mismatch":   "discovery\tT1098\n",
+		"duplicate":         "persistence\tT1098\npersistence\tT1098\n",
+		"columns":           "persistence\n",
+	} {
+		fsys := fstest.MapFS{
+			"techniques.tsv": {Data: []byte(techs)},
+			"catalog/x.tsv":  {Data: []byte("iam\tCreateUser\tpersistence\tT1098\t-\n")},
+			"matrix.tsv":     {Data: []byte(row)},
+		}
+		if _, err := parse(fsys); err == nil {
+			t.Errorf("matrix %s: parse accepted %q", name, row)
+		}
+	}
 	fsys := fstest.MapFS{
 		"techniques.tsv": {Data: []byte(techs)},
 		"catalog/x.tsv":  {Data: []byte("# comment\n\niam,sso\tCreateUser,CreateRole\tpersistence\tT1098\tpersistence=Identity\tnote\n")},
+		"matrix.tsv":     {Data: []byte("privilege-escalation\tT1098\npersistence\tT1098\n")},
 	}
 	c, err := parse(fsys)
 	if err != nil {
@@ -385,6 +404,35 @@ func TestParseRejects(t *testing.T) {
 	}
 	if k, _ := c.Persistence("sso.amazonaws.com", "CreateRole"); k != "Identity" || len(c.rows) != 4 {
 		t.Errorf("lists in columns: kind %q, %d rows", k, len(c.rows))
+	}
+	if m := c.CloudMatrix(); len(m) != 2 || m[0].Tactic != "persistence" || m[1].TacticID != "TA0004" ||
+		m[0].Technique.Name != "Account Manipulation" || strings.Join(m[0].Technique.Tactics, ",") != "persistence,privilege-escalation" {
+		t.Errorf("matrix in ATT&CK order with names and tactics: %+v", m)
+	}
+}
+
+// TestCloudMatrix checks the embedded matrix: every tactic has cells, and
+// each cell's technique is known under that tactic.
+func TestCloudMatrix(t *testing.T) {
+	c := Default()
+	per := map[string]int{}
+	for _, e := range c.CloudMatrix() {
+		per[e.Tactic]++
+		info, ok := c.Technique(e.Technique.ID)
+		if !ok || info.Name == "" || !slices.Contains(info.Tactics, e.Tactic) {
+			t.Errorf("%s under %s: %+v", e.Technique.ID, e.Tactic, info)
+		}
+	}
+	for _, tac := range TacticShortNames() {
+		if per[tac] == 0 {
+			t.Errorf("no matrix cell under %s", tac)
+		}
+	}
+	if info, ok := c.Technique("t1552.005"); !ok || info.Name != "Unsecured Credentials: Cloud Instance Metadata API" {
+		t.Errorf("Technique(t1552.005) = %+v, %v", info, ok)
+	}
+	if _, ok := c.Technique("T9999"); ok {
+		t.Error("Technique(T9999) found")
 	}
 }
 

@@ -224,7 +224,7 @@ targets a CloudTrail Lake event data store (--table <event-data-store-id>).`,
 	compile.Flags().StringVar(&table, "table", "", "table or event data store to query")
 	compile.Flags().StringVar(&compileFormat, "format", "sql", "`format`: sql or json (one object per rule)")
 
-	cmd.AddCommand(list, show, test, compile)
+	cmd.AddCommand(list, show, test, compile, newRulesCalibrateCmd(f, &src, nil), newRulesCoverageCmd(f, &src, nil))
 	return cmd
 }
 

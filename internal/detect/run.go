@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/trailsleuth/trailsleuth/internal/event"
@@ -34,32 +35,80 @@ type Result struct {
 	Seconds  float64         `json:"seconds"`
 }
 
-// Run compiles every rule of the pack for DuckDB and runs it on db. A rule
-// that fails to compile or run is reported in Result.Errors; the others go on.
+// Run compiles every rule of the pack for DuckDB and runs it on db, a few
+// rules at a time. A rule that fails to compile or run is reported in
+// Result.Errors; the others go on.
 func Run(ctx context.Context, db *sql.DB, p *Pack, opts RunOptions) (*Result, error) {
 	start := time.Now()
 	res := &Result{Hits: []event.Finding{}, Errors: append([]RuleError{}, p.Errors...), Skipped: p.Skipped}
 	rules := p.Runnable(opts.MinLevel)
-	for i, r := range rules {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
+	type outcome struct {
+		f   *event.Finding
+		err error
+	}
+	out := make([]outcome, len(rules))
+	err := forEachRule(ctx, rules, opts, func(i int, r *sigma.Rule) {
 		f, err := runRule(ctx, db, r, opts)
-		if err != nil {
+		out[i] = outcome{f, err}
+	})
+	if err != nil {
+		return nil, err
+	}
+	for i, r := range rules {
+		if err := out[i].err; err != nil {
 			res.Errors = append(res.Errors, RuleError{RuleID: r.ID, Title: r.Title, Source: r.Source, Error: err.Error()})
-		} else {
-			res.RulesRun++
-			if f != nil {
-				res.Hits = append(res.Hits, *f)
-			}
+			continue
 		}
-		if opts.Progress != nil {
-			opts.Progress(i+1, len(rules), r)
+		res.RulesRun++
+		if f := out[i].f; f != nil {
+			res.Hits = append(res.Hits, *f)
 		}
 	}
 	SortHits(res.Hits)
 	res.Seconds = time.Since(start).Seconds()
 	return res, nil
+}
+
+// ruleWorkers is how many rules run at once. Most rules are short scans
+// whose planning and single-threaded steps leave DuckDB's threads idle;
+// overlapping a few keeps both cores busy (docs/performance.md).
+const ruleWorkers = 3
+
+// forEachRule calls run for every rule, ruleWorkers at a time, and reports
+// progress in completion order. It stops starting rules once ctx is done.
+func forEachRule(ctx context.Context, rules []*sigma.Rule, opts RunOptions, run func(int, *sigma.Rule)) error {
+	next := make(chan int)
+	done := make(chan *sigma.Rule)
+	var wg sync.WaitGroup
+	for w := 0; w < min(ruleWorkers, len(rules)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				run(i, rules[i])
+				done <- rules[i]
+			}
+		}()
+	}
+	go func() {
+		defer close(next)
+		for i := range rules {
+			select {
+			case next <- i:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	go func() { wg.Wait(); close(done) }()
+	n := 0
+	for r := range done {
+		n++
+		if opts.Progress != nil {
+			opts.Progress(n, len(rules), r)
+		}
+	}
+	return ctx.Err()
 }
 
 // SortHits orders hits by level, highest first, then by first event.
@@ -85,6 +134,26 @@ func SortHits(hits []event.Finding) {
 // Sigma v2: such a rule reports nothing itself unless a correlation asks
 // for it with generate: true.
 func (p *Pack) Runnable(min event.Severity) []*sigma.Rule {
+	feeds := p.feeders()
+	var rules []*sigma.Rule
+	for _, r := range p.Rules {
+		if feeds[r] {
+			continue
+		}
+		if min != event.SeverityUnknown {
+			lvl, _ := event.ParseSeverity(r.Level)
+			if lvl < min {
+				continue
+			}
+		}
+		rules = append(rules, r)
+	}
+	return rules
+}
+
+// feeders are the rules that only feed correlations: referenced by a
+// correlation without generate: true, and by none with it.
+func (p *Pack) feeders() map[*sigma.Rule]bool {
 	feeds := map[*sigma.Rule]bool{}
 	for _, r := range p.Rules {
 		if c := r.Correlation; c != nil && !c.Generate {
@@ -102,20 +171,7 @@ func (p *Pack) Runnable(min event.Severity) []*sigma.Rule {
 			}
 		}
 	}
-	var rules []*sigma.Rule
-	for _, r := range p.Rules {
-		if feeds[r] {
-			continue
-		}
-		if min != event.SeverityUnknown {
-			lvl, _ := event.ParseSeverity(r.Level)
-			if lvl < min {
-				continue
-			}
-		}
-		rules = append(rules, r)
-	}
-	return rules
+	return feeds
 }
 
 // NewFinding is a finding of rule r with its metadata and no events yet.

@@ -161,7 +161,7 @@ WITH base AS (
     SELECT eventid AS event_id, from_iso8601_timestamp(eventtime) AS event_time, 0 AS rule_idx, useridentity.accesskeyid AS g1, eventname AS val
     FROM (SELECT * FROM security.cloudtrail_logs WHERE "timestamp" >= '2025/03/11' AND "timestamp" <= '2025/03/12' AND account IN ('493812077610') AND region IN ('us-east-1', 'eu-west-1') AND recipientaccountid IN ('493812077610') AND awsregion IN ('us-east-1', 'eu-west-1')) AS scoped
     WHERE (lower(eventname) LIKE 'list%' ESCAPE '\' OR lower(eventname) LIKE 'describe%' ESCAPE '\' OR lower(eventname) LIKE 'get%' ESCAPE '\')
-      AND NOT (COALESCE(lower(useridentity.type) = 'awsservice', FALSE) OR COALESCE(lower(sessioncredentialfromconsole) = 'true', FALSE))
+      AND NOT ((COALESCE(lower(useridentity.type) = 'awsservice', FALSE) OR COALESCE(NOT useridentity.invokedby IS NULL, FALSE) OR COALESCE(lower(useragent) LIKE '%.amazonaws.com' ESCAPE '\', FALSE)) OR (COALESCE(lower(sessioncredentialfromconsole) = 'true', FALSE) OR COALESCE(lower(useragent) = 'aws internal', FALSE) OR COALESCE((lower(useragent) LIKE '%console.amazonaws.com%' ESCAPE '\' OR lower(useragent) LIKE '%console.aws.amazon.com%' ESCAPE '\'), FALSE)) OR COALESCE((lower(useragent) LIKE '%terraform/%' ESCAPE '\' OR lower(useragent) LIKE '%pulumi/%' ESCAPE '\' OR lower(useragent) LIKE '%aws-cdk%' ESCAPE '\'), FALSE))
       AND from_iso8601_timestamp(eventtime) >= from_iso8601_timestamp('2025-03-11T00:00:00Z')
       AND from_iso8601_timestamp(eventtime) < from_iso8601_timestamp('2025-03-12T00:00:00Z')
       AND from_iso8601_timestamp(eventtime) IS NOT NULL
@@ -195,7 +195,7 @@ windows AS (
         SELECT g1, ts, ord, lo, hi, CAST(sum(d) OVER (PARTITION BY g1 ORDER BY ts, ord ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS BIGINT) AS match_count
         FROM steps
     ) AS s
-    WHERE ord = 1 AND match_count >= 20
+    WHERE ord = 1 AND match_count >= 26
 ),
 grouped AS (
     SELECT g1, array_agg(window_start ORDER BY window_start) AS starts, array_agg(lo ORDER BY window_start) AS los, array_agg(hi ORDER BY window_start) AS his, array_agg(match_count ORDER BY window_start) AS counts
@@ -377,7 +377,7 @@ WITH base AS (
     SELECT eventid AS event_id, from_iso8601_timestamp(eventtime) AS event_time, 0 AS rule_idx, useridentity.accesskeyid AS g1, eventname AS val
     FROM (SELECT * FROM cloudtrail_logs_pp WHERE "timestamp" >= '2025/03/11' AND "timestamp" <= '2025/03/12' AND recipientaccountid IN ('493812077610') AND awsregion IN ('us-east-1', 'eu-west-1')) AS scoped
     WHERE (lower(eventname) LIKE 'list%' ESCAPE '\' OR lower(eventname) LIKE 'describe%' ESCAPE '\' OR lower(eventname) LIKE 'get%' ESCAPE '\')
-      AND NOT (COALESCE(lower(useridentity.type) = 'awsservice', FALSE) OR COALESCE(lower(sessioncredentialfromconsole) = 'true', FALSE))
+      AND NOT ((COALESCE(lower(useridentity.type) = 'awsservice', FALSE) OR COALESCE(NOT useridentity.invokedby IS NULL, FALSE) OR COALESCE(lower(useragent) LIKE '%.amazonaws.com' ESCAPE '\', FALSE)) OR (COALESCE(lower(sessioncredentialfromconsole) = 'true', FALSE) OR COALESCE(lower(useragent) = 'aws internal', FALSE) OR COALESCE((lower(useragent) LIKE '%console.amazonaws.com%' ESCAPE '\' OR lower(useragent) LIKE '%console.aws.amazon.com%' ESCAPE '\'), FALSE)) OR COALESCE((lower(useragent) LIKE '%terraform/%' ESCAPE '\' OR lower(useragent) LIKE '%pulumi/%' ESCAPE '\' OR lower(useragent) LIKE '%aws-cdk%' ESCAPE '\'), FALSE))
       AND from_iso8601_timestamp(eventtime) >= from_iso8601_timestamp('2025-03-11T00:00:00Z')
       AND from_iso8601_timestamp(eventtime) < from_iso8601_timestamp('2025-03-12T00:00:00Z')
       AND from_iso8601_timestamp(eventtime) IS NOT NULL
@@ -411,7 +411,7 @@ windows AS (
         SELECT g1, ts, ord, lo, hi, CAST(sum(d) OVER (PARTITION BY g1 ORDER BY ts, ord ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS BIGINT) AS match_count
         FROM steps
     ) AS s
-    WHERE ord = 1 AND match_count >= 20
+    WHERE ord = 1 AND match_count >= 26
 ),
 grouped AS (
     SELECT g1, array_agg(window_start ORDER BY window_start) AS starts, array_agg(lo ORDER BY window_start) AS los, array_agg(hi ORDER BY window_start) AS his, array_agg(match_count ORDER BY window_start) AS counts
@@ -593,7 +593,7 @@ WITH base AS (
     SELECT eventID AS event_id, eventTime AS event_time, 0 AS rule_idx, userIdentity.accessKeyId AS g1, eventName AS val
     FROM (SELECT * FROM EXAMPLE-f852-4e8f-8bd1-bcf6cEXAMPLE WHERE recipientAccountId IN ('493812077610') AND awsRegion IN ('us-east-1', 'eu-west-1')) AS scoped
     WHERE (lower(eventName) LIKE 'list%' ESCAPE '\' OR lower(eventName) LIKE 'describe%' ESCAPE '\' OR lower(eventName) LIKE 'get%' ESCAPE '\')
-      AND NOT (COALESCE(lower(userIdentity.type) = 'awsservice', FALSE) OR COALESCE(lower(sessionCredentialFromConsole) = 'true', FALSE))
+      AND NOT ((COALESCE(lower(userIdentity.type) = 'awsservice', FALSE) OR COALESCE(NOT userIdentity.invokedBy IS NULL, FALSE) OR COALESCE(lower(userAgent) LIKE '%.amazonaws.com' ESCAPE '\', FALSE)) OR (COALESCE(lower(sessionCredentialFromConsole) = 'true', FALSE) OR COALESCE(lower(userAgent) = 'aws internal', FALSE) OR COALESCE((lower(userAgent) LIKE '%console.amazonaws.com%' ESCAPE '\' OR lower(userAgent) LIKE '%console.aws.amazon.com%' ESCAPE '\'), FALSE)) OR COALESCE((lower(userAgent) LIKE '%terraform/%' ESCAPE '\' OR lower(userAgent) LIKE '%pulumi/%' ESCAPE '\' OR lower(userAgent) LIKE '%aws-cdk%' ESCAPE '\'), FALSE))
       AND eventTime >= TIMESTAMP '2025-03-11 00:00:00'
       AND eventTime < TIMESTAMP '2025-03-12 00:00:00'
       AND eventTime IS NOT NULL
@@ -627,7 +627,7 @@ windows AS (
         SELECT g1, ts, ord, lo, hi, CAST(sum(d) OVER (PARTITION BY g1 ORDER BY ts, ord ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS BIGINT) AS match_count
         FROM steps
     ) AS s
-    WHERE ord = 1 AND match_count >= 20
+    WHERE ord = 1 AND match_count >= 26
 ),
 grouped AS (
     SELECT g1, array_agg(window_start ORDER BY window_start) AS starts, array_agg(lo ORDER BY window_start) AS los, array_agg(hi ORDER BY window_start) AS his, array_agg(match_count ORDER BY window_start) AS counts
