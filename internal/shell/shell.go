@@ -25,7 +25,8 @@ var ErrNUL = errors.New("a NUL byte cannot be passed to a command")
 //   - in double quotes when s holds single quotes but none of " $ ` \ ! (inside
 //     double quotes those are the only characters a shell acts on; ! is
 //     history expansion in interactive bash and zsh);
-//   - else in single quotes, each ' written as '\” (nothing is special inside);
+//   - else in single quotes, each ' closed, escaped and reopened (the four
+//     characters ' \ ' ') — nothing is special inside single quotes;
 //   - and when s holds a control character (C0, DEL, C1), a line or paragraph
 //     separator, a bidirectional or other format character, or bytes that are
 //     not UTF-8, in the ANSI-C form $'…' with those written as \xHH or \uHHHH:
