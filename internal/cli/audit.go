@@ -15,6 +15,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/trailsleuth/trailsleuth/internal/display"
 	"github.com/trailsleuth/trailsleuth/internal/ingest"
 	"github.com/trailsleuth/trailsleuth/internal/store"
 )
@@ -167,6 +168,7 @@ func writeAudit(w io.Writer, format string, entries []store.AuditEntry) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(entries)
 	case "text", "":
+		entries = display.Copy(entries) // command lines and paths shown escaped
 		var rows [][]string
 		for _, e := range entries {
 			files := fmt.Sprintf("%d in, %d out", len(e.Inputs), len(e.Outputs))

@@ -87,3 +87,62 @@ func TestRemediationCommandsAreInert(t *testing.T) {
 		t.Errorf("the trail name did not reach aws as one argument: %q", res.Calls)
 	}
 }
+
+// escapeSeq is what an attacker writes into a user agent or a file name:
+// a terminal title change, a screen clear, an unterminated OSC that would
+// swallow what follows, a forged summary line and a bidirectional override.
+const escapeSeq = "ua\x1b]0;owned\x07\x1b[2J\nevents: 0 read, 0 new, 0 duplicates, 0 records lost\u202e\x1b]0;"
+
+// checkTerminalSafe fails when output holds a control character other than
+// newline, a bidirectional override, or a line the attacker forged.
+func checkTerminalSafe(t *testing.T, what, out string) {
+	t.Helper()
+	for _, r := range out {
+		if (r < 0x20 && r != '\n') || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == '\u202e' {
+			t.Errorf("%s: output holds %U:\n%q", what, r, out)
+			return
+		}
+	}
+	for _, l := range strings.Split(out, "\n") {
+		if strings.HasPrefix(strings.TrimSpace(l), "events: 0 read") {
+			t.Errorf("%s: a value forged the line %q", what, l)
+		}
+	}
+}
+
+// TestTerminalEscapes (issue 16, item 6): escape sequences and line breaks
+// from a user agent and a file name reach no terminal: query's table,
+// investigate's text and markdown, timeline's CSV, ingest's list of
+// skipped files.
+func TestTerminalEscapes(t *testing.T) {
+	q := func(s string) string { b, _ := json.Marshal(s); return string(b) }
+	dir := writeLines(t, "events.jsonl",
+		hostileEvent("e1", "2025-03-11T02:00:00Z", "sts.amazonaws.com", "GetCallerIdentity", `,"userAgent":`+q(escapeSeq)),
+		hostileEvent("e2", "2025-03-11T02:01:00Z", "iam.amazonaws.com", "ListUsers", `,"userAgent":`+q(escapeSeq)))
+	if err := os.WriteFile(filepath.Join(dir, "notes"+escapeSeq+".txt"), []byte("not json"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	db := filepath.Join(t.TempDir(), "case.duckdb")
+	// Debug logging: the log lines name every file too.
+	r := run(t, "--db", db, "--log-level", "debug", "ingest", dir)
+	if r.code != 0 {
+		t.Fatalf("ingest: %+v", r)
+	}
+	checkTerminalSafe(t, "ingest summary and log lines", r.out+r.errOut)
+	if !strings.Contains(r.out, `\x1b]0;owned\x07`) {
+		t.Errorf("the skipped file is not listed, escaped: %s", r.out)
+	}
+	for _, args := range [][]string{
+		{"query", "--format", "table", "SELECT user_agent, event_name FROM events"},
+		{"query", "--format", "csv", "SELECT user_agent, event_name FROM events"},
+		{"investigate", "--no-hunt", "--key", hostileKey, "--format", "text"},
+		{"investigate", "--no-hunt", "--key", hostileKey, "--format", "markdown"},
+		{"timeline", "--format", "csv"},
+	} {
+		r := run(t, append([]string{"--db", db}, args...)...)
+		if r.code != 0 {
+			t.Fatalf("%v: %+v", args, r)
+		}
+		checkTerminalSafe(t, strings.Join(args[:2], " "), r.out+r.errOut)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/trailsleuth/trailsleuth/internal/acquire"
+	"github.com/trailsleuth/trailsleuth/internal/display"
 	"github.com/trailsleuth/trailsleuth/internal/ingest"
 	"github.com/trailsleuth/trailsleuth/internal/store"
 )
@@ -141,6 +142,7 @@ func writeIngestSummary(w io.Writer, s *ingest.Summary, db string) {
 	if s.Seconds > 0 {
 		rate = float64(s.EventsRead) / s.Seconds
 	}
+	db = display.Inline(db)
 	fmt.Fprintf(w, "Ingested %d new events from %d files into %s in %.1fs (%.0f events/s, %.1f MB/s read)\n",
 		s.Events, s.Files, db, s.Seconds, rate, float64(s.Bytes)/1e6/max(s.Seconds, 1e-9))
 	fmt.Fprintf(w, "  files:  %d read, %d skipped, %d digest, %d already in the case\n", s.Files, s.FilesSkipped, s.DigestFiles, s.Unchanged)
@@ -179,9 +181,10 @@ func writeIngestSummary(w io.Writer, s *ingest.Summary, db string) {
 			}
 			d := ""
 			if sk.Detail != "" {
-				d = ": " + sk.Detail
+				d = ": " + display.Inline(sk.Detail)
 			}
-			fmt.Fprintf(w, "    %s (%s%s)\n", sk.Path, sk.Reason, d)
+			// A file name may hold a line break or an escape sequence.
+			fmt.Fprintf(w, "    %s (%s%s)\n", display.Inline(sk.Path), sk.Reason, d)
 		}
 	}
 }

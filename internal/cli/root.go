@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/trailsleuth/trailsleuth/internal/display"
 	"github.com/trailsleuth/trailsleuth/internal/iostreams"
 	"github.com/trailsleuth/trailsleuth/internal/store"
 )
@@ -141,7 +142,9 @@ func Main(ctx context.Context, io *iostreams.IOStreams, version string, args []s
 	if err == nil {
 		return ExitOK
 	}
-	fmt.Fprintf(io.ErrOut, "trailsleuth: %v\n", err)
+	// Errors name files and values from the evidence: escaped, and a line
+	// break shows as an indented continuation.
+	fmt.Fprintf(io.ErrOut, "trailsleuth: %s\n", display.Lines(err.Error(), "  "))
 	var ue usageError
 	switch {
 	case errors.As(err, &ue) || isCobraUsage(err):

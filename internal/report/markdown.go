@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/trailsleuth/trailsleuth/internal/display"
 	"github.com/trailsleuth/trailsleuth/internal/event"
 )
 
@@ -18,6 +19,10 @@ func (markdownWriter) Write(w io.Writer, c *event.Case) error {
 	if c == nil {
 		return errNilCase
 	}
+	// Values from the logs are shown escaped: no control character, line
+	// break or bidirectional override of theirs reaches the reader.
+	cmds := commandLines(c)
+	c = display.Copy(c)
 	m := &md{}
 	m.header(c)
 	m.scope(c)
@@ -30,7 +35,7 @@ func (markdownWriter) Write(w io.Writer, c *event.Case) error {
 	m.defenseEvasion(c)
 	m.findings(c)
 	m.related(c)
-	m.remediation(c)
+	m.remediation(c, cmds)
 	m.coverage(c)
 	m.compliance(c)
 	m.evidence(c)
@@ -301,7 +306,7 @@ func (m *md) related(c *event.Case) {
 	m.table([]string{"Principal", "Events", "Access keys", "Source IPs", "Reason"}, rows)
 }
 
-func (m *md) remediation(c *event.Case) {
+func (m *md) remediation(c *event.Case, cmds [][]string) {
 	m.heading(2, "Remediation")
 	if len(c.Remediation) == 0 {
 		m.para(none)
@@ -313,9 +318,9 @@ func (m *md) remediation(c *event.Case) {
 		}
 		num := strconv.Itoa(i+1) + ". "
 		m.line(num + mdText(r.Action))
-		if cmd := strings.TrimSpace(r.Command); cmd != "" {
+		if len(cmds[i]) > 0 {
 			m.line("")
-			m.fenced(strings.Repeat(" ", len(num)), "sh", strings.Split(cmd, "\n"))
+			m.fenced(strings.Repeat(" ", len(num)), "sh", cmds[i])
 		}
 	}
 	m.line("")

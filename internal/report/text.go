@@ -8,6 +8,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/trailsleuth/trailsleuth/internal/display"
 	"github.com/trailsleuth/trailsleuth/internal/event"
 )
 
@@ -19,6 +20,10 @@ func (textWriter) Write(w io.Writer, c *event.Case) error {
 	if c == nil {
 		return errNilCase
 	}
+	// Values from the logs are shown escaped: no control character, line
+	// break or bidirectional override of theirs reaches the reader.
+	cmds := commandLines(c)
+	c = display.Copy(c)
 	t := &text{}
 	t.header(c)
 	t.scope(c)
@@ -31,7 +36,7 @@ func (textWriter) Write(w io.Writer, c *event.Case) error {
 	t.defenseEvasion(c)
 	t.findings(c)
 	t.related(c)
-	t.remediation(c)
+	t.remediation(c, cmds)
 	t.coverage(c)
 	t.compliance(c)
 	t.evidence(c)
@@ -390,7 +395,7 @@ func (t *text) related(c *event.Case) {
 	}
 }
 
-func (t *text) remediation(c *event.Case) {
+func (t *text) remediation(c *event.Case, cmds [][]string) {
 	t.section("Remediation")
 	if len(c.Remediation) == 0 {
 		t.line(none)
@@ -401,10 +406,8 @@ func (t *text) remediation(c *event.Case) {
 		num := fmt.Sprintf("%*d. ", w, i+1)
 		pad := strings.Repeat(" ", len(num))
 		t.lines(wrapText(r.Action, num, pad))
-		for _, cmd := range strings.Split(strings.TrimSpace(r.Command), "\n") {
-			if cmd != "" {
-				t.line(pad + "    " + cmd)
-			}
+		for _, cmd := range cmds[i] {
+			t.line(pad + "    " + cmd)
 		}
 	}
 }

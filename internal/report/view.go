@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/trailsleuth/trailsleuth/internal/display"
 	"github.com/trailsleuth/trailsleuth/internal/event"
 )
 
@@ -25,6 +26,21 @@ const (
 	unknownTime = "unknown"
 	moreFmt     = "… %d more"
 )
+
+// commandLines are each remediation step's commands, one per line as the
+// Command field holds them, each line escaped for display (display.Inline);
+// blank lines dropped.
+func commandLines(c *event.Case) [][]string {
+	out := make([][]string, len(c.Remediation))
+	for i, r := range c.Remediation {
+		for _, l := range strings.Split(strings.TrimSpace(r.Command), "\n") {
+			if l = strings.TrimSpace(l); l != "" {
+				out[i] = append(out[i], display.Inline(l))
+			}
+		}
+	}
+	return out
+}
 
 // fmtTime formats t in UTC to the second; the zero time is "unknown".
 func fmtTime(t time.Time) string {
