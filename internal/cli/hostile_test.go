@@ -146,3 +146,44 @@ func TestTerminalEscapes(t *testing.T) {
 		checkTerminalSafe(t, strings.Join(args[:2], " "), r.out+r.errOut)
 	}
 }
+
+// TestOutputsAtomic (issue 16, item 4): an export or report that fails
+// leaves the previous file under the name as it was, and no partial file.
+func TestOutputsAtomic(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "case.duckdb")
+	if r := run(t, "--db", db, "-q", "ingest", fixtures(t, "formats", "records.json")); r.code != 0 {
+		t.Fatalf("ingest: %+v", r)
+	}
+	out := t.TempDir()
+	// A condition that fails while the rows are read, after the file would
+	// have been created.
+	bad := "CAST(event_name AS INTEGER) > 0"
+	for _, tc := range []struct{ name, format string }{{"raw.jsonl", "jsonl"}, {"rows.jsonl", "jsonl"}, {"case.parquet", "parquet"}} {
+		p := filepath.Join(out, tc.name)
+		if err := os.WriteFile(p, []byte("previous good export"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		args := []string{"--db", db, "export", "--format", tc.format, "--out", p, "--where", bad}
+		if tc.name == "raw.jsonl" {
+			args = append(args, "--raw")
+		}
+		if r := run(t, args...); r.code == 0 {
+			t.Fatalf("%s: the failing export succeeded", tc.name)
+		}
+		if b, _ := os.ReadFile(p); string(b) != "previous good export" {
+			t.Errorf("%s: the previous file became %q", tc.name, b)
+		}
+	}
+	if entries, _ := os.ReadDir(out); len(entries) != 3 {
+		t.Errorf("left behind: %v", entries)
+	}
+	// A report written whole replaces the previous one.
+	rep := filepath.Join(out, "report.json")
+	if r := run(t, "--db", db, "-q", "investigate", "--no-hunt", "--format", "json", "--out", rep); r.code != 0 {
+		t.Fatalf("investigate: %+v", r)
+	}
+	var c map[string]any
+	if b, err := os.ReadFile(rep); err != nil || json.Unmarshal(b, &c) != nil {
+		t.Errorf("report: %v", err)
+	}
+}

@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strings"
 	"time"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/trailsleuth/trailsleuth/internal/acquire"
 	"github.com/trailsleuth/trailsleuth/internal/analyze"
+	"github.com/trailsleuth/trailsleuth/internal/atomicfile"
 	"github.com/trailsleuth/trailsleuth/internal/compliance"
 	"github.com/trailsleuth/trailsleuth/internal/detect"
 	"github.com/trailsleuth/trailsleuth/internal/event"
@@ -211,21 +211,21 @@ func runInvestigate(ctx context.Context, opts *InvestigateOptions) error {
 		return err
 	}
 	var out io.Writer = f.IO.Out
-	var file *os.File
+	var file *atomicfile.File
 	if opts.Out != "" {
-		file, err = os.Create(opts.Out)
-		if err != nil {
-			return fmt.Errorf("creating %s: %w", opts.Out, err)
+		// Written beside and renamed into place: an interrupted or failed
+		// write never leaves a partial report under the name, and the
+		// previous report survives it.
+		if file, err = atomicfile.Create(opts.Out, 0o644); err != nil {
+			return err
 		}
+		defer file.Abort()
 		out = file
 	}
 	hw := newHashWriter(out)
 	err = w.Write(hw, c)
-	if file != nil {
-		if cerr := file.Close(); err == nil {
-			err = cerr
-		}
-		if err == nil {
+	if file != nil && err == nil {
+		if err = file.Commit(); err == nil {
 			f.IO.Warnf("wrote %s (%s): %d compromised credentials, %d suspicious events\n", opts.Out, c.ReportID, len(c.CompromisedCredentials), c.SuspiciousEventCount)
 		}
 	}

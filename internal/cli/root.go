@@ -7,12 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"runtime/pprof"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/trailsleuth/trailsleuth/internal/atomicfile"
 	"github.com/trailsleuth/trailsleuth/internal/display"
 	"github.com/trailsleuth/trailsleuth/internal/iostreams"
 	"github.com/trailsleuth/trailsleuth/internal/store"
@@ -118,17 +118,19 @@ func (f *Factory) startProfile() error {
 	if f.cpuProfile == "" {
 		return nil
 	}
-	out, err := os.Create(f.cpuProfile)
+	out, err := atomicfile.Create(f.cpuProfile, 0o644)
 	if err != nil {
 		return fmt.Errorf("creating CPU profile: %w", err)
 	}
 	if err := pprof.StartCPUProfile(out); err != nil {
-		out.Close()
+		out.Abort()
 		return fmt.Errorf("starting CPU profile: %w", err)
 	}
 	f.stopProf = func() {
 		pprof.StopCPUProfile()
-		out.Close()
+		if err := out.Commit(); err != nil {
+			f.IO.Warnf("CPU profile: %v\n", err)
+		}
 	}
 	return nil
 }

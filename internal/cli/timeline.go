@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/trailsleuth/trailsleuth/internal/atomicfile"
 	"github.com/trailsleuth/trailsleuth/internal/detect"
 	"github.com/trailsleuth/trailsleuth/internal/iostreams"
 	"github.com/trailsleuth/trailsleuth/internal/sigma"
@@ -208,25 +208,15 @@ func openOutput(stdout io.Writer, path string) (io.Writer, func(ok bool) error, 
 	if path == "" {
 		return stdout, func(bool) error { return nil }, nil
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	tmp, err := atomicfile.Create(path, 0o644)
 	if err != nil {
-		return nil, nil, fmt.Errorf("creating %s: %w", path, err)
-	}
-	// CreateTemp makes the file 0600; give it what os.Create would.
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return nil, nil, fmt.Errorf("creating %s: %w", path, err)
+		return nil, nil, err
 	}
 	return tmp, func(ok bool) error {
-		err := tmp.Close()
-		if ok && err == nil {
-			if err = os.Rename(tmp.Name(), path); err == nil {
-				return nil
-			}
-			err = fmt.Errorf("writing %s: %w", path, err)
+		if !ok {
+			tmp.Abort()
+			return nil
 		}
-		os.Remove(tmp.Name())
-		return err
+		return tmp.Commit()
 	}, nil
 }
