@@ -105,7 +105,7 @@ func runCoverage(ctx context.Context, opts *CoverageOptions) (err error) {
 			opts.F.recordAudit(ctx, nil, store.AuditRead, nil, []store.AuditFile{hw.file("(stdout)")}, "coverage")
 		}
 	}()
-	st, err := store.OpenReadOnly(ctx, opts.F.DBPath)
+	st, err := opts.F.openReadOnly(ctx)
 	if err != nil {
 		return err
 	}

@@ -67,7 +67,7 @@ func runExport(ctx context.Context, opts *ExportOptions) (err error) {
 			opts.F.recordAudit(ctx, nil, store.AuditRead, nil, []store.AuditFile{outputFile(opts.Out)}, fmt.Sprintf("exported %d events", n))
 		}
 	}()
-	st, err := store.OpenReadOnly(ctx, opts.F.DBPath)
+	st, err := opts.F.openReadOnly(ctx)
 	if err != nil {
 		return err
 	}

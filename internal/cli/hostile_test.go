@@ -1,13 +1,17 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/trailsleuth/trailsleuth/internal/event"
+	"github.com/trailsleuth/trailsleuth/internal/store"
 	"github.com/trailsleuth/trailsleuth/internal/testenv"
 )
 
@@ -185,5 +189,107 @@ func TestOutputsAtomic(t *testing.T) {
 	var c map[string]any
 	if b, err := os.ReadFile(rep); err != nil || json.Unmarshal(b, &c) != nil {
 		t.Errorf("report: %v", err)
+	}
+}
+
+// interruptedCase ingests records.json (5 events) into a new case, then
+// leaves a second ingest unfinished, as a kill -9 would: 3 events appended
+// by a run that never finished and recorded no source.
+func interruptedCase(t *testing.T) string {
+	t.Helper()
+	ctx := context.Background()
+	db := filepath.Join(t.TempDir(), "case.duckdb")
+	if r := run(t, "--db", db, "-q", "ingest", fixtures(t, "formats", "records.json")); r.code != 0 {
+		t.Fatalf("ingest: %+v", r)
+	}
+	st, err := store.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	runID, err := st.BeginRun(ctx, "test", "trailsleuth ingest more/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	app, err := st.NewEventAppender(ctx, runID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		ev := event.Event{EventID: fmt.Sprintf("half-%d", i), EventName: "DeleteTrail", EventSource: "cloudtrail.amazonaws.com",
+			EventTime: time.Date(2025, 3, 12, 0, 0, i, 0, time.UTC), Raw: "{}"}
+		if err := app.Append(&ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := app.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+// TestUnfinishedIngestNotRead (issue 16, item 3): read commands leave out
+// the events of an ingest that never finished and say so, the audit log
+// records it, and investigate rolls the run back first (recorded too).
+func TestUnfinishedIngestNotRead(t *testing.T) {
+	db := interruptedCase(t)
+	for _, args := range [][]string{
+		{"query", "--format", "csv", "SELECT count(*) AS n FROM events"},
+		{"timeline", "--format", "csv"},
+		{"coverage", "--format", "json"},
+		{"hunt", "--format", "json"},
+	} {
+		r := run(t, append([]string{"--db", db}, args...)...)
+		if r.code != 0 && r.code != ExitFindings {
+			t.Fatalf("%v: %+v", args, r)
+		}
+		if !strings.Contains(r.errOut, "ingest run 2") || !strings.Contains(r.errOut, "its 3 events are left out") {
+			t.Errorf("%s: no warning about the unfinished ingest: %s", args[0], r.errOut)
+		}
+		if strings.Contains(r.out, "half-") || strings.Contains(r.out, "DeleteTrail") {
+			t.Errorf("%s shows the unfinished run's events:\n%s", args[0], r.out)
+		}
+		if args[0] == "query" && !strings.Contains(r.out, "n\n5\n") {
+			t.Errorf("query counted %q, want the 5 events of the finished run", r.out)
+		}
+	}
+	r := run(t, "--db", db, "audit", "--format", "json")
+	if strings.Count(r.out, "read ingest run 2") != 4 {
+		t.Errorf("the audit log does not record the reads' view: %s", r.out)
+	}
+	r = run(t, "--db", db, "investigate", "--no-hunt", "--format", "json")
+	if r.code != 0 || !strings.Contains(r.errOut, "rolled back before reading") || strings.Contains(r.out, "half-") {
+		t.Errorf("investigate: %d %s", r.code, r.errOut)
+	}
+	r = run(t, "--db", db, "audit", "--format", "json")
+	if !strings.Contains(r.out, "rolled back before reading: ingest run 2") {
+		t.Errorf("the roll-back is not in the audit log: %s", r.out)
+	}
+	if q := run(t, "--db", db, "query", "--format", "csv", "SELECT count(*) AS n FROM events"); q.out != "n\n5\n" || strings.Contains(q.errOut, "left out") {
+		t.Errorf("after the roll-back: %+v", q)
+	}
+}
+
+// TestForeignDatabaseRefused (issue 16, item 8): --db naming another
+// application's DuckDB file is refused, with a clear message, unchanged.
+func TestForeignDatabaseRefused(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "other.duckdb")
+	st, err := store.Open(context.Background(), "") // in memory, to write a foreign file with
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.DB().Exec("ATTACH '" + db + "' AS other; CREATE TABLE other.events (id INTEGER, name VARCHAR); INSERT INTO other.events VALUES (1, 'x'); DETACH other"); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	before, _ := store.FileSHA256(db)
+	for _, args := range [][]string{{"ingest", fixtures(t, "formats", "records.json")}, {"query", "SELECT 1"}, {"investigate", "--no-hunt"}} {
+		r := run(t, append([]string{"--db", db}, args...)...)
+		if r.code != ExitError || !strings.Contains(r.errOut, "not a trailsleuth case database") {
+			t.Errorf("%s: exit %d, %s", args[0], r.code, r.errOut)
+		}
+	}
+	if after, _ := store.FileSHA256(db); after != before {
+		t.Error("the foreign database was changed")
 	}
 }

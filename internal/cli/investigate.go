@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -132,7 +133,7 @@ func runInvestigate(ctx context.Context, opts *InvestigateOptions) error {
 	if opts.Engine.remote() {
 		return investigateRemote(ctx, opts)
 	}
-	st, err := store.Open(ctx, f.DBPath)
+	st, readOnly, err := openForReport(ctx, f, len(opts.Paths) > 0)
 	if err != nil {
 		return err
 	}
@@ -147,6 +148,9 @@ func runInvestigate(ctx context.Context, opts *InvestigateOptions) error {
 		f.auditIngest(ctx, st, sum, err)
 		if err != nil {
 			return err
+		}
+		if sum.RolledBack > 0 {
+			f.IO.Warnf("warning: an earlier ingest was interrupted: its %d events were rolled back and its files read again\n", sum.RolledBack)
 		}
 		f.IO.Warnf("ingested %d new events from %d files (%d already in the case, %d skipped)\n", sum.Events, sum.Files, sum.Duplicates, sum.FilesSkipped)
 	}
@@ -187,7 +191,16 @@ func runInvestigate(ctx context.Context, opts *InvestigateOptions) error {
 	}
 	// Same case state, version and question: same report id and content.
 	fp := sha256.Sum256([]byte(stateHash + "\n" + VersionString(f.Version) + "\n" + cmdline))
-	seq, created, _, err := st.NextReport(ctx, now, cmdline, hex.EncodeToString(fp[:]))
+	var seq int
+	var created time.Time
+	if readOnly {
+		seq, created, _, err = st.FindReport(ctx, hex.EncodeToString(fp[:]))
+		if seq == 0 {
+			created = now
+		}
+	} else {
+		seq, created, _, err = st.NextReport(ctx, now, cmdline, hex.EncodeToString(fp[:]))
+	}
 	if err != nil {
 		return err
 	}
@@ -232,9 +245,48 @@ func runInvestigate(ctx context.Context, opts *InvestigateOptions) error {
 	if err != nil {
 		return fmt.Errorf("writing the report: %w", err)
 	}
+	if readOnly {
+		return nil
+	}
 	f.recordAudit(ctx, st, store.AuditRead, nil, []store.AuditFile{hw.file(cmp.Or(opts.Out, "(stdout)"))},
 		fmt.Sprintf("report %s (%s): %d compromised credentials, %d suspicious events", c.ReportID, cmp.Or(opts.Format, "default format"), len(c.CompromisedCredentials), c.SuspiciousEventCount))
 	return nil
+}
+
+// openForReport opens the case for investigate. A case that cannot be
+// written (read-only storage) is investigated read-only when no paths are
+// to be ingested: no report number is reserved and no audit entry written,
+// and the user is told. On a writable case, ingests that never finished
+// are rolled back first (as the next ingest would), said and recorded.
+func openForReport(ctx context.Context, f *Factory, ingesting bool) (*store.Store, bool, error) {
+	st, err := store.Open(ctx, f.DBPath)
+	if err != nil {
+		if ingesting || errors.Is(err, store.ErrLocked) || errors.Is(err, store.ErrNotCase) {
+			return nil, false, err
+		}
+		ro, rerr := f.openReadOnly(ctx)
+		if rerr != nil {
+			return nil, false, err
+		}
+		f.IO.Warnf("warning: the case cannot be written (%v): investigating it read-only; no report number is reserved (a new report is numbered 000) and no audit entry is written\n", err)
+		return ro, true, nil
+	}
+	if ingesting {
+		return st, false, nil // ingest.Run rolls back first, and says so
+	}
+	open, err := st.UnfinishedIngests(ctx)
+	if err != nil || len(open) == 0 {
+		return st, false, err
+	}
+	removed, err := st.RollBackInterrupted(ctx)
+	if err != nil {
+		st.Close()
+		return nil, false, err
+	}
+	note := fmt.Sprintf("rolled back before reading: %s; %d events removed", strings.Join(open, "; "), removed)
+	f.IO.Warnf("warning: %s (re-run that ingest to read its files again)\n", note)
+	f.recordAudit(ctx, st, store.AuditWrite, nil, nil, note)
+	return st, false, nil
 }
 
 // huntEvents runs the rule pack over the events conds select, copied into an

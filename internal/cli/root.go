@@ -29,6 +29,8 @@ type Factory struct {
 
 	cpuProfile string
 	stopProf   func()
+	// readNotes say how the case was read (openReadOnly), for the audit entry.
+	readNotes []string
 }
 
 // Exit codes, the only ones trailsleuth uses.

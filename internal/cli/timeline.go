@@ -129,7 +129,7 @@ func runTimeline(ctx context.Context, opts *TimelineOptions) (err error) {
 			f.recordAudit(ctx, nil, store.AuditRead, nil, []store.AuditFile{out}, fmt.Sprintf("timeline %s: %d events", opts.Format, sum.Written))
 		}
 	}()
-	st, err := store.OpenReadOnly(ctx, f.DBPath)
+	st, err := f.openReadOnly(ctx)
 	if err != nil {
 		return err
 	}

@@ -83,7 +83,7 @@ type Summary struct {
 }
 
 // Run ingests files into st. It first rolls back what earlier, interrupted
-// runs left (recover.go), so runs on one case database must not overlap:
+// runs left (store.RollBackInterrupted), so runs on one case database must not overlap:
 // DuckDB's file lock ensures that across processes, callers within one.
 func Run(ctx context.Context, st *store.Store, files []acquire.File, walkErrs []acquire.WalkError, opts Options) (*Summary, error) {
 	start := time.Now()
@@ -91,7 +91,7 @@ func Run(ctx context.Context, st *store.Store, files []acquire.File, walkErrs []
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	rolledBack, err := rollBackInterrupted(ctx, st)
+	rolledBack, err := st.RollBackInterrupted(ctx)
 	if err != nil {
 		return nil, err
 	}

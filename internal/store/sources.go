@@ -232,17 +232,8 @@ func (s *Store) Dedup(ctx context.Context, run int64) (removed, reused int64, er
 // same question asked of the same case state by the same version) keeps
 // the id and time it was first given, so re-running it reproduces it.
 func (s *Store) NextReport(ctx context.Context, now time.Time, cmdline, fingerprint string) (int, time.Time, string, error) {
-	if fingerprint != "" {
-		var seq int
-		var id string
-		var created time.Time
-		err := s.db.QueryRowContext(ctx, `SELECT seq, report_id, created_at FROM reports WHERE fingerprint = ? ORDER BY seq LIMIT 1`, fingerprint).Scan(&seq, &id, &created)
-		if err == nil {
-			return seq, created.UTC(), id, nil
-		}
-		if !errors.Is(err, sql.ErrNoRows) {
-			return 0, time.Time{}, "", fmt.Errorf("reading the report counter: %w", err)
-		}
+	if seq, created, id, err := s.FindReport(ctx, fingerprint); err != nil || seq > 0 {
+		return seq, created, id, err
 	}
 	var seq int
 	if err := s.db.QueryRowContext(ctx, `SELECT coalesce(max(seq), 0) + 1 FROM reports`).Scan(&seq); err != nil {
@@ -254,6 +245,41 @@ func (s *Store) NextReport(ctx context.Context, now time.Time, cmdline, fingerpr
 		return 0, time.Time{}, "", fmt.Errorf("recording report %s: %w", id, err)
 	}
 	return seq, now, id, nil
+}
+
+// FindReport returns the number, creation time and id of the report first
+// made with fingerprint, or seq 0 when there is none. A case that cannot be
+// written (read-only storage) reserves no number: a report it made before
+// keeps its id, a new one is numbered 000.
+func (s *Store) FindReport(ctx context.Context, fingerprint string) (int, time.Time, string, error) {
+	if fingerprint == "" {
+		return 0, time.Time{}, "", nil
+	}
+	var seq int
+	var id string
+	var created time.Time
+	err := s.db.QueryRowContext(ctx, `SELECT seq, report_id, created_at FROM reports WHERE fingerprint = ? ORDER BY seq LIMIT 1`, fingerprint).Scan(&seq, &id, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, time.Time{}, "", nil
+	}
+	if err != nil {
+		return 0, time.Time{}, "", fmt.Errorf("reading the report counter: %w", err)
+	}
+	return seq, created.UTC(), id, nil
+}
+
+// UnfinishedIngests describes the ingests that never finished (none on a
+// consistent case): what RollBackInterrupted would remove.
+func (s *Store) UnfinishedIngests(ctx context.Context) ([]string, error) {
+	runs, err := unfinishedRuns(ctx, s.db)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, len(runs))
+	for i, r := range runs {
+		out[i] = fmt.Sprintf("%s, leaving %d events", r, r.Events)
+	}
+	return out, nil
 }
 
 // SourceValidation is what integrity validation said of one input file.

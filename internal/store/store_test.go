@@ -87,31 +87,6 @@ func TestAppendDedup(t *testing.T) {
 	}
 }
 
-// TestReadOnlyMigratesOldCase: a case written by an older build opens for
-// reading after its (additive) migrations are applied once.
-func TestReadOnlyMigratesOldCase(t *testing.T) {
-	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "old.duckdb")
-	st, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Make it look like a version-1 case.
-	if _, err := st.DB().Exec("DROP TABLE reports; DELETE FROM schema_version WHERE version > 1"); err != nil {
-		t.Fatal(err)
-	}
-	st.Close()
-	ro, err := OpenReadOnly(ctx, path)
-	if err != nil {
-		t.Fatalf("read-only open of a version-1 case: %v", err)
-	}
-	defer ro.Close()
-	var n int
-	if err := ro.DB().QueryRow("SELECT count(*) FROM reports").Scan(&n); err != nil {
-		t.Errorf("reports table after migration: %v", err)
-	}
-}
-
 func TestBulkLoadRestoresThreads(t *testing.T) {
 	ctx := context.Background()
 	st := openTemp(t)
