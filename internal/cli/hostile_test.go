@@ -293,3 +293,19 @@ func TestForeignDatabaseRefused(t *testing.T) {
 		t.Error("the foreign database was changed")
 	}
 }
+
+// TestMissingInputPath (issue 16, item 12): a path named on the command
+// line that does not exist is an error (exit 1), before anything is read.
+func TestMissingInputPath(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "case.duckdb")
+	missing := filepath.Join(t.TempDir(), "typo")
+	for _, args := range [][]string{{"ingest", fixtures(t, "formats", "records.json"), missing}, {"investigate", missing}} {
+		r := run(t, append([]string{"--db", db}, args...)...)
+		if r.code != ExitError || !strings.Contains(r.errOut, "typo") {
+			t.Errorf("%s with a missing path: exit %d, %s", args[0], r.code, r.errOut)
+		}
+	}
+	if _, err := os.Stat(db); err == nil {
+		t.Error("the case was created for a mistyped path")
+	}
+}

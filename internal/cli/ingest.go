@@ -7,6 +7,7 @@ import (
 	"io"
 	"sort"
 	"time"
+	"os"
 
 	"github.com/spf13/cobra"
 
@@ -75,8 +76,22 @@ nothing. Every input file is recorded with its SHA-256 in the sources table.`,
 	return cmd
 }
 
+// checkPaths fails when a path named on the command line does not exist: a
+// mistyped path is an error before anything is read, not a skipped input.
+func checkPaths(paths []string) error {
+	for _, p := range paths {
+		if _, err := os.Stat(p); err != nil {
+			return fmt.Errorf("input %w", err)
+		}
+	}
+	return nil
+}
+
 func runIngest(ctx context.Context, opts *IngestOptions) error {
 	f := opts.F
+	if err := checkPaths(opts.Paths); err != nil {
+		return err
+	}
 	files, walkErrs, err := acquire.Walk(ctx, opts.Paths)
 	if err != nil {
 		return err
@@ -147,6 +162,12 @@ func writeIngestSummary(w io.Writer, s *ingest.Summary, db string) {
 		s.Events, s.Files, db, s.Seconds, rate, float64(s.Bytes)/1e6/max(s.Seconds, 1e-9))
 	fmt.Fprintf(w, "  files:  %d read, %d skipped, %d digest, %d already in the case\n", s.Files, s.FilesSkipped, s.DigestFiles, s.Unchanged)
 	fmt.Fprintf(w, "  events: %d read, %d new, %d duplicates, %d records lost\n", s.EventsRead, s.Events, s.Duplicates, s.Lost)
+	if s.CutShort > 0 {
+		fmt.Fprintf(w, "  %d files cut short or not read: how many records they held after the damage is unknown (not in records lost)\n", s.CutShort)
+	}
+	if n := s.Errors[ingest.ReasonConflictingCopy]; n > 0 {
+		fmt.Fprintf(w, "  %d events came in copies that disagree: one copy is used, the others are kept in event_conflicts (SELECT * FROM ingest_errors WHERE reason = 'conflicting_copy')\n", n)
+	}
 	if s.RolledBack > 0 {
 		fmt.Fprintf(w, "  an earlier ingest was interrupted: its %d events were rolled back and its files read again\n", s.RolledBack)
 	}

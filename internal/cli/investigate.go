@@ -133,6 +133,9 @@ func runInvestigate(ctx context.Context, opts *InvestigateOptions) error {
 	if opts.Engine.remote() {
 		return investigateRemote(ctx, opts)
 	}
+	if err := checkPaths(opts.Paths); err != nil {
+		return err
+	}
 	st, readOnly, err := openForReport(ctx, f, len(opts.Paths) > 0)
 	if err != nil {
 		return err

@@ -266,7 +266,12 @@ func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`)
 // file), and one process runs one ingest at a time, so any run still open
 // here was interrupted.
 func (s *Store) RollBackInterrupted(ctx context.Context) (int64, error) {
-	return rollBack(ctx, s.db)
+	n, err := rollBack(ctx, s.db)
+	if err == nil && n > 0 {
+		// A copy the rolled-back run displaced is the event again.
+		_, err = s.Resettle(ctx)
+	}
+	return n, err
 }
 
 func rollBack(ctx context.Context, db *sql.DB) (int64, error) {

@@ -72,12 +72,12 @@ func TestAppendDedup(t *testing.T) {
 	}
 	add(1, ev("a", "GetObject", t0, 1), ev("b", "ListBuckets", t0, 1))
 	add(2, ev("a", "GetObject", t0, 2), ev("b", "DeleteBucket", t0.Add(time.Hour), 2), ev("c", "x", t0, 2))
-	removed, reused, err := st.Dedup(ctx, 2)
+	res, err := st.Dedup(ctx, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if removed != 1 || reused != 1 {
-		t.Errorf("removed %d reused %d, want 1 and 1", removed, reused)
+	if res.Removed != 1 || res.Reused != 1 || res.SetAside != 0 {
+		t.Errorf("removed %d reused %d set aside %d, want 1, 1 and 0", res.Removed, res.Reused, res.SetAside)
 	}
 	var n, firstSource int64
 	st.DB().QueryRow("SELECT count(*) FROM events").Scan(&n)
