@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/trailsleuth/trailsleuth/internal/event"
+	"github.com/trailsleuth/trailsleuth/internal/evidence/evidencetest"
 	"github.com/trailsleuth/trailsleuth/internal/store"
 	"github.com/trailsleuth/trailsleuth/internal/testenv"
 )
@@ -307,5 +308,88 @@ func TestMissingInputPath(t *testing.T) {
 	}
 	if _, err := os.Stat(db); err == nil {
 		t.Error("the case was created for a mistyped path")
+	}
+}
+
+// TestForgedCopyLoses (issue 16, item 2): a file planted in a
+// digest-validated tree, named to sort first, holding the trail's events
+// with another sourceIPAddress, does not replace them: the report names
+// the validated events' address only, counts the conflict, and says which
+// file's copy was set aside and why.
+func TestForgedCopyLoses(t *testing.T) {
+	dir := t.TempDir()
+	tr := evidencetest.New(t, dir)
+	c := tr.AddChain(evidencetest.ChainOptions{Digests: 3})
+	var forged []string
+	for _, logs := range c.Logs {
+		for _, key := range logs {
+			body := string(evidencetest.Gunzip(t, tr.Body(key)))
+			recs := strings.TrimSuffix(strings.TrimPrefix(body, `{"Records":[`), `]}`)
+			forged = append(forged, strings.ReplaceAll(recs, `"203.0.113.7"`, `"198.51.100.66"`))
+		}
+	}
+	// Named to sort before every log file of the folder it sits in.
+	plant := filepath.Join(dir, filepath.FromSlash(c.Logs[0][0]))
+	plant = filepath.Join(filepath.Dir(plant), "000_"+filepath.Base(plant))
+	if err := os.WriteFile(plant, evidencetest.Gzip([]byte(`{"Records":[`+strings.Join(forged, ",")+`]}`)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	db := filepath.Join(t.TempDir(), "case.duckdb")
+	r := run(t, "--db", db, "ingest", dir)
+	if r.code != 0 || !strings.Contains(r.errOut, "6 of 6 log files validated") {
+		t.Fatalf("ingest: %+v", r)
+	}
+	r = run(t, "--db", db, "-q", "investigate", "--no-hunt", "--principal", "alice", "--format", "json")
+	if r.code != 0 {
+		t.Fatalf("investigate: %+v", r)
+	}
+	var rep struct {
+		SourceIPs []struct{ IP string } `json:"source_ips"`
+		Evidence  struct {
+			Conflicts []struct {
+				Used struct {
+					Path, Validation string
+					SourceIP         string `json:"source_ip"`
+				} `json:"used"`
+				SetAside []struct {
+					Path, Validation string
+					SourceIP         string `json:"source_ip"`
+					Differs          []string
+				} `json:"set_aside"`
+				Why string
+			}
+			ConflictTotal int `json:"conflict_total"`
+		}
+	}
+	if err := json.Unmarshal([]byte(r.out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	var ips []string
+	for _, ip := range rep.SourceIPs {
+		ips = append(ips, ip.IP)
+	}
+	if strings.Join(ips, ",") != "203.0.113.7" {
+		t.Errorf("report's source IPs %v, want the validated events' 203.0.113.7 only", ips)
+	}
+	if rep.Evidence.ConflictTotal != 6 || len(rep.Evidence.Conflicts) != 6 {
+		t.Fatalf("conflicts: total %d, listed %d; want 6", rep.Evidence.ConflictTotal, len(rep.Evidence.Conflicts))
+	}
+	for _, cf := range rep.Evidence.Conflicts {
+		a := cf.SetAside
+		if cf.Used.Validation != "valid" || cf.Used.SourceIP != "203.0.113.7" || len(a) != 1 || a[0].Path != plant ||
+			a[0].Validation != "unlisted" || a[0].SourceIP != "198.51.100.66" || strings.Join(a[0].Differs, ",") != "source_ip" ||
+			!strings.Contains(cf.Why, "validated against CloudTrail's signed digests") {
+			t.Errorf("conflict %+v", cf)
+		}
+	}
+	// The text report says it too.
+	r = run(t, "--db", db, "-q", "investigate", "--no-hunt", "--principal", "alice", "--format", "text")
+	if !strings.Contains(r.out, "Conflicting copies: 6 events came in copies that disagree") || !strings.Contains(r.out, "set aside: 6 copies from") ||
+		!strings.Contains(r.out, "(unlisted), differing in source_ip") || !strings.Contains(r.out, filepath.Base(plant)+" #5 (unlisted) 198.51.100.66") {
+		t.Errorf("text report:\n%s", r.out[strings.Index(r.out, "Evidence"):])
+	}
+	q := run(t, "--db", db, "query", "--format", "csv", "SELECT count(*) AS n FROM ingest_errors i JOIN sources s USING (source_id) WHERE reason = 'conflicting_copy' AND s.path = '"+plant+"'")
+	if q.out != "n\n6\n" {
+		t.Errorf("conflicts counted on the planted file: %q", q.out)
 	}
 }

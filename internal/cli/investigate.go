@@ -217,6 +217,9 @@ func runInvestigate(ctx context.Context, opts *InvestigateOptions) error {
 		return err
 	}
 	c.Evidence.CaseState = &event.CaseState{AuditSeq: stateSeq, AuditHash: stateHash}
+	if c.Evidence.Conflicts, c.Evidence.ConflictTotal, err = conflicts(ctx, st); err != nil {
+		return err
+	}
 	if opts.Compliance {
 		if c.Compliance, err = compliance.Map(c); err != nil {
 			return err
@@ -254,6 +257,35 @@ func runInvestigate(ctx context.Context, opts *InvestigateOptions) error {
 	f.recordAudit(ctx, st, store.AuditRead, nil, []store.AuditFile{hw.file(cmp.Or(opts.Out, "(stdout)"))},
 		fmt.Sprintf("report %s (%s): %d compromised credentials, %d suspicious events", c.ReportID, cmp.Or(opts.Format, "default format"), len(c.CompromisedCredentials), c.SuspiciousEventCount))
 	return nil
+}
+
+// maxConflicts bounds the conflicting copies a report lists (all are in
+// the case: SELECT * FROM event_conflicts).
+const maxConflicts = 200
+
+// conflicts lists the events whose copies disagree, for the report's
+// evidence: which copy the analysis used and why.
+func conflicts(ctx context.Context, st *store.Store) ([]event.CopyConflict, int, error) {
+	list, total, err := st.Conflicts(ctx, maxConflicts)
+	if err != nil {
+		return nil, 0, err
+	}
+	copyOf := func(c store.ConflictCopy) event.EventCopy {
+		return event.EventCopy{Path: c.Path, SHA256: c.SHA256, Validation: c.Validation, Position: c.Position, SourceIP: c.SourceIP, Differs: c.Differs}
+	}
+	out := make([]event.CopyConflict, 0, len(list))
+	for _, c := range list {
+		cc := event.CopyConflict{EventID: c.EventID, EventName: c.EventName, Used: copyOf(c.Used), Why: c.Why}
+		if c.EventTime.Valid {
+			t := c.EventTime.Time.UTC()
+			cc.EventTime = &t
+		}
+		for _, a := range c.SetAside {
+			cc.SetAside = append(cc.SetAside, copyOf(a))
+		}
+		out = append(out, cc)
+	}
+	return out, total, nil
 }
 
 // openForReport opens the case for investigate. A case that cannot be

@@ -338,6 +338,12 @@ func (m *md) evidence(c *event.Case) {
 	for _, en := range e.Enrichment {
 		m.bullet("IP enrichment", mdText(en))
 	}
+	if lines := conflictLines(e); len(lines) > 0 {
+		m.bullet("Conflicting copies", mdText(lines[0]))
+		for _, l := range lines[1:] {
+			m.line("  - " + mdText(l))
+		}
+	}
 	m.bullet("Generated", mdText(generated(c)))
 	if c.Tool.CommandLine != "" {
 		m.bullet("Command", mdCode(c.Tool.CommandLine))
@@ -362,6 +368,18 @@ func (m *md) evidence(c *event.Case) {
 	m.table(head, rows)
 	if n := len(e.Sources) - maxSources; n > 0 {
 		m.para(fmt.Sprintf(moreFmt, n) + " (see `--format json`)")
+	}
+	if rows := conflictRows(e); len(rows) > 0 {
+		m.heading(3, "Conflicting copies")
+		for _, r := range rows {
+			for i := range r {
+				r[i] = mdText(r[i])
+			}
+		}
+		m.table([]string{"Time", "Event", "Copy used", "Set aside", "Why"}, rows)
+		if n := len(e.Conflicts) - maxSources; n > 0 {
+			m.para(fmt.Sprintf(moreFmt, n) + " (see `--format json`)")
+		}
 	}
 }
 

@@ -424,6 +424,16 @@ func (t *text) evidence(c *event.Case) {
 	for _, en := range e.Enrichment {
 		t.lines(wrapText(en, "IP enrichment: ", "  "))
 	}
+	if lines := conflictLines(e); len(lines) > 0 {
+		t.lines(wrapText(lines[0], "Conflicting copies: ", "  "))
+		for _, l := range lines[1:] {
+			t.lines(wrapText(l, "  ", "    "))
+		}
+		t.table("  ", []string{"TIME", "EVENT", "COPY USED", "SET ASIDE", "WHY"}, conflictRows(e))
+		if n := len(e.Conflicts) - maxSources; n > 0 {
+			t.line("  " + fmt.Sprintf(moreFmt, n) + " (see --format json)")
+		}
+	}
 	if len(e.Sources) > 0 {
 		head := []string{"PATH", "SHA256", "EVENTS", "STATUS"}
 		validated := anyValidated(e.Sources)

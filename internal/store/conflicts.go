@@ -265,18 +265,24 @@ func better(a, b *copyRow) bool {
 
 // conflictWhy says why used was chosen over r.
 func conflictWhy(used, r *copyRow) string {
-	label := func(c *copyRow) string {
-		if c.validation == "" {
-			return "not validated"
+	state := func(c *copyRow) string {
+		switch c.rank {
+		case 0:
+			return "validated against CloudTrail's signed digests"
+		case 1:
+			return "not checked against digests"
 		}
-		return "validation " + c.validation
+		return "failed digest validation (" + c.validation + ")"
 	}
-	var why string
-	switch {
-	case used.rank < r.rank:
-		why = fmt.Sprintf("its source is %s, this one's %s", label(used), label(r))
-	default:
-		why = fmt.Sprintf("both sources %s alike: the first ingested is used", strings.TrimPrefix(label(used), "validation "))
+	why := fmt.Sprintf("the file of the copy used is %s; this copy's file %s", state(used), state(r))
+	if r.rank == 1 {
+		why = fmt.Sprintf("the file of the copy used is %s; this copy's file is %s", state(used), state(r))
+	}
+	if used.rank == r.rank {
+		why = fmt.Sprintf("both files %s: the first ingested is used", state(used))
+		if used.rank == 1 {
+			why = "neither file checked against digests: the first ingested is used"
+		}
 	}
 	return fmt.Sprintf("eventID %s (%s at %s): content differs from the copy used, in %s (source %d, position %d): %s",
 		r.id, r.name, fmtNullTime(r.at), used.path, used.source, used.pos, why)
@@ -461,4 +467,82 @@ func recordReused(ctx context.Context, tx *sql.Tx, run int64) (int64, error) {
 		}
 	}
 	return int64(len(found)), updateSourceCounts(ctx, tx, "event_id_reused", sources)
+}
+
+// ConflictCopy is one copy of an event in conflict, as Conflicts lists it.
+type ConflictCopy struct {
+	Path, SHA256, Validation, SourceIP string
+	Position                           int64
+	Differs                            []string // columns differing from the copy used
+}
+
+// Conflict is an event whose copies disagree: the copy used and the others.
+type Conflict struct {
+	EventID, EventName string
+	EventTime          sql.NullTime
+	Used               ConflictCopy
+	SetAside           []ConflictCopy
+	Why                string
+}
+
+// Conflicts lists up to limit events in conflict (earliest first) and how
+// many there are in all.
+func (s *Store) Conflicts(ctx context.Context, limit int) ([]Conflict, int, error) {
+	var total int
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT DISTINCT event_id, event_name, event_time FROM event_conflicts)`).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("counting conflicting copies: %w", err)
+	}
+	if total == 0 {
+		return nil, 0, nil
+	}
+	cols := make([]string, 0, 2*len(contentColumns))
+	for _, c := range contentColumns {
+		cols = append(cols, contentExpr("e", c), contentExpr("c", c))
+	}
+	rows, err := s.db.QueryContext(ctx, fmt.Sprintf(`
+		WITH keys AS (SELECT DISTINCT event_id, event_name, event_time FROM event_conflicts ORDER BY event_time, event_id LIMIT %d)
+		SELECT c.event_id, coalesce(c.event_name, ''), c.event_time,
+			coalesce(us.path, ''), coalesce(us.sha256, ''), coalesce(us.validation, ''), coalesce(e.source_ip, ''), e.source_position,
+			coalesce(cs.path, ''), coalesce(cs.sha256, ''), coalesce(cs.validation, ''), coalesce(c.source_ip, ''), c.source_position,
+			coalesce(c.conflict_reason, ''), %s
+		FROM event_conflicts c JOIN keys k ON c.event_id = k.event_id AND c.event_name IS NOT DISTINCT FROM k.event_name AND c.event_time IS NOT DISTINCT FROM k.event_time
+		JOIN events e ON e.event_id = c.event_id AND e.event_name IS NOT DISTINCT FROM c.event_name AND e.event_time IS NOT DISTINCT FROM c.event_time
+		LEFT JOIN sources us ON us.source_id = e.source_id
+		LEFT JOIN sources cs ON cs.source_id = c.source_id
+		ORDER BY c.event_time, c.event_id, cs.path, c.source_position`, limit, strings.Join(cols, ", ")))
+	if err != nil {
+		return nil, 0, fmt.Errorf("listing conflicting copies: %w", err)
+	}
+	defer rows.Close()
+	var out []Conflict
+	vals := make([]string, 2*len(contentColumns))
+	for rows.Next() {
+		var c Conflict
+		var aside ConflictCopy
+		dest := []any{&c.EventID, &c.EventName, &c.EventTime, &c.Used.Path, &c.Used.SHA256, &c.Used.Validation, &c.Used.SourceIP, &c.Used.Position,
+			&aside.Path, &aside.SHA256, &aside.Validation, &aside.SourceIP, &aside.Position, &c.Why}
+		for i := range vals {
+			dest = append(dest, &vals[i])
+		}
+		if err := rows.Scan(dest...); err != nil {
+			return nil, 0, err
+		}
+		for i, col := range contentColumns {
+			if vals[2*i] != vals[2*i+1] {
+				aside.Differs = append(aside.Differs, col)
+			}
+		}
+		if n := len(out); n > 0 && out[n-1].EventID == c.EventID && out[n-1].EventName == c.EventName && out[n-1].EventTime == c.EventTime {
+			out[n-1].SetAside = append(out[n-1].SetAside, aside)
+			continue
+		}
+		c.SetAside = []ConflictCopy{aside}
+		// The stored reason is about the copy set aside; the report's
+		// "why" is the part about the choice.
+		if i := strings.LastIndex(c.Why, "): "); i >= 0 {
+			c.Why = c.Why[i+3:]
+		}
+		out = append(out, c)
+	}
+	return out, total, rows.Err()
 }

@@ -68,7 +68,7 @@ func TestConflictingCopies(t *testing.T) {
 		t.Errorf("set aside: %s", got)
 	}
 	if got := str(`SELECT source_id::VARCHAR || ' ' || position::VARCHAR || ' ' || detail FROM ingest_errors WHERE reason = 'conflicting_copy'`); !strings.HasPrefix(got, "2 3 eventID a (StopLogging at 2025-03-11T02:00:00Z): content differs from the copy used, in /forged/a.json") ||
-		!strings.Contains(got, "first ingested is used") {
+		!strings.Contains(got, "neither file checked against digests: the first ingested is used") {
 		t.Errorf("ingest_errors: %s", got)
 	}
 	if got := str(`SELECT errors FROM sources WHERE source_id = 2`); got != `{"conflicting_copy":1}` {
@@ -84,7 +84,7 @@ func TestConflictingCopies(t *testing.T) {
 		t.Errorf("after validation the validated copy is used: got %s from %d", ip, src)
 	}
 	if got := str(`SELECT source_id::VARCHAR || ' ' || kept_source_id::VARCHAR || ' ' || conflict_reason FROM event_conflicts`); !strings.HasPrefix(got, "1 2 ") ||
-		!strings.Contains(got, "its source is validation valid, this one's validation unlisted") {
+		!strings.Contains(got, "the file of the copy used is validated against CloudTrail's signed digests; this copy's file failed digest validation (unlisted)") {
 		t.Errorf("set aside after validation: %s", got)
 	}
 	if got := str(`SELECT string_agg(source_id::VARCHAR, ',') FROM ingest_errors WHERE reason = 'conflicting_copy'`); got != "1" {
