@@ -393,3 +393,32 @@ func TestForgedCopyLoses(t *testing.T) {
 		t.Errorf("conflicts counted on the planted file: %q", q.out)
 	}
 }
+
+// TestRulesCompileHostile (issue 16, item 10): a rule title with a line
+// break stays inside its SQL comment, and a rule that cannot be read (an
+// invalid regular expression) is listed and fails the command instead of
+// vanishing from the output.
+func TestRulesCompileHostile(t *testing.T) {
+	dir := t.TempDir()
+	rule := func(name, id, title, selection string) {
+		body := "title: " + title + "\nid: " + id + "\nstatus: test\nlogsource:\n  product: aws\n  service: cloudtrail\n" +
+			"detection:\n  selection:\n    " + selection + "\n  condition: selection\nlevel: high\n"
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rule("title.yml", "1b2bd1a4-2d1c-4d8b-9a1e-1c2d3e4f5a6b", `"Stop\nSELECT 1; DROP TABLE events; --"`, "eventName: StopLogging")
+	rule("regex.yml", "0b2bd1a4-2d1c-4d8b-9a1e-1c2d3e4f5a6b", "Bad regex", "eventName|re: '('")
+	r := run(t, "rules", "compile", "--no-builtin", "--rules", dir)
+	if r.code != ExitError || !strings.Contains(r.out, "-- could not read "+filepath.Join(dir, "regex.yml")) {
+		t.Errorf("exit %d; the unreadable rule is not reported:\n%s%s", r.code, r.out, r.errOut)
+	}
+	for _, l := range strings.Split(r.out, "\n") {
+		if strings.Contains(l, "DROP TABLE") && !strings.HasPrefix(l, "--") {
+			t.Errorf("a rule title became SQL: %q", l)
+		}
+	}
+	if !strings.Contains(r.out, "WHERE lower(event_name) = 'stoplogging'") {
+		t.Errorf("the readable rule is missing:\n%s", r.out)
+	}
+}
