@@ -45,26 +45,37 @@ func Inline(s string) string {
 	for i < len(s) {
 		r, size := utf8.DecodeRuneInString(s[i:])
 		switch {
-		case r == utf8.RuneError && size == 1:
-			fmt.Fprintf(&b, `\x%02x`, s[i])
 		case r == '\n':
 			b.WriteString(`\n`)
 		case r == '\r':
 			b.WriteString(`\r`)
 		case r == '\t':
 			b.WriteString(`\t`)
-		case r < 0x20 || r == 0x7f:
-			fmt.Fprintf(&b, `\x%02x`, r)
-		case r == ' ' || unicode.IsPrint(r):
+		case r == ' ' || (r != utf8.RuneError || size > 1) && unicode.IsPrint(r):
 			b.WriteRune(r)
-		case r < 0x10000:
-			fmt.Fprintf(&b, `\u%04x`, r)
 		default:
-			fmt.Fprintf(&b, `\U%08x`, r)
+			WriteEscape(&b, s[i:i+size])
 		}
 		i += size
 	}
 	return b.String()
+}
+
+// WriteEscape writes one rune's bytes c (one UTF-8 sequence, or one byte
+// that is not UTF-8) as a fixed-width escape that both a reader and bash's
+// $'…' understand: \xHH for an ASCII or invalid byte, \uHHHH or
+// \UHHHHHHHH for any other rune. Fixed width, so no following character
+// can extend it.
+func WriteEscape(b *strings.Builder, c string) {
+	r, size := utf8.DecodeRuneInString(c)
+	switch {
+	case r == utf8.RuneError && size <= 1, r < utf8.RuneSelf:
+		fmt.Fprintf(b, `\x%02x`, c[0])
+	case r < 0x10000:
+		fmt.Fprintf(b, `\u%04x`, r)
+	default:
+		fmt.Fprintf(b, `\U%08x`, r)
+	}
 }
 
 // Lines escapes each line of a multi-line text (an error message) with

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/trailsleuth/trailsleuth/internal/display"
 )
 
 // ErrNUL is returned for a value holding a NUL byte: no shell can pass one
@@ -110,14 +112,10 @@ func ansiC(s string) string {
 		case r == '\'' || r == '\\':
 			b.WriteByte('\\')
 			b.WriteRune(r)
-		case r == utf8.RuneError && size == 1, r < utf8.RuneSelf && !unicode.IsPrint(r):
-			fmt.Fprintf(&b, `\x%02x`, s[i])
-		case unicode.IsPrint(r):
+		case (r != utf8.RuneError || size > 1) && unicode.IsPrint(r):
 			b.WriteRune(r)
-		case r < 0x10000:
-			fmt.Fprintf(&b, `\u%04x`, r)
 		default:
-			fmt.Fprintf(&b, `\U%08x`, r)
+			display.WriteEscape(&b, s[i:i+size])
 		}
 		i += size
 	}

@@ -77,13 +77,8 @@ func Open(ctx context.Context, path string) (*Store, error) {
 			}
 		}
 	}
-	s, err := open(ctx, path, path)
+	s, v, err := openCase(ctx, path, path)
 	if err != nil {
-		return nil, err
-	}
-	v, err := s.checkCase(ctx)
-	if err != nil {
-		s.Close()
 		return nil, err
 	}
 	if err := s.migrate(ctx, v); err != nil {
@@ -91,6 +86,21 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("preparing case database %s: %w", path, err)
 	}
 	return s, nil
+}
+
+// openCase opens the database named by dsn and returns it with its schema
+// version, after checkCase: ErrNotCase for anything but a case (0: empty).
+func openCase(ctx context.Context, dsn, path string) (*Store, int, error) {
+	s, err := open(ctx, dsn, path)
+	if err != nil {
+		return nil, 0, err
+	}
+	v, err := s.checkCase(ctx)
+	if err != nil {
+		s.Close()
+		return nil, 0, err
+	}
+	return s, v, nil
 }
 
 // ErrOldSchema is returned by OpenCurrent for a case an older build wrote.
@@ -103,17 +113,13 @@ func OpenCurrent(ctx context.Context, path string) (*Store, error) {
 	if err := checkHeader(path); err != nil {
 		return nil, err
 	}
-	s, err := open(ctx, path, path)
+	s, v, err := openCase(ctx, path, path)
 	if err != nil {
 		return nil, err
 	}
-	v, err := s.checkCase(ctx)
-	if err == nil && v != SchemaVersion {
-		err = fmt.Errorf("%s: %w (version %d; the next ingest migrates it)", path, ErrOldSchema, v)
-	}
-	if err != nil {
+	if v != SchemaVersion {
 		s.Close()
-		return nil, err
+		return nil, fmt.Errorf("%s: %w (version %d; the next ingest migrates it)", path, ErrOldSchema, v)
 	}
 	return s, nil
 }
@@ -175,16 +181,11 @@ func OpenReadOnly(ctx context.Context, path string) (*Store, error) {
 	if err := checkHeader(path); err != nil {
 		return nil, err
 	}
-	s, err := open(ctx, path+"?access_mode=read_only", path)
+	s, v, err := openCase(ctx, path+"?access_mode=read_only", path)
 	if err != nil {
 		return nil, err
 	}
 	s.readOnly = true
-	v, err := s.checkCase(ctx)
-	if err != nil {
-		s.Close()
-		return nil, err
-	}
 	if v > SchemaVersion {
 		s.Close()
 		return nil, fmt.Errorf("case database %s has schema version %d, newer than this build (%d): upgrade trailsleuth", path, v, SchemaVersion)
