@@ -56,7 +56,12 @@ func outputFile(path string) store.AuditFile {
 // store read it through an in-memory layer: the user is told, and the
 // command's audit entry says so.
 func (f *Factory) openReadOnly(ctx context.Context) (*store.Store, error) {
-	st, err := store.OpenReadOnly(ctx, f.DBPath)
+	return f.openWith(ctx, store.OpenReadOnly)
+}
+
+// openWith is openReadOnly with the store's opener of choice.
+func (f *Factory) openWith(ctx context.Context, open func(context.Context, string) (*store.Store, error)) (*store.Store, error) {
+	st, err := open(ctx, f.DBPath)
 	if err != nil {
 		return nil, err
 	}

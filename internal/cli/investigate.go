@@ -299,7 +299,9 @@ func openForReport(ctx context.Context, f *Factory, ingesting bool) (*store.Stor
 		if ingesting || errors.Is(err, store.ErrLocked) || errors.Is(err, store.ErrNotCase) {
 			return nil, false, err
 		}
-		ro, rerr := f.openReadOnly(ctx)
+		// Through the in-memory layer: the rules run on a scratch copy of
+		// the investigated events, which a read-only database cannot hold.
+		ro, rerr := f.openWith(ctx, store.OpenReadThrough)
 		if rerr != nil {
 			return nil, false, err
 		}

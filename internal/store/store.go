@@ -171,6 +171,17 @@ func lockedErr(path string, err error) error {
 // is, so a preserved case keeps its hash and a case on read-only storage
 // can be read.
 func OpenReadOnly(ctx context.Context, path string) (*Store, error) {
+	return openReadOnly(ctx, path, false)
+}
+
+// OpenReadThrough is OpenReadOnly always through the in-memory layer: a
+// command that needs scratch tables beside the case (investigate's rule
+// run) can then work on a case it cannot write.
+func OpenReadThrough(ctx context.Context, path string) (*Store, error) {
+	return openReadOnly(ctx, path, true)
+}
+
+func openReadOnly(ctx context.Context, path string, layer bool) (*Store, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
 		return nil, fmt.Errorf("case database %s: %w (run 'trailsleuth ingest' first)", path, err)
@@ -197,7 +208,7 @@ func OpenReadOnly(ctx context.Context, path string) (*Store, error) {
 			return nil, err
 		}
 	}
-	if v == SchemaVersion && len(open) == 0 {
+	if v == SchemaVersion && len(open) == 0 && !layer {
 		return s, nil
 	}
 	s.Close()
