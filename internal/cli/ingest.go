@@ -51,8 +51,13 @@ When a folder holds digest files and CloudTrail's public keys are at hand
 log files are validated against the signed digests and each source records
 the result, which reports show in their evidence section.
 
-Events are deduplicated by eventID: ingesting the same folder twice adds
-nothing. Every input file is recorded with its SHA-256 in the sources table.`,
+Copies of an event (same eventID, name and time) are stored once: ingesting
+the same folder twice adds nothing. Copies that disagree in content are
+conflicts, not duplicates: the one from a digest-validated file (else the
+first ingested) is used, the others are kept in event_conflicts, counted as
+conflicting_copy and listed in reports. Records that are not CloudTrail (S3
+notifications, other clouds' logs, label files) are counted, never stored.
+Every input file is recorded with its SHA-256 in the sources table.`,
 		Example: `  trailsleuth ingest examples/incident
   trailsleuth --db case.duckdb ingest ./AWSLogs export.jsonl.gz
   trailsleuth ingest --json logs/ | jq .errors`,
