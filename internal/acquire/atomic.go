@@ -9,13 +9,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
-)
 
-// partialSuffix marks a file still being written. Collectors write to
-// NAME<partialSuffix>-random and rename on success, so an interrupted run
-// never leaves a file under its final name that looks complete.
-const partialSuffix = ".trailsleuth-partial"
+	"github.com/trailsleuth/trailsleuth/internal/atomicfile"
+)
 
 // written is what writeAtomic wrote.
 type written struct {
@@ -23,48 +19,32 @@ type written struct {
 	SHA256 string
 }
 
-// writeAtomic writes dst through fill (temp file in the same folder, fsync,
-// rename) and hashes the bytes on the way. The result is read-only:
-// evidence is never modified after it is written.
+// writeAtomic writes dst through fill (atomicfile: temporary file in the
+// same folder, fsync, rename) and hashes the bytes on the way. The result
+// is read-only: evidence is never modified after it is written.
 func writeAtomic(dst string, fill func(io.Writer) error) (written, error) {
 	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 		return written{}, fmt.Errorf("creating folder for %s: %w", dst, err)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(dst), filepath.Base(dst)+partialSuffix+"-*")
+	f, err := atomicfile.Create(dst, 0o444)
 	if err != nil {
-		return written{}, fmt.Errorf("creating %s: %w", dst, err)
+		return written{}, err
 	}
-	done := false
-	defer func() {
-		if !done {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
+	defer f.Abort()
 	h := sha256.New()
 	var keep *keepAsError
-	if err := fill(io.MultiWriter(tmp, h)); errors.As(err, &keep) {
+	if err := fill(io.MultiWriter(f, h)); errors.As(err, &keep) {
 		dst = keep.path
 	} else if err != nil {
 		return written{}, err
 	}
-	if err := tmp.Sync(); err != nil {
-		return written{}, fmt.Errorf("syncing %s: %w", dst, err)
-	}
-	st, err := tmp.Stat()
+	st, err := f.Stat()
 	if err != nil {
 		return written{}, fmt.Errorf("examining %s: %w", dst, err)
 	}
-	if err := tmp.Chmod(0o444); err != nil {
-		return written{}, fmt.Errorf("protecting %s: %w", dst, err)
+	if err := f.CommitAs(dst); err != nil {
+		return written{}, err
 	}
-	if err := tmp.Close(); err != nil {
-		return written{}, fmt.Errorf("closing %s: %w", dst, err)
-	}
-	if err := os.Rename(tmp.Name(), dst); err != nil {
-		return written{}, fmt.Errorf("renaming into %s: %w", dst, err)
-	}
-	done = true
 	w := written{Size: st.Size(), SHA256: hex.EncodeToString(h.Sum(nil))}
 	if keep != nil {
 		return w, keep.err
@@ -98,7 +78,10 @@ func hashFile(path string) (written, error) {
 }
 
 // RemovePartials deletes the temporary files an interrupted collection
-// left under dir (so ingest never reads them) and returns how many.
+// left under dir (so ingest never reads them) and returns how many. Only
+// regular files named exactly as atomicfile names them (NAME, the marker,
+// digits) are removed; collectors call it once the source has answered,
+// so a mistyped profile or bucket deletes nothing.
 func RemovePartials(dir string) (int, error) {
 	n := 0
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
@@ -108,7 +91,7 @@ func RemovePartials(dir string) (int, error) {
 			}
 			return err
 		}
-		if !d.IsDir() && strings.Contains(d.Name(), partialSuffix+"-") {
+		if d.Type().IsRegular() && atomicfile.IsPartial(d.Name()) {
 			if err := os.Remove(p); err != nil {
 				return err
 			}

@@ -1,11 +1,17 @@
 package acquire
 
 import (
+	"context"
 	"errors"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
+
+	"github.com/trailsleuth/trailsleuth/internal/atomicfile"
+	"github.com/trailsleuth/trailsleuth/internal/testenv"
 )
 
 func TestWriteAtomic(t *testing.T) {
@@ -57,5 +63,41 @@ func TestWriteAtomic(t *testing.T) {
 	n, err := RemovePartials(filepath.Join(t.TempDir(), "missing"))
 	if n != 0 || err != nil {
 		t.Errorf("RemovePartials on a missing folder: %d %v", n, err)
+	}
+}
+
+// TestPartialsKeptUntilTheSourceAnswers (issue 16, item 12): collect s3
+// with a bucket that does not answer deletes nothing; once it answers, only
+// files named exactly as the atomic writer names them are removed.
+func TestPartialsKeptUntilTheSourceAnswers(t *testing.T) {
+	srv := testenv.S3Server(t, nil)
+	seedTrail(t, srv)
+	out := t.TempDir()
+	partial := filepath.Join(out, "a.json.gz"+atomicfile.PartialMarker+"123")
+	mine := filepath.Join(out, "notes"+atomicfile.PartialMarker+"draft.txt")
+	for _, p := range []string{partial, mine} {
+		if err := os.WriteFile(p, []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	opts := S3Options{Bucket: "no-such-bucket", Out: out, Since: time.Date(2025, 3, 10, 0, 0, 0, 0, time.UTC),
+		Until: time.Date(2025, 3, 12, 0, 0, 0, 0, time.UTC), PublicKeys: func(r string) PublicKeyClient { return fakeKeys{r} }}
+	if _, err := CollectS3(context.Background(), srv.Client, opts); err == nil {
+		t.Fatal("a missing bucket collected")
+	}
+	for _, p := range []string{partial, mine} {
+		if _, err := os.Stat(p); err != nil {
+			t.Errorf("removed before the bucket answered: %v", err)
+		}
+	}
+	opts.Bucket = trailBucket
+	if _, err := CollectS3(context.Background(), srv.Client, opts); err != nil && !errors.Is(err, ErrIncomplete) {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(partial); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the unfinished file was kept: %v", err)
+	}
+	if _, err := os.Stat(mine); err != nil {
+		t.Errorf("a file that only contains the marker was removed: %v", err)
 	}
 }

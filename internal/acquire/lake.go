@@ -164,9 +164,6 @@ func CollectLake(ctx context.Context, client LakeClient, opts LakeOptions) (*Lak
 	if opts.Sleep == nil {
 		opts.Sleep = sleep
 	}
-	if _, err := RemovePartials(opts.Out); err != nil {
-		return nil, err
-	}
 	mw, err := NewManifestWriter(opts.Out)
 	if err != nil {
 		return nil, err
@@ -174,6 +171,12 @@ func CollectLake(ctx context.Context, client LakeClient, opts LakeOptions) (*Lak
 	res, err := runLake(ctx, client, opts, mw)
 	if cerr := mw.Close(); err == nil && cerr != nil {
 		err = cerr
+	}
+	// The query ran: unfinished files of an earlier, killed run can go.
+	if res != nil {
+		if _, rerr := RemovePartials(opts.Out); rerr != nil && err == nil {
+			err = rerr
+		}
 	}
 	return res, err
 }

@@ -92,9 +92,6 @@ func CollectLookupEvents(ctx context.Context, opts LookupOptions) ([]LookupRegio
 	if opts.Limiter == nil {
 		opts.Limiter = func(string) Waiter { return rate.NewLimiter(LookupRate, 1) }
 	}
-	if _, err := RemovePartials(opts.Out); err != nil {
-		return nil, err
-	}
 	mw, err := NewManifestWriter(opts.Out)
 	if err != nil {
 		return nil, err
@@ -115,6 +112,13 @@ func CollectLookupEvents(ctx context.Context, opts LookupOptions) ([]LookupRegio
 	for _, r := range results {
 		if r.Error != "" {
 			failed = append(failed, r.Region+": "+r.Error)
+		}
+	}
+	// CloudTrail answered (a region completed): unfinished files of an
+	// earlier, killed run can go; this run's own are all finished by now.
+	if len(failed) < len(results) {
+		if _, rerr := RemovePartials(opts.Out); rerr != nil && err == nil {
+			err = rerr
 		}
 	}
 	if len(failed) > 0 {

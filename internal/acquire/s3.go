@@ -152,9 +152,6 @@ func CollectS3(ctx context.Context, client S3Client, opts S3Options) (*S3Result,
 		opts.Warn = func(string, ...any) {}
 	}
 	opts.Prefix = strings.TrimPrefix(opts.Prefix, "/")
-	if _, err := RemovePartials(opts.Out); err != nil {
-		return nil, err
-	}
 	manifest, err := ReadManifest(filepath.Join(opts.Out, ManifestName))
 	var lineErr *ManifestLinesError
 	if errors.As(err, &lineErr) {
@@ -171,6 +168,11 @@ func CollectS3(ctx context.Context, client S3Client, opts S3Options) (*S3Result,
 	c.res.Trails = trails
 	if len(trails) == 0 {
 		return nil, fmt.Errorf("no CloudTrail layout (AWSLogs/<account>/CloudTrail/<region>/) under s3://%s/%s matching the filters", opts.Bucket, opts.Prefix)
+	}
+	// The bucket answered: unfinished files of an earlier, killed run can
+	// go (not before: a wrong profile or bucket must change nothing here).
+	if _, err := RemovePartials(opts.Out); err != nil {
+		return nil, err
 	}
 	days, err := c.dayPrefixes(ctx, trails)
 	if err != nil {

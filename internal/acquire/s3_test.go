@@ -24,6 +24,7 @@ import (
 	cttypes "github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/trailsleuth/trailsleuth/internal/atomicfile"
 	"github.com/trailsleuth/trailsleuth/internal/testenv"
 )
 
@@ -295,7 +296,7 @@ func TestCollectS3(t *testing.T) {
 	if err := os.WriteFile(victim, []byte("tampered"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	partial := victim + partialSuffix + "-123"
+	partial := victim + atomicfile.PartialMarker + "123"
 	os.WriteFile(partial, []byte("half"), 0o644)
 	f.reset()
 	res, err = CollectS3(context.Background(), f.s3.Client, opts)

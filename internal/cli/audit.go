@@ -15,6 +15,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/trailsleuth/trailsleuth/internal/display"
 	"github.com/trailsleuth/trailsleuth/internal/ingest"
 	"github.com/trailsleuth/trailsleuth/internal/store"
 )
@@ -50,9 +51,32 @@ func outputFile(path string) store.AuditFile {
 	return store.AuditFile{Path: path, SHA256: sum}
 }
 
+// openReadOnly opens the case for a read command. When the case could not
+// be read as it is (an older schema, an ingest that never finished), the
+// store read it through an in-memory layer: the user is told, and the
+// command's audit entry says so.
+func (f *Factory) openReadOnly(ctx context.Context) (*store.Store, error) {
+	return f.openWith(ctx, store.OpenReadOnly)
+}
+
+// openWith is openReadOnly with the store's opener of choice.
+func (f *Factory) openWith(ctx context.Context, open func(context.Context, string) (*store.Store, error)) (*store.Store, error) {
+	st, err := open(ctx, f.DBPath)
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range st.Notes() {
+		f.IO.Warnf("warning: %s\n", n)
+	}
+	f.readNotes = append(f.readNotes, st.Notes()...)
+	return st, nil
+}
+
 // recordAudit appends this command's entry to the case's audit log. With st
 // nil it opens the case read-write for the moment it takes (read-only
-// commands call it after closing their own handle). A failure is warned
+// commands call it after closing their own handle), never migrating it: a
+// case an older build wrote is not changed by a read, so the read goes
+// unrecorded, with a warning. A failure is warned
 // about, not fatal: the command's work is done, and the gap shows.
 func (f *Factory) recordAudit(ctx context.Context, st *store.Store, kind string, inputs, outputs []store.AuditFile, note string) {
 	if st == nil {
@@ -60,7 +84,7 @@ func (f *Factory) recordAudit(ctx context.Context, st *store.Store, kind string,
 			return // no case to record in
 		}
 		var err error
-		st, err = store.Open(ctx, f.DBPath)
+		st, err = store.OpenCurrent(ctx, f.DBPath)
 		if err != nil {
 			f.IO.Warnf("warning: could not record this command in the case's audit log: %v\n", err)
 			return
@@ -71,6 +95,9 @@ func (f *Factory) recordAudit(ctx context.Context, st *store.Store, kind string,
 		// checkpointing a 5 M-event case on close took 60 ms of a 0.2 s
 		// query. Failing to skip it only costs that time.
 		_, _ = st.DB().ExecContext(ctx, "PRAGMA disable_checkpoint_on_shutdown")
+	}
+	if len(f.readNotes) > 0 {
+		note = strings.TrimPrefix(note+"; read "+strings.Join(f.readNotes, "; "), "; ")
 	}
 	_, err := st.AppendAudit(ctx, store.AuditEntry{Kind: kind, ToolVersion: VersionString(f.Version), CommandLine: f.commandLine(),
 		Inputs: inputs, Outputs: outputs, Note: note})
@@ -95,7 +122,7 @@ the hash of the last entry that changed the case (evidence.case_state).`,
   trailsleuth audit verify`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := store.OpenReadOnly(cmd.Context(), f.DBPath)
+			st, err := f.openReadOnly(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -118,7 +145,7 @@ entries leaves no trace in the log itself: compare with the case_state hash
 a report carries.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := store.OpenReadOnly(cmd.Context(), f.DBPath)
+			st, err := f.openReadOnly(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -167,6 +194,7 @@ func writeAudit(w io.Writer, format string, entries []store.AuditEntry) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(entries)
 	case "text", "":
+		entries = display.Copy(entries) // command lines and paths shown escaped
 		var rows [][]string
 		for _, e := range entries {
 			files := fmt.Sprintf("%d in, %d out", len(e.Inputs), len(e.Outputs))

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/trailsleuth/trailsleuth/internal/analyze"
+	"github.com/trailsleuth/trailsleuth/internal/display"
 	"github.com/trailsleuth/trailsleuth/internal/event"
 	"github.com/trailsleuth/trailsleuth/internal/store"
 )
@@ -104,7 +105,7 @@ func runCoverage(ctx context.Context, opts *CoverageOptions) (err error) {
 			opts.F.recordAudit(ctx, nil, store.AuditRead, nil, []store.AuditFile{hw.file("(stdout)")}, "coverage")
 		}
 	}()
-	st, err := store.OpenReadOnly(ctx, opts.F.DBPath)
+	st, err := opts.F.openReadOnly(ctx)
 	if err != nil {
 		return err
 	}
@@ -134,6 +135,7 @@ const coverageStamp = "2006-01-02 15:04Z"
 
 // writeCoverageText renders the statements, then one table per part.
 func writeCoverageText(w io.Writer, c event.Coverage) error {
+	c = display.Copy(c) // trail names, regions and actors come from the logs
 	fmt.Fprintln(w, "Coverage of the evidence")
 	for _, s := range c.Statements {
 		fmt.Fprintln(w, "  - "+s)

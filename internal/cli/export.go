@@ -3,11 +3,12 @@ package cli
 import (
 	"context"
 	"fmt"
-	"os"
+	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/trailsleuth/trailsleuth/internal/atomicfile"
 	"github.com/trailsleuth/trailsleuth/internal/store"
 )
 
@@ -66,20 +67,16 @@ func runExport(ctx context.Context, opts *ExportOptions) (err error) {
 			opts.F.recordAudit(ctx, nil, store.AuditRead, nil, []store.AuditFile{outputFile(opts.Out)}, fmt.Sprintf("exported %d events", n))
 		}
 	}()
-	st, err := store.OpenReadOnly(ctx, opts.F.DBPath)
+	st, err := opts.F.openReadOnly(ctx)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 	if opts.Raw {
-		out, err := os.Create(opts.Out)
-		if err != nil {
-			return fmt.Errorf("creating %s: %w", opts.Out, err)
-		}
-		n, err = st.ExportRaw(ctx, out, opts.Where)
-		if cerr := out.Close(); err == nil {
-			err = cerr
-		}
+		err = atomicfile.Write(opts.Out, 0o644, func(w io.Writer) (err error) {
+			n, err = st.ExportRaw(ctx, w, opts.Where)
+			return err
+		})
 		if err != nil {
 			return fmt.Errorf("writing %s: %w", opts.Out, err)
 		}

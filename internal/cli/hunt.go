@@ -140,7 +140,7 @@ func runHunt(ctx context.Context, opts *HuntOptions) error {
 		}
 		return writeHunt(opts, res)
 	}
-	st, err := store.OpenReadOnly(ctx, f.DBPath)
+	st, err := f.openReadOnly(ctx)
 	if err != nil {
 		return err
 	}

@@ -5,12 +5,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"sort"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/trailsleuth/trailsleuth/internal/acquire"
+	"github.com/trailsleuth/trailsleuth/internal/display"
 	"github.com/trailsleuth/trailsleuth/internal/ingest"
 	"github.com/trailsleuth/trailsleuth/internal/store"
 )
@@ -49,8 +51,13 @@ When a folder holds digest files and CloudTrail's public keys are at hand
 log files are validated against the signed digests and each source records
 the result, which reports show in their evidence section.
 
-Events are deduplicated by eventID: ingesting the same folder twice adds
-nothing. Every input file is recorded with its SHA-256 in the sources table.`,
+Copies of an event (same eventID, name and time) are stored once: ingesting
+the same folder twice adds nothing. Copies that disagree in content are
+conflicts, not duplicates: the one from a digest-validated file (else the
+first ingested) is used, the others are kept in event_conflicts, counted as
+conflicting_copy and listed in reports. Records that are not CloudTrail (S3
+notifications, other clouds' logs, label files) are counted, never stored.
+Every input file is recorded with its SHA-256 in the sources table.`,
 		Example: `  trailsleuth ingest examples/incident
   trailsleuth --db case.duckdb ingest ./AWSLogs export.jsonl.gz
   trailsleuth ingest --json logs/ | jq .errors`,
@@ -74,8 +81,22 @@ nothing. Every input file is recorded with its SHA-256 in the sources table.`,
 	return cmd
 }
 
+// checkPaths fails when a path named on the command line does not exist: a
+// mistyped path is an error before anything is read, not a skipped input.
+func checkPaths(paths []string) error {
+	for _, p := range paths {
+		if _, err := os.Stat(p); err != nil {
+			return fmt.Errorf("input %w", err)
+		}
+	}
+	return nil
+}
+
 func runIngest(ctx context.Context, opts *IngestOptions) error {
 	f := opts.F
+	if err := checkPaths(opts.Paths); err != nil {
+		return err
+	}
 	files, walkErrs, err := acquire.Walk(ctx, opts.Paths)
 	if err != nil {
 		return err
@@ -141,10 +162,17 @@ func writeIngestSummary(w io.Writer, s *ingest.Summary, db string) {
 	if s.Seconds > 0 {
 		rate = float64(s.EventsRead) / s.Seconds
 	}
+	db = display.Inline(db)
 	fmt.Fprintf(w, "Ingested %d new events from %d files into %s in %.1fs (%.0f events/s, %.1f MB/s read)\n",
 		s.Events, s.Files, db, s.Seconds, rate, float64(s.Bytes)/1e6/max(s.Seconds, 1e-9))
 	fmt.Fprintf(w, "  files:  %d read, %d skipped, %d digest, %d already in the case\n", s.Files, s.FilesSkipped, s.DigestFiles, s.Unchanged)
 	fmt.Fprintf(w, "  events: %d read, %d new, %d duplicates, %d records lost\n", s.EventsRead, s.Events, s.Duplicates, s.Lost)
+	if s.CutShort > 0 {
+		fmt.Fprintf(w, "  %d files cut short or not read: how many records they held after the damage is unknown (not in records lost)\n", s.CutShort)
+	}
+	if n := s.Errors[ingest.ReasonConflictingCopy]; n > 0 {
+		fmt.Fprintf(w, "  %d events came in copies that disagree: one copy is used, the others are kept in event_conflicts (SELECT * FROM ingest_errors WHERE reason = 'conflicting_copy')\n", n)
+	}
 	if s.RolledBack > 0 {
 		fmt.Fprintf(w, "  an earlier ingest was interrupted: its %d events were rolled back and its files read again\n", s.RolledBack)
 	}
@@ -179,9 +207,10 @@ func writeIngestSummary(w io.Writer, s *ingest.Summary, db string) {
 			}
 			d := ""
 			if sk.Detail != "" {
-				d = ": " + sk.Detail
+				d = ": " + display.Inline(sk.Detail)
 			}
-			fmt.Fprintf(w, "    %s (%s%s)\n", sk.Path, sk.Reason, d)
+			// A file name may hold a line break or an escape sequence.
+			fmt.Fprintf(w, "    %s (%s%s)\n", display.Inline(sk.Path), sk.Reason, d)
 		}
 	}
 }

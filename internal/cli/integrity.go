@@ -7,8 +7,19 @@ import (
 	"path/filepath"
 
 	"github.com/trailsleuth/trailsleuth/internal/evidence"
+	"github.com/trailsleuth/trailsleuth/internal/shell"
 	"github.com/trailsleuth/trailsleuth/internal/store"
 )
+
+// quoteArg quotes a path for a command the user is told to run; one
+// holding a NUL byte (which no shell can pass) is shown as PATH.
+func quoteArg(p string) string {
+	q, err := shell.Quote(p)
+	if err != nil {
+		return "PATH"
+	}
+	return q
+}
 
 // validateIngested runs log file integrity validation on the folders just
 // ingested that hold digest files, and records on each source whether it
@@ -29,7 +40,7 @@ func validateIngested(ctx context.Context, f *Factory, st *store.Store, paths []
 		if kf == "" {
 			kf = filepath.Join(dir, "public-keys.json")
 			if _, err := os.Stat(kf); err != nil {
-				f.IO.Warnf("integrity: %s holds digest files but no public-keys.json and no --public-keys was given: its files are not validated (trailsleuth verify %s --public-keys FILE)\n", p, p)
+				f.IO.Warnf("integrity: %s holds digest files but no public-keys.json and no --public-keys was given: its files are not validated (trailsleuth verify %s --public-keys FILE)\n", p, quoteArg(p))
 				continue
 			}
 		}
@@ -62,7 +73,7 @@ func validateIngested(ctx context.Context, f *Factory, st *store.Store, paths []
 		}
 		verdict := "valid"
 		if !rep.Valid {
-			verdict = fmt.Sprintf("INVALID, %d errors (trailsleuth verify %s for details)", rep.Totals.Errors, p)
+			verdict = fmt.Sprintf("INVALID, %d errors (trailsleuth verify %s for details)", rep.Totals.Errors, quoteArg(p))
 		}
 		f.IO.Warnf("integrity of %s: %s; %d of %d log files validated against signed digests, %d sources marked\n",
 			p, verdict, rep.Totals.LogsValid, rep.Totals.Logs, n)

@@ -5,9 +5,9 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strings"
 	"time"
@@ -16,6 +16,7 @@ import (
 
 	"github.com/trailsleuth/trailsleuth/internal/acquire"
 	"github.com/trailsleuth/trailsleuth/internal/analyze"
+	"github.com/trailsleuth/trailsleuth/internal/atomicfile"
 	"github.com/trailsleuth/trailsleuth/internal/compliance"
 	"github.com/trailsleuth/trailsleuth/internal/detect"
 	"github.com/trailsleuth/trailsleuth/internal/event"
@@ -132,7 +133,10 @@ func runInvestigate(ctx context.Context, opts *InvestigateOptions) error {
 	if opts.Engine.remote() {
 		return investigateRemote(ctx, opts)
 	}
-	st, err := store.Open(ctx, f.DBPath)
+	if err := checkPaths(opts.Paths); err != nil {
+		return err
+	}
+	st, readOnly, err := openForReport(ctx, f, len(opts.Paths) > 0)
 	if err != nil {
 		return err
 	}
@@ -147,6 +151,9 @@ func runInvestigate(ctx context.Context, opts *InvestigateOptions) error {
 		f.auditIngest(ctx, st, sum, err)
 		if err != nil {
 			return err
+		}
+		if sum.RolledBack > 0 {
+			f.IO.Warnf("warning: an earlier ingest was interrupted: its %d events were rolled back and its files read again\n", sum.RolledBack)
 		}
 		f.IO.Warnf("ingested %d new events from %d files (%d already in the case, %d skipped)\n", sum.Events, sum.Files, sum.Duplicates, sum.FilesSkipped)
 	}
@@ -187,7 +194,16 @@ func runInvestigate(ctx context.Context, opts *InvestigateOptions) error {
 	}
 	// Same case state, version and question: same report id and content.
 	fp := sha256.Sum256([]byte(stateHash + "\n" + VersionString(f.Version) + "\n" + cmdline))
-	seq, created, _, err := st.NextReport(ctx, now, cmdline, hex.EncodeToString(fp[:]))
+	var seq int
+	var created time.Time
+	if readOnly {
+		seq, created, _, err = st.FindReport(ctx, hex.EncodeToString(fp[:]))
+		if seq == 0 {
+			created = now
+		}
+	} else {
+		seq, created, _, err = st.NextReport(ctx, now, cmdline, hex.EncodeToString(fp[:]))
+	}
 	if err != nil {
 		return err
 	}
@@ -201,6 +217,9 @@ func runInvestigate(ctx context.Context, opts *InvestigateOptions) error {
 		return err
 	}
 	c.Evidence.CaseState = &event.CaseState{AuditSeq: stateSeq, AuditHash: stateHash}
+	if c.Evidence.Conflicts, c.Evidence.ConflictTotal, err = conflicts(ctx, st); err != nil {
+		return err
+	}
 	if opts.Compliance {
 		if c.Compliance, err = compliance.Map(c); err != nil {
 			return err
@@ -211,30 +230,100 @@ func runInvestigate(ctx context.Context, opts *InvestigateOptions) error {
 		return err
 	}
 	var out io.Writer = f.IO.Out
-	var file *os.File
+	var file *atomicfile.File
 	if opts.Out != "" {
-		file, err = os.Create(opts.Out)
-		if err != nil {
-			return fmt.Errorf("creating %s: %w", opts.Out, err)
+		// Written beside and renamed into place: an interrupted or failed
+		// write never leaves a partial report under the name, and the
+		// previous report survives it.
+		if file, err = atomicfile.Create(opts.Out, 0o644); err != nil {
+			return err
 		}
+		defer file.Abort()
 		out = file
 	}
 	hw := newHashWriter(out)
 	err = w.Write(hw, c)
-	if file != nil {
-		if cerr := file.Close(); err == nil {
-			err = cerr
-		}
-		if err == nil {
+	if file != nil && err == nil {
+		if err = file.Commit(); err == nil {
 			f.IO.Warnf("wrote %s (%s): %d compromised credentials, %d suspicious events\n", opts.Out, c.ReportID, len(c.CompromisedCredentials), c.SuspiciousEventCount)
 		}
 	}
 	if err != nil {
 		return fmt.Errorf("writing the report: %w", err)
 	}
+	if readOnly {
+		return nil
+	}
 	f.recordAudit(ctx, st, store.AuditRead, nil, []store.AuditFile{hw.file(cmp.Or(opts.Out, "(stdout)"))},
 		fmt.Sprintf("report %s (%s): %d compromised credentials, %d suspicious events", c.ReportID, cmp.Or(opts.Format, "default format"), len(c.CompromisedCredentials), c.SuspiciousEventCount))
 	return nil
+}
+
+// maxConflicts bounds the conflicting copies a report lists (all are in
+// the case: SELECT * FROM event_conflicts).
+const maxConflicts = 200
+
+// conflicts lists the events whose copies disagree, for the report's
+// evidence: which copy the analysis used and why.
+func conflicts(ctx context.Context, st *store.Store) ([]event.CopyConflict, int, error) {
+	list, total, err := st.Conflicts(ctx, maxConflicts)
+	if err != nil {
+		return nil, 0, err
+	}
+	copyOf := func(c store.ConflictCopy) event.EventCopy {
+		return event.EventCopy{Path: c.Path, SHA256: c.SHA256, Validation: c.Validation, Position: c.Position, SourceIP: c.SourceIP, Differs: c.Differs}
+	}
+	out := make([]event.CopyConflict, 0, len(list))
+	for _, c := range list {
+		cc := event.CopyConflict{EventID: c.EventID, EventName: c.EventName, Used: copyOf(c.Used), Why: c.Why}
+		if c.EventTime.Valid {
+			t := c.EventTime.Time.UTC()
+			cc.EventTime = &t
+		}
+		for _, a := range c.SetAside {
+			cc.SetAside = append(cc.SetAside, copyOf(a))
+		}
+		out = append(out, cc)
+	}
+	return out, total, nil
+}
+
+// openForReport opens the case for investigate. A case that cannot be
+// written (read-only storage) is investigated read-only when no paths are
+// to be ingested: no report number is reserved and no audit entry written,
+// and the user is told. On a writable case, ingests that never finished
+// are rolled back first (as the next ingest would), said and recorded.
+func openForReport(ctx context.Context, f *Factory, ingesting bool) (*store.Store, bool, error) {
+	st, err := store.Open(ctx, f.DBPath)
+	if err != nil {
+		if ingesting || errors.Is(err, store.ErrLocked) || errors.Is(err, store.ErrNotCase) {
+			return nil, false, err
+		}
+		// Through the in-memory layer: the rules run on a scratch copy of
+		// the investigated events, which a read-only database cannot hold.
+		ro, rerr := f.openWith(ctx, store.OpenReadThrough)
+		if rerr != nil {
+			return nil, false, err
+		}
+		f.IO.Warnf("warning: the case cannot be written (%v): investigating it read-only; no report number is reserved (a new report is numbered 000) and no audit entry is written\n", err)
+		return ro, true, nil
+	}
+	if ingesting {
+		return st, false, nil // ingest.Run rolls back first, and says so
+	}
+	open, err := st.UnfinishedIngests(ctx)
+	if err != nil || len(open) == 0 {
+		return st, false, err
+	}
+	removed, err := st.RollBackInterrupted(ctx)
+	if err != nil {
+		st.Close()
+		return nil, false, err
+	}
+	note := fmt.Sprintf("rolled back before reading: %s; %d events removed", strings.Join(open, "; "), removed)
+	f.IO.Warnf("warning: %s (re-run that ingest to read its files again)\n", note)
+	f.recordAudit(ctx, st, store.AuditWrite, nil, nil, note)
+	return st, false, nil
 }
 
 // huntEvents runs the rule pack over the events conds select, copied into an

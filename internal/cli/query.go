@@ -79,7 +79,7 @@ func runQuery(ctx context.Context, opts *QueryOptions) (err error) {
 	if opts.Write {
 		st, err = store.Open(ctx, opts.F.DBPath)
 	} else {
-		st, err = store.OpenReadOnly(ctx, opts.F.DBPath)
+		st, err = opts.F.openReadOnly(ctx)
 	}
 	if err != nil {
 		return err

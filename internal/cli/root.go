@@ -7,12 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"runtime/pprof"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/trailsleuth/trailsleuth/internal/atomicfile"
+	"github.com/trailsleuth/trailsleuth/internal/display"
 	"github.com/trailsleuth/trailsleuth/internal/iostreams"
 	"github.com/trailsleuth/trailsleuth/internal/store"
 )
@@ -28,6 +29,8 @@ type Factory struct {
 
 	cpuProfile string
 	stopProf   func()
+	// readNotes say how the case was read (openReadOnly), for the audit entry.
+	readNotes []string
 }
 
 // Exit codes, the only ones trailsleuth uses.
@@ -117,17 +120,19 @@ func (f *Factory) startProfile() error {
 	if f.cpuProfile == "" {
 		return nil
 	}
-	out, err := os.Create(f.cpuProfile)
+	out, err := atomicfile.Create(f.cpuProfile, 0o644)
 	if err != nil {
 		return fmt.Errorf("creating CPU profile: %w", err)
 	}
 	if err := pprof.StartCPUProfile(out); err != nil {
-		out.Close()
+		out.Abort()
 		return fmt.Errorf("starting CPU profile: %w", err)
 	}
 	f.stopProf = func() {
 		pprof.StopCPUProfile()
-		out.Close()
+		if err := out.Commit(); err != nil {
+			f.IO.Warnf("CPU profile: %v\n", err)
+		}
 	}
 	return nil
 }
@@ -141,7 +146,9 @@ func Main(ctx context.Context, io *iostreams.IOStreams, version string, args []s
 	if err == nil {
 		return ExitOK
 	}
-	fmt.Fprintf(io.ErrOut, "trailsleuth: %v\n", err)
+	// Errors name files and values from the evidence: escaped, and a line
+	// break shows as an indented continuation.
+	fmt.Fprintf(io.ErrOut, "trailsleuth: %s\n", display.Lines(err.Error(), "  "))
 	var ue usageError
 	switch {
 	case errors.As(err, &ue) || isCobraUsage(err):

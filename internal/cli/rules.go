@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"text/tabwriter"
@@ -9,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/trailsleuth/trailsleuth/internal/detect"
+	"github.com/trailsleuth/trailsleuth/internal/display"
 	"github.com/trailsleuth/trailsleuth/internal/sigma"
 )
 
@@ -207,15 +209,31 @@ targets a CloudTrail Lake event data store (--table <event-data-store-id>).`,
 					}
 					continue
 				}
-				fmt.Fprintf(f.IO.Out, "-- %s (%s)\n-- %s\n", r.Title, r.ID, r.Source)
+				// Comments hold text from the rule file: escaped (display.Inline),
+				// so a line break in a title cannot start a line of SQL.
+				fmt.Fprintf(f.IO.Out, "-- %s (%s)\n-- %s\n", display.Inline(r.Title), display.Inline(r.ID), display.Inline(r.Source))
 				if o.Error != "" {
-					fmt.Fprintf(f.IO.Out, "-- cannot compile: %s\n\n", o.Error)
+					fmt.Fprintf(f.IO.Out, "-- cannot compile: %s\n\n", display.Inline(o.Error))
 					continue
 				}
 				fmt.Fprintf(f.IO.Out, "%s;\n\n", strings.TrimRight(strings.TrimSpace(q), ";"))
 			}
 			if failed > 0 {
 				f.IO.Warnf("%d of %d rules could not be compiled for %s\n", failed, len(rules), dialect)
+			}
+			// Rules that could not be read are not silently left out: listed,
+			// and the exit status says the output is incomplete.
+			if len(args) == 0 && len(pack.Errors) > 0 {
+				for _, e := range pack.Errors {
+					if compileFormat == "json" {
+						if err := enc.Encode(out{File: e.Source, Error: e.Error}); err != nil {
+							return err
+						}
+						continue
+					}
+					fmt.Fprintf(f.IO.Out, "-- could not read %s: %s\n\n", display.Inline(e.Source), display.Inline(e.Error))
+				}
+				return fmt.Errorf("%d rule files or rules could not be read, so their SQL is missing above: %w", len(pack.Errors), errRulesUnreadable)
 			}
 			return nil
 		},
@@ -227,6 +245,9 @@ targets a CloudTrail Lake event data store (--table <event-data-store-id>).`,
 	cmd.AddCommand(list, show, test, compile, newRulesCalibrateCmd(f, &src, nil), newRulesCoverageCmd(f, &src, nil))
 	return cmd
 }
+
+// errRulesUnreadable: some rules given could not be read.
+var errRulesUnreadable = errors.New("rules could not be read")
 
 func shortID(id string) string {
 	if len(id) > 8 {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/trailsleuth/trailsleuth/internal/atomicfile"
 	"github.com/trailsleuth/trailsleuth/internal/detect"
 	"github.com/trailsleuth/trailsleuth/internal/iostreams"
 	"github.com/trailsleuth/trailsleuth/internal/sigma"
@@ -140,7 +141,7 @@ func runTimeline(ctx context.Context, opts *TimelineOptions) (err error) {
 			f.recordAudit(ctx, nil, store.AuditRead, nil, outs, fmt.Sprintf("timeline %s: %d events", opts.Format, sum.Written))
 		}
 	}()
-	st, err := store.OpenReadOnly(ctx, f.DBPath)
+	st, err := f.openReadOnly(ctx)
 	if err != nil {
 		return err
 	}
@@ -232,26 +233,16 @@ func openOutput(stdout io.Writer, path string) (io.Writer, func(ok bool) error, 
 	if path == "" {
 		return stdout, func(bool) error { return nil }, nil
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	tmp, err := atomicfile.Create(path, 0o644)
 	if err != nil {
-		return nil, nil, fmt.Errorf("creating %s: %w", path, err)
-	}
-	// CreateTemp makes the file 0600; give it what os.Create would.
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return nil, nil, fmt.Errorf("creating %s: %w", path, err)
+		return nil, nil, err
 	}
 	return tmp, func(ok bool) error {
-		err := tmp.Close()
-		if ok && err == nil {
-			if err = os.Rename(tmp.Name(), path); err == nil {
-				return nil
-			}
-			err = fmt.Errorf("writing %s: %w", path, err)
+		if !ok {
+			tmp.Abort()
+			return nil
 		}
-		os.Remove(tmp.Name())
-		return err
+		return tmp.Commit()
 	}, nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/trailsleuth/trailsleuth/internal/display"
 	"github.com/trailsleuth/trailsleuth/internal/event"
 )
 
@@ -38,6 +39,7 @@ func Write(w io.Writer, format string, res *Result, version string) error {
 }
 
 func writeTable(w io.Writer, res *Result) error {
+	res = display.Copy(res) // titles and values shown escaped
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "LEVEL\tRULE\tTACTICS\tEVENTS\tFIRST SEEN\tLAST SEEN")
 	for _, h := range res.Hits {

@@ -307,6 +307,38 @@ type Evidence struct {
 	Integrity Integrity  `json:"integrity"`
 	// Enrichment names the IP databases used (country, ASN, AWS ranges).
 	Enrichment []string `json:"enrichment,omitempty"`
+	// Conflicts lists events delivered in copies that disagree (same
+	// eventID, name and time, other content: a forged or altered log):
+	// the copy the analysis used, those set aside, and why. ConflictTotal
+	// counts them all; the list may be cut.
+	Conflicts     []CopyConflict `json:"conflicts,omitempty"`
+	ConflictTotal int            `json:"conflict_total,omitempty"`
+}
+
+// CopyConflict is one event whose copies disagree.
+type CopyConflict struct {
+	EventID   string      `json:"event_id"`
+	EventName string      `json:"event_name"`
+	EventTime *time.Time  `json:"event_time,omitempty"`
+	Used      EventCopy   `json:"used"`
+	SetAside  []EventCopy `json:"set_aside"`
+	// Why the copy used was chosen: its source validated against
+	// CloudTrail's signed digests when the others' were not, or, the
+	// sources alike, the first ingested.
+	Why string `json:"why"`
+}
+
+// EventCopy is one copy of an event: the file it came from, what that
+// file's validation said, and what the copy says.
+type EventCopy struct {
+	Path       string `json:"path"`
+	SHA256     string `json:"sha256,omitempty"`
+	Validation string `json:"validation,omitempty"`
+	Position   int64  `json:"position"`
+	SourceIP   string `json:"source_ip"`
+	// Differs names the case-database columns (docs/schema.md) in which a
+	// set-aside copy differs from the copy used.
+	Differs []string `json:"differs,omitempty"`
 }
 
 // CaseState is an audit-log entry's sequence number and hash.

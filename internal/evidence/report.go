@@ -8,6 +8,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/trailsleuth/trailsleuth/internal/display"
 )
 
 // Problem kinds: stable strings, part of the JSON output.
@@ -127,6 +129,7 @@ func (r *Report) WriteJSON(w io.Writer) error {
 
 // WriteText writes the summary table, one line per problem and the verdict.
 func (r *Report) WriteText(w io.Writer) error {
+	r = display.Copy(r) // object keys and paths shown escaped
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "ACCOUNT\tREGION\tTRAIL\tDIGESTS\tVALID\tMISSING\tLOGS\tVALID\tFROM\tTO\tERRORS")
 	for _, c := range r.Chains {

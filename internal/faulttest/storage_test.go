@@ -73,6 +73,48 @@ func TestReadOnlyCase(t *testing.T) {
 		if q.code != 0 || strings.TrimSpace(q.stdout) != "count_star()\n68" {
 			t.Errorf("query on the read-only case: exit %d, %q %s", q.code, q.stdout, q.stderr)
 		}
+		// Issue 16, item 9: investigate reads a case it cannot write, says
+		// so, and reserves no report number; the rules run over the
+		// investigated events in a scratch table beside the case.
+		inv := run(t, "--db", db, "investigate", "--key", "AKIAXEXAMPLE4CIDEPLY", "--format", "json")
+		if inv.code != 0 || !strings.Contains(inv.stderr, "investigating it read-only") || !strings.Contains(inv.stdout, `-000"`) {
+			t.Errorf("investigate on the read-only case: exit %d, stderr %q, report %.200s", inv.code, inv.stderr, inv.stdout)
+		}
+	})
+
+	t.Run("case of an older schema on read-only storage", func(t *testing.T) {
+		dir := tmpfs(t, "64m")
+		db := filepath.Join(dir, "case.duckdb")
+		if r := run(t, "--db", db, "--quiet", "ingest", small); r.code != 0 {
+			t.Fatalf("first ingest: exit %d\n%s", r.code, r.stderr)
+		}
+		// Make it a version-4 case, as the previous build wrote it.
+		st, err := store.Open(context.Background(), db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.DB().Exec(`DROP TABLE event_conflicts; DROP TABLE trailsleuth_case; DELETE FROM schema_version WHERE version > 4; CHECKPOINT`); err != nil {
+			t.Fatal(err)
+		}
+		st.Close()
+		before, err := store.FileSHA256(db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		remount(t, dir, "ro")
+		for _, args := range [][]string{
+			{"query", "--format", "csv", "SELECT count(*) FROM events"},
+			{"investigate", "--no-hunt", "--format", "json"},
+			{"coverage", "--format", "json"},
+		} {
+			r := run(t, append([]string{"--db", db}, args...)...)
+			if r.code != 0 || !strings.Contains(r.stderr, "schema version 4") {
+				t.Errorf("%s on an old read-only case: exit %d, stderr %q", args[0], r.code, r.stderr)
+			}
+		}
+		if after, _ := store.FileSHA256(db); after != before {
+			t.Errorf("the case file changed")
+		}
 	})
 }
 

@@ -44,6 +44,7 @@ type decoder struct {
 	inner fastjson.Parser
 	fix   fastjson.Parser // re-parses a record whose invalid UTF-8 was replaced
 	buf   []byte
+	dups  *dupScan
 
 	emit    func(*event.Event)
 	problem func(r Reason, off int64, detail string)
@@ -56,10 +57,13 @@ type decoder struct {
 	index     int64 // ordinal of the next record in the source
 	events    int64
 	notEvents int64
+	// notWhat names what the first record that was not an event is (an S3
+	// event notification, an Azure activity log entry…), for a skipped file.
+	notWhat string
 }
 
 func newDecoder(emit func(*event.Event), problem func(Reason, int64, string)) *decoder {
-	return &decoder{emit: emit, problem: problem, formats: map[string]bool{}, maxRecord: maxRecord, maxObject: maxObject}
+	return &decoder{emit: emit, problem: problem, formats: map[string]bool{}, maxRecord: maxRecord, maxObject: maxObject, dups: newDupScan()}
 }
 
 // reset prepares the decoder for a new source, keeping its buffers.
@@ -67,6 +71,7 @@ func (d *decoder) reset() {
 	clear(d.formats)
 	d.isDigest = false
 	d.index, d.events, d.notEvents = 0, 0, 0
+	d.notWhat = ""
 }
 
 // format names what the source turned out to hold.
@@ -304,6 +309,12 @@ var wrapperKeys = []string{"detail", "log", "_source", "event", "cloudtrail", "R
 // value classifies one JSON value and emits the events it holds. depth
 // bounds recursion through wrappers.
 func (d *decoder) value(raw []byte, off int64, depth int) {
+	if len(raw) > d.maxRecord && !holdsRecords(raw) {
+		// One event above the record bound, wherever it stands (a line, a
+		// file of its own): parsing it would take several times its size.
+		d.record(ReasonTooLarge, off, fmt.Sprintf("record above %d bytes", d.maxRecord))
+		return
+	}
 	v, err := d.p.ParseBytes(raw)
 	if err != nil {
 		d.record(ReasonMalformedJSON, off, shortErr(err))
@@ -311,8 +322,7 @@ func (d *decoder) value(raw []byte, off int64, depth int) {
 	}
 	o, err := v.Object()
 	if err != nil {
-		d.record(ReasonNotEvent, off, "a JSON "+v.Type().String()+", not an object")
-		d.notEvents++
+		d.notEvent(off, "a JSON "+v.Type().String()+", not an object")
 		return
 	}
 	f := fields{o: o}
@@ -339,9 +349,32 @@ func (d *decoder) value(raw []byte, off int64, depth int) {
 				}
 			}
 		}
-		d.notEvents++
-		d.record(ReasonNotEvent, off, "JSON object without CloudTrail event fields")
+		d.notEvent(off, recognise(o))
 	}
+}
+
+// notEvent counts a record that is not a CloudTrail event, saying what it is.
+func (d *decoder) notEvent(off int64, what string) {
+	d.notEvents++
+	if d.notWhat == "" {
+		d.notWhat = what
+	}
+	d.record(ReasonNotEvent, off, what)
+}
+
+// holdsRecords reports whether raw is an object with a Records or Events
+// array or a digest's logFiles (read whole, then split), looking at its
+// member names without parsing it.
+func holdsRecords(raw []byte) bool {
+	found := errors.New("found")
+	err := forEachMember(raw, func(k, v []byte, _ int) error {
+		switch string(k) {
+		case "Records", "Events", "logFiles":
+			return found
+		}
+		return nil
+	})
+	return err == found
 }
 
 // member returns the exact bytes of the named member of object raw.
@@ -408,8 +441,15 @@ func (d *decoder) lookupEntry(o *fastjson.Object, off int64) {
 	d.event(v, raw, off)
 }
 
-// event normalises one event and hands it on.
+// event normalises one event and hands it on. An object with event fields
+// but not CloudTrail's shape (shape.go) is counted, not stored.
 func (d *decoder) event(v *fastjson.Value, raw []byte, off int64) {
+	if why := notCloudTrail(v); why != "" {
+		d.notEvent(off, why)
+		return
+	}
+	// The record's ordinal: problems below are reported at it.
+	d.index++
 	if !utf8.Valid(raw) {
 		// The database stores text as UTF-8 and refuses anything else,
 		// which would fail the whole ingest for one hostile value: store
@@ -418,19 +458,18 @@ func (d *decoder) event(v *fastjson.Value, raw []byte, off int64) {
 		fixed := bytes.ToValidUTF8(raw, []byte("\uFFFD"))
 		fv, err := d.fix.ParseBytes(fixed)
 		if err != nil {
-			d.record(ReasonMalformedJSON, off, "after replacing invalid UTF-8: "+shortErr(err))
+			d.problem(ReasonMalformedJSON, off, "after replacing invalid UTF-8: "+shortErr(err))
 			return
 		}
 		v, raw = fv, fixed
 		d.problem(ReasonInvalidUTF8, off, "")
 	}
 	ev := &event.Event{Raw: string(raw)}
-	ev.Provenance.Index = d.index
+	ev.Provenance.Index = d.index - 1
 	ev.Provenance.Offset = off
-	d.index++
 	d.events++
-	for _, r := range normalize(v, ev) {
-		d.problem(r, off, "")
+	for _, p := range normalize(v, ev, d.dups) {
+		d.problem(p.reason, off, p.detail)
 	}
 	if ev.EventID == "" {
 		sum := sha256.Sum256(raw)

@@ -9,6 +9,7 @@ import (
 	"io"
 	"maps"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"runtime"
@@ -140,6 +141,56 @@ func eventVersionsFile(t *testing.T) string {
 	return writeFile(t, "event-versions.jsonl", out.Bytes())
 }
 
+// truncatedRecords is a gzipped Records file of 124 events cut inside the
+// 62nd: 61 are whole before the cut.
+func truncatedRecords(t *testing.T) string {
+	t.Helper()
+	var recs []string
+	for i := range 124 {
+		recs = append(recs, hostileEvent(fmt.Sprintf("cut-%03d", i), ""))
+	}
+	body := `{"Records":[` + strings.Join(recs, ",") + `]}`
+	cut := strings.Index(body, `"cut-061"`)
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte(body[:cut])) //nolint:errcheck // bytes.Buffer
+	zw.Close()
+	return writeFile(t, "cut.json.gz", gz.Bytes())
+}
+
+// zstdLongWindow is what zstd --long=31 writes from a pipe (size unknown):
+// a frame declaring a 2 GiB window. Made by the zstd tool, skipped without.
+func zstdLongWindow(t *testing.T) string {
+	t.Helper()
+	if _, err := exec.LookPath("zstd"); err != nil {
+		t.Skip("zstd not found")
+	}
+	cmd := exec.Command("zstd", "-q", "--long=31", "-c")
+	cmd.Stdin = strings.NewReader(`{"Records":[` + hostileEvent("z", "") + `]}`)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return writeFile(t, "long.json.zst", out)
+}
+
+// danglingLink is a folder with a CloudTrail file and a link to nothing.
+func danglingLink(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	src, err := os.ReadFile(filepath.Join("testdata", "formats", "records.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "records.json"), src, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(dir, "nowhere"), filepath.Join(dir, "dangling")); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
 func ingestWith(t *testing.T, st *store.Store, opts Options, paths ...string) *Summary {
 	t.Helper()
 	ctx := context.Background()
@@ -197,6 +248,10 @@ func TestHostileInputs(t *testing.T) {
 		events  int64 // new events in the case
 		errors  map[Reason]int64
 		skipped int64
+		// skipDetail is in the detail of every skipped file; lost and
+		// cutShort are the summary's records_lost and files_cut_short.
+		skipDetail     string
+		lost, cutShort int64
 		// allocBound bounds the Go bytes allocated by the ingest, in all
 		// (TotalAlloc, so above the peak): a sanity bound, about 20 times
 		// the input for the 50 MB cases, that an unbounded reader of the
@@ -209,34 +264,70 @@ func TestHostileInputs(t *testing.T) {
 				return writeFile(t, "big-record.json", []byte(`{"Records":[`+hostileEvent("a", "")+`,`),
 					[]byte(hostileEvent("big", `,"requestParameters":{"x":"`+big+`"}`)), []byte(`,`+hostileEvent("b", "")+`]}`))
 			},
-			events: 2, errors: map[Reason]int64{ReasonTooLarge: 1}, allocBound: 1 << 30,
+			events: 2, errors: map[Reason]int64{ReasonTooLarge: 1}, lost: 1, allocBound: 1 << 30,
 			check: map[string]string{"SELECT string_agg(event_id, ',' ORDER BY event_id) FROM events": "a,b"}},
-		{name: "50 MB single event object is stored whole",
+		{name: "50 MB single event object is skipped whole, as inside Records, reading it in bounded memory",
 			input: func(t *testing.T) string {
 				return writeFile(t, "big-event.json", []byte(hostileEvent("big", `,"requestParameters":{"x":"`+big+`"}`)))
 			},
-			events: 1, errors: map[Reason]int64{}, allocBound: 1 << 30,
-			check: map[string]string{"SELECT (length(raw) > 50000000)::VARCHAR FROM events": "true"}},
+			events: 0, errors: map[Reason]int64{ReasonTooLarge: 1}, lost: 1, allocBound: 400 * mb,
+			check: map[string]string{"SELECT status FROM sources": "failed"}},
 		{name: "100,000 nested arrays inside a record",
 			input: func(t *testing.T) string {
 				return writeFile(t, "deep-record.json", []byte(`{"Records":[`+hostileEvent("a", "")+`,`+
 					hostileEvent("deep", `,"requestParameters":`+deep)+`,`+hostileEvent("b", "")+`]}`))
 			},
-			events: 2, errors: map[Reason]int64{ReasonMalformedJSON: 1}, allocBound: 64 * mb},
+			events: 2, errors: map[Reason]int64{ReasonMalformedJSON: 1}, lost: 1, allocBound: 64 * mb},
 		{name: "a file that is 100,000 nested arrays",
 			input:  func(t *testing.T) string { return writeFile(t, "deep.json", []byte(deep)) },
-			events: 0, errors: map[Reason]int64{ReasonMalformedJSON: 1}, allocBound: 64 * mb},
+			events: 0, errors: map[Reason]int64{ReasonMalformedJSON: 1}, lost: 1, allocBound: 64 * mb},
 		{name: "a file that is 100,000 nested objects",
 			input:  func(t *testing.T) string { return writeFile(t, "deep-obj.json", []byte(deepObj)) },
-			events: 0, errors: map[Reason]int64{ReasonMalformedJSON: 1}, allocBound: 64 * mb},
-		{name: "invalid UTF-8 is replaced (one U+FFFD per run of bad bytes) and counted, the event stored",
+			events: 0, errors: map[Reason]int64{ReasonMalformedJSON: 1}, lost: 1, allocBound: 64 * mb},
+		{name: "invalid UTF-8 is replaced (one U+FFFD per run of bad bytes) and counted at the record's position, the event stored",
 			input: hostile("invalid-utf8.json"), events: 2, errors: map[Reason]int64{ReasonInvalidUTF8: 1}, allocBound: 64 * mb,
-			check: map[string]string{"SELECT user_agent FROM events WHERE event_id = 'hostile-01'": "aws-cli/\uFFFD("}},
-		{name: "duplicate JSON keys: the first one wins, raw keeps both",
-			input: hostile("duplicate-keys.json"), events: 1, errors: map[Reason]int64{}, allocBound: 64 * mb,
+			check: map[string]string{"SELECT user_agent FROM events WHERE event_id = 'hostile-01'": "aws-cli/\uFFFD(",
+				"SELECT e.source_position::VARCHAR || '=' || i.position::VARCHAR FROM ingest_errors i JOIN events e ON e.event_id = 'hostile-01' WHERE i.reason = 'invalid_utf8_replaced'": "0=0"}},
+		{name: "duplicate JSON keys: the last one wins (as jq, Python and Go read it), counted, raw keeps both",
+			input: hostile("duplicate-keys.json"), events: 1, errors: map[Reason]int64{ReasonDuplicateKey: 1}, allocBound: 64 * mb,
 			check: map[string]string{
-				"SELECT event_id || ' ' || event_name || ' ' || source_ip FROM events": "dup-keys-1 CreateUser 198.51.100.7",
-				"SELECT (raw LIKE '%DeleteUser%')::VARCHAR FROM events":                "true"}},
+				"SELECT event_id || ' ' || event_name || ' ' || source_ip FROM events":                                                                  "dup-keys-2 DeleteUser 203.0.113.99",
+				"SELECT (raw LIKE '%CreateUser%')::VARCHAR FROM events":                                                                                 "true",
+				"SELECT (detail LIKE '%eventName%\"CreateUser\" then \"DeleteUser\"%')::VARCHAR FROM ingest_errors WHERE reason = 'duplicate_json_key'": "true"}},
+		{name: "an S3 event notification is not CloudTrail: the file is skipped, saying so",
+			input: hostile("s3-notification.json"), skipped: 1, skipDetail: "S3 event notification", allocBound: 64 * mb},
+		{name: "a DynamoDB stream record is not CloudTrail",
+			input: hostile("dynamodb-stream.json"), skipped: 1, skipDetail: "DynamoDB stream record", allocBound: 64 * mb},
+		{name: "an Azure activity-log entry (eventName an object) is not CloudTrail",
+			input: hostile("azure-activity.jsonl"), skipped: 1, skipDetail: "Azure activity log", allocBound: 64 * mb},
+		{name: "a label file naming events is not CloudTrail",
+			input: hostile("labels.json"), skipped: 1, skipDetail: "labels or annotations", allocBound: 64 * mb},
+		{name: "eventID and eventTime alone are a reference to an event, not one",
+			input: hostile("event-references.json"), skipped: 1, skipDetail: "reference to an event", allocBound: 64 * mb},
+		{name: "an S3 notification among CloudTrail records is counted, the events stored",
+			input: hostile("mixed-notification.json"), events: 1, errors: map[Reason]int64{ReasonNotEvent: 1}, lost: 1, allocBound: 64 * mb,
+			check: map[string]string{"SELECT detail FROM ingest_errors": "an S3 event notification, not CloudTrail"}},
+		{name: "an S3 server access log is named",
+			input: hostile("s3-access.log"), skipped: 1, skipDetail: "S3 server access log", allocBound: 64 * mb},
+		{name: "a VPC flow log is named",
+			input: hostile("vpc-flow.log"), skipped: 1, skipDetail: "VPC flow log", allocBound: 64 * mb},
+		{name: "times that are not calendar times are refused and counted; a leap second is kept in its minute and counted",
+			input: hostile("times.json"), events: 6, errors: map[Reason]int64{ReasonBadEventTime: 4, ReasonLeapSecond: 1}, allocBound: 64 * mb,
+			check: map[string]string{
+				"SELECT string_agg(event_id || '=' || coalesce(epoch_us(event_time)::VARCHAR, 'NULL'), ',' ORDER BY event_id) FROM events": "time-apr31=NULL,time-feb30=NULL,time-leap=1483228799999999,time-ok=1709251199000000,time-year0=NULL,time-zero=NULL",
+				"SELECT string_agg(detail, '|' ORDER BY position) FROM ingest_errors WHERE reason = 'bad_event_time' AND position > 1":     `0001-01-01T00:00:00Z is before 1970: not a CloudTrail time|0000-01-01T00:00:00Z is before 1970: not a CloudTrail time|unreadable or not a calendar time: "2024-04-31 10:00:00"`}},
+		{name: "a file none of whose records could be stored is failed, not ingested",
+			input: hostile("all-malformed.jsonl"), errors: map[Reason]int64{ReasonMalformedJSON: 3}, lost: 3, allocBound: 64 * mb,
+			check: map[string]string{"SELECT status FROM sources": "failed"}},
+		{name: "a truncated stream: the records before the cut stored, the file counted as cut short, no record count claimed",
+			input: truncatedRecords, events: 61, errors: map[Reason]int64{ReasonTruncatedJSON: 1}, cutShort: 1, allocBound: 64 * mb,
+			check: map[string]string{"SELECT status FROM sources": "partial"}},
+		{name: "a zstd frame with a 2 GiB window (zstd --long=31, size unknown) is refused as such, not called corrupt",
+			input: zstdLongWindow, errors: map[Reason]int64{ReasonZstdWindow: 1}, cutShort: 1, allocBound: 64 * mb,
+			check: map[string]string{"SELECT status || ' ' || (error_detail LIKE '%zstd -d --long=31%')::VARCHAR FROM sources": "failed true"}},
+		{name: "a path that cannot be read is recorded as a source",
+			input: danglingLink, events: 5, errors: map[Reason]int64{ReasonReadError: 1}, skipped: 1, allocBound: 64 * mb,
+			check: map[string]string{"SELECT status || ' ' || skip_reason FROM sources WHERE path LIKE '%dangling'": "skipped read_error"}},
 		{name: `{"Records":[]} is an ingested source with no events`,
 			input: hostile("empty-records.json"), events: 0, errors: map[Reason]int64{}, allocBound: 64 * mb,
 			check: map[string]string{"SELECT status || ' ' || format || ' ' || events FROM sources": "ingested cloudtrail-records 0"}},
@@ -253,7 +344,7 @@ func TestHostileInputs(t *testing.T) {
 			input: hostile("omitted.json"), events: 2, errors: map[Reason]int64{}, allocBound: 64 * mb,
 			check: map[string]string{"SELECT request_parameters FROM events ORDER BY event_id": `{"omitted":true,"originalSize":150432}|{"bucketName":"b","policy":{"omitted":true}}`}},
 		{name: "lookup-events entries whose CloudTrailEvent is not a JSON object",
-			input: hostile("lookup-invalid-inner.json"), events: 1, errors: map[Reason]int64{ReasonBadLookupEntry: 3}, allocBound: 64 * mb},
+			input: hostile("lookup-invalid-inner.json"), events: 1, errors: map[Reason]int64{ReasonBadLookupEntry: 3}, lost: 3, allocBound: 64 * mb},
 		{name: "digest and Insights files in a log tree",
 			input: hostile("tree"), events: 4, errors: map[Reason]int64{}, allocBound: 64 * mb,
 			check: map[string]string{
@@ -261,17 +352,17 @@ func TestHostileInputs(t *testing.T) {
 				"SELECT count(*)::VARCHAR FROM events WHERE is_insight":                           "1"}},
 		{name: "gzip bomb stopped by the ratio",
 			input:  func(t *testing.T) string { return gzipBomb(t, 200) },
-			events: 1, errors: map[Reason]int64{ReasonInflateLimit: 1}, allocBound: 64 * mb,
+			events: 1, errors: map[Reason]int64{ReasonInflateLimit: 1}, cutShort: 1, allocBound: 64 * mb,
 			check: map[string]string{"SELECT status || ' ' || (error_detail LIKE '%max-inflate-ratio%') FROM sources": "partial true"}},
 		{name: "gzip bomb stopped by the size cap when the ratio is off",
 			input:  func(t *testing.T) string { return gzipBomb(t, 20) },
 			opts:   Options{MaxInflateRatio: -1, MaxInflateBytes: 50 * mb},
-			events: 1, errors: map[Reason]int64{ReasonInflateLimit: 1}, allocBound: 64 * mb,
+			events: 1, errors: map[Reason]int64{ReasonInflateLimit: 1}, cutShort: 1, allocBound: 64 * mb,
 			check: map[string]string{"SELECT status || ' ' || (error_detail LIKE '%max-inflate-bytes%') FROM sources": "partial true"}},
 		{name: "gzip bomb read to its end with both limits off",
 			input:  func(t *testing.T) string { return gzipBomb(t, 3) },
 			opts:   Options{MaxInflateRatio: -1, MaxInflateBytes: -1},
-			events: 1, errors: map[Reason]int64{ReasonTruncatedJSON: 1}, allocBound: 64 * mb},
+			events: 1, errors: map[Reason]int64{ReasonTruncatedJSON: 1}, cutShort: 1, allocBound: 64 * mb},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -290,6 +381,14 @@ func TestHostileInputs(t *testing.T) {
 			}
 			if sum.FilesSkipped != tt.skipped {
 				t.Errorf("files skipped %d, want %d: %+v", sum.FilesSkipped, tt.skipped, sum.Skipped)
+			}
+			for _, sk := range sum.Skipped {
+				if !strings.Contains(sk.Detail, tt.skipDetail) {
+					t.Errorf("skipped %s: %q, want it to say %q", sk.Path, sk.Detail, tt.skipDetail)
+				}
+			}
+			if sum.Lost != tt.lost || sum.CutShort != tt.cutShort {
+				t.Errorf("records lost %d, files cut short %d; want %d and %d", sum.Lost, sum.CutShort, tt.lost, tt.cutShort)
 			}
 			if n := count(t, st, "SELECT count(*) FROM events"); n != tt.events {
 				t.Errorf("events table holds %d, want %d", n, tt.events)
@@ -387,6 +486,61 @@ func rewriteKeepingStat(t *testing.T, path string) {
 	}
 	if err := os.Chtimes(path, fi.ModTime(), fi.ModTime()); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestGrewWhileRead (issue 16, item 12): a streamed file that grows while
+// it is read records the size of the bytes read and hashed, not its size
+// when opened, and is reported as changed.
+func TestGrewWhileRead(t *testing.T) {
+	src, err := os.ReadFile(filepath.Join("testdata", "formats", "lines.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "lines.jsonl")
+	if err := os.WriteFile(path, src, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fr := newFileReader()
+	fr.wholeLimit = 0 // streamed
+	more := []byte(hostileEvent("appended", "") + "\n")
+	fr.afterOpen = func(p string) { appendTo(t, p, string(more)) }
+	res, _ := readFixture(t, fr, path)
+	read := append(append([]byte(nil), src...), more...)
+	if res.source.Size != int64(len(read)) || res.source.SHA256 != fmt.Sprintf("%x", sha256Sum(read)) {
+		t.Errorf("size %d sha %s, want %d and the hash of the bytes read", res.source.Size, res.source.SHA256, len(read))
+	}
+	if res.errors[ReasonChangedWhileRead] != 1 || res.source.Status != statusPartial {
+		t.Errorf("the growth is not reported: %v %s", res.errors, res.source.Status)
+	}
+}
+
+// TestCopiesAndReusedIDs (issue 16, items 2 and 12): in one file, a second
+// copy of an event with another sourceIPAddress is a conflict (kept aside,
+// counted), not a duplicate; an eventID reused by another event is recorded
+// in ingest_errors and on its source.
+func TestCopiesAndReusedIDs(t *testing.T) {
+	dir := t.TempDir()
+	body := `{"Records":[` + hostileEvent("dup", "") + `,` +
+		strings.Replace(hostileEvent("dup", ""), "203.0.113.1", "198.51.100.66", 1) + `,` +
+		strings.Replace(hostileEvent("dup", ""), "GetObject", "PutObject", 1) + `]}`
+	if err := os.WriteFile(filepath.Join(dir, "copies.json"), []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	st := openStore(t)
+	sum := ingestPaths(t, st, dir)
+	if sum.Events != 2 || sum.Errors[ReasonConflictingCopy] != 1 || sum.Errors[ReasonEventIDReused] != 2 || sum.Duplicates != 0 {
+		t.Errorf("summary: events %d, errors %v, duplicates %d", sum.Events, sum.Errors, sum.Duplicates)
+	}
+	for q, want := range map[string]string{
+		"SELECT source_ip FROM event_conflicts":                                                                   "198.51.100.66",
+		"SELECT source_ip FROM events WHERE event_name = 'GetObject'":                                             "203.0.113.1",
+		"SELECT string_agg(reason || '@' || position::VARCHAR, ',' ORDER BY reason, position) FROM ingest_errors": "conflicting_copy@1,event_id_reused@0,event_id_reused@2",
+		"SELECT errors FROM sources":                                                                              `{"conflicting_copy":1,"event_id_reused":2}`,
+	} {
+		if got := queryString(t, st, q); got != want {
+			t.Errorf("%s\n got %q\nwant %q", q, got, want)
+		}
 	}
 }
 

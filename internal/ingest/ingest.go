@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -64,26 +65,31 @@ type SkippedFile struct {
 
 // Summary is what an ingest did. Its JSON form is `trailsleuth ingest --json`.
 type Summary struct {
-	RunID        int64            `json:"run_id"`
-	Files        int64            `json:"files"`         // files read (fully or in part)
-	FilesSkipped int64            `json:"files_skipped"` // files with nothing to ingest
-	DigestFiles  int64            `json:"digest_files"`  // CloudTrail-Digest files recorded
-	Unchanged    int64            `json:"files_unchanged"`
-	Bytes        int64            `json:"bytes"`       // bytes read from disk
-	EventsRead   int64            `json:"events_read"` // event records in the inputs (decoded, or counted in an unchanged file)
-	Events       int64            `json:"events"`      // new events in the case
-	Duplicates   int64            `json:"duplicates"`  // records already in the case
-	Lost         int64            `json:"records_lost"`
-	Errors       map[Reason]int64 `json:"errors"`
-	Skipped      []SkippedFile    `json:"skipped_files,omitempty"`
-	Seconds      float64          `json:"seconds"`
+	RunID        int64 `json:"run_id"`
+	Files        int64 `json:"files"`         // files read (fully or in part)
+	FilesSkipped int64 `json:"files_skipped"` // files with nothing to ingest
+	DigestFiles  int64 `json:"digest_files"`  // CloudTrail-Digest files recorded
+	Unchanged    int64 `json:"files_unchanged"`
+	Bytes        int64 `json:"bytes"`       // bytes read from disk
+	EventsRead   int64 `json:"events_read"` // event records in the inputs (decoded, or counted in an unchanged file)
+	Events       int64 `json:"events"`      // new events in the case
+	Duplicates   int64 `json:"duplicates"`  // records already in the case
+	Lost         int64 `json:"records_lost"`
+	// CutShort counts files whose reading stopped early (truncated,
+	// damaged, a decompression limit): their reason is counted once in
+	// errors, and the records after the damage, unknown in number, are not
+	// in records_lost.
+	CutShort int64            `json:"files_cut_short,omitempty"`
+	Errors   map[Reason]int64 `json:"errors"`
+	Skipped  []SkippedFile    `json:"skipped_files,omitempty"`
+	Seconds  float64          `json:"seconds"`
 	// RolledBack counts the events of earlier, interrupted ingests that
 	// were removed before this one so that their files are read again.
 	RolledBack int64 `json:"interrupted_events_rolled_back,omitempty"`
 }
 
 // Run ingests files into st. It first rolls back what earlier, interrupted
-// runs left (recover.go), so runs on one case database must not overlap:
+// runs left (store.RollBackInterrupted), so runs on one case database must not overlap:
 // DuckDB's file lock ensures that across processes, callers within one.
 func Run(ctx context.Context, st *store.Store, files []acquire.File, walkErrs []acquire.WalkError, opts Options) (*Summary, error) {
 	start := time.Now()
@@ -91,7 +97,7 @@ func Run(ctx context.Context, st *store.Store, files []acquire.File, walkErrs []
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	rolledBack, err := rollBackInterrupted(ctx, st)
+	rolledBack, err := st.RollBackInterrupted(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -108,10 +114,19 @@ func Run(ctx context.Context, st *store.Store, files []acquire.File, walkErrs []
 		return nil, err
 	}
 	sum := &Summary{RunID: run, Errors: map[Reason]int64{}, RolledBack: rolledBack}
-	for _, we := range walkErrs {
+	// Paths that could not be examined (an unreadable folder) are sources
+	// too: the case records every input it was given, read or not.
+	var unread []store.Source
+	for i, we := range walkErrs {
 		sum.Errors[ReasonReadError]++
 		sum.FilesSkipped++
 		sum.Skipped = append(sum.Skipped, SkippedFile{Path: we.Path, Reason: ReasonReadError, Detail: we.Err.Error()})
+		p := we.Path
+		if abs, err := filepath.Abs(p); err == nil {
+			p = abs
+		}
+		unread = append(unread, store.Source{ID: baseID + int64(len(files)+i), Run: run, Path: p, Status: statusSkipped,
+			SkipReason: string(ReasonReadError), ErrorDetail: we.Err.Error(), Errors: map[string]int64{string(ReasonReadError): 1}})
 	}
 	var bytesTotal int64
 	for _, f := range files {
@@ -257,9 +272,12 @@ func Run(ctx context.Context, st *store.Store, files []acquire.File, walkErrs []
 		sum.EventsRead += r.source.Events
 		for k, v := range r.errors {
 			sum.Errors[k] += v
-			if !k.Stored() {
-				sum.Lost += v
-			}
+		}
+		sum.Lost += lost(r.errors)
+		if r.cutShort {
+			// The reason that stopped the file is not a record.
+			sum.Lost--
+			sum.CutShort++
 		}
 		switch r.source.Status {
 		case statusUnchanged:
@@ -284,21 +302,24 @@ func Run(ctx context.Context, st *store.Store, files []acquire.File, walkErrs []
 		sources = append(sources, r.source)
 		recErrs = append(recErrs, r.details...)
 	}
-	if err := st.AddSources(ctx, sources); err != nil {
+	if err := st.AddSources(ctx, append(sources, unread...)); err != nil {
 		return nil, err
 	}
 	if err := st.AddRecordErrors(ctx, recErrs); err != nil {
 		return nil, err
 	}
-	dups, reused, err := st.Dedup(ctx, run)
+	dd, err := st.Dedup(ctx, run)
 	if err != nil {
 		return nil, err
 	}
-	if reused > 0 {
-		sum.Errors[ReasonEventIDReused] = reused
+	if dd.Reused > 0 {
+		sum.Errors[ReasonEventIDReused] = dd.Reused
 	}
-	sum.Duplicates += dups
-	sum.Events = appended.Load() - dups
+	if dd.SetAside > 0 {
+		sum.Errors[ReasonConflictingCopy] = dd.SetAside
+	}
+	sum.Duplicates += dd.Removed
+	sum.Events = appended.Load() - dd.Removed - dd.SetAside
 	sum.Seconds = time.Since(start).Seconds()
 	runRec := store.Run{ID: run, Files: sum.Files, FilesSkipped: sum.FilesSkipped, Events: sum.Events, Duplicates: sum.Duplicates, Errors: map[string]int64{}}
 	for k, v := range sum.Errors {

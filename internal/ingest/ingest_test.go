@@ -185,9 +185,12 @@ func TestSharedDatasets(t *testing.T) {
 		{"invictus-aws-dataset", 2900, 2900, nil, []string{"LICENSE"}},
 		{"flaws2-defender-logs", 37, 37, nil, nil},
 		{"stratus-red-team-detonation-logs", 310, 310, nil, []string{"LICENSE"}},
-		// AWS's documentation reuses example eventIDs: two copies of one
-		// event, and one id shared by two different events.
-		{"awsdocs-cloudtrail-examples", 21, 19, map[Reason]int64{ReasonMissingEventID: 6, ReasonMissingEventTime: 1, ReasonEventIDReused: 1}, nil},
+		// AWS's documentation reuses example eventIDs: three examples with
+		// one id, name and time but other content (conflicting copies: one
+		// used, two set aside), and one id shared by two different events
+		// (both recorded as reused).
+		{"awsdocs-cloudtrail-examples", 21, 19, map[Reason]int64{ReasonMissingEventID: 6, ReasonMissingEventTime: 1, ReasonEventIDReused: 2,
+			ReasonConflictingCopy: 2}, nil},
 		// Logstash-shipped: no eventTime, @timestamp instead. The CSV is not CloudTrail JSON.
 		{"security-datasets-aws", 103, 103, map[Reason]int64{ReasonTimeFromLogstash: 103},
 			[]string{"AWS_S3_HoneyBucketLogs.csv", "LICENSE", "SDAWS-200914011940.metadata.yaml", "SDAWS-2202181000.metadata.yaml"}},

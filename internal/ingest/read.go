@@ -33,6 +33,12 @@ const (
 	statusNotRead   = "not_read"  // the ingest stopped before this file
 )
 
+// maxZstdWindow bounds the window of a zstd frame (what the decoder
+// allocates up front): 128 MiB, the zstd tool's own default limit. A frame
+// made with --long=28…31 from a stream of unknown size declares more; it
+// is refused as compression_window_too_large, not called corrupt.
+const maxZstdWindow = 1 << 27
+
 // wholeFileLimit: files up to this size are read in one call (hashed before
 // decoding, so unchanged files are skipped cheaply); larger ones stream.
 const wholeFileLimit = 64 << 20
@@ -44,6 +50,10 @@ type fileResult struct {
 	source  store.Source
 	errors  map[Reason]int64
 	details []store.RecordError
+	// cutShort: the file's reading stopped early (truncation, damage, a
+	// limit). Its reason is counted once, in errors; how many records
+	// followed the damage is unknown, so none is counted as lost.
+	cutShort bool
 }
 
 // fileReader decodes files one after another, reusing its buffers.
@@ -58,8 +68,9 @@ type fileReader struct {
 	// limit bounds what one compressed file may inflate to.
 	limit inflateLimit
 	// afterRead, if set, runs between reading a file and checking that it
-	// did not change meanwhile: tests change the file there.
-	afterRead func(path string)
+	// did not change meanwhile; afterOpen between taking its size and
+	// reading it: tests change the file there.
+	afterRead, afterOpen func(path string)
 }
 
 func newFileReader() *fileReader {
@@ -123,6 +134,7 @@ func (fr *fileReader) read(ctx context.Context, f acquire.File, known map[string
 
 	skip := func(r Reason, detail string) {
 		src.Status, src.SkipReason, src.ErrorDetail = statusSkipped, string(r), detail
+		res.cutShort = true // not read: how many records it held is unknown
 	}
 	file, err := os.Open(f.Path)
 	if err != nil {
@@ -141,6 +153,9 @@ func (fr *fileReader) read(ctx context.Context, f acquire.File, known map[string
 		return
 	}
 	src.Size, src.ModifiedAt = before.Size(), before.ModTime()
+	if fr.afterOpen != nil {
+		fr.afterOpen(f.Path)
+	}
 
 	var in io.Reader
 	var hasher hash.Hash
@@ -166,7 +181,11 @@ func (fr *fileReader) read(ctx context.Context, f acquire.File, known map[string
 		in = bytes.NewReader(data)
 	} else {
 		hasher = sha256.New()
-		in = io.TeeReader(tagReader{file, tagRead}, hasher)
+		counted := &countingReader{r: tagReader{file, tagRead}}
+		in = io.TeeReader(counted, hasher)
+		// The size recorded is that of the bytes hashed, not the size at
+		// open (a file that grew while read is reported by checkUnchanged).
+		defer func() { src.Size = counted.n }()
 	}
 	defer fr.checkUnchanged(f.Path, before, hasher != nil, res)
 
@@ -189,7 +208,9 @@ func (fr *fileReader) read(ctx context.Context, f acquire.File, known map[string
 		stream = &limitedInflater{r: tagReader{fr.gz, tagDecompress}, in: compressed, lim: fr.limit}
 	case len(magic) == 4 && bytes.Equal(magic, []byte{0x28, 0xb5, 0x2f, 0xfd}):
 		src.Compression = "zstd"
-		zr, err := zstd.NewReader(fr.head, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true))
+		// The decoder allocates the window a frame declares, whatever the
+		// frame holds: bounded as the zstd tool bounds it by default.
+		zr, err := zstd.NewReader(fr.head, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true), zstd.WithDecoderMaxWindow(maxZstdWindow))
 		if err != nil {
 			fr.finish(res, hasher, in, &decompressErr{err})
 			return
@@ -245,6 +266,9 @@ func (fr *fileReader) finish(res *fileResult, hasher hash.Hash, in io.Reader, er
 		if src.Compression != "" {
 			src.ErrorDetail = "decompressed content is not JSON"
 		}
+		if head, _ := fr.br.Peek(linePeek); recogniseText(head) != "" {
+			src.ErrorDetail += ": " + recogniseText(head)
+		}
 		return
 	case errors.As(err, &re):
 		res.errors[ReasonReadError]++
@@ -252,6 +276,9 @@ func (fr *fileReader) finish(res *fileResult, hasher hash.Hash, in io.Reader, er
 	case errors.Is(err, errInflateLimit):
 		res.errors[ReasonInflateLimit]++
 		src.ErrorDetail = err.Error()
+	case errors.Is(err, zstd.ErrWindowSizeExceeded):
+		res.errors[ReasonZstdWindow]++
+		src.ErrorDetail = fmt.Sprintf("a zstd frame needs a window above %d MiB (made with zstd --long=28 or more from a stream of unknown size); decompress it first: zstd -d --long=31 FILE", maxZstdWindow>>20)
 	case errors.As(err, &de):
 		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
 			res.errors[ReasonTruncatedGzip]++
@@ -266,6 +293,7 @@ func (fr *fileReader) finish(res *fileResult, hasher hash.Hash, in io.Reader, er
 		res.errors[ReasonMalformedJSON]++
 		src.ErrorDetail = err.Error()
 	}
+	res.cutShort = err != nil
 	switch {
 	case d.isDigest && d.events == 0:
 		src.Status = statusDigest
@@ -273,7 +301,7 @@ func (fr *fileReader) finish(res *fileResult, hasher hash.Hash, in io.Reader, er
 		src.Status = statusPartial
 	case err != nil:
 		src.Status = statusFailed
-	case d.events == 0 && d.notEvents > 0:
+	case d.events == 0 && d.notEvents > 0 && lost(res.errors) == res.errors[ReasonNotEvent]:
 		// Nothing in it looked like CloudTrail: a skipped file, not errors.
 		delete(res.errors, ReasonNotEvent)
 		kept := res.details[:0]
@@ -284,10 +312,25 @@ func (fr *fileReader) finish(res *fileResult, hasher hash.Hash, in io.Reader, er
 		}
 		res.details = kept
 		src.Status, src.SkipReason = statusSkipped, string(SkipNoEvents)
-		src.ErrorDetail = "JSON, but no CloudTrail event fields (eventName, eventSource, eventTime)"
+		src.ErrorDetail = "JSON, but no CloudTrail events: " + d.notWhat
+	case d.events == 0 && lost(res.errors) > 0:
+		// Records were met and none could be stored: not "ingested".
+		src.Status = statusFailed
+		src.ErrorDetail = "no record of the file could be stored (see ingest_errors)"
 	default:
 		src.Status = statusIngested
 	}
+}
+
+// lost counts the records of a file that were met and not stored.
+func lost(errs map[Reason]int64) int64 {
+	var n int64
+	for r, c := range errs {
+		if !r.Stored() {
+			n += c
+		}
+	}
+	return n
 }
 
 // checkUnchanged reports a file whose size or modification time changed

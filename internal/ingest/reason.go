@@ -19,6 +19,9 @@ const (
 	// --max-inflate-ratio or --max-inflate-bytes (a decompression bomb);
 	// the records before the limit are kept, the rest is not read.
 	ReasonInflateLimit Reason = "decompression_limit"
+	// ReasonZstdWindow: a zstd frame declares a window above what the
+	// reader allocates (read.go, maxZstdWindow); the file is not read.
+	ReasonZstdWindow Reason = "compression_window_too_large"
 )
 
 // Reasons for records that were stored, with something to know about them.
@@ -37,6 +40,16 @@ const (
 	// ReasonInvalidUTF8: the event held bytes that are not UTF-8; it is
 	// stored with each invalid sequence replaced by U+FFFD.
 	ReasonInvalidUTF8 Reason = "invalid_utf8_replaced"
+	// ReasonDuplicateKey: a member name occurs twice in the event (or its
+	// userIdentity); the last occurrence is used, as jq, Python and Go do.
+	ReasonDuplicateKey Reason = "duplicate_json_key"
+	// ReasonLeapSecond: the time has second 60; it is stored at :59.999999
+	// of that minute, not rolled into the next.
+	ReasonLeapSecond Reason = "leap_second"
+	// ReasonConflictingCopy: another copy of the event (same eventID, name
+	// and time) differs in content; this copy is kept in event_conflicts,
+	// not used (store.Dedup says which copy is used and why).
+	ReasonConflictingCopy Reason = "conflicting_copy"
 )
 
 // Reasons for whole files that were skipped.
@@ -50,7 +63,8 @@ const (
 // Stored reports whether a record with this reason still reached the database.
 func (r Reason) Stored() bool {
 	switch r {
-	case ReasonMissingEventID, ReasonMissingEventTime, ReasonBadEventTime, ReasonTimeFromLogstash, ReasonEventIDReused, ReasonChangedWhileRead, ReasonInvalidUTF8:
+	case ReasonMissingEventID, ReasonMissingEventTime, ReasonBadEventTime, ReasonTimeFromLogstash, ReasonEventIDReused, ReasonChangedWhileRead, ReasonInvalidUTF8,
+		ReasonDuplicateKey, ReasonLeapSecond, ReasonConflictingCopy:
 		return true
 	}
 	return false

@@ -11,6 +11,8 @@ import (
 
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
+
+	"github.com/trailsleuth/trailsleuth/internal/display"
 )
 
 // IOStreams is the process's standard streams and what they are attached to.
@@ -39,12 +41,28 @@ func Test() (*IOStreams, *bytes.Buffer, *bytes.Buffer) {
 	return &IOStreams{In: &bytes.Buffer{}, Out: out, ErrOut: errOut}, out, errOut
 }
 
-// Warnf prints a warning on ErrOut unless quiet.
+// Warnf prints a warning on ErrOut unless quiet. Its string, error and
+// Stringer arguments are escaped (display.Inline): warnings name files and
+// values from the evidence, which must not drive the terminal or forge a
+// line; the format is the program's own.
 func (s *IOStreams) Warnf(format string, a ...any) {
 	if s.Quiet {
 		return
 	}
-	fmt.Fprintf(s.ErrOut, format, a...)
+	args := make([]any, len(a))
+	for i, v := range a {
+		switch x := v.(type) {
+		case string:
+			args[i] = display.Inline(x)
+		case error:
+			args[i] = display.Inline(x.Error())
+		case fmt.Stringer:
+			args[i] = display.Inline(x.String())
+		default:
+			args[i] = v
+		}
+	}
+	fmt.Fprintf(s.ErrOut, format, args...)
 }
 
 // Progress reports a long task's advance on ErrOut: a bar on a terminal,

@@ -4,12 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/netip"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 
+	"github.com/trailsleuth/trailsleuth/internal/atomicfile"
 	"github.com/trailsleuth/trailsleuth/internal/event"
 	"github.com/trailsleuth/trailsleuth/internal/useragent"
 )
@@ -225,7 +226,7 @@ func Collect(ctx context.Context, run Runner, t Target, o CollectOptions) (*Coll
 		}
 		name := filepath.Join(o.Dir, fmt.Sprintf("%s-%03d-%s.jsonl", o.Engine, len(c.Files)+1, safeName(rs.QueryID)))
 		data := append(bytesJoin(evs), '\n')
-		if err := os.WriteFile(name, data, 0o600); err != nil {
+		if err := atomicfile.Write(name, 0o600, func(w io.Writer) error { _, err := w.Write(data); return err }); err != nil {
 			return nil, fmt.Errorf("writing %s: %w", name, err)
 		}
 		c.Files = append(c.Files, name)

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/trailsleuth/trailsleuth/internal/cloudtrail"
+	"github.com/trailsleuth/trailsleuth/internal/display"
 	"github.com/trailsleuth/trailsleuth/internal/event"
 )
 
@@ -20,6 +21,10 @@ func (markdownWriter) Write(w io.Writer, c *event.Case) error {
 	if c == nil {
 		return errNilCase
 	}
+	// Values from the logs are shown escaped: no control character, line
+	// break or bidirectional override of theirs reaches the reader.
+	cmds := commandLines(c)
+	c = display.Copy(c)
 	m := &md{}
 	m.header(c)
 	m.scope(c)
@@ -32,7 +37,7 @@ func (markdownWriter) Write(w io.Writer, c *event.Case) error {
 	m.defenseEvasion(c)
 	m.findings(c)
 	m.related(c)
-	m.remediation(c)
+	m.remediation(c, cmds)
 	m.coverage(c)
 	m.compliance(c)
 	m.evidence(c)
@@ -303,7 +308,7 @@ func (m *md) related(c *event.Case) {
 	m.table([]string{"Principal", "Events", "Access keys", "Source IPs", "Reason"}, rows)
 }
 
-func (m *md) remediation(c *event.Case) {
+func (m *md) remediation(c *event.Case, cmds [][]string) {
 	m.heading(2, "Remediation")
 	if len(c.Remediation) == 0 {
 		m.para(none)
@@ -315,9 +320,9 @@ func (m *md) remediation(c *event.Case) {
 		}
 		num := strconv.Itoa(i+1) + ". "
 		m.line(num + mdText(r.Action))
-		if cmd := strings.TrimSpace(r.Command); cmd != "" {
+		if len(cmds[i]) > 0 {
 			m.line("")
-			m.fenced(strings.Repeat(" ", len(num)), "sh", strings.Split(cmd, "\n"))
+			m.fenced(strings.Repeat(" ", len(num)), "sh", cmds[i])
 		}
 	}
 	m.line("")
@@ -334,6 +339,12 @@ func (m *md) evidence(c *event.Case) {
 	}
 	for _, en := range e.Enrichment {
 		m.bullet("IP enrichment", mdText(en))
+	}
+	if lines := conflictLines(e); len(lines) > 0 {
+		m.bullet("Conflicting copies", mdText(lines[0]))
+		for _, l := range lines[1:] {
+			m.line("  - " + mdText(l))
+		}
 	}
 	m.bullet("Generated", mdText(generated(c)))
 	if c.Tool.CommandLine != "" {
@@ -359,6 +370,18 @@ func (m *md) evidence(c *event.Case) {
 	m.table(head, rows)
 	if n := len(e.Sources) - maxSources; n > 0 {
 		m.para(fmt.Sprintf(moreFmt, n) + " (see `--format json`)")
+	}
+	if rows := conflictRows(e); len(rows) > 0 {
+		m.heading(3, "Conflicting copies")
+		for _, r := range rows {
+			for i := range r {
+				r[i] = mdText(r[i])
+			}
+		}
+		m.table([]string{"Time", "Event", "Copy used", "Set aside", "Why"}, rows)
+		if n := len(e.Conflicts) - maxSources; n > 0 {
+			m.para(fmt.Sprintf(moreFmt, n) + " (see `--format json`)")
+		}
 	}
 }
 

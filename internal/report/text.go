@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/trailsleuth/trailsleuth/internal/cloudtrail"
+	"github.com/trailsleuth/trailsleuth/internal/display"
 	"github.com/trailsleuth/trailsleuth/internal/event"
 )
 
@@ -20,6 +21,10 @@ func (textWriter) Write(w io.Writer, c *event.Case) error {
 	if c == nil {
 		return errNilCase
 	}
+	// Values from the logs are shown escaped: no control character, line
+	// break or bidirectional override of theirs reaches the reader.
+	cmds := commandLines(c)
+	c = display.Copy(c)
 	t := &text{}
 	t.header(c)
 	t.scope(c)
@@ -32,7 +37,7 @@ func (textWriter) Write(w io.Writer, c *event.Case) error {
 	t.defenseEvasion(c)
 	t.findings(c)
 	t.related(c)
-	t.remediation(c)
+	t.remediation(c, cmds)
 	t.coverage(c)
 	t.compliance(c)
 	t.evidence(c)
@@ -297,7 +302,7 @@ func (t *text) dataAccessed(c *event.Case) {
 	}
 	var rows [][]string
 	for _, d := range c.DataAccessed {
-		rows = append(rows, []string{d.Resource, d.Kind, d.EventName, strconv.Itoa(d.Count+d.Denied), bytesCell(d.Bytes),
+		rows = append(rows, []string{d.Resource, d.Kind, d.EventName, strconv.Itoa(d.Count + d.Denied), bytesCell(d.Bytes),
 			countCell(d.Denied), fmtTime(d.FirstSeen), fmtTime(d.LastSeen)})
 	}
 	t.table("", []string{"RESOURCE", "KIND", "EVENT", "CALLS", "BYTES", "DENIED", "FIRST SEEN", "LAST SEEN"}, rows)
@@ -398,7 +403,7 @@ func (t *text) related(c *event.Case) {
 	}
 }
 
-func (t *text) remediation(c *event.Case) {
+func (t *text) remediation(c *event.Case, cmds [][]string) {
 	t.section("Remediation")
 	if len(c.Remediation) == 0 {
 		t.line(none)
@@ -409,10 +414,8 @@ func (t *text) remediation(c *event.Case) {
 		num := fmt.Sprintf("%*d. ", w, i+1)
 		pad := strings.Repeat(" ", len(num))
 		t.lines(wrapText(r.Action, num, pad))
-		for _, cmd := range strings.Split(strings.TrimSpace(r.Command), "\n") {
-			if cmd != "" {
-				t.line(pad + "    " + cmd)
-			}
+		for _, cmd := range cmds[i] {
+			t.line(pad + "    " + cmd)
 		}
 	}
 }
@@ -428,6 +431,16 @@ func (t *text) evidence(c *event.Case) {
 	}
 	for _, en := range e.Enrichment {
 		t.lines(wrapText(en, "IP enrichment: ", "  "))
+	}
+	if lines := conflictLines(e); len(lines) > 0 {
+		t.lines(wrapText(lines[0], "Conflicting copies: ", "  "))
+		for _, l := range lines[1:] {
+			t.lines(wrapText(l, "  ", "    "))
+		}
+		t.table("  ", []string{"TIME", "EVENT", "COPY USED", "SET ASIDE", "WHY"}, conflictRows(e))
+		if n := len(e.Conflicts) - maxSources; n > 0 {
+			t.line("  " + fmt.Sprintf(moreFmt, n) + " (see --format json)")
+		}
 	}
 	if len(e.Sources) > 0 {
 		head := []string{"PATH", "SHA256", "EVENTS", "STATUS"}

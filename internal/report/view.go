@@ -3,12 +3,14 @@ package report
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/trailsleuth/trailsleuth/internal/cloudtrail"
+	"github.com/trailsleuth/trailsleuth/internal/display"
 	"github.com/trailsleuth/trailsleuth/internal/event"
 )
 
@@ -26,6 +28,82 @@ const (
 	unknownTime = "unknown"
 	moreFmt     = "… %d more"
 )
+
+// commandLines are each remediation step's commands, one per line as the
+// Command field holds them, each line escaped for display (display.Inline);
+// blank lines dropped.
+func commandLines(c *event.Case) [][]string {
+	out := make([][]string, len(c.Remediation))
+	for i, r := range c.Remediation {
+		for _, l := range strings.Split(strings.TrimSpace(r.Command), "\n") {
+			if l = strings.TrimSpace(l); l != "" {
+				out[i] = append(out[i], display.Inline(l))
+			}
+		}
+	}
+	return out
+}
+
+// conflictLines says, for the evidence section, how many events came in
+// copies that disagree and from which files the copies set aside came.
+func conflictLines(e event.Evidence) []string {
+	if e.ConflictTotal == 0 && len(e.Conflicts) == 0 {
+		return nil
+	}
+	total := max(e.ConflictTotal, len(e.Conflicts))
+	out := []string{fmt.Sprintf("%d events came in copies that disagree (same eventID, name and time, other content): one copy of each is used, the others are set aside (SELECT * FROM event_conflicts)", total)}
+	type file struct {
+		n          int
+		validation string
+		differs    map[string]bool
+	}
+	files := map[string]*file{}
+	var order []string
+	for _, c := range e.Conflicts {
+		for _, a := range c.SetAside {
+			f := files[a.Path]
+			if f == nil {
+				f = &file{validation: a.Validation, differs: map[string]bool{}}
+				files[a.Path] = f
+				order = append(order, a.Path)
+			}
+			f.n++
+			for _, d := range a.Differs {
+				f.differs[d] = true
+			}
+		}
+	}
+	for _, p := range order {
+		f := files[p]
+		out = append(out, fmt.Sprintf("set aside: %d copies from %s (%s), differing in %s", f.n, p, validationLabel(f.validation),
+			strings.Join(slices.Sorted(maps.Keys(f.differs)), ", ")))
+	}
+	return out
+}
+
+// conflictRows are the listed conflicts as table rows: time, event, copy
+// used, copies set aside, why.
+func conflictRows(e event.Evidence) [][]string {
+	var rows [][]string
+	for _, c := range e.Conflicts[:min(len(e.Conflicts), maxSources)] {
+		at := unknownTime
+		if c.EventTime != nil {
+			at = fmtTime(*c.EventTime)
+		}
+		var aside []string
+		for _, a := range c.SetAside {
+			aside = append(aside, copyLabel(a))
+		}
+		rows = append(rows, []string{at, c.EventName + " " + c.EventID, copyLabel(c.Used), strings.Join(aside, "; "), c.Why})
+	}
+	return rows
+}
+
+func copyLabel(c event.EventCopy) string {
+	return fmt.Sprintf("%s #%d (%s) %s", c.Path, c.Position, validationLabel(c.Validation), cmp.Or(c.SourceIP, "-"))
+}
+
+func validationLabel(v string) string { return cmp.Or(v, "not validated") }
 
 // fmtTime formats t in UTC to the second; the zero time is "unknown".
 func fmtTime(t time.Time) string {

@@ -92,9 +92,20 @@ func (s *Store) AppendAudit(ctx context.Context, e AuditEntry) (AuditEntry, erro
 		return e, fmt.Errorf("audit log: %w", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // after Commit it is a no-op
+	if e, err = appendAudit(ctx, tx, e); err != nil {
+		return e, err
+	}
+	return e, tx.Commit()
+}
+
+// appendAudit appends e within tx (AppendAudit's, or a migration's).
+func appendAudit(ctx context.Context, tx *sql.Tx, e AuditEntry) (AuditEntry, error) {
+	if e.User == "" && e.Host == "" {
+		e.User, e.Host = WhoAmI()
+	}
 	var last sql.NullInt64
 	var prev sql.NullString
-	err = tx.QueryRowContext(ctx, `SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1`).Scan(&last, &prev)
+	err := tx.QueryRowContext(ctx, `SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1`).Scan(&last, &prev)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return e, fmt.Errorf("audit log: reading the last entry: %w", err)
 	}
@@ -105,7 +116,7 @@ func (s *Store) AppendAudit(ctx context.Context, e AuditEntry) (AuditEntry, erro
 		e.Seq, e.Time, e.Kind, e.ToolVersion, e.CommandLine, e.User, e.Host, in, out, e.Note, e.PrevHash, e.Hash); err != nil {
 		return e, fmt.Errorf("audit log: appending: %w", err)
 	}
-	return e, tx.Commit()
+	return e, nil
 }
 
 // auditRow is an entry as stored, with the file lists as their JSON text.

@@ -8,8 +8,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"strings"
+
+	"github.com/trailsleuth/trailsleuth/internal/atomicfile"
 )
 
 // ExportFormats are the formats Export writes.
@@ -143,22 +144,29 @@ func (s *Store) Export(ctx context.Context, format, path, where string) (int64, 
 		// Row groups of 16,384 events (about 13 MB compressed) keep the
 		// writer's buffers small; DuckDB's default of 122,880 wide rows
 		// held hundreds of MB per thread.
-		q := fmt.Sprintf("COPY (SELECT * FROM events WHERE %s) TO %s (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 16384)", whereCond(where), quoteLiteral(path))
+		// DuckDB writes a temporary file beside path, renamed into place
+		// once complete (atomicfile), so a failure never leaves half a
+		// Parquet file under the name.
+		tmp, finish, err := atomicfile.Reserve(path, 0o644)
+		if err != nil {
+			return 0, err
+		}
+		q := fmt.Sprintf("COPY (SELECT * FROM events WHERE %s) TO %s (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 16384)", whereCond(where), quoteLiteral(tmp))
 		res, err := s.db.ExecContext(ctx, q)
+		if ferr := finish(err == nil); err == nil {
+			err = ferr
+		}
 		if err != nil {
 			return 0, fmt.Errorf("exporting to %s: %w", path, err)
 		}
 		n, _ := res.RowsAffected()
 		return n, nil
 	case "jsonl":
-		f, err := os.Create(path)
-		if err != nil {
-			return 0, fmt.Errorf("exporting: %w", err)
-		}
-		n, err := s.streamOrdered(ctx, f, "to_json(e)::VARCHAR", where, func(b []byte) ([]byte, error) { return b, nil })
-		if cerr := f.Close(); err == nil && cerr != nil {
-			err = cerr
-		}
+		var n int64
+		err := atomicfile.Write(path, 0o644, func(w io.Writer) (err error) {
+			n, err = s.streamOrdered(ctx, w, "to_json(e)::VARCHAR", where, func(b []byte) ([]byte, error) { return b, nil })
+			return err
+		})
 		if err != nil {
 			return n, fmt.Errorf("exporting to %s: %w", path, err)
 		}

@@ -182,67 +182,14 @@ func (s *Store) appendRows(ctx context.Context, table string, n int, row func(in
 	})
 }
 
-// Dedup removes events already in the case and returns how many were
-// removed and how many stored events share an eventID with a different
-// event (a reused id, which real CloudTrail does not do: worth a look)
-// among the ids that run touched.
-//
-// A copy is the same eventID with the same eventName and eventTime:
-// overlapping inputs (an organization trail and an account trail,
-// lookup-events beside the S3 export) deliver one event more than once,
-// byte order and white space aside. The first copy stored is kept
-// (earliest run, then source, then position).
-func (s *Store) Dedup(ctx context.Context, run int64) (removed, reused int64, err error) {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return 0, 0, err
-	}
-	defer tx.Rollback() //nolint:errcheck // no-op after Commit
-	if _, err := tx.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE dup_ids AS
-		SELECT event_id FROM events GROUP BY event_id HAVING count(*) > 1`); err != nil {
-		return 0, 0, fmt.Errorf("finding duplicate events: %w", err)
-	}
-	res, err := tx.ExecContext(ctx, `
-		DELETE FROM events WHERE rowid IN (
-			SELECT rid FROM (
-				SELECT rowid AS rid, row_number() OVER (
-					PARTITION BY event_id, event_name, event_time ORDER BY run_id, source_id, source_position) AS rn
-				FROM events
-				WHERE event_id IN (SELECT event_id FROM dup_ids)
-			) WHERE rn > 1)`)
-	if err != nil {
-		return 0, 0, fmt.Errorf("removing duplicate events: %w", err)
-	}
-	removed, _ = res.RowsAffected()
-	err = tx.QueryRowContext(ctx, `SELECT coalesce(sum(n) - count(*), 0) FROM (
-		SELECT count(*) AS n FROM events WHERE event_id IN (SELECT event_id FROM dup_ids)
-		GROUP BY event_id HAVING count(*) > 1 AND bool_or(run_id = ?))`, run).Scan(&reused)
-	if err != nil {
-		return 0, 0, fmt.Errorf("counting reused event ids: %w", err)
-	}
-	if _, err := tx.ExecContext(ctx, `DROP TABLE dup_ids`); err != nil {
-		return 0, 0, err
-	}
-	return removed, reused, tx.Commit()
-}
-
 // NextReport reserves the next report number of this case database and
 // returns it with the report id AWS-IR-<YYYYMMDD of now>-<seq, 3 digits>
 // and the time the id was created. A report with the same fingerprint (the
 // same question asked of the same case state by the same version) keeps
 // the id and time it was first given, so re-running it reproduces it.
 func (s *Store) NextReport(ctx context.Context, now time.Time, cmdline, fingerprint string) (int, time.Time, string, error) {
-	if fingerprint != "" {
-		var seq int
-		var id string
-		var created time.Time
-		err := s.db.QueryRowContext(ctx, `SELECT seq, report_id, created_at FROM reports WHERE fingerprint = ? ORDER BY seq LIMIT 1`, fingerprint).Scan(&seq, &id, &created)
-		if err == nil {
-			return seq, created.UTC(), id, nil
-		}
-		if !errors.Is(err, sql.ErrNoRows) {
-			return 0, time.Time{}, "", fmt.Errorf("reading the report counter: %w", err)
-		}
+	if seq, created, id, err := s.FindReport(ctx, fingerprint); err != nil || seq > 0 {
+		return seq, created, id, err
 	}
 	var seq int
 	if err := s.db.QueryRowContext(ctx, `SELECT coalesce(max(seq), 0) + 1 FROM reports`).Scan(&seq); err != nil {
@@ -256,6 +203,41 @@ func (s *Store) NextReport(ctx context.Context, now time.Time, cmdline, fingerpr
 	return seq, now, id, nil
 }
 
+// FindReport returns the number, creation time and id of the report first
+// made with fingerprint, or seq 0 when there is none. A case that cannot be
+// written (read-only storage) reserves no number: a report it made before
+// keeps its id, a new one is numbered 000.
+func (s *Store) FindReport(ctx context.Context, fingerprint string) (int, time.Time, string, error) {
+	if fingerprint == "" {
+		return 0, time.Time{}, "", nil
+	}
+	var seq int
+	var id string
+	var created time.Time
+	err := s.db.QueryRowContext(ctx, `SELECT seq, report_id, created_at FROM reports WHERE fingerprint = ? ORDER BY seq LIMIT 1`, fingerprint).Scan(&seq, &id, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, time.Time{}, "", nil
+	}
+	if err != nil {
+		return 0, time.Time{}, "", fmt.Errorf("reading the report counter: %w", err)
+	}
+	return seq, created.UTC(), id, nil
+}
+
+// UnfinishedIngests describes the ingests that never finished (none on a
+// consistent case): what RollBackInterrupted would remove.
+func (s *Store) UnfinishedIngests(ctx context.Context) ([]string, error) {
+	runs, err := unfinishedRuns(ctx, s.db)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, len(runs))
+	for i, r := range runs {
+		out[i] = fmt.Sprintf("%s, leaving %d events", r, r.Events)
+	}
+	return out, nil
+}
+
 // SourceValidation is what integrity validation said of one input file.
 type SourceValidation struct {
 	Path, SHA256, Status string
@@ -263,7 +245,8 @@ type SourceValidation struct {
 
 // SetValidation records validation results on the matching sources (same
 // path and SHA-256: a file changed since ingest is not marked) and returns
-// how many sources it marked.
+// how many sources it marked. Conflicting copies of events are then
+// settled again (conflicts.go): a validated copy is preferred.
 func (s *Store) SetValidation(ctx context.Context, results []SourceValidation) (int64, error) {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -284,5 +267,12 @@ func (s *Store) SetValidation(ctx context.Context, results []SourceValidation) (
 		k, _ := res.RowsAffected()
 		n += k
 	}
-	return n, tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return n, err
+	}
+	// Which copy of a conflicting event is used depends on validation.
+	if _, err := s.Resettle(ctx); err != nil {
+		return n, err
+	}
+	return n, nil
 }

@@ -19,7 +19,7 @@ import (
 )
 
 // SchemaVersion is the version of the schema this build writes.
-const SchemaVersion = 4
+const SchemaVersion = 5
 
 //go:embed schema.sql
 var schemaV1 string
@@ -33,8 +33,11 @@ var schemaV3 string
 //go:embed schema_v4.sql
 var schemaV4 string
 
+//go:embed schema_v5.sql
+var schemaV5 string
+
 // migrations[i] brings a database from version i to i+1.
-var migrations = []string{schemaV1, schemaV2, schemaV3, schemaV4}
+var migrations = []string{schemaV1, schemaV2, schemaV3, schemaV4, schemaV5}
 
 // Store is an open case database.
 type Store struct {
@@ -42,13 +45,19 @@ type Store struct {
 	path string
 	// exportSlice overrides sliceRows (export.go) in tests.
 	exportSlice int64
+	// notes say how a read-only open had to read the case (readthrough.go).
+	notes []string
+	// readOnly: opened with OpenReadOnly.
+	readOnly bool
 }
 
 // DefaultPath is where the case database lives unless --db says otherwise.
 const DefaultPath = "trailsleuth.duckdb"
 
 // Open opens (creating if needed) the case database at path and brings its
-// schema up to date. An empty path opens an in-memory database.
+// schema up to date, in one transaction. A new case is created only in a
+// new or empty file; any other file must already be a case database
+// (ErrNotCase). An empty path opens an in-memory database.
 func Open(ctx context.Context, path string) (*Store, error) {
 	if path != "" {
 		if dir := filepath.Dir(path); dir != "" {
@@ -56,14 +65,61 @@ func Open(ctx context.Context, path string) (*Store, error) {
 				return nil, fmt.Errorf("case database folder %s: %w", dir, err)
 			}
 		}
+		if fi, err := os.Stat(path); err == nil && fi.Mode().IsRegular() && fi.Size() == 0 {
+			// An empty file (made with touch, say) is a new case; DuckDB
+			// refuses to open one.
+			if err := os.Remove(path); err != nil {
+				return nil, fmt.Errorf("case database %s: %w", path, err)
+			}
+		} else if err == nil {
+			if err := checkHeader(path); err != nil {
+				return nil, err
+			}
+		}
 	}
-	s, err := open(ctx, path, path)
+	s, v, err := openCase(ctx, path, path)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.migrate(ctx); err != nil {
+	if err := s.migrate(ctx, v); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("preparing case database %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// openCase opens the database named by dsn and returns it with its schema
+// version, after checkCase: ErrNotCase for anything but a case (0: empty).
+func openCase(ctx context.Context, dsn, path string) (*Store, int, error) {
+	s, err := open(ctx, dsn, path)
+	if err != nil {
+		return nil, 0, err
+	}
+	v, err := s.checkCase(ctx)
+	if err != nil {
+		s.Close()
+		return nil, 0, err
+	}
+	return s, v, nil
+}
+
+// ErrOldSchema is returned by OpenCurrent for a case an older build wrote.
+var ErrOldSchema = errors.New("the case has an older schema")
+
+// OpenCurrent opens an existing case for writing only if it needs no
+// migration: a read command records itself in the audit log through it,
+// and must not migrate the case to do so.
+func OpenCurrent(ctx context.Context, path string) (*Store, error) {
+	if err := checkHeader(path); err != nil {
+		return nil, err
+	}
+	s, v, err := openCase(ctx, path, path)
+	if err != nil {
+		return nil, err
+	}
+	if v != SchemaVersion {
+		s.Close()
+		return nil, fmt.Errorf("%s: %w (version %d; the next ingest migrates it)", path, ErrOldSchema, v)
 	}
 	return s, nil
 }
@@ -74,6 +130,9 @@ func open(ctx context.Context, dsn, path string) (*Store, error) {
 	if err != nil {
 		if lerr := lockedErr(path, err); lerr != nil {
 			return nil, lerr
+		}
+		if strings.Contains(err.Error(), "not a valid DuckDB database file") {
+			return nil, fmt.Errorf("%s: %w: it is not a DuckDB file; give --db a new file", path, ErrNotCase)
 		}
 		return nil, fmt.Errorf("opening case database %s: %w", path, err)
 	}
@@ -105,37 +164,63 @@ func lockedErr(path string, err error) error {
 	return fmt.Errorf("%s: %w%s; wait for it to finish or use another --db", path, ErrLocked, who)
 }
 
-// OpenReadOnly opens an existing case database without changing it.
+// OpenReadOnly opens an existing case database for reading without
+// changing it. A case that needs a change before it can be read — an older
+// schema, or events of an ingest that never finished — is read through an
+// in-memory layer (readthrough.go) and Notes says so; the file stays as it
+// is, so a preserved case keeps its hash and a case on read-only storage
+// can be read.
 func OpenReadOnly(ctx context.Context, path string) (*Store, error) {
-	if _, err := os.Stat(path); err != nil {
+	return openReadOnly(ctx, path, false)
+}
+
+// OpenReadThrough is OpenReadOnly always through the in-memory layer: a
+// command that needs scratch tables beside the case (investigate's rule
+// run) can then work on a case it cannot write.
+func OpenReadThrough(ctx context.Context, path string) (*Store, error) {
+	return openReadOnly(ctx, path, true)
+}
+
+func openReadOnly(ctx context.Context, path string, layer bool) (*Store, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
 		return nil, fmt.Errorf("case database %s: %w (run 'trailsleuth ingest' first)", path, err)
 	}
-	s, err := open(ctx, path+"?access_mode=read_only", path)
+	if fi.Size() == 0 {
+		return nil, fmt.Errorf("case database %s is an empty file (run 'trailsleuth ingest' first)", path)
+	}
+	if err := checkHeader(path); err != nil {
+		return nil, err
+	}
+	s, v, err := openCase(ctx, path+"?access_mode=read_only", path)
 	if err != nil {
 		return nil, err
 	}
-	v, err := s.version(ctx)
-	if err != nil {
+	s.readOnly = true
+	if v > SchemaVersion {
 		s.Close()
-		return nil, fmt.Errorf("reading case database %s: %w", path, err)
+		return nil, fmt.Errorf("case database %s has schema version %d, newer than this build (%d): upgrade trailsleuth", path, v, SchemaVersion)
 	}
-	if v < SchemaVersion && v > 0 {
-		// Migrations only add tables; bring the case up to date once, then
-		// read it as asked.
-		s.Close()
-		rw, err := Open(ctx, path)
-		if err != nil {
-			return nil, fmt.Errorf("case database %s has schema version %d and could not be migrated to %d: %w", path, v, SchemaVersion, err)
+	var open []unfinishedRun
+	if v >= 1 {
+		if open, err = unfinishedRuns(ctx, s.db); err != nil {
+			s.Close()
+			return nil, err
 		}
-		rw.Close()
-		return OpenReadOnly(ctx, path)
 	}
-	if v != SchemaVersion {
-		s.Close()
-		return nil, fmt.Errorf("case database %s has schema version %d, this build reads %d", path, v, SchemaVersion)
+	if v == SchemaVersion && len(open) == 0 && !layer {
+		return s, nil
 	}
-	return s, nil
+	s.Close()
+	return readThrough(ctx, path, v, open)
 }
+
+// ReadOnly reports whether the store was opened with OpenReadOnly.
+func (s *Store) ReadOnly() bool { return s.readOnly }
+
+// Notes say how OpenReadOnly read the case when it could not read it as it
+// is (an older schema, an unfinished ingest): for the user and the audit log.
+func (s *Store) Notes() []string { return s.notes }
 
 // MemoryLimitEnv overrides DefaultMemoryLimit.
 const MemoryLimitEnv = "TRAILSLEUTH_MEMORY_LIMIT"
@@ -171,7 +256,7 @@ func (s *Store) DB() *sql.DB { return s.db }
 func (s *Store) version(ctx context.Context) (int, error) {
 	var n int
 	err := s.db.QueryRowContext(ctx,
-		`SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'`).Scan(&n)
+		`SELECT count(*) FROM information_schema.tables WHERE table_schema = 'main' AND table_name = 'schema_version'`).Scan(&n)
 	if err != nil || n == 0 {
 		return 0, err
 	}
@@ -182,50 +267,52 @@ func (s *Store) version(ctx context.Context) (int, error) {
 	return int(v.Int64), nil
 }
 
-func (s *Store) migrate(ctx context.Context) error {
-	v, err := s.version(ctx)
+// migrate brings the case from version from to SchemaVersion in one
+// transaction, so a failure leaves it exactly as it was. Cases from before
+// the audit log get it started in the same transaction.
+func (s *Store) migrate(ctx context.Context, from int) error {
+	if from > SchemaVersion {
+		return fmt.Errorf("schema version %d is newer than this build (%d): upgrade trailsleuth", from, SchemaVersion)
+	}
+	if from == SchemaVersion {
+		return nil
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
-	if v > SchemaVersion {
-		return fmt.Errorf("schema version %d is newer than this build (%d): upgrade trailsleuth", v, SchemaVersion)
-	}
-	from := v
-	for ; v < SchemaVersion; v++ {
-		tx, err := s.db.BeginTx(ctx, nil)
-		if err != nil {
-			return err
-		}
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	for v := from; v < SchemaVersion; v++ {
 		if _, err := tx.ExecContext(ctx, migrations[v]); err != nil {
-			tx.Rollback()
 			return fmt.Errorf("migration to version %d: %w", v+1, err)
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_version VALUES (?, ?)`, v+1, time.Now().UTC()); err != nil {
-			tx.Rollback()
-			return err
-		}
-		if err := tx.Commit(); err != nil {
 			return fmt.Errorf("migration to version %d: %w", v+1, err)
 		}
 	}
 	if from < 3 {
-		return s.startAudit(ctx, from)
+		if err := startAudit(ctx, tx, from); err != nil {
+			return err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("migration to version %d: %w", SchemaVersion, err)
 	}
 	return nil
 }
 
 // startAudit opens the chain of custody with what the case held when the
 // audit log came into being.
-func (s *Store) startAudit(ctx context.Context, from int) error {
+func startAudit(ctx context.Context, tx *sql.Tx, from int) error {
 	note := "case database created"
 	if from > 0 {
 		var events, sources int64
-		if err := s.db.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM events), (SELECT count(*) FROM sources)`).Scan(&events, &sources); err != nil {
+		if err := tx.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM events), (SELECT count(*) FROM sources)`).Scan(&events, &sources); err != nil {
 			return fmt.Errorf("starting the audit log: %w", err)
 		}
 		note = fmt.Sprintf("audit log started when the case was migrated from schema %d: %d events from %d sources were already in it", from, events, sources)
 	}
-	_, err := s.AppendAudit(ctx, AuditEntry{Kind: AuditWrite, ToolVersion: fmt.Sprintf("schema %d", SchemaVersion),
+	_, err := appendAudit(ctx, tx, AuditEntry{Kind: AuditWrite, ToolVersion: fmt.Sprintf("schema %d", SchemaVersion),
 		CommandLine: strings.Join(os.Args, " "), Note: note})
 	return err
 }

@@ -72,43 +72,18 @@ func TestAppendDedup(t *testing.T) {
 	}
 	add(1, ev("a", "GetObject", t0, 1), ev("b", "ListBuckets", t0, 1))
 	add(2, ev("a", "GetObject", t0, 2), ev("b", "DeleteBucket", t0.Add(time.Hour), 2), ev("c", "x", t0, 2))
-	removed, reused, err := st.Dedup(ctx, 2)
+	res, err := st.Dedup(ctx, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if removed != 1 || reused != 1 {
-		t.Errorf("removed %d reused %d, want 1 and 1", removed, reused)
+	if res.Removed != 1 || res.Reused != 1 || res.SetAside != 0 {
+		t.Errorf("removed %d reused %d set aside %d, want 1, 1 and 0", res.Removed, res.Reused, res.SetAside)
 	}
 	var n, firstSource int64
 	st.DB().QueryRow("SELECT count(*) FROM events").Scan(&n)
 	st.DB().QueryRow("SELECT source_id FROM events WHERE event_id = 'a'").Scan(&firstSource)
 	if n != 4 || firstSource != 1 {
 		t.Errorf("rows %d, copy kept from source %d; want 4 rows and the first copy (source 1)", n, firstSource)
-	}
-}
-
-// TestReadOnlyMigratesOldCase: a case written by an older build opens for
-// reading after its (additive) migrations are applied once.
-func TestReadOnlyMigratesOldCase(t *testing.T) {
-	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "old.duckdb")
-	st, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Make it look like a version-1 case.
-	if _, err := st.DB().Exec("DROP TABLE reports; DELETE FROM schema_version WHERE version > 1"); err != nil {
-		t.Fatal(err)
-	}
-	st.Close()
-	ro, err := OpenReadOnly(ctx, path)
-	if err != nil {
-		t.Fatalf("read-only open of a version-1 case: %v", err)
-	}
-	defer ro.Close()
-	var n int
-	if err := ro.DB().QueryRow("SELECT count(*) FROM reports").Scan(&n); err != nil {
-		t.Errorf("reports table after migration: %v", err)
 	}
 }
 

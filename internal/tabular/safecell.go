@@ -1,8 +1,14 @@
 package tabular
 
-// SafeCell defuses spreadsheet formula injection in a CSV cell, following
+import "github.com/trailsleuth/trailsleuth/internal/display"
+
+// SafeCell makes a value safe for a CSV cell, which a person reads in a
+// terminal or a spreadsheet. First it escapes control characters, line
+// breaks and bidirectional overrides (display.Inline: a CSV printed to a
+// terminal must not drive it, and a cell stays on one line). Then it
+// defuses spreadsheet formula injection, following
 // OWASP's CSV injection guidance: a value that starts with '=', '+', '-',
-// '@', a tab or a carriage return gets a leading single quote, so Excel,
+// '@' gets a leading single quote, so Excel,
 // LibreOffice and Google Sheets show it as text instead of evaluating it.
 // CloudTrail values such as user agents and request parameters are chosen
 // by whoever made the call, attacker included.
@@ -11,11 +17,12 @@ package tabular
 // reads it as a number, not a formula, and quoting it would turn numeric
 // columns into text. Anything more ("-2+3", "-Inf", "+cmd") is quoted.
 func SafeCell(s string) string {
+	s = display.Inline(s)
 	if s == "" {
 		return s
 	}
 	switch s[0] {
-	case '=', '+', '-', '@', '\t', '\r':
+	case '=', '+', '-', '@':
 		if isPlainNumber(s) {
 			return s
 		}

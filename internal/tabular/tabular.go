@@ -13,6 +13,8 @@ import (
 	"text/tabwriter"
 	"time"
 	"unicode/utf8"
+
+	"github.com/trailsleuth/trailsleuth/internal/display"
 )
 
 // Formats lists the accepted format names.
@@ -46,7 +48,7 @@ func Write(w io.Writer, format string, rows *sql.Rows) (int64, error) {
 	switch format {
 	case "table":
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, strings.Join(cols, "\t"))
+		fmt.Fprintln(tw, strings.Join(display.Inlines(cols), "\t"))
 		for {
 			ok, err := next()
 			if err != nil || !ok {
@@ -60,7 +62,9 @@ func Write(w io.Writer, format string, rows *sql.Rows) (int64, error) {
 			}
 			cells := make([]string, len(vals))
 			for i, v := range vals {
-				cells[i] = truncate(strings.NewReplacer("\t", " ", "\n", " ").Replace(text(v)))
+				// Escaped (display.Inline): a value neither drives the
+				// terminal nor breaks the table's lines or columns.
+				cells[i] = truncate(display.Inline(text(v)))
 			}
 			fmt.Fprintln(tw, strings.Join(cells, "\t"))
 		}

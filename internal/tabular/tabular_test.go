@@ -18,8 +18,11 @@ func TestSafeCell(t *testing.T) {
 		{"+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0"},
 		{"@SUM(1+1)", "'@SUM(1+1)"},
 		{"-2+3", "'-2+3"},
-		{"\t=1+1", "'\t=1+1"},
-		{"\r=1+1", "'\r=1+1"},
+		// Controls are escaped first: the cell starts with a backslash.
+		{"\t=1+1", `\t=1+1`},
+		{"\r=1+1", `\r=1+1`},
+		{"a\nb\x1b]0;x\x07", `a\nb\x1b]0;x\x07`},
+		{"\u202e=1", `\u202e=1`},
 		{"-", "'-"},
 		{"+", "'+"},
 		{"-Inf", "'-Inf"},

@@ -515,7 +515,8 @@ func TestBrowserHostile(t *testing.T) {
 	}
 	waitShown(t, p, len(c.Actions))
 	body := eval[string](t, p, `document.body.innerText + document.querySelector('svg.chain').textContent`)
-	for _, want := range []string{c.Actions[0].EventName, c.Notes[0], c.CompromisedCredentials[0].AccessKeyID, c.Remediation[0].Command} {
+	for _, want := range []string{c.Actions[0].EventName, c.Notes[0], c.CompromisedCredentials[0].AccessKeyID, c.Remediation[0].Command,
+		"Conflicting copies (1)", c.Evidence.Conflicts[0].SetAside[0].SourceIP, c.Evidence.Conflicts[0].Why} {
 		if !strings.Contains(body, want) {
 			t.Errorf("the page does not show %q as text", want)
 		}

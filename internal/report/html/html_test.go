@@ -177,8 +177,13 @@ func hostile() *event.Case {
 		Persistence:  []event.Persistence{{Kind: img, Resource: script, EventID: "e1", EventName: img, EventTime: at, CreatedBy: script}},
 		Findings:     []event.Finding{{RuleID: "r1", Title: img, Level: "high" + script, Tags: []string{img}, Tactics: []string{img}, Description: script, Source: img, EventIDs: []string{"e1"}, Count: 1, FirstSeen: at, LastSeen: at}},
 		Remediation:  []event.Remediation{{Action: img, Command: "aws iam delete-user --user-name '" + script + "'"}},
-		Evidence:     event.Evidence{Sources: []event.EvidenceSource{{Path: "/tmp/" + script, SHA256: img, Events: 2, Status: "ingested"}}, TotalEvents: 2, Database: img},
-		Notes:        []string{script, img},
+		Evidence: event.Evidence{Sources: []event.EvidenceSource{{Path: "/tmp/" + script, SHA256: img, Events: 2, Status: "ingested"}}, TotalEvents: 2, Database: img,
+			Conflicts: []event.CopyConflict{{EventID: "e1" + img, EventName: img, EventTime: &at,
+				Used:     event.EventCopy{Path: "/tmp/" + script, Validation: "valid", SourceIP: "203.0.113.7"},
+				SetAside: []event.EventCopy{{Path: "/tmp/forged" + img, Validation: "unlisted", Position: 3, SourceIP: "198.51.100.66" + script, Differs: []string{"source_ip"}}},
+				Why:      script}},
+			ConflictTotal: 1},
+		Notes: []string{script, img},
 	}
 }
 

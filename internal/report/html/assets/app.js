@@ -1035,6 +1035,22 @@
       ['Status', function (x) { return x.status; }],
       ['Digest', function (x) { return x.validated === true ? h('span', { class: 'removed' }, 'valid') : x.validated === false ? h('span', { class: 'denied' }, 'FAILED') : h('span', { class: 'muted' }, 'not checked'); }]
     ], 'No input file is recorded.'));
+    var conf = list(ev.conflicts);
+    if (conf.length) {
+      var copyText = function (c) {
+        return (c.path || '') + ' #' + c.position + ' (' + (c.validation || 'not validated') + ') ' + (c.source_ip || '-') +
+          (list(c.differs).length ? ' · differs in ' + list(c.differs).join(', ') : '');
+      };
+      sec.appendChild(h('h3', { id: 'conflicts' }, 'Conflicting copies (' + fmtInt(ev.conflict_total || conf.length) + ')'));
+      sec.appendChild(h('p', { class: 'muted' }, 'Events delivered in copies that disagree (same eventID, name and time): the copy the analysis used, the copies set aside, and why.'));
+      sec.appendChild(table(conf, [
+        ['Time', function (x) { return x.event_time ? fmtTime(x.event_time) : 'unknown'; }],
+        ['Event', function (x) { return h('span', { class: 'mono wrap' }, x.event_name + ' ' + x.event_id); }],
+        ['Copy used', function (x) { return h('span', { class: 'mono wrap' }, copyText(x.used || {})); }],
+        ['Set aside', function (x) { return h('span', { class: 'mono wrap' }, list(x.set_aside).map(copyText).join('; ')); }],
+        ['Why', function (x) { return h('span', { class: 'wrap' }, x.why || ''); }]
+      ], ''));
+    }
   }
 
   function renderFooter() {

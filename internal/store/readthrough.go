@@ -1,0 +1,314 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/duckdb/duckdb-go/v2"
+)
+
+// ErrNotCase is wrapped by the error of opening a file that is not a
+// trailsleuth case database: not DuckDB, or DuckDB holding another
+// application's tables. Such a file is never adopted or changed.
+var ErrNotCase = errors.New("not a trailsleuth case database")
+
+// checkHeader refuses a file that is not a DuckDB database before DuckDB
+// opens it: DuckDB recognises other formats (a SQLite file) and would try
+// to load, even download, an extension to read them. A DuckDB file has
+// "DUCK" at offset 8.
+func checkHeader(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("case database %s: %w", path, err)
+	}
+	defer f.Close()
+	head := make([]byte, 12)
+	if _, err := io.ReadFull(f, head); err != nil || string(head[8:12]) != "DUCK" {
+		return fmt.Errorf("%s: %w: it is not a DuckDB file; give --db a new file", path, ErrNotCase)
+	}
+	return nil
+}
+
+// caseTables are the tables every case has had since schema version 1,
+// with a column each that another application's table of the same name is
+// unlikely to have: a case from before the marker (version 5) is
+// recognised by them.
+var caseTables = map[string]string{
+	"schema_version": "version", "ingest_runs": "run_id", "sources": "sha256",
+	"ingest_errors": "reason", "events": "event_id_synthetic",
+}
+
+// checkCase returns the schema version of the open database, 0 for an
+// empty database (a new case), or ErrNotCase when it holds anything but a
+// case: a database with the marker table trailsleuth_case (version 5 on),
+// or, before it, all of caseTables with their columns.
+func (s *Store) checkCase(ctx context.Context) (int, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT table_name FROM information_schema.tables
+		WHERE table_catalog = current_database() AND table_schema = 'main' ORDER BY table_name`)
+	if err != nil {
+		return 0, fmt.Errorf("reading case database %s: %w", s.path, err)
+	}
+	var tables []string
+	for rows.Next() {
+		var t string
+		if err := rows.Scan(&t); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		tables = append(tables, t)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	if len(tables) == 0 {
+		return 0, nil
+	}
+	notCase := func(why string) error {
+		shown := tables
+		if len(shown) > 6 {
+			shown = append(shown[:6:6], "…")
+		}
+		return fmt.Errorf("%s: %w: %s (it holds the tables %s); give --db a new file", s.path, ErrNotCase, why, strings.Join(shown, ", "))
+	}
+	var marked int
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM information_schema.columns
+		WHERE table_catalog = current_database() AND table_schema = 'main' AND table_name = 'trailsleuth_case' AND column_name = 'application'`).Scan(&marked); err != nil {
+		return 0, err
+	}
+	if marked > 0 {
+		var app int
+		if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM trailsleuth_case WHERE application = 'trailsleuth'`).Scan(&app); err != nil || app == 0 {
+			return 0, notCase("its case marker is empty")
+		}
+		v, err := s.version(ctx)
+		if err != nil || v < 5 {
+			return 0, notCase("its schema version is missing")
+		}
+		return v, nil
+	}
+	for table, col := range caseTables {
+		var n int
+		if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM information_schema.columns
+			WHERE table_catalog = current_database() AND table_schema = 'main' AND table_name = ? AND column_name = ?`, table, col).Scan(&n); err != nil {
+			return 0, err
+		}
+		if n == 0 {
+			return 0, notCase("no case marker and no table " + table + "(" + col + ")")
+		}
+	}
+	v, err := s.version(ctx)
+	if err != nil || v < 1 || v >= 5 {
+		return 0, notCase(fmt.Sprintf("no case marker, schema version %d", v))
+	}
+	return v, nil
+}
+
+// unfinishedRun is an ingest that started and never finished.
+type unfinishedRun struct {
+	ID      int64
+	Started time.Time
+	Command string
+	Events  int64
+}
+
+// unfinishedRuns lists the ingests that never finished, with the events
+// they left.
+func unfinishedRuns(ctx context.Context, db *sql.DB) ([]unfinishedRun, error) {
+	rows, err := db.QueryContext(ctx, `SELECT r.run_id, r.started_at, coalesce(r.command_line, ''),
+			(SELECT count(*) FROM events e WHERE e.run_id = r.run_id)
+		FROM ingest_runs r WHERE r.finished_at IS NULL ORDER BY r.run_id`)
+	if err != nil {
+		return nil, fmt.Errorf("looking for unfinished ingests: %w", err)
+	}
+	defer rows.Close()
+	var out []unfinishedRun
+	for rows.Next() {
+		var r unfinishedRun
+		if err := rows.Scan(&r.ID, &r.Started, &r.Command, &r.Events); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+func (r unfinishedRun) String() string {
+	return fmt.Sprintf("ingest run %d (started %s, %q) never finished", r.ID, r.Started.UTC().Format(time.RFC3339), r.Command)
+}
+
+// readThrough opens an in-memory database over the case file attached
+// read-only, for a case that cannot be read as it is:
+//   - an older schema (version < SchemaVersion): the case is copied into
+//     memory and migrated there (the file is never migrated by a read);
+//   - ingests that never finished: their events and sources are left out
+//     (views over the file, no copy), as the next ingest would roll them
+//     back, so no reader trusts a half-written run.
+func readThrough(ctx context.Context, path string, version int, open []unfinishedRun) (*Store, error) {
+	s, err := open1(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.path, s.readOnly = path, true
+	fail := func(err error) (*Store, error) {
+		s.Close()
+		return nil, fmt.Errorf("reading case database %s: %w", path, err)
+	}
+	if _, err := s.db.ExecContext(ctx, "ATTACH "+quoteLiteral(path)+" AS casefile (READ_ONLY)"); err != nil {
+		return fail(err)
+	}
+	if version < SchemaVersion {
+		// A temporary folder lets a large copy spill out of memory.
+		if _, err := s.db.ExecContext(ctx, "SET temp_directory = "+quoteLiteral(os.TempDir())); err != nil {
+			return fail(err)
+		}
+		if _, err := s.db.ExecContext(ctx, "COPY FROM DATABASE casefile TO memory"); err != nil {
+			return fail(err)
+		}
+		if _, err := s.db.ExecContext(ctx, "DETACH casefile"); err != nil {
+			return fail(err)
+		}
+		if err := s.migrate(ctx, version); err != nil {
+			return fail(err)
+		}
+		s.notes = append(s.notes, fmt.Sprintf("%s has schema version %d: read through a copy in memory brought to version %d; the file is not changed (the next ingest migrates it)",
+			path, version, SchemaVersion))
+		if len(open) > 0 {
+			if _, err := rollBack(ctx, s.db); err != nil {
+				return fail(err)
+			}
+		}
+	} else if err := s.viewsWithout(ctx, open); err != nil {
+		return fail(err)
+	}
+	for _, r := range open {
+		s.notes = append(s.notes, fmt.Sprintf("%s: its %d events are left out (their files' sources were never recorded); re-run that ingest to read its files again",
+			r, r.Events))
+	}
+	return s, nil
+}
+
+// open1 opens an in-memory database configured like a case.
+func open1(ctx context.Context) (*Store, error) {
+	connector, err := duckdb.NewConnector("", nil)
+	if err != nil {
+		return nil, fmt.Errorf("opening an in-memory database: %w", err)
+	}
+	s := &Store{db: sql.OpenDB(connector)}
+	if err := s.configure(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// viewsWithout makes each table of the attached case file a view in
+// memory, leaving out the rows of the unfinished runs.
+func (s *Store) viewsWithout(ctx context.Context, open []unfinishedRun) error {
+	ids := make([]string, len(open))
+	for i, r := range open {
+		ids[i] = fmt.Sprint(r.ID)
+	}
+	without := "run_id NOT IN (" + strings.Join(ids, ", ") + ")"
+	rows, err := s.db.QueryContext(ctx, `SELECT table_name, bool_or(column_name = 'run_id') FROM information_schema.columns
+		WHERE table_catalog = 'casefile' AND table_schema = 'main' GROUP BY table_name ORDER BY table_name`)
+	if err != nil {
+		return err
+	}
+	type table struct {
+		name   string
+		hasRun bool
+	}
+	var tables []table
+	for rows.Next() {
+		var t table
+		if err := rows.Scan(&t.name, &t.hasRun); err != nil {
+			rows.Close()
+			return err
+		}
+		tables = append(tables, t)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, t := range tables {
+		q := fmt.Sprintf("CREATE VIEW %s AS SELECT * FROM casefile.main.%s", quoteIdent(t.name), quoteIdent(t.name))
+		if len(open) > 0 && t.hasRun && t.name != "ingest_runs" {
+			q += " WHERE " + without
+		}
+		if _, err := s.db.ExecContext(ctx, q); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+
+// RollBackInterrupted undoes what earlier ingests that never finished left
+// in the case and returns how many events it removed. Their events were
+// appended as they were decoded (DuckDB commits each appender flush), but
+// their sources rows are written only at the end, so after a crash or a
+// kill the events have no source, and the next ingest would hand out the
+// same source ids to other files. Removing the unfinished runs' events,
+// sources and error rows, then reading their files again, is what makes an
+// interrupted ingest safe to re-run. The run rows stay (chain of custody),
+// closed with what was rolled back.
+//
+// A case database is opened by one process at a time (DuckDB locks the
+// file), and one process runs one ingest at a time, so any run still open
+// here was interrupted.
+func (s *Store) RollBackInterrupted(ctx context.Context) (int64, error) {
+	n, err := rollBack(ctx, s.db)
+	if err == nil && n > 0 {
+		// A copy the rolled-back run displaced is the event again.
+		_, err = s.Resettle(ctx)
+	}
+	return n, err
+}
+
+func rollBack(ctx context.Context, db *sql.DB) (int64, error) {
+	var open int64
+	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM ingest_runs WHERE finished_at IS NULL`).Scan(&open); err != nil {
+		return 0, fmt.Errorf("looking for interrupted ingests: %w", err)
+	}
+	if open == 0 {
+		return 0, nil
+	}
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("rolling back interrupted ingests: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // no-op after Commit
+	const unfinished = `(SELECT run_id FROM ingest_runs WHERE finished_at IS NULL)`
+	res, err := tx.ExecContext(ctx, `DELETE FROM events WHERE run_id IN `+unfinished)
+	if err != nil {
+		return 0, fmt.Errorf("removing events of interrupted ingests: %w", err)
+	}
+	removed, _ := res.RowsAffected()
+	for _, q := range []string{
+		`DELETE FROM event_conflicts WHERE run_id IN ` + unfinished,
+		`DELETE FROM ingest_errors WHERE source_id IN (SELECT source_id FROM sources WHERE run_id IN ` + unfinished + `)`,
+		`DELETE FROM sources WHERE run_id IN ` + unfinished,
+	} {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return 0, fmt.Errorf("removing sources of interrupted ingests: %w", err)
+		}
+	}
+	note := fmt.Sprintf(`{"interrupted_rolled_back": %d}`, removed)
+	if _, err := tx.ExecContext(ctx, `UPDATE ingest_runs SET finished_at = ?, events = 0, errors = ? WHERE finished_at IS NULL`,
+		time.Now().UTC(), note); err != nil {
+		return 0, fmt.Errorf("closing interrupted ingests: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, fmt.Errorf("rolling back interrupted ingests: %w", err)
+	}
+	return removed, nil
+}
