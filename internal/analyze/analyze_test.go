@@ -471,7 +471,9 @@ func TestPrincipalHabits(t *testing.T) {
 		owner = owner || (strings.Contains(n, "not counted") && strings.Contains(n, "198.51.100.11"))
 	}
 	for _, cr := range c.CompromisedCredentials {
-		habit = habit || strings.Contains(cr.Reason, "203.0.113.77 first appeared at 2026-01-06T02:30:00Z, after the first sign")
+		// .77 is in the network of the offensive address and uses a tool
+		// bob never used: either reason names it after the attacker's use.
+		habit = habit || (strings.Contains(cr.Reason, "203.0.113.77") && strings.Contains(cr.Reason, "after the attacker's first use"))
 		mfa = mfa || strings.Contains(cr.Reason, "console sign-in without MFA")
 	}
 	if !habit || !mfa || !owner {

@@ -54,6 +54,7 @@ var weight = struct {
 	newToAccount, newToIdentity, newTool   float64
 	newNetwork, newAddress                 float64
 	placeAndTool, denials, sharedAddress   float64
+	hop, machine                           float64
 	consoleNewPlace, roaming, auditing     float64
 }{
 	offensive: 8, critical: 10, high: 6, medium: 2, low: 0.5,
@@ -61,6 +62,7 @@ var weight = struct {
 	newToAccount: 2, newToIdentity: 1, newTool: 2,
 	newNetwork: 3, newAddress: 0.5,
 	placeAndTool: 2, denials: 3, sharedAddress: 3,
+	hop: 3, machine: 6,
 	consoleNewPlace: 1, roaming: 6, auditing: 3,
 }
 
@@ -164,7 +166,11 @@ type history struct {
 	network      func(ip string) string
 	acctNetFirst map[[2]string]time.Time
 	idNetFirst   map[[2]string]time.Time
+	// byID indexes, per identity, the networks and tools it ever used.
+	byID map[string]*idIndex
 }
+
+type idIndex struct{ nets, tools []string }
 
 // hourly is a running count of events by hour.
 type hourly struct {
@@ -193,6 +199,41 @@ const (
 	minIdentityEvents = 20
 	minAccountEvents  = 200
 )
+
+// machine reports whether an identity behaved like a machine before t: at
+// least three days and 50 events of history, from at most two networks,
+// with at most two tools, none of them a console. It returns the networks
+// and the days.
+func (h *history) machine(id string, t time.Time) ([]string, int, bool) {
+	first := h.identityFirst[id]
+	if first.IsZero() || t.Sub(first) < 72*time.Hour || h.idHours[id].before(t) < 50 {
+		return nil, 0, false
+	}
+	x := h.byID[id]
+	if x == nil {
+		return nil, 0, false
+	}
+	var nets []string
+	for _, n := range x.nets {
+		if h.idNetFirst[[2]string{id, n}].Before(t) {
+			nets = append(nets, n)
+		}
+	}
+	tools := 0
+	for _, tool := range x.tools {
+		if h.famFirst[[2]string{id, tool}].Before(t) {
+			if tool == "console" {
+				return nil, 0, false
+			}
+			tools++
+		}
+	}
+	if len(nets) == 0 || len(nets) > 2 || tools == 0 || tools > 2 {
+		return nil, 0, false
+	}
+	slices.Sort(nets)
+	return nets, int(t.Sub(first).Hours() / 24), true
+}
 
 // hasHistory reports whether something seen first at first had been
 // around long enough before t for anything to be new to it.
@@ -248,6 +289,15 @@ func (h *history) judge(u *use) {
 		case acctKnown && !acctFirst.Before(u.histFirst):
 			u.add(clue{kind: "where", points: weight.newAddress, at: u.histFirst,
 				text: fmt.Sprintf("%s was first seen in the account at this use (%s), in a network this identity uses (%s)", u.ip, stampOf(u.histFirst), net)})
+		}
+	}
+	// A machine's identity (a service or CI key: days of use from one or
+	// two networks with one or two programmatic tools) does not roam; one
+	// used from a network the account never saw is someone else.
+	if newNet := slices.ContainsFunc(u.clues, func(c clue) bool { return c.newPlace && c.kind == "where" }); newNet {
+		if nets, days, ok := h.machine(u.identity, u.histFirst); ok {
+			u.add(clue{kind: "where", points: weight.machine, strong: true, newPlace: true, at: u.histFirst,
+				text: fmt.Sprintf("a machine's identity (used for %d days from %s only) appeared from a network the account had never used", days, strings.Join(nets, ", "))})
 		}
 	}
 	// How: tools new to the identity.
@@ -336,11 +386,7 @@ func (u *use) decide() {
 		// scanner (Prowler, ScoutSuite) as it does every day. Not named;
 		// shown for review.
 		u.verdict = verdictUnsure
-	case u.score >= attackerAt && hasKind(u.clues, "place+tool"):
-		// Without a strong clue, the sign that names an attacker is a
-		// network new to the account and a tool new to the identity
-		// together; other clues add weight, but an owner travelling, or
-		// refused a few calls, is not an attacker.
+	case u.score >= attackerAt && u.signOfAttacker():
 		u.verdict = verdictAttacker
 	case u.routine:
 		u.verdict = verdictOwner
@@ -350,6 +396,30 @@ func (u *use) decide() {
 		u.verdict = verdictOwner
 	}
 	u.why = u.sentence()
+}
+
+// signOfAttacker reports whether clues without a strong one add up to an
+// attacker: a network new to the account, with a tool new to the identity
+// or a second new network within days (an attacker hopping VPNs, even one
+// who copies the owner's user agent), and the use doing something that
+// draws attention (a detection, denials, weakened logging). An owner
+// trying a new tool from a new network, travelling, or refused a few
+// calls is not an attacker on that alone.
+func (u *use) signOfAttacker() bool {
+	var place, tool, hop, what bool
+	for _, c := range u.clues {
+		switch {
+		case c.newPlace:
+			place = true
+		case c.kind == "place+tool":
+			tool = true
+		case c.kind == "hop":
+			hop = true
+		case c.kind == "detection" || c.kind == "denials" || c.kind == "logging":
+			what = true
+		}
+	}
+	return place && what && (tool || hop)
 }
 
 // sentence says in one line why a use is the attacker's or the owner's.

@@ -1,11 +1,13 @@
 package analyze
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -54,7 +56,10 @@ func Investigate(ctx context.Context, db *sql.DB, opts Options) (*event.Case, er
 			}
 		}
 		c.Triage = tri
-		if err := inv.seedUses(uses, func(u *use) bool { return u.verdict == verdictAttacker }, "triage", "true"); err != nil {
+		// The origins only: what they derived is followed by expand, which
+		// draws the credential chain.
+		origin := func(u *use) bool { return u.verdict == verdictAttacker && !hasKind(u.clues, "lineage") }
+		if err := inv.seedUses(uses, origin, "triage", "true"); err != nil {
 			return nil, err
 		}
 		if len(inv.attacker) == 0 {
@@ -181,7 +186,7 @@ func fallBackToEvidence(c *event.Case, opts Options) {
 func (inv *investigation) credentials(c *event.Case) {
 	for _, k := range inv.order {
 		cr := inv.creds[k]
-		out := event.Credential{AccessKeyID: k, PrincipalARN: cr.arn, DerivedFrom: cr.derivedFrom, How: cr.how, Reason: cr.reason}
+		out := event.Credential{AccessKeyID: k, PrincipalARN: cr.arn, DerivedFrom: cr.derivedFrom, How: cr.how, Reason: cr.reason, SignInMFA: cr.mfa}
 		seen := map[string]bool{}
 		for _, r := range cr.events {
 			if seen[r.ID] {
@@ -202,6 +207,21 @@ func (inv *investigation) credentials(c *event.Case) {
 		}
 		c.CompromisedCredentials = append(c.CompromisedCredentials, out)
 	}
+	// In the order they were first used; never used last.
+	slices.SortStableFunc(c.CompromisedCredentials, func(a, b event.Credential) int {
+		switch {
+		case a.FirstSeen == nil || b.FirstSeen == nil:
+			return cmp.Compare(boolInt(a.FirstSeen == nil), boolInt(b.FirstSeen == nil))
+		}
+		return a.FirstSeen.Compare(*b.FirstSeen)
+	})
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // markRemoved sets Removed on persistence that a later call undid.

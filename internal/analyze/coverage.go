@@ -326,6 +326,8 @@ func (cv *coverage) logging() error {
 				}
 				lastSel[key] = sel
 				if loss != "" {
+					// With the trail's history, a narrowing is known.
+					lc.Effect = cloudtrail.Weakens.String()
 					lc.Detail += " (" + loss + ")"
 					open(narrowedSel, key, r, event.GapSelectorsChanged, loss)
 				}

@@ -68,6 +68,11 @@ func (inv *investigation) expand() error {
 			return err
 		}
 		added = append(added, users...)
+		workloads, err := inv.workloadCredentials()
+		if err != nil {
+			return err
+		}
+		added = append(added, workloads...)
 		if len(added) == 0 {
 			// Roles opened in this round may have federated sessions.
 			more, err := inv.loadFedGrants()
@@ -167,6 +172,9 @@ func (inv *investigation) userCredentials() ([]*cred, error) {
 					reason = fmt.Sprintf("console sign-in of user %s (MFA used: %s)", u, orDash(jsonPath(r.Additional, "MFAUsed")))
 				}
 				c = &cred{key: key, arn: r.ARN, derivedFrom: g.ev.Key, how: how, reason: reason}
+				if r.Name == "ConsoleLogin" {
+					c.mfa = jsonPath(r.Additional, "MFAUsed")
+				}
 				inv.addCred(c)
 				inv.edge(g, c)
 				if !isConsole(key) {
@@ -293,4 +301,105 @@ func (inv *investigation) widen() error {
 		u.decide()
 	}
 	return inv.seedUses(uses, func(u *use) bool { return u.verdict == verdictAttacker }, "same identity", cond, args...)
+}
+
+// workloadCredentials finds the role sessions of compute the attacker
+// created or changed: a Lambda function they created or whose code or role
+// they changed runs as the attacker (its sessions are named after the
+// function), and so does an instance they launched with a role (its
+// sessions are named after the instance). Those sessions' keys, from that
+// moment on, are the attacker's.
+func (inv *investigation) workloadCredentials() ([]*cred, error) {
+	type workload struct {
+		since time.Time
+		how   string
+		ev    row
+	}
+	found := map[string]workload{} // session name → since when
+	for _, r := range inv.attacker {
+		if r.ErrorCode != "" {
+			continue
+		}
+		var names []string
+		switch r.Name {
+		case "CreateFunction20150331", "CreateFunction", "UpdateFunctionCode20150331v2", "UpdateFunctionCode",
+			"UpdateFunctionConfiguration20150331v2", "UpdateFunctionConfiguration":
+			if n := jsonPath(r.Request, "functionName"); n != "" {
+				names = append(names, lastSegment(n))
+			}
+		case "RunInstances":
+			if strings.Contains(r.Request, "iamInstanceProfile") {
+				for _, id := range instanceIDs(r.Response) {
+					names = append(names, id)
+				}
+			}
+		}
+		for _, n := range names {
+			if w, ok := found[n]; !ok || r.Time.Before(w.since) {
+				found[n] = workload{since: r.Time, how: r.Name, ev: r}
+			}
+		}
+	}
+	var fresh []string
+	for n := range found {
+		if !inv.workloads[n] {
+			inv.workloads[n] = true
+			fresh = append(fresh, n)
+		}
+	}
+	if len(fresh) == 0 {
+		return nil, nil
+	}
+	sort.Strings(fresh)
+	// The session name is the last part of an assumed-role ARN.
+	rows, err := query(inv.ctx, inv.db, inv.f, "identity_type = 'AssumedRole' AND list_contains(?, regexp_extract(user_arn, '[^/]+$'))", fresh)
+	if err != nil {
+		return nil, err
+	}
+	var added []*cred
+	for _, r := range rows {
+		w, ok := found[lastSegment(r.ARN)]
+		if !ok || r.Time.Before(w.since) || r.Key == "" {
+			continue
+		}
+		c := inv.creds[r.Key]
+		if c == nil {
+			c = &cred{key: r.Key, arn: r.ARN, derivedFrom: w.ev.Key, how: "session of " + lastSegment(r.ARN),
+				reason: fmt.Sprintf("session of %s, which the attacker made run their code (%s at %s)", lastSegment(r.ARN), w.how, stampOf(w.since))}
+			inv.addCred(c)
+			inv.edge(grant{ev: w.ev}, c)
+			added = append(added, c)
+		}
+	}
+	return added, nil
+}
+
+// lastSegment is what follows the last ':' or '/' (a function's name in
+// its ARN, a session name in an assumed-role ARN).
+func lastSegment(s string) string {
+	if i := strings.LastIndexAny(s, ":/"); i >= 0 {
+		return s[i+1:]
+	}
+	return s
+}
+
+// instanceIDs reads the instance ids of a RunInstances response.
+func instanceIDs(resp string) []string {
+	var r struct {
+		InstancesSet struct {
+			Items []struct {
+				InstanceID string `json:"instanceId"`
+			} `json:"items"`
+		} `json:"instancesSet"`
+	}
+	if jsonUnmarshal(resp, &r) != nil {
+		return nil
+	}
+	var out []string
+	for _, it := range r.InstancesSet.Items {
+		if it.InstanceID != "" {
+			out = append(out, it.InstanceID)
+		}
+	}
+	return out
 }

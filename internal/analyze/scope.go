@@ -17,6 +17,7 @@ import (
 
 // cred is a credential in the investigation's scope.
 type cred struct {
+	mfa         string // a console sign-in's MFAUsed
 	key         string
 	arn         string
 	derivedFrom string
@@ -55,6 +56,7 @@ type investigation struct {
 	log           *slog.Logger
 	acctHist      *accountHistory // read once, see accountHistory
 	nets          map[string]string // address → network, see network
+	workloads     map[string]bool   // session names already followed, see workloadCredentials
 }
 
 func newInvestigation(ctx context.Context, db *sql.DB, opts *Options) *investigation {
@@ -62,7 +64,7 @@ func newInvestigation(ctx context.Context, db *sql.DB, opts *Options) *investiga
 		ctx: ctx, db: db, opts: opts, f: opts.filter(), cat: attack.Default(),
 		hits: map[string]event.Severity{}, creds: map[string]*cred{}, attacker: map[string]row{},
 		users: map[string]grant{}, roles: map[string]grant{}, userRows: map[string][]row{}, uaClasses: map[string]useragent.Class{}, fedDone: map[string]bool{},
-		log: opts.Logger, nets: map[string]string{},
+		log: opts.Logger, nets: map[string]string{}, workloads: map[string]bool{},
 	}
 	if inv.log == nil {
 		inv.log = slog.New(slog.DiscardHandler)
@@ -181,6 +183,7 @@ func (inv *investigation) seedSplit(label, cond string, args ...any) error {
 func (inv *investigation) seedUses(uses map[useKey]*use, picked func(*use) bool, how, cond string, args ...any) error {
 	tempOwner := map[string]bool{} // temporary keys also in uses not picked
 	var tempPicked []string
+	consoleKey := map[string]bool{} // console session keys of picked uses
 	for _, k := range sortedUseKeys(uses) {
 		u := uses[k]
 		for _, key := range u.keys {
@@ -189,10 +192,25 @@ func (inv *investigation) seedUses(uses map[useKey]*use, picked func(*use) bool,
 			}
 			if picked(u) {
 				tempPicked = append(tempPicked, key)
-			} else {
+				if u.tool == "console" {
+					consoleKey[key] = true
+				}
+			} else if u.tool != "console" {
 				tempOwner[key] = true
 			}
 		}
+	}
+	// A console session belongs to whoever signed in: the attacker's is
+	// theirs from every address (Tor circuits change exits mid-session).
+	for _, key := range sortedKeys(consoleKey) {
+		if tempOwner[key] {
+			continue
+		}
+		rows, err := query(inv.ctx, inv.db, inv.f, "access_key_id = ?", key)
+		if err != nil {
+			return err
+		}
+		inv.addUseRows("the attacker's console session", how, rows)
 	}
 	for _, k := range sortedUseKeys(uses) {
 		u := uses[k]
@@ -234,7 +252,10 @@ func (inv *investigation) addUseRows(why, how string, rows []row) {
 		} else if !strings.Contains(c.reason, why) {
 			// One credential, several uses (a leaked key from two
 			// addresses): each use's reason.
-			c.reason += " Also " + why
+			c.reason += "; also " + why
+		}
+		if r.Name == "ConsoleLogin" && isConsole(k) {
+			c.how, c.mfa = "ConsoleLogin", jsonPath(r.Additional, "MFAUsed")
 		}
 		if _, seen := inv.attacker[r.ID]; !seen {
 			c.events = append(c.events, r)

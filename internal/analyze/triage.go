@@ -228,7 +228,7 @@ func partKind(kind string) string {
 		return "detections"
 	case "tool", "place+tool":
 		return "tools"
-	case "where", "shared":
+	case "where", "shared", "hop":
 		return "where"
 	}
 	return kind

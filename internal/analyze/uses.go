@@ -73,6 +73,7 @@ func (inv *investigation) loadUses(cond string, args ...any) (map[useKey]*use, *
 		return nil, nil, err
 	}
 	lap("roaming")
+	hops(uses)
 	afterSign(uses, h)
 	return uses, h, nil
 }
@@ -263,12 +264,26 @@ func (inv *investigation) history(uses map[useKey]*use, all bool) (*history, err
 	h.acctFirst, h.orgFirst, h.acctHours = acct.first, acct.orgFirst, acct.hours
 	h.acctIPFirst, h.orgIPFirst, h.acctNetFirst = acct.ipFirst, acct.orgIPFirst, acct.netFirst
 	h.network = inv.network
-	h.idNetFirst = map[[2]string]time.Time{}
+	h.idNetFirst, h.byID = map[[2]string]time.Time{}, map[string]*idIndex{}
+	index := func(id string) *idIndex {
+		x := h.byID[id]
+		if x == nil {
+			x = &idIndex{}
+			h.byID[id] = x
+		}
+		return x
+	}
 	for k, t := range h.ipFirst {
 		if cloudtrail.Address(k[1]) {
 			nk := [2]string{k[0], inv.network(k[1])}
+			if _, ok := h.idNetFirst[nk]; !ok {
+				index(k[0]).nets = append(index(k[0]).nets, nk[1])
+			}
 			h.idNetFirst[nk] = minTime(h.idNetFirst[nk], t)
 		}
+	}
+	for k := range h.famFirst {
+		index(k[0]).tools = append(index(k[0]).tools, k[1])
 	}
 	// How much history lay before each moment, per identity.
 	h.idHours = map[string]*hourly{}
@@ -296,6 +311,50 @@ func (inv *investigation) history(uses map[useKey]*use, all bool) (*history, err
 		h.signIns[id] = append(h.signIns[id], s)
 	}
 	return h, rows.Err()
+}
+
+// hopWindow is how close in time two networks new to the account must
+// first appear for one identity to count as hopping between them.
+const hopWindow = 7 * 24 * time.Hour
+
+// hops marks the uses of an identity that appeared from two or more
+// networks the account had never used within hopWindow: people change
+// addresses inside their provider's network, attackers change VPN exits.
+func hops(uses map[useKey]*use) {
+	byID := map[string][]*use{}
+	for _, k := range sortedUseKeys(uses) {
+		u := uses[k]
+		for _, c := range u.clues {
+			if c.kind == "where" && c.newPlace && c.points >= weight.newNetwork {
+				byID[u.identity] = append(byID[u.identity], u)
+				break
+			}
+		}
+	}
+	for _, us := range byID {
+		for _, u := range us {
+			var others []string
+			for _, o := range us {
+				if o != u && o.ip != u.ip && absDuration(o.histFirst.Sub(u.histFirst)) <= hopWindow {
+					others = append(others, o.ip)
+				}
+			}
+			if len(others) == 0 {
+				continue
+			}
+			slices.Sort(others)
+			u.add(clue{kind: "hop", points: weight.hop, at: u.histFirst,
+				text: fmt.Sprintf("this identity also appeared from %s, another network new to the account, within %d days", strings.Join(slices.Compact(others), ", "), int(hopWindow.Hours()/24))})
+			u.decide()
+		}
+	}
+}
+
+func absDuration(d time.Duration) time.Duration {
+	if d < 0 {
+		return -d
+	}
+	return d
 }
 
 // afterSign looks again at an identity's other uses once one is the
@@ -329,9 +388,6 @@ func afterSign(uses map[useKey]*use, h *history) {
 		if !ok || u.verdict == verdictAttacker || !cloudtrail.Address(u.ip) || !u.histFirst.After(t0) {
 			continue
 		}
-		if !h.identityFirst[u.identity].Before(t0) {
-			continue // no habit before the sign to compare with
-		}
 		net := h.network(u.ip)
 		if other, ok := attackerNets[[2]string{u.identity, net}]; ok && !cloudtrail.PrivateAddress(u.ip) {
 			// The identity's own first use of this network was the
@@ -344,8 +400,8 @@ func afterSign(uses map[useKey]*use, h *history) {
 				continue
 			}
 		}
-		if len(u.families) == 0 {
-			continue
+		if len(u.families) == 0 || !h.identityFirst[u.identity].Before(t0) {
+			continue // no tool, or no habit before the sign to compare with
 		}
 		fresh := true
 		for fam := range u.families {
@@ -555,11 +611,7 @@ func (inv *investigation) useRoaming(uses map[useKey]*use, h *history) error {
 	if err != nil {
 		return fmt.Errorf("attribution: reading session keys: %w", err)
 	}
-	type first struct {
-		ip, ua string
-		t      time.Time
-	}
-	origin := map[string]first{}
+	origin := map[string]keyOrigin{}
 	for rows.Next() {
 		var key, ip, ua string
 		var t time.Time
@@ -568,12 +620,18 @@ func (inv *investigation) useRoaming(uses map[useKey]*use, h *history) error {
 			return fmt.Errorf("attribution: reading session keys: %w", err)
 		}
 		if _, ok := origin[key]; !ok {
-			origin[key] = first{ip, ua, t.UTC()}
+			origin[key] = keyOrigin{ip, ua, t.UTC()}
 		}
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("attribution: reading session keys: %w", err)
+	}
+	// A key AWS issued to a service's workload (an ECS task, a Lambda
+	// function, an instance) has that service as its origin, even when the
+	// workload's own calls are not in the evidence.
+	if err := inv.issuedToServices(keys, origin); err != nil {
+		return err
 	}
 	for _, key := range keys {
 		o, ok := origin[key]
@@ -615,6 +673,45 @@ func (inv *investigation) useRoaming(uses map[useKey]*use, h *history) error {
 		}
 	}
 	return nil
+}
+
+// keyOrigin is where a session key was first used (or who it was issued to).
+type keyOrigin struct {
+	ip, ua string
+	t      time.Time
+}
+
+// issuedToServices sets, for the keys without a first use from an address,
+// the AWS service they were issued to: the AssumeRole an AWS service made
+// whose response carries the key.
+func (inv *investigation) issuedToServices(keys []string, origin map[string]keyOrigin) error {
+	var missing []string
+	for _, k := range keys {
+		if _, ok := origin[k]; !ok {
+			missing = append(missing, k)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	q := `SELECT k, arg_min(coalesce(invoked_by, source_ip, user_agent, ''), event_time), min(event_time) FROM (
+			SELECT regexp_extract(response_elements, '"accessKeyId":\s*"(ASIA[A-Z0-9]{16})"', 1) AS k, invoked_by, source_ip, user_agent, event_time
+			FROM events WHERE event_name = 'AssumeRole' AND identity_type = 'AWSService' AND event_time IS NOT NULL)
+		WHERE list_contains(?, k) GROUP BY k`
+	rows, err := inv.db.QueryContext(inv.ctx, q, missing)
+	if err != nil {
+		return fmt.Errorf("attribution: reading who session keys were issued to: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k, svc string
+		var t time.Time
+		if err := rows.Scan(&k, &svc, &t); err != nil {
+			return fmt.Errorf("attribution: reading who session keys were issued to: %w", err)
+		}
+		origin[k] = keyOrigin{ip: svc, ua: svc, t: t.UTC()}
+	}
+	return rows.Err()
 }
 
 // Benign context: why a detection on an event says little about an

@@ -65,7 +65,7 @@ func Map(c *event.Case) ([]event.ComplianceItem, error) {
 		"coverage_gaps":           len(c.Coverage.Gaps),
 	}
 	for _, cr := range c.CompromisedCredentials {
-		if cr.How == "ConsoleLogin" && strings.Contains(cr.Reason, "MFA used: No") {
+		if cr.How == "ConsoleLogin" && cr.SignInMFA == "No" {
 			counts["console_without_mfa"]++
 		}
 	}

@@ -48,7 +48,7 @@ func TestTable(t *testing.T) {
 
 func TestMap(t *testing.T) {
 	c := &event.Case{
-		CompromisedCredentials: []event.Credential{{AccessKeyID: "AKIA1"}, {AccessKeyID: "console:x", How: "ConsoleLogin", Reason: "console sign-in of user x (MFA used: No)"}},
+		CompromisedCredentials: []event.Credential{{AccessKeyID: "AKIA1"}, {AccessKeyID: "console:x", How: "ConsoleLogin", Reason: "console sign-in of user x (MFA used: No)", SignInMFA: "No"}},
 		Persistence:            []event.Persistence{{Kind: "IAM user"}, {Kind: "Security group rule"}},
 		Changes:                []event.Change{{Service: "iam"}, {Service: "ec2"}},
 		Actions:                []event.Action{{ErrorCode: "AccessDenied"}, {ErrorCode: ""}},

@@ -112,6 +112,9 @@ type Credential struct {
 	// How is the API call that produced it (AssumeRole, CreateAccessKey, ConsoleLogin, …) or "given".
 	How    string `json:"how"`
 	Reason string `json:"reason"`
+	// SignInMFA is, for a console sign-in, whether it used MFA ("Yes",
+	// "No", as CloudTrail's MFAUsed says); empty otherwise.
+	SignInMFA string `json:"sign_in_mfa,omitempty"`
 	// FirstSeen and LastSeen are null for a credential obtained but never
 	// used in the evidence (EventCount 0).
 	FirstSeen  *time.Time `json:"first_seen"`
