@@ -121,7 +121,8 @@ type use struct {
 	clues                 []clue
 	score                 float64
 	verdict               verdict
-	routine               bool
+	routine               bool // the address and every tool were the identity's for a day
+	routinePlace          bool // the address was the identity's for a day
 	why                   string
 }
 
@@ -165,12 +166,13 @@ type history struct {
 	// seen per account and per identity.
 	network      func(ip string) string
 	acctNetFirst map[[2]string]time.Time
+	orgNetFirst  map[string]time.Time
 	idNetFirst   map[[2]string]time.Time
 	// byID indexes, per identity, the networks and tools it ever used.
 	byID map[string]*idIndex
 }
 
-type idIndex struct{ nets, tools []string }
+type idIndex struct{ nets, tools, ips []string }
 
 // hourly is a running count of events by hour.
 type hourly struct {
@@ -231,6 +233,27 @@ func (h *history) machine(id string, t time.Time) ([]string, int, bool) {
 	if len(nets) == 0 || len(nets) > 2 || tools == 0 || tools > 2 {
 		return nil, 0, false
 	}
+	// People work from home networks and phones too; a machine runs in a
+	// cloud. Only networks that are AWS ranges (with --aws-ip-ranges), or
+	// one single fixed address (a static egress), say "machine".
+	cloud := true
+	for _, n := range nets {
+		if !strings.HasPrefix(n, "AWS range ") {
+			cloud = false
+		}
+	}
+	if !cloud {
+		var addrs []string
+		for _, ip := range x.ips {
+			if h.ipFirst[[2]string{id, ip}].Before(t) {
+				addrs = append(addrs, ip)
+			}
+		}
+		if len(addrs) != 1 {
+			return nil, 0, false
+		}
+		nets = addrs
+	}
 	slices.Sort(nets)
 	return nets, int(t.Sub(first).Hours() / 24), true
 }
@@ -276,8 +299,15 @@ func (h *history) judge(u *use) {
 					text: fmt.Sprintf("private address %s was new to this identity at %s", u.ip, stampOf(u.histFirst))})
 			}
 		case acctKnown && !netAcct.IsZero() && !netAcct.Before(u.histFirst):
+			if org := h.orgNetFirst[net]; org.Before(u.histFirst) {
+				// The organisation's other accounts know the network (the
+				// company VPN, a colleague's provider): new here only.
+				u.add(clue{kind: "where", points: weight.newToIdentity + weight.newAddress, at: u.histFirst,
+					text: fmt.Sprintf("%s (%s) was first seen in account %s at this use (%s), a network the case's other accounts used since %s", u.ip, net, u.account, stampOf(u.histFirst), stampOf(org))})
+				break
+			}
 			text := fmt.Sprintf("%s (%s) was first seen in account %s at this use (%s), a network the account had never used", u.ip, net, u.account, stampOf(u.histFirst))
-			if o := h.orgIPFirst[u.ip]; !o.Before(u.histFirst) && len(h.acctFirst) > 1 {
+			if len(h.acctFirst) > 1 {
 				text += ", nor any of the case's other accounts"
 			}
 			u.add(clue{kind: "where", points: weight.newNetwork, newPlace: true, at: u.histFirst, text: text})
@@ -327,6 +357,11 @@ func (h *history) judge(u *use) {
 	ref := u.last
 	if strong {
 		ref = strongAt
+	}
+	// The place alone: the identity used this address for a day before.
+	if cloudtrail.Address(u.ip) {
+		placeFirst := h.ipFirst[[2]string{u.identity, u.ip}]
+		u.routinePlace = !placeFirst.IsZero() && hasHistory(placeFirst, ref) && h.idHours[u.identity].before(ref) >= minIdentityEvents
 	}
 	u.routine = !u.histFirst.IsZero() && hasHistory(u.histFirst, ref) && h.idHours[u.identity].before(ref) >= minIdentityEvents && len(newTools) == 0
 	if u.routine {
@@ -378,6 +413,12 @@ func (u *use) decide() {
 	switch {
 	case hasKind(u.clues, "lineage"):
 		u.verdict = verdictAttacker
+	case strong && u.routinePlace && u.offensive == 0 && !hasKind(u.clues, "roaming") && !hasKind(u.clues, "mfa"):
+		// Strong detections from the identity's own address, with a tool it
+		// had not used there before: an owner trying Terraform at home
+		// looks like this far more often than an attacker on the owner's
+		// own network. Not named; shown for review.
+		u.verdict = verdictUnsure
 	case strong && !u.routine:
 		u.verdict = verdictAttacker
 	case strong:
@@ -415,7 +456,7 @@ func (u *use) signOfAttacker() bool {
 			tool = true
 		case c.kind == "hop":
 			hop = true
-		case c.kind == "detection" || c.kind == "denials" || c.kind == "logging":
+		case (c.kind == "detection" && c.points >= weight.medium) || c.kind == "denials" || c.kind == "logging":
 			what = true
 		}
 	}

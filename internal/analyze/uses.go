@@ -263,6 +263,10 @@ func (inv *investigation) history(uses map[useKey]*use, all bool) (*history, err
 	}
 	h.acctFirst, h.orgFirst, h.acctHours = acct.first, acct.orgFirst, acct.hours
 	h.acctIPFirst, h.orgIPFirst, h.acctNetFirst = acct.ipFirst, acct.orgIPFirst, acct.netFirst
+	h.orgNetFirst = map[string]time.Time{}
+	for k, t := range acct.netFirst {
+		h.orgNetFirst[k[1]] = minTime(h.orgNetFirst[k[1]], t)
+	}
 	h.network = inv.network
 	h.idNetFirst, h.byID = map[[2]string]time.Time{}, map[string]*idIndex{}
 	index := func(id string) *idIndex {
@@ -275,6 +279,7 @@ func (inv *investigation) history(uses map[useKey]*use, all bool) (*history, err
 	}
 	for k, t := range h.ipFirst {
 		if cloudtrail.Address(k[1]) {
+			index(k[0]).ips = append(index(k[0]).ips, k[1])
 			nk := [2]string{k[0], inv.network(k[1])}
 			if _, ok := h.idNetFirst[nk]; !ok {
 				index(k[0]).nets = append(index(k[0]).nets, nk[1])
