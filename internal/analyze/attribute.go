@@ -86,8 +86,8 @@ type clue struct {
 	// newPlace marks a "where" clue about a network new to the identity or
 	// the account (not merely a new address in a known network).
 	newPlace bool
-	at     time.Time // when it was first seen
-	text   string
+	at       time.Time // when it was first seen
+	text     string
 }
 
 // ruleHit is one detection rule's hits on a use.
@@ -102,7 +102,7 @@ type ruleHit struct {
 // use is one identity acting from one source address, in scope.
 type use struct {
 	identity, ip, account string
-	tool                  string // toolOf its user agents; "" for calls AWS services made
+	tool                  string    // toolOf its user agents; "" for calls AWS services made
 	first, last           time.Time // in scope
 	histFirst             time.Time // first ever (the place scope, any time)
 	events, denied        int

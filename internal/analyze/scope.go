@@ -54,7 +54,7 @@ type investigation struct {
 	// on or widened it: benign context for detections (uses.go).
 	strengthening []string
 	log           *slog.Logger
-	acctHist      *accountHistory // read once, see accountHistory
+	acctHist      *accountHistory   // read once, see accountHistory
 	nets          map[string]string // address → network, see network
 	workloads     map[string]bool   // session names already followed, see workloadCredentials
 }
