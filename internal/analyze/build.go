@@ -43,6 +43,11 @@ func (inv *investigation) related() ([]event.RelatedIdentity, error) {
 		if len(rest) == 0 {
 			continue
 		}
+		if u.verdict != verdictAttacker && inv.signInChain(k.ip, rest) {
+			u.add(clue{kind: "lineage", at: u.first,
+				text: "the sign-in steps (Identity Center portal, federation) that opened the attacker's session from " + k.ip})
+			u.decide()
+		}
 		if u.verdict != verdictAttacker && u.score >= unsureAt {
 			u.add(clue{kind: "shared", points: weight.sharedAddress, at: u.first, text: "acted from an address the attacker used"})
 			u.decide()
@@ -63,6 +68,37 @@ func (inv *investigation) related() ([]event.RelatedIdentity, error) {
 		out = append(out, ri)
 	}
 	return out, nil
+}
+
+// signInEvents are the steps of signing in through Identity Center, SAML
+// or OIDC federation, before any session key exists.
+var signInEvents = map[string]bool{
+	"ConsoleLogin": true, "CredentialChallenge": true, "CredentialVerification": true, "UserAuthentication": true,
+	"Authenticate": true, "ListAccounts": true, "ListAccountRoles": true, "Federate": true, "GetRoleCredentials": true,
+	"CreateToken": true, "AssumeRoleWithSAML": true, "AssumeRoleWithWebIdentity": true,
+}
+
+// signInChain reports whether rows, from an address the attacker used, are
+// only sign-in steps made in the hour before the attacker's first call from
+// there (or during its activity): the sign-in that gave the attacker their
+// session, recorded under the directory's or the federated user's identity
+// rather than the session's.
+func (inv *investigation) signInChain(ip string, rows []row) bool {
+	var first, last time.Time
+	for _, r := range inv.attacker {
+		if r.IP == ip && !r.Time.IsZero() {
+			first, last = minTime(first, r.Time), maxTime(last, r.Time)
+		}
+	}
+	if first.IsZero() || len(rows) == 0 {
+		return false
+	}
+	for _, r := range rows {
+		if !signInEvents[r.Name] || r.Time.Before(first.Add(-time.Hour)) || r.Time.After(last) {
+			return false
+		}
+	}
+	return true
 }
 
 func sortedKeys[V any](m map[string]V) []string {

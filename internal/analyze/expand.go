@@ -287,7 +287,14 @@ func (inv *investigation) widen() error {
 			continue
 		}
 		u := uses[inv.keyOf(g.ev)]
-		if u == nil || u.verdict != verdictUnsure || u.routine {
+		if u == nil {
+			continue
+		}
+		if u.verdict == verdictOwner || u.routine {
+			// A routine use made it: the call itself is the attacker's
+			// (it made their credential), the rest of the use is not.
+			inv.addUseRows(fmt.Sprintf("made %s (%s at %s), which only the attacker used, from %s on", g.newKey, g.ev.Name, stampOf(g.ev.Time), stampOf(t)),
+				"made the attacker's credential", []row{g.ev})
 			continue
 		}
 		if slices.ContainsFunc(sortedUseKeys(uses), func(k useKey) bool {

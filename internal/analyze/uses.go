@@ -75,6 +75,7 @@ func (inv *investigation) loadUses(cond string, args ...any) (map[useKey]*use, *
 	lap("roaming")
 	hops(uses)
 	afterSign(uses, h)
+	sharedTool(uses, h)
 	return uses, h, nil
 }
 
@@ -316,6 +317,62 @@ func (inv *investigation) history(uses map[useKey]*use, all bool) (*history, err
 		h.signIns[id] = append(h.signIns[id], s)
 	}
 	return h, rows.Err()
+}
+
+// sharedTool links uses through a rare tool: when an attacker's use has a
+// tool that at most rareTool identities of the account ever used (not an
+// SDK or the CLI everyone uses, but rclone, a custom script, a scanner),
+// another identity's use of that same tool, new to it and within a week,
+// is the same hands (an insider pulling data at home with the tool they
+// later use through a VPN).
+func sharedTool(uses map[useKey]*use, h *history) {
+	users := map[string]map[string]bool{} // tool → identities that ever used it
+	for k := range h.famFirst {
+		if users[k[1]] == nil {
+			users[k[1]] = map[string]bool{}
+		}
+		users[k[1]][k[0]] = true
+	}
+	type mark struct {
+		at time.Time
+		ip string
+	}
+	attackerTool := map[string]mark{}
+	for _, k := range sortedUseKeys(uses) {
+		u := uses[k]
+		if u.verdict == verdictAttacker && commonTool(u.tool) == false && len(users[u.tool]) <= rareTool {
+			if m, ok := attackerTool[u.tool]; !ok || u.histFirst.Before(m.at) {
+				attackerTool[u.tool] = mark{u.histFirst, u.ip}
+			}
+		}
+	}
+	for _, k := range sortedUseKeys(uses) {
+		u := uses[k]
+		m, ok := attackerTool[u.tool]
+		if !ok || u.verdict == verdictAttacker || u.routine || absDuration(u.histFirst.Sub(m.at)) > hopWindow {
+			continue
+		}
+		if f := h.famFirst[[2]string{u.identity, u.tool}]; f.Before(u.histFirst) {
+			continue // the identity's own tool
+		}
+		u.add(clue{kind: "tool", points: weight.newTool, strong: true, at: u.histFirst,
+			text: fmt.Sprintf("uses %s, the attacker's tool from %s, which no more than %d identities of the account ever used", u.tool, m.ip, rareTool)})
+		u.decide()
+	}
+}
+
+// rareTool is how many identities may share a tool for it to link uses.
+const rareTool = 2
+
+// commonTool reports whether a tool is one everybody uses (the AWS CLI, an
+// SDK, the console, an IaC tool): sharing it links nothing.
+func commonTool(tool string) bool {
+	kind, _, _ := strings.Cut(tool, "/")
+	switch kind {
+	case "aws-cli", "sdk", "console", "iac", "empty", "":
+		return true
+	}
+	return false
 }
 
 // hopWindow is how close in time two networks new to the account must
@@ -647,6 +704,12 @@ func (inv *investigation) useRoaming(uses map[useKey]*use, h *history) error {
 		for _, u := range cand[key] {
 			if o.ip == u.ip || !u.histFirst.After(o.t) {
 				continue // first used here: this is the origin
+			}
+			// Workloads reach AWS from several of the account's own
+			// addresses (a VPC endpoint and a NAT gateway): only a network
+			// the account had not used before is elsewhere.
+			if f := h.acctNetFirst[[2]string{u.account, h.network(u.ip)}]; !f.IsZero() && f.Before(u.histFirst) {
+				continue
 			}
 			var fresh []string
 			interactive := false
