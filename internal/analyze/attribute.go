@@ -2,6 +2,7 @@ package analyze
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -121,8 +122,9 @@ type use struct {
 	clues                 []clue
 	score                 float64
 	verdict               verdict
-	routine               bool // the address and every tool were the identity's for a day
-	routinePlace          bool // the address was the identity's for a day
+	routine               bool     // the address and every tool were the identity's for a day
+	routinePlace          bool     // the address was the identity's for a day
+	hopWith               []string // other new networks' addresses of the identity within days (hops)
 	why                   string
 }
 
@@ -202,13 +204,17 @@ const (
 	minAccountEvents  = 200
 )
 
+// instanceSession matches the identity of an EC2 instance's role session
+// (identitySQL keeps the instance id as the session name).
+var instanceSession = regexp.MustCompile(`:assumed-role/[^/]+/i-[0-9a-f]{8,17}$`)
+
 // machine reports whether an identity behaved like a machine before t: at
-// least three days and 50 events of history, from at most two networks,
+// least three days and minIdentityEvents events of history, from at most two networks,
 // with at most two tools, none of them a console. It returns the networks
 // and the days.
 func (h *history) machine(id string, t time.Time) ([]string, int, bool) {
 	first := h.identityFirst[id]
-	if first.IsZero() || t.Sub(first) < 72*time.Hour || h.idHours[id].before(t) < 50 {
+	if first.IsZero() || t.Sub(first) < 72*time.Hour || h.idHours[id].before(t) < minIdentityEvents {
 		return nil, 0, false
 	}
 	x := h.byID[id]
@@ -325,7 +331,13 @@ func (h *history) judge(u *use) {
 	// two networks with one or two programmatic tools) does not roam; one
 	// used from a network the account never saw is someone else.
 	if newNet := slices.ContainsFunc(u.clues, func(c clue) bool { return c.newPlace && c.kind == "where" }); newNet {
-		if nets, days, ok := h.machine(u.identity, u.histFirst); ok {
+		if instanceSession.MatchString(u.identity) {
+			// An instance's role credentials belong on the instance: from
+			// a network the account never used they were taken off it
+			// (the metadata service read through SSRF, a leaked snapshot).
+			u.add(clue{kind: "where", points: weight.machine, strong: true, newPlace: true, at: u.histFirst,
+				text: "an EC2 instance's role session used from a network the account had never used, off the instance"})
+		} else if nets, days, ok := h.machine(u.identity, u.histFirst); ok {
 			u.add(clue{kind: "where", points: weight.machine, strong: true, newPlace: true, at: u.histFirst,
 				text: fmt.Sprintf("a machine's identity (used for %d days from %s only) appeared from a network the account had never used", days, strings.Join(nets, ", "))})
 		}

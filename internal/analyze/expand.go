@@ -378,6 +378,27 @@ func (inv *investigation) workloadCredentials() ([]*cred, error) {
 			added = append(added, c)
 		}
 	}
+	// The AssumeRole calls by which the service issued those sessions are
+	// part of what the attacker's compute did.
+	var keys []string
+	for _, c := range added {
+		keys = append(keys, c.key)
+	}
+	if len(keys) > 0 {
+		issued, err := query(inv.ctx, inv.db, inv.f, `event_name = 'AssumeRole' AND identity_type = 'AWSService'
+			AND list_contains(?, regexp_extract(response_elements, '"accessKeyId":\s*"(ASIA[A-Z0-9]{16})"', 1))`, keys)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range issued {
+			if c := inv.creds[jsonPath(r.Response, "credentials", "accessKeyId")]; c != nil {
+				if _, seen := inv.attacker[r.ID]; !seen {
+					c.events = append(c.events, r)
+					inv.addEvents(r)
+				}
+			}
+		}
+	}
 	return added, nil
 }
 

@@ -405,11 +405,22 @@ func hops(uses map[useKey]*use) {
 				continue
 			}
 			slices.Sort(others)
+			u.hopWith = slices.Compact(others)
 			u.add(clue{kind: "hop", points: weight.hop, at: u.histFirst,
 				text: fmt.Sprintf("this identity also appeared from %s, another network new to the account, within %d days", strings.Join(slices.Compact(others), ", "), int(hopWindow.Hours()/24))})
 			u.decide()
 		}
 	}
+}
+
+// hopPartner is an attacker address among the hop partners of u, or "".
+func hopPartner(u *use, attackerIPs map[[2]string]bool) string {
+	for _, ip := range u.hopWith {
+		if attackerIPs[[2]string{u.identity, ip}] {
+			return ip
+		}
+	}
+	return ""
 }
 
 func absDuration(d time.Duration) time.Duration {
@@ -444,10 +455,27 @@ func afterSign(uses map[useKey]*use, h *history) {
 			}
 		}
 	}
+	attackerIPs := map[[2]string]bool{} // identity, ip of its attacker uses
+	for _, k := range sortedUseKeys(uses) {
+		if u := uses[k]; u.verdict == verdictAttacker {
+			attackerIPs[[2]string{u.identity, u.ip}] = true
+		}
+	}
 	for _, k := range sortedUseKeys(uses) {
 		u := uses[k]
 		t0, ok := sign[u.identity]
-		if !ok || u.verdict == verdictAttacker || !cloudtrail.Address(u.ip) || !u.histFirst.After(t0) {
+		if !ok || u.verdict == verdictAttacker || !cloudtrail.Address(u.ip) {
+			continue
+		}
+		// A hop partner of the attacker's, before or after: the same hands
+		// switching VPN exits.
+		if partner := hopPartner(u, attackerIPs); partner != "" {
+			u.add(clue{kind: "where", points: weight.newNetwork, strong: true, newPlace: true, at: u.histFirst,
+				text: fmt.Sprintf("%s and the attacker's %s are networks new to the account, used by this identity within days of each other", u.ip, partner)})
+			u.decide()
+			continue
+		}
+		if !u.histFirst.After(t0) {
 			continue
 		}
 		net := h.network(u.ip)
