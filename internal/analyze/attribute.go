@@ -204,64 +204,60 @@ const (
 	minAccountEvents  = 200
 )
 
+// awsASNs are Amazon's autonomous systems (AWS's public ranges).
+var awsASNs = map[string]bool{"AS16509": true, "AS14618": true, "AS8987": true}
+
+// awsNetwork reports whether a network (as network names it) is AWS's: an
+// AWS range from ip-ranges.json or an Amazon autonomous system.
+func awsNetwork(n string) bool {
+	asn, _, _ := strings.Cut(n, " ")
+	return strings.HasPrefix(n, "AWS range ") || awsASNs[asn]
+}
+
 // instanceSession matches the identity of an EC2 instance's role session
 // (identitySQL keeps the instance id as the session name).
 var instanceSession = regexp.MustCompile(`:assumed-role/[^/]+/i-[0-9a-f]{8,17}$`)
 
-// machine reports whether an identity behaved like a machine before t: at
-// least three days and minIdentityEvents events of history, from at most two networks,
-// with at most two tools, none of them a console. It returns the networks
-// and the days.
-func (h *history) machine(id string, t time.Time) ([]string, int, bool) {
+// machineProfile is how long an identity's first activity shows whether
+// it is a machine.
+const machineProfile = 72 * time.Hour
+
+// machine reports whether an identity is a machine's — a service, CI or
+// vendor key — judged on its first machineProfile of activity (before an
+// attacker could have changed it): at least ten events, all from at most
+// two networks that are AWS's (ranges or Amazon's autonomous systems),
+// with at most two programmatic tools and no console. It returns those
+// networks, and whether net lies outside them.
+func (h *history) machine(id, net string, t time.Time) ([]string, bool) {
 	first := h.identityFirst[id]
-	if first.IsZero() || t.Sub(first) < 72*time.Hour || h.idHours[id].before(t) < minIdentityEvents {
-		return nil, 0, false
-	}
+	end := first.Add(machineProfile)
 	x := h.byID[id]
-	if x == nil {
-		return nil, 0, false
+	if first.IsZero() || x == nil || t.Before(end) || h.idHours[id].before(end) < 10 {
+		return nil, false
 	}
 	var nets []string
 	for _, n := range x.nets {
-		if h.idNetFirst[[2]string{id, n}].Before(t) {
+		if h.idNetFirst[[2]string{id, n}].Before(end) {
+			if !awsNetwork(n) {
+				return nil, false
+			}
 			nets = append(nets, n)
 		}
 	}
 	tools := 0
 	for _, tool := range x.tools {
-		if h.famFirst[[2]string{id, tool}].Before(t) {
+		if h.famFirst[[2]string{id, tool}].Before(end) {
 			if tool == "console" {
-				return nil, 0, false
+				return nil, false
 			}
 			tools++
 		}
 	}
-	if len(nets) == 0 || len(nets) > 2 || tools == 0 || tools > 2 {
-		return nil, 0, false
-	}
-	// People work from home networks and phones too; a machine runs in a
-	// cloud. Only networks that are AWS ranges (with --aws-ip-ranges), or
-	// one single fixed address (a static egress), say "machine".
-	cloud := true
-	for _, n := range nets {
-		if !strings.HasPrefix(n, "AWS range ") {
-			cloud = false
-		}
-	}
-	if !cloud {
-		var addrs []string
-		for _, ip := range x.ips {
-			if h.ipFirst[[2]string{id, ip}].Before(t) {
-				addrs = append(addrs, ip)
-			}
-		}
-		if len(addrs) != 1 {
-			return nil, 0, false
-		}
-		nets = addrs
+	if len(nets) == 0 || len(nets) > 2 || tools == 0 || tools > 2 || slices.Contains(nets, net) {
+		return nil, false
 	}
 	slices.Sort(nets)
-	return nets, int(t.Sub(first).Hours() / 24), true
+	return nets, true
 }
 
 // hasHistory reports whether something seen first at first had been
@@ -330,18 +326,27 @@ func (h *history) judge(u *use) {
 	// A machine's identity (a service or CI key: days of use from one or
 	// two networks with one or two programmatic tools) does not roam; one
 	// used from a network the account never saw is someone else.
-	if newNet := slices.ContainsFunc(u.clues, func(c clue) bool { return c.newPlace && c.kind == "where" }); newNet {
-		if instanceSession.MatchString(u.identity) {
-			// An instance's role credentials belong on the instance: from
-			// a network the account never used they were taken off it
-			// (the metadata service read through SSRF, a leaked snapshot).
-			u.add(clue{kind: "where", points: weight.machine, strong: true, newPlace: true, at: u.histFirst,
-				text: "an EC2 instance's role session used from a network the account had never used, off the instance"})
-		} else if nets, days, ok := h.machine(u.identity, u.histFirst); ok {
-			u.add(clue{kind: "where", points: weight.machine, strong: true, newPlace: true, at: u.histFirst,
-				text: fmt.Sprintf("a machine's identity (used for %d days from %s only) appeared from a network the account had never used", days, strings.Join(nets, ", "))})
-		}
+	newToOrg := slices.ContainsFunc(u.clues, func(c clue) bool { return c.newPlace && c.kind == "where" })
+	newToID := false
+	if cloudtrail.Address(u.ip) && !cloudtrail.PrivateAddress(u.ip) {
+		f := h.idNetFirst[[2]string{u.identity, h.network(u.ip)}]
+		newToID = !f.Before(u.histFirst)
 	}
+	if instanceSession.MatchString(u.identity) && newToOrg {
+		// An instance's role credentials belong on the instance: from a
+		// network the account never used they were taken off it (the
+		// metadata service read through SSRF, a leaked snapshot).
+		u.add(clue{kind: "where", points: weight.machine, strong: true, newPlace: true, at: u.histFirst,
+			text: "an EC2 instance's role session used from a network the account had never used, off the instance"})
+	} else if nets, ok := h.machine(u.identity, h.network(u.ip), u.histFirst); ok && newToID && !h.orgIPFirst[u.ip].Before(u.histFirst) {
+		// Even a network the organisation knows (an employee's provider)
+		// is not where a machine's key belongs — unless the address itself
+		// is one the organisation's people already used (an engineer
+		// debugging the pipeline with its key from home).
+		u.add(clue{kind: "where", points: weight.machine, strong: true, newPlace: true, at: u.histFirst,
+			text: fmt.Sprintf("a machine's identity (its first days only from %s, with programmatic tools) appeared from %s", strings.Join(nets, ", "), h.network(u.ip))})
+	}
+
 	// How: tools new to the identity.
 	var newTools []string
 	if idKnown {
@@ -459,7 +464,7 @@ func (u *use) decide() {
 // trying a new tool from a new network, travelling, or refused a few
 // calls is not an attacker on that alone.
 func (u *use) signOfAttacker() bool {
-	var place, tool, hop, what bool
+	var place, tool, hop bool
 	for _, c := range u.clues {
 		switch {
 		case c.newPlace:
@@ -468,11 +473,18 @@ func (u *use) signOfAttacker() bool {
 			tool = true
 		case c.kind == "hop":
 			hop = true
-		case (c.kind == "detection" && c.points >= weight.medium) || c.kind == "denials" || c.kind == "logging":
-			what = true
 		}
 	}
-	return place && what && (tool || hop)
+	return place && u.drawsAttention() && (tool || hop)
+}
+
+// drawsAttention reports whether a use did something a responder would
+// look at: a medium or higher detection, a burst of denials, logging
+// weakened.
+func (u *use) drawsAttention() bool {
+	return slices.ContainsFunc(u.clues, func(c clue) bool {
+		return (c.kind == "detection" && c.points >= weight.medium) || c.kind == "denials" || c.kind == "logging"
+	})
 }
 
 // sentence says in one line why a use is the attacker's or the owner's.

@@ -455,10 +455,12 @@ func afterSign(uses map[useKey]*use, h *history) {
 			}
 		}
 	}
-	attackerIPs := map[[2]string]bool{} // identity, ip of its attacker uses
+	attackerIPs := map[[2]string]bool{}   // identity, ip of its attacker uses
+	attackerTools := map[[2]string]bool{} // identity, tool of its attacker uses
 	for _, k := range sortedUseKeys(uses) {
 		if u := uses[k]; u.verdict == verdictAttacker {
 			attackerIPs[[2]string{u.identity, u.ip}] = true
+			attackerTools[[2]string{u.identity, u.tool}] = true
 		}
 	}
 	for _, k := range sortedUseKeys(uses) {
@@ -469,7 +471,7 @@ func afterSign(uses map[useKey]*use, h *history) {
 		}
 		// A hop partner of the attacker's, before or after: the same hands
 		// switching VPN exits.
-		if partner := hopPartner(u, attackerIPs); partner != "" {
+		if partner := hopPartner(u, attackerIPs); partner != "" && (u.drawsAttention() || attackerTools[[2]string{u.identity, u.tool}]) {
 			u.add(clue{kind: "where", points: weight.newNetwork, strong: true, newPlace: true, at: u.histFirst,
 				text: fmt.Sprintf("%s and the attacker's %s are networks new to the account, used by this identity within days of each other", u.ip, partner)})
 			u.decide()
@@ -777,19 +779,11 @@ type keyOrigin struct {
 	t      time.Time
 }
 
-// issuedToServices sets, for the keys without a first use from an address,
-// the AWS service they were issued to: the AssumeRole an AWS service made
-// whose response carries the key.
+// issuedToServices sets, for the keys an AWS service was issued (the
+// AssumeRole a service made whose response carries the key) before their
+// first use from an address, that service as their origin.
 func (inv *investigation) issuedToServices(keys []string, origin map[string]keyOrigin) error {
-	var missing []string
-	for _, k := range keys {
-		if _, ok := origin[k]; !ok {
-			missing = append(missing, k)
-		}
-	}
-	if len(missing) == 0 {
-		return nil
-	}
+	missing := keys
 	q := `SELECT k, arg_min(coalesce(invoked_by, source_ip, user_agent, ''), event_time), min(event_time) FROM (
 			SELECT regexp_extract(response_elements, '"accessKeyId":\s*"(ASIA[A-Z0-9]{16})"', 1) AS k, invoked_by, source_ip, user_agent, event_time
 			FROM events WHERE event_name = 'AssumeRole' AND identity_type = 'AWSService' AND event_time IS NOT NULL)
@@ -805,7 +799,11 @@ func (inv *investigation) issuedToServices(keys []string, origin map[string]keyO
 		if err := rows.Scan(&k, &svc, &t); err != nil {
 			return fmt.Errorf("attribution: reading who session keys were issued to: %w", err)
 		}
-		origin[k] = keyOrigin{ip: svc, ua: svc, t: t.UTC()}
+		// Issued to a service before any use from an address: the
+		// service's workload is where the key belongs.
+		if o, ok := origin[k]; !ok || !o.t.Before(t.UTC()) {
+			origin[k] = keyOrigin{ip: svc, ua: svc, t: t.UTC()}
+		}
 	}
 	return rows.Err()
 }
