@@ -274,6 +274,9 @@ func (inv *investigation) widen() error {
 	if len(ids) == 0 {
 		return nil
 	}
+	if err := inv.judgeMade(ids, firstUse); err != nil {
+		return err
+	}
 	list := sortedKeys(ids)
 	cond := "(list_contains(?, user_arn) OR list_contains(?, session_issuer_arn) OR user_arn IS NULL) AND list_contains(?, " + identitySQL + ")"
 	args := []any{list, list, list}
@@ -430,4 +433,44 @@ func instanceIDs(resp string) []string {
 		}
 	}
 	return out
+}
+
+// judgeMade looks at the credentials the attacker's identities made for
+// others, even from their routine uses (an insider minting a key for a
+// service user from their everyday CLI): a credential whose own use shows
+// an attacker is the attacker's, and so is the call that made it.
+// firstUse gains those credentials.
+func (inv *investigation) judgeMade(ids map[string]bool, firstUse map[string]time.Time) error {
+	var keys []string
+	made := map[string]grant{}
+	for _, g := range inv.grant {
+		if g.kind != "access_key" || g.newKey == "" || !ids[g.ev.Identity] {
+			continue
+		}
+		if _, ok := firstUse[g.newKey]; ok {
+			continue
+		}
+		if _, ok := made[g.newKey]; !ok {
+			keys = append(keys, g.newKey)
+			made[g.newKey] = g
+		}
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	slices.Sort(keys)
+	cond, args := inList("access_key_id", keys)
+	uses, _, err := inv.loadUses(cond, args...)
+	if err != nil {
+		return fmt.Errorf("judging the credentials the attacker's identities made: %w", err)
+	}
+	if err := inv.seedUses(uses, func(u *use) bool { return u.verdict == verdictAttacker }, "made by the attacker's identity", cond, args...); err != nil {
+		return err
+	}
+	for _, r := range inv.attacker {
+		if _, ok := made[r.Key]; ok && !r.Time.IsZero() {
+			firstUse[r.Key] = minTime(firstUse[r.Key], r.Time)
+		}
+	}
+	return nil
 }
