@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"log/slog"
 	"slices"
 	"sort"
 	"strings"
@@ -23,6 +24,16 @@ type RunOptions struct {
 	Table string
 	// Progress, if set, is called after each rule.
 	Progress func(done, total int, rule *sigma.Rule)
+	// Logger gets, at debug level, how the rules were run (candidate
+	// events copied, fallbacks); nil discards it.
+	Logger *slog.Logger
+}
+
+func (o RunOptions) logger() *slog.Logger {
+	if o.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return o.Logger
 }
 
 // Result is what a hunt found.
@@ -36,15 +47,26 @@ type Result struct {
 
 // Run compiles every rule of the pack for DuckDB and runs it on db. A rule
 // that fails to compile or run is reported in Result.Errors; the others go on.
+// Rules that can match only a few event names read a copy of those events
+// (candidates.go); each rule is still its own query.
 func Run(ctx context.Context, db *sql.DB, p *Pack, opts RunOptions) (*Result, error) {
 	start := time.Now()
 	res := &Result{Hits: []event.Finding{}, Errors: append([]RuleError{}, p.Errors...), Skipped: p.Skipped}
 	rules := p.Runnable(opts.MinLevel)
+	// One connection: the candidate table is a TEMP table, seen by the
+	// connection that made it only.
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("hunt: %w", err)
+	}
+	defer conn.Close()
+	cands := prepareCandidates(ctx, conn, rules, opts)
+	defer cands.drop(ctx, conn)
 	for i, r := range rules {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		f, err := runRule(ctx, db, r, opts)
+		f, err := cands.run(ctx, conn, r, opts)
 		if err != nil {
 			res.Errors = append(res.Errors, RuleError{RuleID: r.ID, Title: r.Title, Source: r.Source, Error: err.Error()})
 		} else {
@@ -136,12 +158,13 @@ func Compile(r *sigma.Rule, opts RunOptions) (string, error) {
 	return sigma.Compile(r, sigma.DuckDB, sigma.CompileOptions{TimeFrom: opts.TimeFrom, TimeTo: opts.TimeTo})
 }
 
-func runRule(ctx context.Context, db *sql.DB, r *sigma.Rule, opts RunOptions) (*event.Finding, error) {
-	return runRuleOn(ctx, db, r, opts, opts.Table)
+// querier is a database or one of its connections.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
 
 // runRuleOn runs r over table (the events table when empty).
-func runRuleOn(ctx context.Context, db *sql.DB, r *sigma.Rule, opts RunOptions, table string) (*event.Finding, error) {
+func runRuleOn(ctx context.Context, db querier, r *sigma.Rule, opts RunOptions, table string) (*event.Finding, error) {
 	// EventsOnly: a hunt keeps the union of a correlation's windows, not
 	// each window's list (on a large case, per-window lists repeat an event
 	// once per overlapping window: tens of millions of ids).

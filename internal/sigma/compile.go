@@ -55,6 +55,10 @@ func Compile(r *Rule, d Dialect, opts CompileOptions) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	return compileWith(r, dl, opts)
+}
+
+func compileWith(r *Rule, dl dialect, opts CompileOptions) (string, error) {
 	if err := r.Applicable(); err != nil {
 		return "", err
 	}
@@ -199,15 +203,27 @@ func (q *query) source() string {
 	return "(\n    SELECT *,\n        " + strings.Join(q.lists, ",\n        ") + "\n    FROM " + q.d.from() + "\n) AS e"
 }
 
-func (q *query) timeWindow() []string {
+func (q *query) timeWindow() []string { return timeWindow(q.d, q.opts) }
+
+func timeWindow(d dialect, opts CompileOptions) []string {
 	var out []string
-	if q.opts.TimeFrom != nil {
-		out = append(out, q.d.timeExpr()+" >= "+q.d.timeLiteral(*q.opts.TimeFrom))
+	if opts.TimeFrom != nil {
+		out = append(out, d.timeExpr()+" >= "+d.timeLiteral(*opts.TimeFrom))
 	}
-	if q.opts.TimeTo != nil {
-		out = append(out, q.d.timeExpr()+" < "+q.d.timeLiteral(*q.opts.TimeTo))
+	if opts.TimeTo != nil {
+		out = append(out, d.timeExpr()+" < "+d.timeLiteral(*opts.TimeTo))
 	}
 	return out
+}
+
+// TimeCondition is the condition by which Compile keeps opts' time window
+// in dialect d ("" when opts sets none).
+func TimeCondition(d Dialect, opts CompileOptions) (string, error) {
+	dl, err := dialectFor(d, opts)
+	if err != nil {
+		return "", err
+	}
+	return strings.Join(timeWindow(dl, opts), " AND "), nil
 }
 
 // where compiles the detection condition plus the time window.
