@@ -27,15 +27,8 @@ import (
 // over the whole table as before. A rule's query is the same either way and
 // the copy holds every event it could match, so it finds the same events.
 
-// candidateTable is the temporary table of candidate events; ruleView is
-// the view a rule reads: its own names' events, from that table or from the
-// hunt's table. (Restricting each rule to its names in the scan matters
-// for a rule whose condition ORs several calls: DuckDB cannot push its
-// tests into the scan, and would read the JSON fields of every event.)
-const (
-	candidateTable = "temp.main.trailsleuth_hunt_candidates"
-	ruleView       = "temp.main.trailsleuth_hunt_rule"
-)
+// candidateTable is the temporary table of candidate events.
+const candidateTable = "temp.main.trailsleuth_hunt_candidates"
 
 // The copy holds at most 1/candidateShare of the events in the hunt's
 // scope, or candidateFloor events in a smaller case. Beyond that it would
@@ -121,10 +114,13 @@ func prepareCandidates(ctx context.Context, conn *sql.Conn, rules []*sigma.Rule,
 	return c
 }
 
-// source is the table rule r reads: a view of its names' events, from the
-// candidate table when it was routed there, else from the hunt's table;
-// the hunt's table itself when r has no name guard or the view fails.
-func (c *candidates) source(ctx context.Context, conn *sql.Conn, r *sigma.Rule) string {
+// source is what rule r reads: its names' events, from the candidate
+// table when it was routed there, else from the hunt's table; the hunt's
+// table itself when r has no name guard. (Restricting a rule to its names
+// in the scan matters for a rule whose condition ORs several calls: DuckDB
+// cannot push its tests into the scan, and would read the JSON fields of
+// every event.)
+func (c *candidates) source(r *sigma.Rule) string {
 	cond, ok := c.names[r]
 	if !ok {
 		return c.base
@@ -133,21 +129,17 @@ func (c *candidates) source(ctx context.Context, conn *sql.Conn, r *sigma.Rule) 
 	if c.routed[r] {
 		from = c.table
 	}
-	if _, err := conn.ExecContext(ctx, "CREATE OR REPLACE TEMP VIEW "+ruleView+" AS SELECT * FROM "+from+" WHERE "+cond); err != nil {
-		c.log.Debug("hunt: rule view", "rule", r.Source, "err", err)
-		return c.base
-	}
-	return ruleView
+	return "(SELECT * FROM " + from + " WHERE " + cond + ") AS rule_events"
 }
 
-// drop removes the candidate table and the view (they would outlive the
-// hunt on the connection, which goes back to the pool).
+// drop removes the candidate table (it would outlive the hunt on the
+// connection, which goes back to the pool).
 func (c *candidates) drop(ctx context.Context, conn *sql.Conn) {
-	ctx = context.WithoutCancel(ctx)
-	for _, q := range []string{"DROP VIEW IF EXISTS " + ruleView, "DROP TABLE IF EXISTS " + candidateTable} {
-		if _, err := conn.ExecContext(ctx, q); err != nil {
-			c.log.Debug("hunt: cleaning up", "err", err)
-		}
+	if c.table == "" {
+		return
+	}
+	if _, err := conn.ExecContext(context.WithoutCancel(ctx), "DROP TABLE IF EXISTS "+c.table); err != nil {
+		c.log.Debug("hunt: dropping the candidate table", "err", err)
 	}
 }
 
@@ -366,7 +358,7 @@ func sortedSet(m map[string]bool) []string {
 // run runs rule r over its source. Should that fail, the hunt's table has
 // the last word (and names the error as a hunt without the copy would).
 func (c *candidates) run(ctx context.Context, conn *sql.Conn, r *sigma.Rule, opts RunOptions) (*event.Finding, error) {
-	src := c.source(ctx, conn, r)
+	src := c.source(r)
 	f, err := runRuleOn(ctx, conn, r, opts, src)
 	if err != nil && src != c.base {
 		c.log.Debug("hunt: rule failed on its names' events", "rule", r.Source, "err", err)

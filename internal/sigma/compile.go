@@ -30,7 +30,8 @@ var Dialects = []Dialect{DuckDB, Athena, Lake}
 type CompileOptions struct {
 	// Table is the table to read: default "events" (duckdb),
 	// "cloudtrail_logs" (athena), the event data store id (lake, required;
-	// "<event-data-store-id>" if empty).
+	// "<event-data-store-id>" if empty). It is written where a FROM item
+	// goes, so a parenthesised subquery with an alias works too.
 	Table string
 	// TimeFrom (inclusive) and TimeTo (exclusive) restrict the events.
 	TimeFrom, TimeTo *time.Time
