@@ -44,10 +44,11 @@ type candidates struct {
 	base   string               // the hunt's table (RunOptions.Table)
 	table  string               // the candidate table, "" when none was made
 	routed map[*sigma.Rule]bool // rules that read the candidate table
-	// names is, for a rule with a name guard, a condition on event_name
-	// that selects the names it can match.
-	names map[*sigma.Rule]string
-	log   *slog.Logger
+	names  []nameCount
+	// matches holds, for each rule with a name guard, the names it can
+	// match (indexes into names).
+	matches map[*sigma.Rule][]int
+	log     *slog.Logger
 }
 
 // routes is the plan: which rules read the copy, and what to copy.
@@ -68,7 +69,7 @@ type nameCount struct {
 // copy) run over the whole table, which is what the copy stands in for.
 func prepareCandidates(ctx context.Context, conn *sql.Conn, rules []*sigma.Rule, opts RunOptions) *candidates {
 	start := time.Now()
-	c := &candidates{base: opts.Table, routed: map[*sigma.Rule]bool{}, names: map[*sigma.Rule]string{}, log: opts.logger()}
+	c := &candidates{base: opts.Table, routed: map[*sigma.Rule]bool{}, log: opts.logger()}
 	copts := sigma.CompileOptions{TimeFrom: opts.TimeFrom, TimeTo: opts.TimeTo}
 	var guarded []*sigma.Rule
 	fps := map[*sigma.Rule]sigma.Footprint{}
@@ -93,9 +94,7 @@ func prepareCandidates(ctx context.Context, conn *sql.Conn, rules []*sigma.Rule,
 		return c
 	}
 	matches := guardMatches(ctx, conn, names, guarded, fps, c.log)
-	for r, idx := range matches {
-		c.names[r] = nameCond(names, idx)
-	}
+	c.names, c.matches = names, matches
 	plan := route(names, guarded, matches, fps)
 	if len(plan.rules) == 0 {
 		return c
@@ -121,15 +120,14 @@ func prepareCandidates(ctx context.Context, conn *sql.Conn, rules []*sigma.Rule,
 // cannot push its tests into the scan, and would read the JSON fields of
 // every event.)
 func (c *candidates) source(r *sigma.Rule) string {
-	cond, ok := c.names[r]
-	if !ok {
+	idx, ok := c.matches[r]
+	switch {
+	case !ok:
 		return c.base
+	case c.routed[r]:
+		return "(SELECT * FROM " + c.table + " WHERE " + nameCond(c.names, idx, true) + ") AS rule_events"
 	}
-	from := cmp.Or(c.base, "events")
-	if c.routed[r] {
-		from = c.table
-	}
-	return "(SELECT * FROM " + from + " WHERE " + cond + ") AS rule_events"
+	return "(SELECT * FROM " + cmp.Or(c.base, "events") + " WHERE " + nameCond(c.names, idx, false) + ") AS rule_events"
 }
 
 // drop removes the candidate table (it would outlive the hunt on the
@@ -283,7 +281,7 @@ func copyCandidates(ctx context.Context, conn *sql.Conn, table, window string, n
 	for i := range p.names {
 		idx = append(idx, i)
 	}
-	cond := nameCond(names, idx)
+	cond := nameCond(names, idx, false)
 	if window != "" {
 		cond += " AND " + window
 	}
@@ -291,7 +289,7 @@ func copyCandidates(ctx context.Context, conn *sql.Conn, table, window string, n
 	for _, col := range sortedSet(p.columns) {
 		cols = append(cols, `"`+col+`"`)
 	}
-	q := "CREATE OR REPLACE TEMP TABLE " + candidateTable + " AS SELECT " + strings.Join(cols, ", ") + " FROM " + table + " WHERE " + cond
+	q := "CREATE OR REPLACE TEMP TABLE " + candidateTable + " AS SELECT " + strings.Join(cols, ", ") + " FROM " + table + " WHERE " + cond + " ORDER BY event_name"
 	var n int64 // DuckDB answers CREATE TABLE AS with the number of rows
 	if err := conn.QueryRowContext(ctx, q).Scan(&n); err != nil {
 		return 0, err
@@ -300,30 +298,40 @@ func copyCandidates(ctx context.Context, conn *sql.Conn, table, window string, n
 }
 
 // nameCond is a condition selecting the events whose name is one of
-// names[idx]. It tests lower(event_name) rather than event_name: DuckDB
-// applies a function of a column inside its scan, reading the other columns
-// only for the rows kept, while it applies an IN list on the bare column
-// after reading them for every row. Names equal but for case are selected
-// too; the rules' own conditions sort them out.
-func nameCond(names []nameCount, idx []int) string {
-	var lowers []string
+// names[idx]. On the case (compressed, large) it tests lower(event_name):
+// DuckDB applies a function of a column inside its scan, reading the other
+// columns only for the rows kept, while it applies an IN list on the bare
+// column after reading them for every row (names equal but for case are
+// selected too; the rules' own conditions sort them out). On the candidate
+// table (in memory, sorted by name: exact) it tests the names themselves,
+// which DuckDB checks against each segment's range of names first, so a
+// rule reads only the stretch of the copy that holds its names.
+func nameCond(names []nameCount, idx []int, exact bool) string {
+	var vals []string
 	null := false
 	seen := map[string]bool{}
 	for _, i := range idx {
-		nc := names[i]
-		if !nc.lower.Valid {
+		v := names[i].lower
+		if exact {
+			v = names[i].name
+		}
+		if !v.Valid {
 			null = true
 			continue
 		}
-		if !seen[nc.lower.String] {
-			seen[nc.lower.String] = true
-			lowers = append(lowers, quote(nc.lower.String))
+		if !seen[v.String] {
+			seen[v.String] = true
+			vals = append(vals, quote(v.String))
 		}
 	}
-	slices.Sort(lowers)
+	slices.Sort(vals)
+	col := "lower(event_name)"
+	if exact {
+		col = "event_name"
+	}
 	var conds []string
-	if len(lowers) > 0 {
-		conds = append(conds, "lower(event_name) IN ("+strings.Join(lowers, ", ")+")")
+	if len(vals) > 0 {
+		conds = append(conds, col+" IN ("+strings.Join(vals, ", ")+")")
 	}
 	if null {
 		conds = append(conds, "event_name IS NULL")
