@@ -16,16 +16,19 @@ import (
 )
 
 // A rule's query scans the whole table for the few events it can match, so
-// a hunt that runs each rule on the case costs one scan per rule. Nearly
+// a hunt that ran each rule on the case cost one scan per rule. Nearly
 // every rule names the API calls it is about (eventName), and most of those
 // calls are rare. So a hunt first reads the table's distinct event names
 // with their counts, works out which names each rule can match (the rule's
 // own tests of eventName, sigma.Footprint.NameGuard, run on the names), and
 // copies the events of the rarer names, with only the columns the rules
-// read, into a temporary table in one scan. Those rules then run over that
-// table; rules that can match any name, or names too common to copy, run
-// over the whole table as before. A rule's query is the same either way and
-// the copy holds every event it could match, so it finds the same events.
+// read, into a temporary table in one scan. Each rule then reads only its
+// own names' events: from that copy, or from the case when its names are
+// too common to copy. Rules that can match any name run over the whole
+// table as before. A rule's query is the same either way and what it reads
+// holds every event it could match, so it finds the same events; the rules
+// are still one query each (DuckDB's planning of a rule, about 2 ms, is
+// now most of what a rule on the copy costs).
 
 // candidateTable is the temporary table of candidate events.
 const candidateTable = "temp.main.trailsleuth_hunt_candidates"
