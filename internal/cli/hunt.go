@@ -147,7 +147,7 @@ func runHunt(ctx context.Context, opts *HuntOptions) error {
 	defer st.Close()
 	prog := f.IO.NewProgress("hunt", int64(len(pack.Rules)))
 	res, err := detect.Run(ctx, st.DB(), pack, detect.RunOptions{
-		MinLevel: opts.minimum, TimeFrom: opts.from, TimeTo: opts.to,
+		MinLevel: opts.minimum, TimeFrom: opts.from, TimeTo: opts.to, Logger: f.Logger,
 		Progress: func(done, total int, r *sigma.Rule) {
 			prog.Update(int64(done), fmt.Sprintf("%d/%d rules", done, total))
 		},

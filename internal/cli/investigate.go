@@ -172,7 +172,7 @@ func runInvestigate(ctx context.Context, opts *InvestigateOptions) error {
 				return huntEvents(ctx, f, st, pack, conds)
 			}
 		} else {
-			res, err := detect.Run(ctx, st.DB(), pack, detect.RunOptions{TimeFrom: opts.from, TimeTo: opts.to})
+			res, err := detect.Run(ctx, st.DB(), pack, detect.RunOptions{TimeFrom: opts.from, TimeTo: opts.to, Logger: f.Logger})
 			if err != nil {
 				return err
 			}
@@ -345,7 +345,7 @@ func huntEvents(ctx context.Context, f *Factory, st *store.Store, pack *detect.P
 			return nil, fmt.Errorf("copying the investigated events: %w", err)
 		}
 	}
-	res, err := detect.Run(ctx, db, pack, detect.RunOptions{Table: "scratch.hunt_scope"})
+	res, err := detect.Run(ctx, db, pack, detect.RunOptions{Table: "scratch.hunt_scope", Logger: f.Logger})
 	if err != nil {
 		return nil, err
 	}

@@ -154,7 +154,7 @@ func runTimeline(ctx context.Context, opts *TimelineOptions) (err error) {
 			return err
 		}
 		prog := f.IO.NewProgress("hunt", int64(len(pack.Rules)))
-		res, err := detect.Run(ctx, st.DB(), pack, detect.RunOptions{TimeFrom: opts.from, TimeTo: opts.to,
+		res, err := detect.Run(ctx, st.DB(), pack, detect.RunOptions{TimeFrom: opts.from, TimeTo: opts.to, Logger: f.Logger,
 			Progress: func(done, total int, _ *sigma.Rule) {
 				prog.Update(int64(done), fmt.Sprintf("%d/%d rules", done, total))
 			}})

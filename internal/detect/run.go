@@ -4,10 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"log/slog"
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/trailsleuth/trailsleuth/internal/event"
@@ -24,6 +24,16 @@ type RunOptions struct {
 	Table string
 	// Progress, if set, is called after each rule.
 	Progress func(done, total int, rule *sigma.Rule)
+	// Logger gets, at debug level, how the rules were run (candidate
+	// events copied, fallbacks); nil discards it.
+	Logger *slog.Logger
+}
+
+func (o RunOptions) logger() *slog.Logger {
+	if o.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return o.Logger
 }
 
 // Result is what a hunt found.
@@ -35,80 +45,43 @@ type Result struct {
 	Seconds  float64         `json:"seconds"`
 }
 
-// Run compiles every rule of the pack for DuckDB and runs it on db, a few
-// rules at a time. A rule that fails to compile or run is reported in
-// Result.Errors; the others go on.
+// Run compiles every rule of the pack for DuckDB and runs it on db. A rule
+// that fails to compile or run is reported in Result.Errors; the others go on.
+// Rules that can match only a few event names read a copy of those events
+// (candidates.go); each rule is still its own query.
 func Run(ctx context.Context, db *sql.DB, p *Pack, opts RunOptions) (*Result, error) {
 	start := time.Now()
 	res := &Result{Hits: []event.Finding{}, Errors: append([]RuleError{}, p.Errors...), Skipped: p.Skipped}
 	rules := p.Runnable(opts.MinLevel)
-	type outcome struct {
-		f   *event.Finding
-		err error
-	}
-	out := make([]outcome, len(rules))
-	err := forEachRule(ctx, rules, opts, func(i int, r *sigma.Rule) {
-		f, err := runRule(ctx, db, r, opts)
-		out[i] = outcome{f, err}
-	})
+	// One connection: the candidate table is a TEMP table, seen by the
+	// connection that made it only.
+	conn, err := db.Conn(ctx)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("hunt: %w", err)
 	}
+	defer conn.Close()
+	cands := prepareCandidates(ctx, conn, rules, opts)
+	defer cands.drop(ctx, conn)
 	for i, r := range rules {
-		if err := out[i].err; err != nil {
-			res.Errors = append(res.Errors, RuleError{RuleID: r.ID, Title: r.Title, Source: r.Source, Error: err.Error()})
-			continue
+		if err := ctx.Err(); err != nil {
+			return nil, err
 		}
-		res.RulesRun++
-		if f := out[i].f; f != nil {
-			res.Hits = append(res.Hits, *f)
+		f, err := cands.run(ctx, conn, r, opts)
+		if err != nil {
+			res.Errors = append(res.Errors, RuleError{RuleID: r.ID, Title: r.Title, Source: r.Source, Error: err.Error()})
+		} else {
+			res.RulesRun++
+			if f != nil {
+				res.Hits = append(res.Hits, *f)
+			}
+		}
+		if opts.Progress != nil {
+			opts.Progress(i+1, len(rules), r)
 		}
 	}
 	SortHits(res.Hits)
 	res.Seconds = time.Since(start).Seconds()
 	return res, nil
-}
-
-// ruleWorkers is how many rules run at once. Most rules are short scans
-// whose planning and single-threaded steps leave DuckDB's threads idle;
-// overlapping a few keeps both cores busy (docs/performance.md).
-const ruleWorkers = 3
-
-// forEachRule calls run for every rule, ruleWorkers at a time, and reports
-// progress in completion order. It stops starting rules once ctx is done.
-func forEachRule(ctx context.Context, rules []*sigma.Rule, opts RunOptions, run func(int, *sigma.Rule)) error {
-	next := make(chan int)
-	done := make(chan *sigma.Rule)
-	var wg sync.WaitGroup
-	for w := 0; w < min(ruleWorkers, len(rules)); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				run(i, rules[i])
-				done <- rules[i]
-			}
-		}()
-	}
-	go func() {
-		defer close(next)
-		for i := range rules {
-			select {
-			case next <- i:
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
-	go func() { wg.Wait(); close(done) }()
-	n := 0
-	for r := range done {
-		n++
-		if opts.Progress != nil {
-			opts.Progress(n, len(rules), r)
-		}
-	}
-	return ctx.Err()
 }
 
 // SortHits orders hits by level, highest first, then by first event.
@@ -174,6 +147,11 @@ func (p *Pack) feeders() map[*sigma.Rule]bool {
 	return feeds
 }
 
+// runRule runs one rule on the whole table, on its own (Calibrate).
+func runRule(ctx context.Context, db *sql.DB, r *sigma.Rule, opts RunOptions) (*event.Finding, error) {
+	return runRuleOn(ctx, db, r, opts, "")
+}
+
 // NewFinding is a finding of rule r with its metadata and no events yet.
 func NewFinding(r *sigma.Rule) *event.Finding {
 	f := &event.Finding{
@@ -192,12 +170,13 @@ func Compile(r *sigma.Rule, opts RunOptions) (string, error) {
 	return sigma.Compile(r, sigma.DuckDB, sigma.CompileOptions{TimeFrom: opts.TimeFrom, TimeTo: opts.TimeTo})
 }
 
-func runRule(ctx context.Context, db *sql.DB, r *sigma.Rule, opts RunOptions) (*event.Finding, error) {
-	return runRuleOn(ctx, db, r, opts, opts.Table)
+// querier is a database or one of its connections.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
 
 // runRuleOn runs r over table (the events table when empty).
-func runRuleOn(ctx context.Context, db *sql.DB, r *sigma.Rule, opts RunOptions, table string) (*event.Finding, error) {
+func runRuleOn(ctx context.Context, db querier, r *sigma.Rule, opts RunOptions, table string) (*event.Finding, error) {
 	// EventsOnly: a hunt keeps the union of a correlation's windows, not
 	// each window's list (on a large case, per-window lists repeat an event
 	// once per overlapping window: tens of millions of ids).

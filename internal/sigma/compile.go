@@ -30,7 +30,8 @@ var Dialects = []Dialect{DuckDB, Athena, Lake}
 type CompileOptions struct {
 	// Table is the table to read: default "events" (duckdb),
 	// "cloudtrail_logs" (athena), the event data store id (lake, required;
-	// "<event-data-store-id>" if empty).
+	// "<event-data-store-id>" if empty). It is written where a FROM item
+	// goes, so a parenthesised subquery with an alias works too.
 	Table string
 	// TimeFrom (inclusive) and TimeTo (exclusive) restrict the events.
 	TimeFrom, TimeTo *time.Time
@@ -55,6 +56,10 @@ func Compile(r *Rule, d Dialect, opts CompileOptions) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	return compileWith(r, dl, opts)
+}
+
+func compileWith(r *Rule, dl dialect, opts CompileOptions) (string, error) {
 	if err := r.Applicable(); err != nil {
 		return "", err
 	}
@@ -199,15 +204,27 @@ func (q *query) source() string {
 	return "(\n    SELECT *,\n        " + strings.Join(q.lists, ",\n        ") + "\n    FROM " + q.d.from() + "\n) AS e"
 }
 
-func (q *query) timeWindow() []string {
+func (q *query) timeWindow() []string { return timeWindow(q.d, q.opts) }
+
+func timeWindow(d dialect, opts CompileOptions) []string {
 	var out []string
-	if q.opts.TimeFrom != nil {
-		out = append(out, q.d.timeExpr()+" >= "+q.d.timeLiteral(*q.opts.TimeFrom))
+	if opts.TimeFrom != nil {
+		out = append(out, d.timeExpr()+" >= "+d.timeLiteral(*opts.TimeFrom))
 	}
-	if q.opts.TimeTo != nil {
-		out = append(out, q.d.timeExpr()+" < "+q.d.timeLiteral(*q.opts.TimeTo))
+	if opts.TimeTo != nil {
+		out = append(out, d.timeExpr()+" < "+d.timeLiteral(*opts.TimeTo))
 	}
 	return out
+}
+
+// TimeCondition is the condition by which Compile keeps opts' time window
+// in dialect d ("" when opts sets none).
+func TimeCondition(d Dialect, opts CompileOptions) (string, error) {
+	dl, err := dialectFor(d, opts)
+	if err != nil {
+		return "", err
+	}
+	return strings.Join(timeWindow(dl, opts), " AND "), nil
 }
 
 // where compiles the detection condition plus the time window.

@@ -112,8 +112,10 @@ func compileCorrelation(r *Rule, d dialect, opts CompileOptions) (string, error)
 // (per group with a qualifying window: its events' id ranks in time order,
 // its distinct ids sorted, and whether an id occurs in several rows).
 //
-// Every step is a sort, a hash aggregate or an equi-join, so the query
-// takes O(n log n) for n correlated events plus the size of its output.
+// Groups that cannot reach the condition's lower bound over all their
+// events are left out first (keptGroups). Every step is a sort, a hash
+// aggregate or an equi-join, so the query takes O(n log n) for n
+// correlated events plus the size of its output.
 // (It used to join every distinct event time t of a group with the group's
 // events between t and t+timespan: quadratic in the events of a busy group.)
 //
@@ -125,7 +127,8 @@ func compileCorrelation(r *Rule, d dialect, opts CompileOptions) (string, error)
 //     rows with rn = lo are the windows, one per distinct time. id_rank
 //     numbers the group's distinct ids in sort order; an id can be in
 //     several rows (ids reused at other times, several values), which the
-//     final list removes.
+//     final list removes. (id_rank only without eventsOnly: the windows'
+//     id lists need it, the union of their events does not.)
 //   - event_count and value_count count distinct keys (event ids, values)
 //     in a window. DuckDB has count(DISTINCT k) OVER a RANGE frame; Trino
 //     has no DISTINCT window aggregates, and as a join it is quadratic, so
@@ -162,6 +165,12 @@ func compileCorrelation(r *Rule, d dialect, opts CompileOptions) (string, error)
 //
 // With eventsOnly it stops after "windows" (see correlationEvents).
 func windowedCorrelation(c *Correlation, d dialect, gcols []string, cond string, eventsOnly bool) string {
+	var sb strings.Builder
+	src := "base"
+	if lo := c.minCount(); lo >= 2 {
+		sb.WriteString(keptGroups(c, gcols, lo))
+		src = "kept"
+	}
 	span := d.interval(c.Timespan)
 	g := trailing(gcols, ", ") // "g1, g2, " or ""
 	part := ""
@@ -191,16 +200,17 @@ func windowedCorrelation(c *Correlation, d dialect, gcols []string, cond string,
 			extra = append(extra, fmt.Sprintf("min(CASE WHEN r%d THEN event_time END) OVER (%s RANGE BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) AS n%d", i, byTime, i))
 		}
 	}
-	var sb strings.Builder
+	if !eventsOnly { // only the id lists of the windows need it
+		extra = append([]string{fmt.Sprintf("dense_rank() OVER (%sORDER BY event_id) AS id_rank", part)}, extra...)
+	}
 	fmt.Fprintf(&sb, `,
 ev AS (
     SELECT %[1]sevent_id, event_time,
         row_number() OVER (%[2]s) AS rn,
         rank() OVER (%[2]s) AS lo,
-        count(*) OVER (%[2]s RANGE BETWEEN UNBOUNDED PRECEDING AND %[3]s FOLLOWING) AS hi,
-        dense_rank() OVER (%[4]sORDER BY event_id) AS id_rank%[5]s
-    FROM (SELECT %[1]s%[6]s%[7]s FROM base GROUP BY %[1]s%[6]s) AS b
-)`, g, byTime, span, part, leading(extra, ",\n        "), rowKey, leading(inner, ", "))
+        count(*) OVER (%[2]s RANGE BETWEEN UNBOUNDED PRECEDING AND %[3]s FOLLOWING) AS hi%[4]s
+    FROM (SELECT %[1]s%[5]s%[6]s FROM %[7]s GROUP BY %[1]s%[5]s) AS b
+)`, g, byTime, span, leading(extra, ",\n        "), rowKey, leading(inner, ", "), src)
 
 	switch {
 	case native:
@@ -211,9 +221,9 @@ windows AS (
     WHERE rn = lo AND %s
 )`, g, cond)
 	case counted:
-		src := "SELECT " + g + "event_id AS k, event_time FROM ev"
+		keys := "SELECT " + g + "event_id AS k, event_time FROM ev"
 		if c.Type == ValueCount {
-			src = "SELECT DISTINCT " + g + "val AS k, event_time FROM base WHERE val IS NOT NULL"
+			keys = "SELECT DISTINCT " + g + "val AS k, event_time FROM " + src + " WHERE val IS NOT NULL"
 		}
 		fmt.Fprintf(&sb, `,
 occ AS (
@@ -238,7 +248,7 @@ windows AS (
         FROM steps
     ) AS s
     WHERE ord = 1 AND %[6]s
-)`, g, src, "prev >= event_time - "+span, span, part, cond)
+)`, g, keys, "prev >= event_time - "+span, span, part, cond)
 	case c.Type == Temporal:
 		var present []string
 		for i := range c.bases {
@@ -301,6 +311,47 @@ ids AS (
 		trailing(prefixAll(gcols, "e."), ", "), d.listAgg("e.id_rank", "e.rn"), d.sortedIDs("e.event_id"),
 		keys, onGroups(gcols, "e", "q"), groupBy(prefixAll(gcols, "e.")))
 	return sb.String()
+}
+
+// minCount is the least count a window must reach to meet the condition
+// (0 when it sets no lower bound): a temporal_ordered window needs every
+// rule.
+func (c *Correlation) minCount() int {
+	lo := 0
+	for _, t := range c.Condition {
+		switch t.Op {
+		case "gte", "eq":
+			lo = max(lo, t.N)
+		case "gt":
+			lo = max(lo, t.N+1)
+		}
+	}
+	if c.Type == TemporalOrdered {
+		lo = max(lo, len(c.bases))
+	}
+	return lo
+}
+
+// keptGroups is the CTE "kept": the rows of base in groups that reach lo
+// over all their events. A window counts some of its group's events
+// (distinct events, values or rules), never more than the whole group has,
+// so a group below lo has no window to find; on a busy case most groups
+// are such (an application calls a few APIs), and the window functions
+// then sort only the others.
+func keptGroups(c *Correlation, gcols []string, lo int) string {
+	key := map[CorrelationType]string{EventCount: "event_id", ValueCount: "val", Temporal: "rule_idx", TemporalOrdered: "rule_idx"}[c.Type]
+	if len(gcols) == 0 {
+		return fmt.Sprintf(`,
+kept AS (
+    SELECT * FROM base WHERE (SELECT count(DISTINCT %s) FROM base) >= %d
+)`, key, lo)
+	}
+	return fmt.Sprintf(`,
+kept AS (
+    SELECT b.*
+    FROM base AS b
+    JOIN (SELECT %[1]s FROM base GROUP BY %[1]s HAVING count(DISTINCT %[2]s) >= %[3]d) AS k ON %[4]s
+)`, strings.Join(gcols, ", "), key, lo, onGroups(gcols, "b", "k"))
 }
 
 // correlationEvents ends an EventsOnly correlation: the events of ev that

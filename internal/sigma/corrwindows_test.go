@@ -183,3 +183,75 @@ func TestCorrelationWindows(t *testing.T) {
 	}
 	t.Logf("%d windows, %d groups with several windows, %d windows opened by tied events", windows, multi, tied)
 }
+
+// TestCorrelationKeptGroups: groups are left out before the window
+// functions only when they cannot reach the condition's lower bound; here
+// groups and the whole case sit exactly at the bound, and one below it.
+func TestCorrelationKeptGroups(t *testing.T) {
+	t0 := time.Date(2024, 5, 1, 10, 0, 0, 0, time.UTC)
+	var sb strings.Builder
+	add := func(id, user, name string, sec int) {
+		fmt.Fprintf(&sb, `{"eventVersion":"1.08","eventID":%q,"eventTime":%q,"eventSource":"iam.amazonaws.com","eventName":%q,"awsRegion":"us-east-1","eventType":"AwsApiCall","userIdentity":{"type":"IAMUser","userName":%q},"recipientAccountId":"111122223333"}`+"\n",
+			id, t0.Add(time.Duration(sec)*time.Second).Format(time.RFC3339), name, user)
+	}
+	// alice: 3 distinct names, 4 events; bob: 2 names, 2 events; 4 names and
+	// 6 events in all, within a minute.
+	add("a1", "alice", "ListUsers", 0)
+	add("a2", "alice", "ListRoles", 10)
+	add("a3", "alice", "GetUser", 20)
+	add("a4", "alice", "GetUser", 30)
+	add("b1", "bob", "ListUsers", 5)
+	add("b2", "bob", "DescribeRegions", 15)
+	p := filepath.Join(t.TempDir(), "events.jsonl")
+	if err := os.WriteFile(p, []byte(sb.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	db := loadCase(t, p)
+	corrs := []struct {
+		corr    string
+		windows bool // the boundary group qualifies
+	}{
+		{"type: value_count\n  rules: [read]\n  group-by: [userIdentity.userName]\n  timespan: 1m\n  condition: {field: eventName, gte: 3}", true},
+		{"type: value_count\n  rules: [read]\n  group-by: [userIdentity.userName]\n  timespan: 1m\n  condition: {field: eventName, gt: 2}", true},
+		{"type: value_count\n  rules: [read]\n  group-by: [userIdentity.userName]\n  timespan: 1m\n  condition: {field: eventName, eq: 3}", true},
+		{"type: value_count\n  rules: [read]\n  timespan: 1m\n  condition: {field: eventName, gte: 4}", true},
+		{"type: value_count\n  rules: [read]\n  timespan: 1m\n  condition: {field: eventName, gte: 5}", false},
+		{"type: event_count\n  rules: [read]\n  group-by: [userIdentity.userName]\n  timespan: 1m\n  condition: {gte: 4}", true},
+		{"type: event_count\n  rules: [read]\n  timespan: 1m\n  condition: {gte: 6}", true},
+		{"type: event_count\n  rules: [read]\n  timespan: 1m\n  condition: {gte: 2, lte: 6}", true},
+		{"type: temporal\n  rules: [read, iam]\n  group-by: [userIdentity.userName]\n  timespan: 1m\n  condition: {gte: 2}", true},
+		{"type: temporal_ordered\n  rules: [read, iam]\n  timespan: 1m", true},
+	}
+	for _, c := range corrs {
+		y := windowBases + "---\ntitle: corr\ncorrelation:\n  " + c.corr + "\n"
+		rules, err := Parse([]byte(y), "corr.yml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := rules[len(rules)-1]
+		cm, err := NewCorrelationMatcher(r, MatchOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		memW := matcherWindows(cm, db.events)
+		if (len(memW) > 0) != c.windows {
+			t.Fatalf("%s: the matcher finds %d windows", c.corr, len(memW))
+		}
+		for _, d := range []*duckDialect{{table: "events"}, {table: "events", portable: true}} {
+			q, err := compileCorrelation(r, d, CompileOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sqlW := db.sqlWindows(t, q, len(r.Correlation.GroupBy)); !equalStrings(sqlW, memW) {
+				t.Errorf("%s, portable %v: SQL and matcher differ\nsql:     %v\nmatcher: %v\n%s", c.corr, d.portable, sqlW, memW, q)
+			}
+		}
+		q, err := compileCorrelation(r, &duckDialect{table: "events"}, CompileOptions{EventsOnly: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, n := db.sqlEvents(t, q); n != len(memW) {
+			t.Errorf("%s, EventsOnly: %d windows, matcher %d\n%s", c.corr, n, len(memW), q)
+		}
+	}
+}

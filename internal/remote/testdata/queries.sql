@@ -166,17 +166,22 @@ WITH base AS (
       AND from_iso8601_timestamp(eventtime) < from_iso8601_timestamp('2025-03-12T00:00:00Z')
       AND from_iso8601_timestamp(eventtime) IS NOT NULL
 ),
+kept AS (
+    SELECT b.*
+    FROM base AS b
+    JOIN (SELECT g1 FROM base GROUP BY g1 HAVING count(DISTINCT val) >= 20) AS k ON b.g1 IS NOT DISTINCT FROM k.g1
+),
 ev AS (
     SELECT g1, event_id, event_time,
         row_number() OVER (PARTITION BY g1 ORDER BY event_time) AS rn,
         rank() OVER (PARTITION BY g1 ORDER BY event_time) AS lo,
         count(*) OVER (PARTITION BY g1 ORDER BY event_time RANGE BETWEEN UNBOUNDED PRECEDING AND INTERVAL '600' SECOND FOLLOWING) AS hi,
         dense_rank() OVER (PARTITION BY g1 ORDER BY event_id) AS id_rank
-    FROM (SELECT g1, event_id, event_time FROM base GROUP BY g1, event_id, event_time) AS b
+    FROM (SELECT g1, event_id, event_time FROM kept GROUP BY g1, event_id, event_time) AS b
 ),
 occ AS (
     SELECT g1, event_time, lag(event_time) OVER (PARTITION BY g1, k ORDER BY event_time) AS prev
-    FROM (SELECT DISTINCT g1, val AS k, event_time FROM base WHERE val IS NOT NULL) AS b
+    FROM (SELECT DISTINCT g1, val AS k, event_time FROM kept WHERE val IS NOT NULL) AS b
 ),
 steps AS (
     SELECT g1, CASE WHEN prev >= event_time - INTERVAL '600' SECOND THEN prev ELSE event_time - INTERVAL '600' SECOND END AS ts, CASE WHEN prev >= event_time - INTERVAL '600' SECOND THEN 2 ELSE 0 END AS ord, 1 AS d, CAST(NULL AS BIGINT) AS lo, CAST(NULL AS BIGINT) AS hi
@@ -382,17 +387,22 @@ WITH base AS (
       AND from_iso8601_timestamp(eventtime) < from_iso8601_timestamp('2025-03-12T00:00:00Z')
       AND from_iso8601_timestamp(eventtime) IS NOT NULL
 ),
+kept AS (
+    SELECT b.*
+    FROM base AS b
+    JOIN (SELECT g1 FROM base GROUP BY g1 HAVING count(DISTINCT val) >= 20) AS k ON b.g1 IS NOT DISTINCT FROM k.g1
+),
 ev AS (
     SELECT g1, event_id, event_time,
         row_number() OVER (PARTITION BY g1 ORDER BY event_time) AS rn,
         rank() OVER (PARTITION BY g1 ORDER BY event_time) AS lo,
         count(*) OVER (PARTITION BY g1 ORDER BY event_time RANGE BETWEEN UNBOUNDED PRECEDING AND INTERVAL '600' SECOND FOLLOWING) AS hi,
         dense_rank() OVER (PARTITION BY g1 ORDER BY event_id) AS id_rank
-    FROM (SELECT g1, event_id, event_time FROM base GROUP BY g1, event_id, event_time) AS b
+    FROM (SELECT g1, event_id, event_time FROM kept GROUP BY g1, event_id, event_time) AS b
 ),
 occ AS (
     SELECT g1, event_time, lag(event_time) OVER (PARTITION BY g1, k ORDER BY event_time) AS prev
-    FROM (SELECT DISTINCT g1, val AS k, event_time FROM base WHERE val IS NOT NULL) AS b
+    FROM (SELECT DISTINCT g1, val AS k, event_time FROM kept WHERE val IS NOT NULL) AS b
 ),
 steps AS (
     SELECT g1, CASE WHEN prev >= event_time - INTERVAL '600' SECOND THEN prev ELSE event_time - INTERVAL '600' SECOND END AS ts, CASE WHEN prev >= event_time - INTERVAL '600' SECOND THEN 2 ELSE 0 END AS ord, 1 AS d, CAST(NULL AS BIGINT) AS lo, CAST(NULL AS BIGINT) AS hi
@@ -598,17 +608,22 @@ WITH base AS (
       AND eventTime < TIMESTAMP '2025-03-12 00:00:00'
       AND eventTime IS NOT NULL
 ),
+kept AS (
+    SELECT b.*
+    FROM base AS b
+    JOIN (SELECT g1 FROM base GROUP BY g1 HAVING count(DISTINCT val) >= 20) AS k ON b.g1 IS NOT DISTINCT FROM k.g1
+),
 ev AS (
     SELECT g1, event_id, event_time,
         row_number() OVER (PARTITION BY g1 ORDER BY event_time) AS rn,
         rank() OVER (PARTITION BY g1 ORDER BY event_time) AS lo,
         count(*) OVER (PARTITION BY g1 ORDER BY event_time RANGE BETWEEN UNBOUNDED PRECEDING AND INTERVAL '600' SECOND FOLLOWING) AS hi,
         dense_rank() OVER (PARTITION BY g1 ORDER BY event_id) AS id_rank
-    FROM (SELECT g1, event_id, event_time FROM base GROUP BY g1, event_id, event_time) AS b
+    FROM (SELECT g1, event_id, event_time FROM kept GROUP BY g1, event_id, event_time) AS b
 ),
 occ AS (
     SELECT g1, event_time, lag(event_time) OVER (PARTITION BY g1, k ORDER BY event_time) AS prev
-    FROM (SELECT DISTINCT g1, val AS k, event_time FROM base WHERE val IS NOT NULL) AS b
+    FROM (SELECT DISTINCT g1, val AS k, event_time FROM kept WHERE val IS NOT NULL) AS b
 ),
 steps AS (
     SELECT g1, CASE WHEN prev >= event_time - INTERVAL '600' SECOND THEN prev ELSE event_time - INTERVAL '600' SECOND END AS ts, CASE WHEN prev >= event_time - INTERVAL '600' SECOND THEN 2 ELSE 0 END AS ord, 1 AS d, CAST(NULL AS BIGINT) AS lo, CAST(NULL AS BIGINT) AS hi

@@ -5,13 +5,18 @@ WITH base AS (
     WHERE lower(eventname) IN ('archivefindings', 'createfindingsfilter', 'deletemember', 'disassociatefrommasteraccount', 'disassociatemember', 'disablemacie', 'disableorganizationadminaccount', 'updatefindingsfilter', 'updatemaciesession', 'updatemembersession', 'updateclassificationjob')
       AND from_iso8601_timestamp(eventtime) IS NOT NULL
 ),
+kept AS (
+    SELECT b.*
+    FROM base AS b
+    JOIN (SELECT g1 FROM base GROUP BY g1 HAVING count(DISTINCT event_id) >= 6) AS k ON b.g1 IS NOT DISTINCT FROM k.g1
+),
 ev AS (
     SELECT g1, event_id, event_time,
         row_number() OVER (PARTITION BY g1 ORDER BY event_time) AS rn,
         rank() OVER (PARTITION BY g1 ORDER BY event_time) AS lo,
         count(*) OVER (PARTITION BY g1 ORDER BY event_time RANGE BETWEEN UNBOUNDED PRECEDING AND INTERVAL '600' SECOND FOLLOWING) AS hi,
         dense_rank() OVER (PARTITION BY g1 ORDER BY event_id) AS id_rank
-    FROM (SELECT g1, event_id, event_time FROM base GROUP BY g1, event_id, event_time) AS b
+    FROM (SELECT g1, event_id, event_time FROM kept GROUP BY g1, event_id, event_time) AS b
 ),
 occ AS (
     SELECT g1, event_time, lag(event_time) OVER (PARTITION BY g1, k ORDER BY event_time) AS prev

@@ -5,6 +5,11 @@ WITH base AS (
     WHERE lower(event_name) IN ('archivefindings', 'createfindingsfilter', 'deletemember', 'disassociatefrommasteraccount', 'disassociatemember', 'disablemacie', 'disableorganizationadminaccount', 'updatefindingsfilter', 'updatemaciesession', 'updatemembersession', 'updateclassificationjob')
       AND event_time IS NOT NULL
 ),
+kept AS (
+    SELECT b.*
+    FROM base AS b
+    JOIN (SELECT g1 FROM base GROUP BY g1 HAVING count(DISTINCT event_id) >= 6) AS k ON b.g1 IS NOT DISTINCT FROM k.g1
+),
 ev AS (
     SELECT g1, event_id, event_time,
         row_number() OVER (PARTITION BY g1 ORDER BY event_time) AS rn,
@@ -12,7 +17,7 @@ ev AS (
         count(*) OVER (PARTITION BY g1 ORDER BY event_time RANGE BETWEEN UNBOUNDED PRECEDING AND INTERVAL '600' SECOND FOLLOWING) AS hi,
         dense_rank() OVER (PARTITION BY g1 ORDER BY event_id) AS id_rank,
         count(DISTINCT event_id) OVER (PARTITION BY g1 ORDER BY event_time RANGE BETWEEN CURRENT ROW AND INTERVAL '600' SECOND FOLLOWING) AS match_count
-    FROM (SELECT g1, event_id, event_time FROM base GROUP BY g1, event_id, event_time) AS b
+    FROM (SELECT g1, event_id, event_time FROM kept GROUP BY g1, event_id, event_time) AS b
 ),
 windows AS (
     SELECT g1, event_time AS window_start, lo, hi, CAST(match_count AS BIGINT) AS match_count

@@ -12,6 +12,11 @@ WITH base AS (
       AND lower(event_name) IN ('stoplogging', 'deletetrail')
       AND event_time IS NOT NULL
 ),
+kept AS (
+    SELECT b.*
+    FROM base AS b
+    JOIN (SELECT g1 FROM base GROUP BY g1 HAVING count(DISTINCT rule_idx) >= 2) AS k ON b.g1 IS NOT DISTINCT FROM k.g1
+),
 ev AS (
     SELECT g1, event_id, event_time,
         row_number() OVER (PARTITION BY g1 ORDER BY event_time) AS rn,
@@ -20,7 +25,7 @@ ev AS (
         dense_rank() OVER (PARTITION BY g1 ORDER BY event_id) AS id_rank,
         min(CASE WHEN r0 THEN event_time END) OVER (PARTITION BY g1 ORDER BY event_time RANGE BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) AS n0,
         min(CASE WHEN r1 THEN event_time END) OVER (PARTITION BY g1 ORDER BY event_time RANGE BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) AS n1
-    FROM (SELECT g1, event_id, event_time, bool_or(rule_idx = 0) AS r0, bool_or(rule_idx = 1) AS r1 FROM base GROUP BY g1, event_id, event_time) AS b
+    FROM (SELECT g1, event_id, event_time, bool_or(rule_idx = 0) AS r0, bool_or(rule_idx = 1) AS r1 FROM kept GROUP BY g1, event_id, event_time) AS b
 ),
 windows AS (
     SELECT g1, window_start, lo, hi, match_count
