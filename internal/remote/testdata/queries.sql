@@ -169,7 +169,7 @@ WITH base AS (
 kept AS (
     SELECT b.*
     FROM base AS b
-    JOIN (SELECT g1 FROM base GROUP BY g1 HAVING count(DISTINCT val) >= 20) AS k ON b.g1 IS NOT DISTINCT FROM k.g1
+    JOIN (SELECT g1 FROM base GROUP BY g1 HAVING count(DISTINCT val) >= 26) AS k ON b.g1 IS NOT DISTINCT FROM k.g1
 ),
 ev AS (
     SELECT g1, event_id, event_time,
@@ -390,7 +390,7 @@ WITH base AS (
 kept AS (
     SELECT b.*
     FROM base AS b
-    JOIN (SELECT g1 FROM base GROUP BY g1 HAVING count(DISTINCT val) >= 20) AS k ON b.g1 IS NOT DISTINCT FROM k.g1
+    JOIN (SELECT g1 FROM base GROUP BY g1 HAVING count(DISTINCT val) >= 26) AS k ON b.g1 IS NOT DISTINCT FROM k.g1
 ),
 ev AS (
     SELECT g1, event_id, event_time,
@@ -611,7 +611,7 @@ WITH base AS (
 kept AS (
     SELECT b.*
     FROM base AS b
-    JOIN (SELECT g1 FROM base GROUP BY g1 HAVING count(DISTINCT val) >= 20) AS k ON b.g1 IS NOT DISTINCT FROM k.g1
+    JOIN (SELECT g1 FROM base GROUP BY g1 HAVING count(DISTINCT val) >= 26) AS k ON b.g1 IS NOT DISTINCT FROM k.g1
 ),
 ev AS (
     SELECT g1, event_id, event_time,
