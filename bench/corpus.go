@@ -39,8 +39,11 @@ const completeMarker = ".complete"
 
 // truth is the part of ctgen's ground truth the bench uses.
 type truth struct {
-	LeakedAccessKeyID string `json:"leakedAccessKeyId"`
-	EventCount        int    `json:"eventCount"` // attack events only
+	LeakedAccessKeyID string   `json:"leakedAccessKeyId"`
+	AttackerKeys      []string `json:"attackerAccessKeyIds"`
+	AttackerIPs       []string `json:"attackerIPs"`
+	EventIDs          []string `json:"eventIDs"`
+	EventCount        int      `json:"eventCount"` // attack events only
 	Events            []struct {
 		AccessKeyID string `json:"accessKeyId"`
 	} `json:"events"`

@@ -46,17 +46,18 @@ import (
 const modulePath = "github.com/trailsleuth/trailsleuth"
 
 type options struct {
-	spec         corpusSpec
-	corpus       string
-	runs         int
-	skipDuckDB   bool
-	skipStorage  bool
-	out          string
-	keepDB       bool
-	ctgenDir     string
-	floorWorkers int
-	queryRuns    int
-	datasets     string
+	spec            corpusSpec
+	corpus          string
+	runs            int
+	skipDuckDB      bool
+	skipStorage     bool
+	out             string
+	keepDB          bool
+	ctgenDir        string
+	skipInvestigate bool
+	floorWorkers    int
+	queryRuns       int
+	datasets        string
 }
 
 func main() {
@@ -71,6 +72,7 @@ func main() {
 	flag.StringVar(&o.corpus, "corpus", "", "corpus `folder`, reused if it has a .complete marker for the same flags (default bench/out/corpus-<events>[-a<accounts>-d<days>-s<seed>])")
 	flag.IntVar(&o.runs, "runs", 1, "measure everything this many times; the table shows medians")
 	flag.BoolVar(&o.skipDuckDB, "skip-duckdb", false, "skip the DuckDB read_json comparison")
+	flag.BoolVar(&o.skipInvestigate, "skip-investigate", false, "skip the investigate step (from the leaked key and in triage, scored against ctgen's truth)")
 	flag.BoolVar(&o.skipStorage, "skip-storage", false, "skip the DuckDB storage step (the case's rows exported to Parquet, then loaded by DuckDB alone)")
 	flag.StringVar(&o.out, "out", "", "also write the markdown results to `file`")
 	flag.BoolVar(&o.keepDB, "keep-db", false, "keep the case database and the read_json database in bench/out")
@@ -211,6 +213,9 @@ type runResult struct {
 	LoadDBBytes  int64           `json:"duckdb_db_bytes,omitempty"`
 	Store        []*loadResult   `json:"duckdb_store,omitempty"`
 	StoreProc    []*procResult   `json:"duckdb_store_process,omitempty"`
+	// Investigations: from the leaked key and in triage, timed and scored
+	// against ctgen's truth.
+	Investigations []*investigation `json:"investigations,omitempty"`
 }
 
 type results struct {
@@ -391,6 +396,15 @@ func run(ctx context.Context, o *options) error {
 			return fmt.Errorf("%d events with the leaked key %s, but ctgen's truth lists %d attack events with it", rr.QueryCount, tr.LeakedAccessKeyID, attackWithKey)
 		}
 
+		// (e) investigate, scored against the truth: the figures are only
+		// worth their accuracy.
+		if !o.skipInvestigate {
+			rr.Investigations, err = investigateStep(ctx, root, tsBin, caseDB, outDir, tr, logf, tag)
+			if err != nil {
+				return err
+			}
+		}
+
 		// (e) DuckDB's own loader.
 		if !o.skipDuckDB {
 			maxObj := max(int64(16<<20), nextPow2(rr.Floor.MaxUncompressed+1))
@@ -437,6 +451,11 @@ func run(ctx context.Context, o *options) error {
 		fmt.Sprintf("re-ingest added 0 events (%d duplicates, %d files unchanged)", last.Reingest.Duplicates, last.Reingest.Unchanged),
 		fmt.Sprintf("%d events with the leaked key %s (%d of them attack events per truth.json); CLI and in-process agree", last.QueryCount, tr.LeakedAccessKeyID, attackWithKey),
 	)
+	for _, inv := range last.Investigations {
+		res.Checks = append(res.Checks, fmt.Sprintf("investigate (%s): %d actions, event precision %.3f, recall %.3f; attacker keys %d/%d (other keys named: %d), addresses %d/%d (other addresses named: %d)",
+			inv.Mode, inv.Actions, inv.EventPrecision, inv.EventRecall, inv.KeysFound, inv.KeysTruth, len(inv.ExtraKeys),
+			inv.AddressesFound, inv.AddressesTruth, len(inv.ExtraAddresses)))
+	}
 	if !o.skipDuckDB && last.Load.Rows == n {
 		res.Checks = append(res.Checks, fmt.Sprintf("read_json loaded %d rows", n))
 	}

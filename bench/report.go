@@ -144,6 +144,16 @@ func buildTable(res *results, o *options) []row {
 				func(r *runResult) *procResult { return r.StoreProc[i] }, true))
 		}
 	}
+	if !o.skipInvestigate && len(res.Runs) > 0 {
+		for i, inv := range res.Runs[0].Investigations {
+			name := "trailsleuth investigate --key <leaked key> (detections on its events)"
+			if inv.Mode == "triage" {
+				name = "trailsleuth investigate, triage (whole-case hunt, then attribution)"
+			}
+			rows = append(rows, step(fmt.Sprintf("%s: event precision %.3f, recall %.3f", name, inv.EventPrecision, inv.EventRecall),
+				func(r *runResult) *procResult { return r.Investigations[i].Proc }, false))
+		}
+	}
 	var cli, inproc []float64
 	var cliRSS int64
 	for _, r := range res.Runs {

@@ -17,7 +17,7 @@ const consoleBurst = time.Second
 // isConsoleCall reports whether an action was made through the console: a
 // console user agent (browser or console backend) or AWS Internal as source.
 func isConsoleCall(a event.Action, class func(string) useragent.Class) bool {
-	return a.SourceIP == "AWS Internal" || class(a.UserAgent).Kind == useragent.Console
+	return cloudtrail.ConsoleCall(false, a.SourceIP, class(a.UserAgent).Kind == useragent.Console)
 }
 
 // groupConsole collapses console calls into page loads: calls of the same

@@ -290,7 +290,7 @@ func (inv *investigation) widen() error {
 			continue
 		}
 		u := uses[inv.keyOf(g.ev)]
-		if u == nil {
+		if u == nil || u.verdict == verdictAttacker {
 			continue
 		}
 		if u.verdict == verdictOwner || u.routine {

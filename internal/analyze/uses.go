@@ -843,7 +843,7 @@ func (inv *investigation) useHits(uses map[useKey]*use, cond string, args []any)
 	where, wargs := inv.scoped(cond, args)
 	q := `SELECT h.r, e.identity, e.ip, e.kind, e.ua, e.console, count(*), min(e.event_time)
 		FROM (SELECT event_id, event_time, ` + identitySQL + ` AS identity, coalesce(source_ip, '') AS ip, coalesce(user_agent, '') AS ua,
-				coalesce(session_credential_from_console, false) OR source_ip = 'AWS Internal' AS console,
+				coalesce(session_credential_from_console, false) AS console,
 				CASE WHEN coalesce(invoked_by, '') <> '' THEN 'service'
 					WHEN list_contains(?, event_id) THEN 'logging'
 					WHEN event_source = 's3.amazonaws.com' AND regexp_matches(coalesce(json_extract_string(request_parameters, '$.key'),
@@ -876,7 +876,7 @@ func (inv *investigation) useHits(uses map[useKey]*use, cond string, args []any)
 		if uc.Auditing() {
 			kind = "audit"
 		}
-		if why := benignHit(f, kind, console || uc.Kind == useragent.Console, uc.Kind == useragent.IaC); why != "" {
+		if why := benignHit(f, kind, cloudtrail.ConsoleCall(console, ip, uc.Kind == useragent.Console), uc.Kind == useragent.IaC); why != "" {
 			u.benign[why] += n
 			continue
 		}

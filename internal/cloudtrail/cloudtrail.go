@@ -79,6 +79,14 @@ func AddressSQL(col string) string {
 		", '^[0-9a-fA-F]*:[0-9a-fA-F:.]*$'), false) AND " + col + " NOT IN ('0.0.0.0', '::'))"
 }
 
+// ConsoleCall reports whether a call was made through the AWS Management
+// Console: CloudTrail's sessionCredentialFromConsole says so on logs since
+// 2022; before it, a console user agent (a browser, console.*.amazonaws.com,
+// S3Console, …) or "AWS Internal" as the source does.
+func ConsoleCall(fromConsole bool, sourceIP string, consoleUA bool) bool {
+	return fromConsole || consoleUA || strings.EqualFold(sourceIP, "AWS Internal")
+}
+
 // PrincipalLabel is the resource part of an ARN, for reports:
 // "user/ci-deploy", "assumed-role/infra-admin/session", "root".
 func PrincipalLabel(arn string) string {
