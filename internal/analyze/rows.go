@@ -9,6 +9,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -123,25 +124,17 @@ func (o *Options) filterFor(window bool) filter {
 		args = append(args, *o.Until)
 	}
 	if len(o.Accounts) > 0 {
-		conds = append(conds, "recipient_account_id IN ("+placeholders(len(o.Accounts))+")")
-		for _, a := range o.Accounts {
-			args = append(args, a)
-		}
+		c, a := inList("recipient_account_id", o.Accounts)
+		conds, args = append(conds, c), append(args, a...)
 	}
 	if len(o.Regions) > 0 {
-		conds = append(conds, "aws_region IN ("+placeholders(len(o.Regions))+")")
-		for _, r := range o.Regions {
-			args = append(args, r)
-		}
+		c, a := inList("aws_region", o.Regions)
+		conds, args = append(conds, c), append(args, a...)
 	}
 	if len(conds) == 0 {
 		return filter{where: "true"}
 	}
 	return filter{where: strings.Join(conds, " AND "), args: args}
-}
-
-func placeholders(n int) string {
-	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
 }
 
 // query runs "SELECT rowColumns FROM events WHERE <scope> AND <cond>".
@@ -154,14 +147,14 @@ func query(ctx context.Context, db *sql.DB, f filter, cond string, args ...any) 
 	return scanRows(rows)
 }
 
-// inList returns "col IN (?,?,…)" and its arguments; "false" when empty.
+// inList returns "list_contains(?, col)" and its argument; "false" when
+// empty. Not "col IN (?,?,…)": DuckDB applies list_contains inside its scan
+// of the column, while an IN list is tested after every column the query
+// reads has been read for every row: 0.01 s against 0.5–1.3 s for two
+// addresses on the 5 M-event bench case (docs/performance.md).
 func inList(col string, vals []string) (string, []any) {
 	if len(vals) == 0 {
 		return "false", nil
 	}
-	args := make([]any, len(vals))
-	for i, v := range vals {
-		args[i] = v
-	}
-	return col + " IN (" + placeholders(len(vals)) + ")", args
+	return "list_contains(?, " + col + ")", []any{slices.Clone(vals)}
 }

@@ -54,9 +54,10 @@ type investigation struct {
 	// on or widened it: benign context for detections (uses.go).
 	strengthening []string
 	log           *slog.Logger
-	acctHist      *accountHistory   // read once, see accountHistory
-	nets          map[string]string // address → network, see network
-	workloads     map[string]bool   // session names already followed, see workloadCredentials
+	acctHist      *accountHistory      // read once, see accountHistory
+	issued        map[string]keyOrigin // session key → the service it was issued to; read once, see issuedToServices
+	nets          map[string]string    // address → network, see network
+	workloads     map[string]bool      // session names already followed, see workloadCredentials
 }
 
 func newInvestigation(ctx context.Context, db *sql.DB, opts *Options) *investigation {

@@ -781,31 +781,56 @@ type keyOrigin struct {
 
 // issuedToServices sets, for the keys an AWS service was issued (the
 // AssumeRole a service made whose response carries the key) before their
-// first use from an address, that service as their origin.
+// first use from an address, that service as their origin. Every
+// service-issued key is read once per investigation: the scan parses the
+// response of every such AssumeRole, whichever keys are asked about.
 func (inv *investigation) issuedToServices(keys []string, origin map[string]keyOrigin) error {
-	missing := keys
+	if inv.issued == nil {
+		issued, err := inv.serviceIssuedKeys()
+		if err != nil {
+			return err
+		}
+		inv.issued = issued
+	}
+	for _, k := range keys {
+		s, ok := inv.issued[k]
+		if !ok {
+			continue
+		}
+		// Issued to a service before any use from an address: the
+		// service's workload is where the key belongs.
+		if o, ok := origin[k]; !ok || !o.t.Before(s.t) {
+			origin[k] = s
+		}
+	}
+	return nil
+}
+
+// serviceIssuedKeys reads every session key an AWS service was issued, with
+// the service and the time of issue.
+func (inv *investigation) serviceIssuedKeys() (map[string]keyOrigin, error) {
 	q := `SELECT k, arg_min(coalesce(invoked_by, source_ip, user_agent, ''), event_time), min(event_time) FROM (
 			SELECT regexp_extract(response_elements, '"accessKeyId":\s*"(ASIA[A-Z0-9]{16})"', 1) AS k, invoked_by, source_ip, user_agent, event_time
 			FROM events WHERE event_name = 'AssumeRole' AND identity_type = 'AWSService' AND event_time IS NOT NULL)
-		WHERE list_contains(?, k) GROUP BY k`
-	rows, err := inv.db.QueryContext(inv.ctx, q, missing)
+		WHERE k <> '' GROUP BY k`
+	rows, err := inv.db.QueryContext(inv.ctx, q)
 	if err != nil {
-		return fmt.Errorf("attribution: reading who session keys were issued to: %w", err)
+		return nil, fmt.Errorf("attribution: reading who session keys were issued to: %w", err)
 	}
 	defer rows.Close()
+	issued := map[string]keyOrigin{}
 	for rows.Next() {
 		var k, svc string
 		var t time.Time
 		if err := rows.Scan(&k, &svc, &t); err != nil {
-			return fmt.Errorf("attribution: reading who session keys were issued to: %w", err)
+			return nil, fmt.Errorf("attribution: reading who session keys were issued to: %w", err)
 		}
-		// Issued to a service before any use from an address: the
-		// service's workload is where the key belongs.
-		if o, ok := origin[k]; !ok || !o.t.Before(t.UTC()) {
-			origin[k] = keyOrigin{ip: svc, ua: svc, t: t.UTC()}
-		}
+		issued[k] = keyOrigin{ip: svc, ua: svc, t: t.UTC()}
 	}
-	return rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("attribution: reading who session keys were issued to: %w", err)
+	}
+	return issued, nil
 }
 
 // Benign context: why a detection on an event says little about an
