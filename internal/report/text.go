@@ -15,9 +15,9 @@ import (
 
 // textWriter writes the plain-text report: no colour, aligned tables,
 // prose wrapped at 100 columns (tables of ARNs and paths may run wider).
-type textWriter struct{}
+type textWriter struct{ o Options }
 
-func (textWriter) Write(w io.Writer, c *event.Case) error {
+func (tw textWriter) Write(w io.Writer, c *event.Case) error {
 	if c == nil {
 		return errNilCase
 	}
@@ -36,12 +36,17 @@ func (textWriter) Write(w io.Writer, c *event.Case) error {
 	t.persistence(c)
 	t.defenseEvasion(c)
 	t.findings(c)
+	t.triage(c)
 	t.related(c)
 	t.remediation(c, cmds)
 	t.coverage(c)
 	t.compliance(c)
 	t.evidence(c)
 	t.notes(c)
+	if tw.o.Terminal && len(c.Summary) > 0 {
+		// What stays on screen is the story, not the evidence file list.
+		t.summary(c, "Summary (repeated)")
+	}
 	_, err := io.WriteString(w, t.b.String())
 	return err
 }
@@ -149,8 +154,20 @@ func wrapText(s, first, rest string) []string {
 	return append(out, cur)
 }
 
+// summary writes the story's sentences as a list.
+func (t *text) summary(c *event.Case, title string) {
+	t.section(title)
+	for _, s := range c.Summary {
+		t.lines(wrapText(s, "- ", "  "))
+	}
+}
+
 func (t *text) header(c *event.Case) {
 	t.line("Forensic Report: " + c.ReportID)
+	if len(c.Summary) > 0 {
+		t.summary(c, "Summary")
+		t.line("")
+	}
 	for _, f := range header(c) {
 		// An item too long for a line of its own is cut: the sections
 		// below and the JSON have it whole.
@@ -178,41 +195,39 @@ func (t *text) scope(c *event.Case) {
 			t.lines(wrapList(ind.label, ind.items, ""))
 		}
 	}
-	if s.Mode != "triage" && len(c.Triage) == 0 {
+}
+
+// triage lists the identities triage ranked, briefly: verdict, score,
+// addresses and the first reason (the JSON and HTML reports have all).
+func (t *text) triage(c *event.Case) {
+	if c.Scope.Mode != "triage" && len(c.Triage) == 0 {
 		return
 	}
-	t.line("")
+	t.section("Triage, most suspicious first")
 	if len(c.Triage) == 0 {
-		t.line("Triage: " + none)
+		t.line(none)
 		return
 	}
-	t.line("Triage, most suspicious first:")
 	w := len(strconv.Itoa(len(c.Triage)))
 	for i, e := range c.Triage {
 		num := fmt.Sprintf("%*d. ", w, i+1)
 		pad := strings.Repeat(" ", len(num))
-		t.linef("%s%s  %s", num, e.PrincipalARN, triageVerdict(e))
-		t.lines(wrapText(scoreParts(e), pad+"Score: ", pad+"       "))
+		t.linef("%s%s  %s; score %s", num, cloudtrail.PrincipalLabel(e.PrincipalARN), triageVerdict(e), strconv.FormatFloat(e.Score, 'f', -1, 64))
 		if len(e.Addresses) > 0 {
 			t.lines(wrapList(pad+"Addresses", e.Addresses, ""))
 		}
-		t.lines(wrapList(pad+"Access keys", e.AccessKeyIDs, ""))
-		for _, r := range e.Reasons {
-			t.lines(wrapText(r, pad+"- ", pad+"  "))
+		reason, more := triageBrief(e)
+		if reason != "" {
+			t.lines(wrapText(reason, pad+"- ", pad+"  "))
 		}
-		for _, b := range e.Benign {
-			t.lines(wrapText("left out, benign context: "+b, pad+"- ", pad+"  "))
+		if more > 0 {
+			noun := "reasons and notes"
+			if more == 1 {
+				noun = "reason or note"
+			}
+			t.linef("%s(%d more %s in the JSON and HTML reports)", pad, more, noun)
 		}
 	}
-}
-
-// truncate cuts s to n runes, the last one "…".
-func truncate(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n-1]) + "…"
 }
 
 // orAll stands for an unrestricted scope list.
@@ -410,12 +425,27 @@ func (t *text) remediation(c *event.Case, cmds [][]string) {
 		return
 	}
 	w := len(strconv.Itoa(len(c.Remediation)))
-	for i, r := range c.Remediation {
-		num := fmt.Sprintf("%*d. ", w, i+1)
-		pad := strings.Repeat(" ", len(num))
-		t.lines(wrapText(r.Action, num, pad))
-		for _, cmd := range cmds[i] {
-			t.line(pad + "    " + cmd)
+	for pi, p := range remediationPhases(c, cmds) {
+		if pi > 0 {
+			t.line("")
+		}
+		if p.title != "" {
+			t.line(p.title)
+		}
+		for _, b := range p.blocks {
+			indent := ""
+			if b.target != "" {
+				t.line("  " + b.target)
+				indent = "    "
+			}
+			for _, st := range b.steps {
+				num := fmt.Sprintf("%s%*d. ", indent, w, st.num)
+				pad := strings.Repeat(" ", utf8.RuneCountInString(num))
+				t.lines(wrapText(st.action, num, pad))
+				for _, cmd := range st.cmds {
+					t.line(pad + cmd)
+				}
+			}
 		}
 	}
 }

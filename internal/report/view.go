@@ -710,3 +710,72 @@ func tacticLabels(ts []string) []string {
 	}
 	return out
 }
+
+// phaseTitles say what each remediation phase is for.
+var phaseTitles = map[string]string{
+	"contain":   "Contain — cut the attacker off now",
+	"eradicate": "Eradicate — remove what the attacker left",
+	"recover":   "Recover — restore, rotate and assess",
+}
+
+// remediationPhase is one phase's steps, in blocks by target.
+type remediationPhase struct {
+	title  string
+	blocks []remediationBlock
+}
+
+type remediationBlock struct {
+	target string
+	steps  []remediationStep
+}
+
+type remediationStep struct {
+	num    int // 1-based, across the whole list
+	action string
+	cmds   []string
+}
+
+// remediationPhases groups the steps by phase and, within a phase, by
+// consecutive target, keeping their order and numbers. Steps without a
+// phase (reports made before phases) form one untitled group.
+func remediationPhases(c *event.Case, cmds [][]string) []remediationPhase {
+	var out []remediationPhase
+	for i, r := range c.Remediation {
+		title := phaseTitles[r.Phase]
+		if title == "" && r.Phase != "" {
+			title = r.Phase
+		}
+		if len(out) == 0 || out[len(out)-1].title != title {
+			out = append(out, remediationPhase{title: title})
+		}
+		p := &out[len(out)-1]
+		if len(p.blocks) == 0 || p.blocks[len(p.blocks)-1].target != r.Target {
+			p.blocks = append(p.blocks, remediationBlock{target: r.Target})
+		}
+		b := &p.blocks[len(p.blocks)-1]
+		b.steps = append(b.steps, remediationStep{num: i + 1, action: r.Action, cmds: cmds[i]})
+	}
+	return out
+}
+
+// maxTriageReason bounds the one reason a triage entry shows in text and
+// markdown; the JSON and HTML reports have them all.
+const maxTriageReason = 240
+
+// triageBrief is a triage entry's first reason, cut, and how many more
+// reasons and benign notes the JSON holds.
+func triageBrief(e event.TriageEntry) (reason string, more int) {
+	if len(e.Reasons) == 0 {
+		return "", len(e.Benign)
+	}
+	return truncate(e.Reasons[0], maxTriageReason), len(e.Reasons) - 1 + len(e.Benign)
+}
+
+// truncate cuts s to n runes, the last one "…".
+func truncate(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n || n < 1 {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}

@@ -1,0 +1,68 @@
+package analyze
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// TestSummaryGolden: the summary of the bundled example, compared with
+// testdata/summary/<case>.txt (-update rewrites them; review the diff).
+// Besides the attack told from triage and from the leaked key, an
+// indicator that matches nothing and a routine principal given as an
+// indicator must say that nothing names an attacker.
+func TestSummaryGolden(t *testing.T) {
+	dir, tr := exampleTruth(t)
+	st, hits := caseDB(t, dir)
+	tests := []struct {
+		name string
+		opts Options
+		// attacker: whether the summary may call anything the attacker's.
+		attacker bool
+	}{
+		{"triage", Options{}, true},
+		{"leaked-key", Options{Keys: []string{tr.leakedKey}}, true},
+		{"no-match", Options{Keys: []string{"AKIAEXAMPLE"}}, false},
+		{"routine-principal", Options{Principals: []string{"arn:aws:sts::493812077610:assumed-role/DatadogIntegrationRole/DatadogAWSIntegration"}}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.opts.Database = "case.duckdb"
+			c := investigate(t, st, hits, tt.opts)
+			if len(c.Summary) == 0 {
+				t.Fatal("no summary")
+			}
+			got := strings.Join(c.Summary, "\n") + "\n"
+			if !tt.attacker && strings.Contains(got, "the attacker used") {
+				t.Errorf("names an attacker where attribution did not:\n%s", got)
+			}
+			if tt.attacker {
+				for _, k := range tr.attackerKeys {
+					if !strings.Contains(got, k) && !strings.Contains(strings.Join(c.Summary[:1], ""), "and ") {
+						t.Errorf("who names neither %s nor counts more credentials:\n%s", k, got)
+					}
+				}
+			}
+			path := filepath.Join("testdata", "summary", tt.name+".txt")
+			if *update {
+				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run go test ./internal/analyze -run TestSummaryGolden -update)", err)
+			}
+			if got != string(want) {
+				t.Errorf("%s differs (run with -update and review the diff)\n got:\n%s\nwant:\n%s", path, got, want)
+			}
+		})
+	}
+}
