@@ -1,11 +1,16 @@
 package analyze
 
 import (
+	"bytes"
 	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
+
+	"github.com/trailsleuth/trailsleuth/internal/event"
+	"github.com/trailsleuth/trailsleuth/internal/report"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -47,6 +52,7 @@ func TestSummaryGolden(t *testing.T) {
 					}
 				}
 			}
+			checkTextWidth(t, c)
 			path := filepath.Join("testdata", "summary", tt.name+".txt")
 			if *update {
 				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
@@ -64,5 +70,26 @@ func TestSummaryGolden(t *testing.T) {
 				t.Errorf("%s differs (run with -update and review the diff)\n got:\n%s\nwant:\n%s", path, got, want)
 			}
 		})
+	}
+}
+
+// checkTextWidth: the text report of the case, rendered for a terminal of
+// 120 and of 80 columns, has no line wider than the terminal.
+func checkTextWidth(t *testing.T, c *event.Case) {
+	t.Helper()
+	for _, width := range []int{120, 80} {
+		w, err := report.NewWithOptions("text", report.Options{Width: width, Terminal: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		if err := w.Write(&buf, c); err != nil {
+			t.Fatal(err)
+		}
+		for i, l := range strings.Split(buf.String(), "\n") {
+			if n := utf8.RuneCountInString(l); n > width {
+				t.Errorf("at %d columns, line %d has %d: %s", width, i+1, n, l)
+			}
+		}
 	}
 }

@@ -394,14 +394,14 @@ func (m *md) evidence(c *event.Case) {
 	if n := len(e.Sources) - maxSources; n > 0 {
 		m.para(fmt.Sprintf(moreFmt, n) + " (see `--format json`)")
 	}
-	if rows := conflictRows(e); len(rows) > 0 {
+	if rows := conflictRows(e, false); len(rows) > 0 {
 		m.heading(3, "Conflicting copies")
 		for _, r := range rows {
 			for i := range r {
 				r[i] = mdText(r[i])
 			}
 		}
-		m.table([]string{"Time", "Event", "Copy used", "Set aside", "Why"}, rows)
+		m.table([]string{"Time", "Event", "Set aside", "Copy used", "Why"}, rows)
 		if n := len(e.Conflicts) - maxSources; n > 0 {
 			m.para(fmt.Sprintf(moreFmt, n) + " (see `--format json`)")
 		}

@@ -32,7 +32,8 @@ type Writer interface {
 // the defaults (the zero value) suit a file or a pipe.
 type Options struct {
 	// Width is the width of the terminal in columns: prose wraps and tables
-	// are cut to fit it. 0 means 100.
+	// are cut to fit it. 0 means 100; below 0, prose wraps at 100 and
+	// tables keep every column whole (for a file read in an editor).
 	Width int
 	// Color marks severities and verdicts with ANSI colours. The caller
 	// sets it only when writing to a terminal with NO_COLOR unset.

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"maps"
+	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -81,9 +82,12 @@ func conflictLines(e event.Evidence) []string {
 	return out
 }
 
-// conflictRows are the listed conflicts as table rows: time, event, copy
-// used, copies set aside, why.
-func conflictRows(e event.Evidence) [][]string {
+// conflictRows are the listed conflicts as table rows: time, event, copies
+// set aside, copy used, why.
+// With short, files are named by their base name (the lines above the
+// table give the full paths), so a narrow table keeps what tells copies
+// apart.
+func conflictRows(e event.Evidence, short bool) [][]string {
 	var rows [][]string
 	for _, c := range e.Conflicts[:min(len(e.Conflicts), maxSources)] {
 		at := unknownTime
@@ -92,15 +96,19 @@ func conflictRows(e event.Evidence) [][]string {
 		}
 		var aside []string
 		for _, a := range c.SetAside {
-			aside = append(aside, copyLabel(a))
+			aside = append(aside, copyLabel(a, short))
 		}
-		rows = append(rows, []string{at, c.EventName + " " + c.EventID, copyLabel(c.Used), strings.Join(aside, "; "), c.Why})
+		rows = append(rows, []string{at, c.EventName + " " + c.EventID, strings.Join(aside, "; "), copyLabel(c.Used, short), c.Why})
 	}
 	return rows
 }
 
-func copyLabel(c event.EventCopy) string {
-	return fmt.Sprintf("%s #%d (%s) %s", c.Path, c.Position, validationLabel(c.Validation), cmp.Or(c.SourceIP, "-"))
+func copyLabel(c event.EventCopy, short bool) string {
+	p := c.Path
+	if short {
+		p = path.Base(strings.ReplaceAll(p, `\`, "/"))
+	}
+	return fmt.Sprintf("%s #%d (%s) %s", p, c.Position, validationLabel(c.Validation), cmp.Or(c.SourceIP, "-"))
 }
 
 func validationLabel(v string) string { return cmp.Or(v, "not validated") }
