@@ -16,7 +16,7 @@ import (
 const minColumn = 8
 
 // columnFloors are the widths columns are not cut below: a column's
-// typical (median) cell, up to a third of width, or its header, whichever
+// typical (median) cell, up to a quarter of width, or its header, whichever
 // is wider — one long
 // console key must not drag its column's ordinary keys into "AKIAHF6L6…".
 func columnFloors(head []string, rows [][]string, width int) []int {
@@ -36,9 +36,9 @@ func columnFloors(head []string, rows [][]string, width int) []int {
 		if len(lens) > 0 {
 			median = lens[len(lens)/2]
 		}
-		// No floor above a third of the line: a column of long paths
+		// No floor above a quarter of the line: a column of long paths
 		// must leave room for the others.
-		floors[i] = min(natural, max(minColumn, utf8.RuneCountInString(h), min(median, width/3)))
+		floors[i] = min(natural, max(minColumn, utf8.RuneCountInString(h), min(median, width/4)))
 	}
 	return floors
 }
@@ -48,7 +48,7 @@ func columnFloors(head []string, rows [][]string, width int) []int {
 // its floor loses a column. shown is how many leading columns fit at all
 // (when every column is at its floor, the last ones are left out, and the
 // caller marks it, as the duckdb CLI does).
-func fitColumns(natural, floor []int, indent, width int) (widths []int, shown int) {
+func fitColumns(natural, floor []int, prose []bool, indent, width int) (widths []int, shown int) {
 	widths, floor = slices.Clone(natural), slices.Clone(floor)
 	total := func(n int) int {
 		t := indent
@@ -73,8 +73,9 @@ func fitColumns(natural, floor []int, indent, width int) (widths []int, shown in
 			continue
 		}
 		// The last column shown, unpadded, may give way below its floor
-		// before a column is left out.
-		if last := shown - 1; last > 0 && floor[last] > min(widths[last], minColumn) {
+		// before a column is left out — if it holds words: a cut key or
+		// address is no use, a cut sentence still says something.
+		if last := shown - 1; last > 0 && prose[last] && floor[last] > min(widths[last], minColumn) {
 			floor[last] = min(widths[last], minColumn)
 			continue
 		}
@@ -85,6 +86,21 @@ func fitColumns(natural, floor []int, indent, width int) (widths []int, shown in
 		shown-- // every column at its floor: leave the last ones out
 	}
 	return widths, shown
+}
+
+// proseColumns tells which columns hold words (most cells have a space).
+func proseColumns(head []string, rows [][]string) []bool {
+	out := make([]bool, len(head))
+	for i := range head {
+		n := 0
+		for _, r := range rows {
+			if i < len(r) && strings.Contains(strings.TrimSpace(r[i]), " ") {
+				n++
+			}
+		}
+		out[i] = len(rows) > 0 && 2*n >= len(rows)
+	}
+	return out
 }
 
 // shellWords splits a printed command into its words, keeping each word's

@@ -68,7 +68,7 @@ func TestFitColumns(t *testing.T) {
 		{[]int{70}, []int{20}, 10, []int{10}, 1},
 	}
 	for _, tt := range tests {
-		got, shown := fitColumns(tt.natural, tt.floor, 0, tt.width)
+		got, shown := fitColumns(tt.natural, tt.floor, make([]bool, len(tt.natural)), 0, tt.width)
 		if !reflect.DeepEqual(got[:shown], tt.want[:shown]) || shown != tt.shown {
 			t.Errorf("fitColumns(%v, %v, %d) = %v, %d; want %v, %d", tt.natural, tt.floor, tt.width, got, shown, tt.want, tt.shown)
 		}

@@ -120,13 +120,13 @@ func (t *text) paintedTable(indent string, head []string, rows [][]string, paint
 			natural[i] = max(natural[i], utf8.RuneCountInString(cell))
 		}
 	}
-	floors := columnFloors(head, rows, t.width)
+	floors, prose := columnFloors(head, rows, t.width), proseColumns(head, rows)
 	widths, shown := natural, len(head)
 	if t.fit {
-		widths, shown = fitColumns(natural, floors, utf8.RuneCountInString(indent), t.width)
+		widths, shown = fitColumns(natural, floors, prose, utf8.RuneCountInString(indent), t.width)
 	}
 	if shown < len(head) { // room for the "…" that marks columns left out
-		widths, shown = fitColumns(natural, floors, utf8.RuneCountInString(indent), t.width-len("  …"))
+		widths, shown = fitColumns(natural, floors, prose, utf8.RuneCountInString(indent), t.width-len("  …"))
 	}
 	for ri, r := range append([][]string{head}, rows...) {
 		var sb strings.Builder
@@ -388,14 +388,33 @@ func (t *text) sessions(c *event.Case) {
 			t.line("  no actions listed")
 			continue
 		}
+		// Each row names its key and address when the session used more
+		// than one (else the lines above say it once).
+		keys, ips := len(v.s.AccessKeys) != 1, len(v.s.SourceIPs) != 1
+		// What and whom first, tactic and region last: a narrow terminal
+		// leaves the last columns out.
+		head := []string{"TIME", "EVENT", "ERROR", "RESOURCE"}
+		if keys {
+			head = append(head, "ACCESS KEY")
+		}
+		if ips {
+			head = append(head, "SOURCE IP")
+		}
+		head = append(head, "TACTIC", "REGION")
 		var rows [][]string
 		for _, l := range v.lines {
-			rows = append(rows, []string{fmtTime(l.first.EventTime), l.eventLabel(), tacticLabel(l.first.Tactic),
-				strings.Join(l.regions, ","), errorText(l.first.ErrorCode), l.resourceLabel()})
+			row := []string{fmtTime(l.first.EventTime), l.eventLabel(), errorText(l.first.ErrorCode), l.resourceLabel()}
+			if keys {
+				row = append(row, l.first.AccessKeyID)
+			}
+			if ips {
+				row = append(row, l.first.SourceIP)
+			}
+			rows = append(rows, append(row, tacticLabel(l.first.Tactic), strings.Join(l.regions, ",")))
 		}
 		// Not capped: bursts of like calls are folded already, and the
 		// attacker's decisive calls come late in a session.
-		t.table("  ", []string{"TIME", "EVENT", "TACTIC", "REGION", "ERROR", "RESOURCE"}, rows)
+		t.table("  ", head, rows)
 	}
 }
 
