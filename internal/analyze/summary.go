@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/trailsleuth/trailsleuth/internal/cloudtrail"
+	"github.com/trailsleuth/trailsleuth/internal/display"
 	"github.com/trailsleuth/trailsleuth/internal/event"
 )
 
@@ -278,21 +279,9 @@ func tacticSentence(actions []event.Action) string {
 		if t.denied > 0 && !(len(names) == 1 && t.allDenied[names[0]]) {
 			detail += fmt.Sprintf("; %d denied", t.denied)
 		}
-		parts = append(parts, fmt.Sprintf("%s %d (%s)", tacticWords(tac), t.n, detail))
+		parts = append(parts, fmt.Sprintf("%s %d (%s)", event.TacticTitle(tac), t.n, detail))
 	}
 	return strings.Join(parts, "; ")
-}
-
-// tacticWords writes a tactic id as words: "privilege-escalation" →
-// "Privilege Escalation".
-func tacticWords(t string) string {
-	words := strings.Split(t, "-")
-	for i, w := range words {
-		if w != "" && w != "and" {
-			words[i] = strings.ToUpper(w[:1]) + w[1:]
-		}
-	}
-	return strings.Join(words, " ")
 }
 
 // dataSentence says which data was read, copied or shared: objects per
@@ -344,7 +333,7 @@ func dataSentence(c *event.Case) string {
 		b := buckets[name]
 		s := fmt.Sprintf("%s from s3://%s", plural(len(b.objects), "object"), name)
 		if b.bytes > 0 {
-			s += fmt.Sprintf(" (%s)", bytesText(b.bytes))
+			s += fmt.Sprintf(" (%s)", display.Bytes(b.bytes))
 		}
 		parts = append(parts, s)
 	}
@@ -376,21 +365,6 @@ func unrecordedBuckets(cv event.Coverage) int {
 		}
 	}
 	return n
-}
-
-// bytesText writes a byte count with SI units: 770947289 → "771.0 MB".
-func bytesText(n int64) string {
-	if n < 1000 {
-		return fmt.Sprintf("%d B", n)
-	}
-	f := float64(n)
-	unit := ""
-	for _, unit = range []string{"kB", "MB", "GB", "TB"} {
-		if f /= 1000; f < 1000 {
-			break
-		}
-	}
-	return fmt.Sprintf("%.1f %s", f, unit)
 }
 
 // persistenceSentence says what the attacker left that is still in place

@@ -360,13 +360,7 @@ func tacticTitle(t string) string {
 	if t == "" {
 		return "No ATT&CK tactic"
 	}
-	words := strings.Split(t, "-")
-	for i, w := range words {
-		if w != "" && w != "and" {
-			words[i] = strings.ToUpper(w[:1]) + w[1:]
-		}
-	}
-	return strings.Join(words, " ")
+	return event.TacticTitle(t)
 }
 
 func errorText(code string) string {
@@ -414,19 +408,7 @@ func lastSegment(s string) string {
 }
 
 // humanBytes writes a byte count with SI units: 770947289 → "770.9 MB".
-func humanBytes(n int64) string {
-	if n < 1000 {
-		return fmt.Sprintf("%d B", n)
-	}
-	f := float64(n)
-	for _, unit := range []string{"kB", "MB", "GB", "TB"} {
-		f /= 1000
-		if f < 1000 || unit == "TB" {
-			return fmt.Sprintf("%.1f %s", f, unit)
-		}
-	}
-	panic("unreachable")
-}
+func humanBytes(n int64) string { return display.Bytes(n) }
 
 // uaMarkers are user-agent fragments an investigator wants to see even in a
 // shortened user agent: attack tools and penetration-testing distributions.
