@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/trailsleuth/trailsleuth/internal/event"
@@ -91,5 +92,56 @@ func checkTextWidth(t *testing.T, c *event.Case) {
 				t.Errorf("at %d columns, line %d has %d: %s", width, i+1, n, l)
 			}
 		}
+	}
+}
+
+// TestSummaryHonest: what the summary says follows the attribution — the
+// attacker is named only when the counted uses were judged the attacker's.
+func TestSummaryHonest(t *testing.T) {
+	end := time.Date(2025, 3, 11, 23, 0, 0, 0, time.UTC)
+	last := end.Add(-30 * time.Minute)
+	cred := []event.Credential{{AccessKeyID: "AKIAEXAMPLEEXAMPLE01", PrincipalARN: "arn:aws:iam::111122223333:user/alice", LastSeen: &last}}
+	tests := []struct {
+		name    string
+		judged  []judgement
+		c       event.Case
+		want    []string
+		notWant []string
+	}{
+		{"triage, nothing", nil, event.Case{Scope: event.Scope{Mode: "triage"},
+			Triage: []event.TriageEntry{{PrincipalARN: "arn:aws:iam::111122223333:user/bob", Verdict: "unsure"}, {PrincipalARN: "arn:aws:iam::111122223333:user/carol", Verdict: "owner"}}},
+			[]string{"No credential shows signs of an attacker", "Unusual but not enough to name an attacker: user/bob.", "none is named the attacker's"},
+			[]string{"carol", "the attacker used"}},
+		{"triage, attacker", nil, event.Case{Scope: event.Scope{Mode: "triage"}, CompromisedCredentials: cred, Coverage: event.Coverage{End: &end}},
+			[]string{"Who: the attacker used access key AKIAEXAMPLEEXAMPLE01 of user alice", "still going on"}, nil},
+		{"indicator, unusual only", []judgement{{label: "access key AKIAEXAMPLEEXAMPLE01", pick: verdictUnsure}},
+			event.Case{Scope: event.Scope{Mode: "indicators"}, CompromisedCredentials: cred, Coverage: event.Coverage{End: &end}},
+			[]string{"unconfirmed", "Credentials followed: access key AKIAEXAMPLEEXAMPLE01", "the last event of the activity listed"},
+			[]string{"the attacker used", "the last event of the attacker"}},
+		{"indicator, routine", []judgement{{label: "principal alice", pick: verdictOwner}},
+			event.Case{Scope: event.Scope{Mode: "indicators"}, CompromisedCredentials: cred},
+			[]string{"tells an attacker from its owner", "none confirmed"}, []string{"the attacker used"}},
+		{"address", []judgement{{label: "address 203.0.113.5", given: true}},
+			event.Case{Scope: event.Scope{Mode: "indicators"}, CompromisedCredentials: cred},
+			[]string{"on the investigator's word"}, []string{"the attacker used"}},
+		{"no match", []judgement{{label: "access key AKIAEXAMPLE", none: true}},
+			event.Case{Scope: event.Scope{Mode: "indicators"}},
+			[]string{"The access key AKIAEXAMPLE matched no event in scope.", "No credential was followed"}, []string{"attacker used"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			inv := &investigation{judged: tt.judged}
+			got := strings.Join(inv.summary(&tt.c), "\n")
+			for _, w := range tt.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("missing %q in\n%s", w, got)
+				}
+			}
+			for _, w := range tt.notWant {
+				if strings.Contains(got, w) {
+					t.Errorf("says %q in\n%s", w, got)
+				}
+			}
+		})
 	}
 }
