@@ -151,6 +151,7 @@ func Investigate(ctx context.Context, db *sql.DB, opts Options) (*event.Case, er
 		return nil, err
 	}
 	done("baselines")
+	c.Summary = inv.summary(c)
 	c.Notes = inv.notes
 	if c.Notes == nil {
 		c.Notes = []string{}

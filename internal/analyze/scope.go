@@ -58,6 +58,10 @@ type investigation struct {
 	issued        map[string]keyOrigin // session key → the service it was issued to; read once, see issuedToServices
 	nets          map[string]string    // address → network, see network
 	workloads     map[string]bool      // session names already followed, see workloadCredentials
+	// judged says, per indicator followed, which uses counted (summary.go):
+	// the attacker's, the unusual ones, all of them, or an address's by the
+	// investigator's word.
+	judged []judgement
 }
 
 func newInvestigation(ctx context.Context, db *sql.DB, opts *Options) *investigation {
@@ -119,6 +123,7 @@ func (inv *investigation) seed() error {
 		}
 	}
 	if len(inv.opts.IPs) > 0 {
+		inv.judged = append(inv.judged, judgement{label: "address " + strings.Join(inv.opts.IPs, ", "), given: true})
 		ips, err := inv.matchIPs(inv.opts.IPs)
 		if err != nil {
 			return err
@@ -153,6 +158,7 @@ func (inv *investigation) seedSplit(label, cond string, args ...any) error {
 	}
 	if len(uses) == 0 {
 		inv.notes = append(inv.notes, fmt.Sprintf("%s: no event in scope.", label))
+		inv.judged = append(inv.judged, judgement{label: label, none: true})
 		return nil
 	}
 	has := func(v verdict) bool {
@@ -168,6 +174,7 @@ func (inv *investigation) seedSplit(label, cond string, args ...any) error {
 		pick = verdictOwner
 		inv.notes = append(inv.notes, fmt.Sprintf("%s: nothing in its use tells an attacker from its owner (no offensive tooling, detection, weakened logging, or new address with a new tool); all its events in scope are listed, as given.", label))
 	}
+	inv.judged = append(inv.judged, judgement{label: label, pick: pick})
 	for _, k := range sortedUseKeys(uses) {
 		u := uses[k]
 		if u.verdict < pick {

@@ -384,6 +384,7 @@ func TestForgedCopyLoses(t *testing.T) {
 	}
 	// The text report says it too.
 	r = run(t, "--db", db, "-q", "investigate", "--no-hunt", "--principal", "alice", "--format", "text")
+	r.out = strings.Join(strings.Fields(r.out), " ") // the report wraps prose at its width
 	if !strings.Contains(r.out, "Conflicting copies: 6 events came in copies that disagree") || !strings.Contains(r.out, "set aside: 6 copies from") ||
 		!strings.Contains(r.out, "(unlisted), differing in source_ip") || !strings.Contains(r.out, filepath.Base(plant)+" #5 (unlisted) 198.51.100.66") {
 		t.Errorf("text report:\n%s", r.out[strings.Index(r.out, "Evidence"):])

@@ -5,14 +5,18 @@ import "time"
 // Case is everything an investigation found: the one value every report
 // format renders. Its JSON encoding is the JSON report (docs/report-schema.md).
 type Case struct {
-	ReportID    string        `json:"report_id"`
-	GeneratedAt time.Time     `json:"generated_at"`
-	Tool        ToolInfo      `json:"tool"`
-	Accounts    []string      `json:"accounts"`
-	Regions     []string      `json:"regions"`
-	Timeframe   Timeframe     `json:"timeframe"`
-	Scope       Scope         `json:"scope"`
-	Triage      []TriageEntry `json:"triage"`
+	ReportID    string    `json:"report_id"`
+	GeneratedAt time.Time `json:"generated_at"`
+	Tool        ToolInfo  `json:"tool"`
+	// Summary is the story in a few plain sentences, computed once from
+	// the rest of the case: who, what, which data, what persists, whether
+	// it is still going on, and the first things to do.
+	Summary   []string      `json:"summary"`
+	Accounts  []string      `json:"accounts"`
+	Regions   []string      `json:"regions"`
+	Timeframe Timeframe     `json:"timeframe"`
+	Scope     Scope         `json:"scope"`
+	Triage    []TriageEntry `json:"triage"`
 
 	CompromisedCredentials []Credential      `json:"compromised_credentials"`
 	CredentialChain        []ChainEdge       `json:"credential_chain"`
@@ -293,11 +297,22 @@ type RelatedIdentity struct {
 	Reason  string `json:"reason"`
 }
 
-// Remediation is one step to take, with the command that does it.
+// Remediation is one step to take, with the command that does it. Steps
+// come in phase order (contain, eradicate, recover) and, within a phase,
+// grouped by target: one block per credential or resource.
 type Remediation struct {
+	// Phase is "contain" (cut the attacker off), "eradicate" (remove what
+	// the attacker left) or "recover" (restore and assess).
+	Phase string `json:"phase"`
+	// Target is the credential or resource the step acts on ("user
+	// ci-deploy", "role infra-admin", "Lambda function f").
+	Target  string `json:"target"`
 	Action  string `json:"action"`
 	Command string `json:"command"`
 }
+
+// RemediationPhases returns the phases in the order steps come in.
+func RemediationPhases() []string { return []string{"contain", "eradicate", "recover"} }
 
 // Evidence says what the findings stand on.
 type Evidence struct {

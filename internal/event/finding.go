@@ -60,3 +60,15 @@ type Finding struct {
 	// Windows is how many windows met a correlation rule's condition.
 	Windows int `json:"windows,omitempty"`
 }
+
+// TacticTitle writes an ATT&CK tactic id as its title:
+// "privilege-escalation" → "Privilege Escalation".
+func TacticTitle(t string) string {
+	words := strings.Split(t, "-")
+	for i, w := range words {
+		if w != "" && w != "and" {
+			words[i] = strings.ToUpper(w[:1]) + w[1:]
+		}
+	}
+	return strings.Join(words, " ")
+}

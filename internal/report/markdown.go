@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"fmt"
 	"io"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -36,6 +35,7 @@ func (markdownWriter) Write(w io.Writer, c *event.Case) error {
 	m.persistence(c)
 	m.defenseEvasion(c)
 	m.findings(c)
+	m.triage(c)
 	m.related(c)
 	m.remediation(c, cmds)
 	m.coverage(c)
@@ -142,6 +142,13 @@ func mdList(items []string) string {
 
 func (m *md) header(c *event.Case) {
 	m.heading(1, "Forensic Report: "+c.ReportID)
+	if len(c.Summary) > 0 {
+		m.heading(2, "Summary")
+		for _, s := range c.Summary {
+			m.line("- " + mdText(s))
+		}
+		m.line("")
+	}
 	for _, f := range header(c) {
 		v := mdList(f.items)
 		if len(f.items) > 0 && f.note != "" {
@@ -168,16 +175,25 @@ func (m *md) scope(c *event.Case) {
 		}
 	}
 	m.line("")
-	if s.Mode != "triage" && len(c.Triage) == 0 {
+}
+
+// triage lists the identities triage ranked, briefly (the JSON and HTML
+// reports have every reason).
+func (m *md) triage(c *event.Case) {
+	if c.Scope.Mode != "triage" && len(c.Triage) == 0 {
 		return
 	}
-	m.heading(3, "Triage, most suspicious first")
+	m.heading(2, "Triage, most suspicious first")
 	var rows [][]string
 	for i, e := range c.Triage {
+		reason, more := triageBrief(e)
+		if more > 0 {
+			reason += fmt.Sprintf(" (%d more in the JSON report)", more)
+		}
 		rows = append(rows, []string{strconv.Itoa(i + 1), mdText(triageVerdict(e)), mdText(scoreParts(e)), mdCode(e.PrincipalARN),
-			mdCodes(e.Addresses), mdCodes(e.AccessKeyIDs), mdText(strings.Join(append(slices.Clone(e.Reasons), e.Benign...), "; "))})
+			mdCodes(e.Addresses), mdText(reason)})
 	}
-	m.table([]string{"#", "Verdict", "Score", "Identity", "Addresses", "Access keys", "Reasons"}, rows)
+	m.table([]string{"#", "Verdict", "Score", "Identity", "Addresses", "Reason"}, rows)
 }
 
 func (m *md) credentials(c *event.Case) {
@@ -314,18 +330,25 @@ func (m *md) remediation(c *event.Case, cmds [][]string) {
 		m.para(none)
 		return
 	}
-	for i, r := range c.Remediation {
-		if i > 0 {
-			m.line("")
+	for _, p := range remediationPhases(c, cmds) {
+		if p.title != "" {
+			m.heading(3, p.title)
 		}
-		num := strconv.Itoa(i+1) + ". "
-		m.line(num + mdText(r.Action))
-		if len(cmds[i]) > 0 {
-			m.line("")
-			m.fenced(strings.Repeat(" ", len(num)), "sh", cmds[i])
+		for _, b := range p.blocks {
+			if b.target != "" {
+				m.para("**" + mdText(b.target) + "**")
+			}
+			for _, st := range b.steps {
+				num := strconv.Itoa(st.num) + ". "
+				m.line(num + mdText(st.action))
+				if len(st.cmds) > 0 {
+					m.line("")
+					m.fenced(strings.Repeat(" ", len(num)), "sh", st.cmds)
+				}
+				m.line("")
+			}
 		}
 	}
-	m.line("")
 }
 
 func (m *md) evidence(c *event.Case) {
@@ -371,14 +394,14 @@ func (m *md) evidence(c *event.Case) {
 	if n := len(e.Sources) - maxSources; n > 0 {
 		m.para(fmt.Sprintf(moreFmt, n) + " (see `--format json`)")
 	}
-	if rows := conflictRows(e); len(rows) > 0 {
+	if rows := conflictRows(e, false); len(rows) > 0 {
 		m.heading(3, "Conflicting copies")
 		for _, r := range rows {
 			for i := range r {
 				r[i] = mdText(r[i])
 			}
 		}
-		m.table([]string{"Time", "Event", "Copy used", "Set aside", "Why"}, rows)
+		m.table([]string{"Time", "Event", "Set aside", "Copy used", "Why"}, rows)
 		if n := len(e.Conflicts) - maxSources; n > 0 {
 			m.para(fmt.Sprintf(moreFmt, n) + " (see `--format json`)")
 		}

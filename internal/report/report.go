@@ -28,13 +28,36 @@ type Writer interface {
 	Write(w io.Writer, c *event.Case) error
 }
 
+// Options fit a report to where it goes. Only the text format reads them;
+// the defaults (the zero value) suit a file or a pipe.
+type Options struct {
+	// Width is the width of the terminal in columns: prose wraps and tables
+	// are cut to fit it. 0 means 100; below 0, prose wraps at 100 and
+	// tables keep every column whole (for a file read in an editor).
+	Width int
+	// Color marks severities and verdicts with ANSI colours. The caller
+	// sets it only when writing to a terminal with NO_COLOR unset.
+	Color bool
+	// Terminal says the report goes to a terminal: the summary is repeated
+	// at the end, where it stays on screen.
+	Terminal bool
+}
+
+// width is Width or, when unknown, 100.
+func (o Options) width() int {
+	if o.Width <= 0 {
+		return 100
+	}
+	return o.Width
+}
+
 // writers maps a format name to its constructor. A new format (html, csv)
 // is one more file and one more entry here and in formatOrder.
-var writers = map[string]func() Writer{
-	"text":     func() Writer { return textWriter{} },
-	"markdown": func() Writer { return markdownWriter{} },
-	"json":     func() Writer { return jsonWriter{} },
-	"html":     func() Writer { return htmlWriter{} },
+var writers = map[string]func(Options) Writer{
+	"text":     func(o Options) Writer { return textWriter{o} },
+	"markdown": func(Options) Writer { return markdownWriter{} },
+	"json":     func(Options) Writer { return jsonWriter{} },
+	"html":     func(Options) Writer { return htmlWriter{} },
 }
 
 // formatOrder is the order Formats lists the names in: the default first.
@@ -43,13 +66,16 @@ var formatOrder = []string{"text", "markdown", "json", "html"}
 // Formats returns the names New accepts, the default ("text") first.
 func Formats() []string { return slices.Clone(formatOrder) }
 
-// New returns the Writer for format.
-func New(format string) (Writer, error) {
+// New returns the Writer for format, with the default Options.
+func New(format string) (Writer, error) { return NewWithOptions(format, Options{}) }
+
+// NewWithOptions returns the Writer for format, fitted by o.
+func NewWithOptions(format string, o Options) (Writer, error) {
 	mk, ok := writers[format]
 	if !ok {
 		return nil, fmt.Errorf("unknown report format %q (want one of %s)", format, strings.Join(formatOrder, ", "))
 	}
-	return mk(), nil
+	return mk(o), nil
 }
 
 //go:embed schema.json

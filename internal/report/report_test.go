@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -349,17 +350,73 @@ func TestJSONTimesUTC(t *testing.T) {
 	}
 }
 
-// TestTextWidth checks the header and prose of the text report stay within
-// 100 columns; tables of ARNs, paths and hashes are allowed to run wider.
+// TestTextWidth: every line of the text report fits the width asked for
+// (by default 100): prose wraps, table cells are cut, commands break into
+// continuation lines.
 func TestTextWidth(t *testing.T) {
-	out := string(render(t, "text", loadCase(t, "case")))
-	head, _, _ := strings.Cut(out, "\nScope\n")
-	notes := out[strings.Index(out, "\nNotes\n"):]
-	for _, l := range strings.Split(head+notes, "\n") {
-		if n := len([]rune(l)); n > lineWidth {
-			t.Errorf("%d columns: %s", n, l)
+	for _, name := range fixtures {
+		for _, width := range []int{0, 120, 80} {
+			w, err := NewWithOptions("text", Options{Width: width, Terminal: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var buf bytes.Buffer
+			if err := w.Write(&buf, loadCase(t, name)); err != nil {
+				t.Fatal(err)
+			}
+			limit := cmp.Or(width, lineWidth)
+			for _, l := range strings.Split(buf.String(), "\n") {
+				if n := len([]rune(l)); n > limit {
+					t.Errorf("%s at %d: %d columns: %s", name, width, n, l)
+				}
+			}
 		}
 	}
+}
+
+// TestTextUnfitted: Width below 0 keeps table cells and commands whole.
+func TestTextUnfitted(t *testing.T) {
+	c := loadCase(t, "case")
+	w, _ := NewWithOptions("text", Options{Width: -1})
+	var buf bytes.Buffer
+	if err := w.Write(&buf, c); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{c.Remediation[1].Command, c.Evidence.Sources[0].Path} {
+		if !strings.Contains(buf.String(), want) {
+			t.Errorf("cut: %s", want)
+		}
+	}
+}
+
+// TestTextTerminal: on a terminal the summary is repeated at the end, and
+// colour appears only when asked for.
+func TestTextTerminal(t *testing.T) {
+	c := loadCase(t, "case")
+	for _, o := range []Options{{}, {Terminal: true}, {Terminal: true, Color: true}} {
+		w, _ := NewWithOptions("text", o)
+		var buf bytes.Buffer
+		if err := w.Write(&buf, c); err != nil {
+			t.Fatal(err)
+		}
+		out := buf.String()
+		if got, want := strings.Count(out, c.Summary[0][:40]), 1+boolInt(o.Terminal); got != want {
+			t.Errorf("%+v: summary shown %d times, want %d", o, got, want)
+		}
+		if got := strings.Contains(out, "\x1b["); got != o.Color {
+			t.Errorf("%+v: colour codes %v", o, got)
+		}
+		if o.Terminal && !strings.HasSuffix(strings.TrimSpace(out), strings.TrimSpace(c.Summary[len(c.Summary)-1][len(c.Summary[len(c.Summary)-1])-20:])) {
+			t.Errorf("%+v: the report does not end with the summary:\n%s", o, out[len(out)-300:])
+		}
+	}
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // TestEmptySections checks that a case with nothing found says so in every

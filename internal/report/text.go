@@ -15,9 +15,9 @@ import (
 
 // textWriter writes the plain-text report: no colour, aligned tables,
 // prose wrapped at 100 columns (tables of ARNs and paths may run wider).
-type textWriter struct{}
+type textWriter struct{ o Options }
 
-func (textWriter) Write(w io.Writer, c *event.Case) error {
+func (tw textWriter) Write(w io.Writer, c *event.Case) error {
 	if c == nil {
 		return errNilCase
 	}
@@ -25,7 +25,7 @@ func (textWriter) Write(w io.Writer, c *event.Case) error {
 	// break or bidirectional override of theirs reaches the reader.
 	cmds := commandLines(c)
 	c = display.Copy(c)
-	t := &text{}
+	t := &text{width: tw.o.width(), fit: tw.o.Width >= 0, color: tw.o.Color}
 	t.header(c)
 	t.scope(c)
 	t.credentials(c)
@@ -36,24 +36,60 @@ func (textWriter) Write(w io.Writer, c *event.Case) error {
 	t.persistence(c)
 	t.defenseEvasion(c)
 	t.findings(c)
+	t.triage(c)
 	t.related(c)
 	t.remediation(c, cmds)
 	t.coverage(c)
 	t.compliance(c)
 	t.evidence(c)
 	t.notes(c)
+	if tw.o.Terminal && len(c.Summary) > 0 {
+		// What stays on screen is the story, not the evidence file list.
+		t.summary(c, "Summary (repeated)")
+	}
 	_, err := io.WriteString(w, t.b.String())
 	return err
 }
 
 // text accumulates the report; a strings.Builder cannot fail, so only the
-// final write can.
-type text struct{ b strings.Builder }
+// final write can. Every line fits in width: prose wraps, table cells and
+// tree lines are cut with "…" (the JSON and HTML reports have them whole),
+// commands break into continuation lines.
+type text struct {
+	b     strings.Builder
+	width int
+	fit   bool // cut tables and lines to width (else only prose wraps)
+	color bool
+}
 
 func (t *text) line(s string) {
+	if t.fit {
+		s = truncate(strings.TrimRight(s, " "), t.width)
+	}
+	t.raw(s)
+}
+
+// raw writes a line already fitted (or holding colour codes, which a rune
+// count would mistake for text).
+func (t *text) raw(s string) {
 	t.b.WriteString(strings.TrimRight(s, " "))
 	t.b.WriteByte('\n')
 }
+
+// fitCommand breaks a command to the width, when fitting.
+func (t *text) fitCommand(cmd, prefix string) []string {
+	if !t.fit {
+		return []string{prefix + cmd}
+	}
+	return fitCommand(cmd, prefix, t.width)
+}
+
+// wrapList and wrapText wrap at the report's width.
+func (t *text) wrapList(label string, items []string, note string) []string {
+	return wrapList(t.width, label, items, note)
+}
+
+func (t *text) wrapText(s, first, rest string) []string { return wrapText(t.width, s, first, rest) }
 
 func (t *text) linef(format string, args ...any) { t.line(fmt.Sprintf(format, args...)) }
 
@@ -69,31 +105,64 @@ func (t *text) section(title string) {
 	t.line(strings.Repeat("-", utf8.RuneCountInString(title)))
 }
 
-// table writes rows under a header, columns aligned on rune counts, every
-// line prefixed with indent; the last column is not padded.
+// table writes rows under a header, columns aligned on rune counts and
+// fitted to the width (fitColumns), every line prefixed with indent; the
+// last column is not padded. paint, when colour is on, colours a cell by
+// its column and text after it is padded.
 func (t *text) table(indent string, head []string, rows [][]string) {
-	widths := make([]int, len(head))
+	t.paintedTable(indent, head, rows, nil)
+}
+
+func (t *text) paintedTable(indent string, head []string, rows [][]string, paint func(col int, cell string) string) {
+	natural := make([]int, len(head))
 	for _, r := range append([][]string{head}, rows...) {
 		for i, cell := range r {
-			widths[i] = max(widths[i], utf8.RuneCountInString(cell))
+			natural[i] = max(natural[i], utf8.RuneCountInString(cell))
 		}
 	}
-	for _, r := range append([][]string{head}, rows...) {
+	floors, prose := columnFloors(head, rows, t.width), proseColumns(head, rows)
+	widths, shown := natural, len(head)
+	if t.fit {
+		widths, shown = fitColumns(natural, floors, prose, utf8.RuneCountInString(indent), t.width)
+	}
+	if shown < len(head) { // room for the "…" that marks columns left out
+		widths, shown = fitColumns(natural, floors, prose, utf8.RuneCountInString(indent), t.width-len("  …"))
+	}
+	for ri, r := range append([][]string{head}, rows...) {
 		var sb strings.Builder
 		sb.WriteString(indent)
-		for i, cell := range r {
+		for i, cell := range r[:min(len(r), shown)] {
+			cell = truncate(cell, widths[i])
+			pad := widths[i] - utf8.RuneCountInString(cell) + 2
+			if t.color && paint != nil && ri > 0 {
+				cell = paint(i, cell)
+			}
 			sb.WriteString(cell)
-			if i < len(r)-1 {
-				sb.WriteString(strings.Repeat(" ", widths[i]-utf8.RuneCountInString(cell)+2))
+			if i < min(len(r), shown)-1 {
+				sb.WriteString(strings.Repeat(" ", pad))
 			}
 		}
-		t.line(sb.String())
+		if shown < len(r) && ri == 0 {
+			sb.WriteString("  …") // columns left out: the JSON report has them
+		}
+		t.raw(sb.String())
 	}
 }
 
-// wrapList writes "label: a, b, c; note" wrapped at lineWidth, continuation
+// cappedTable writes at most max rows of a table, then says how many more
+// the JSON and HTML reports list.
+func (t *text) cappedTable(indent string, head []string, rows [][]string, max int, what string) {
+	if len(rows) <= max {
+		t.table(indent, head, rows)
+		return
+	}
+	t.table(indent, head, rows[:max])
+	t.linef("%s… %d more %s — the full list is in the JSON and HTML reports", indent, len(rows)-max, what)
+}
+
+// wrapList writes "label: a, b, c; note" wrapped at width, continuation
 // lines aligned under the first item.
-func wrapList(label string, items []string, note string) []string {
+func wrapList(width int, label string, items []string, note string) []string {
 	prefix := label + ": "
 	if len(items) == 0 {
 		return []string{prefix + none}
@@ -118,7 +187,7 @@ func wrapList(label string, items []string, note string) []string {
 		switch {
 		case i == 0:
 			cur += item
-		case utf8.RuneCountInString(cur)+1+utf8.RuneCountInString(item) > lineWidth:
+		case utf8.RuneCountInString(cur)+1+utf8.RuneCountInString(item) > width:
 			out = append(out, cur)
 			cur = pad + item
 		default:
@@ -128,18 +197,29 @@ func wrapList(label string, items []string, note string) []string {
 	return append(out, cur)
 }
 
-// wrapText word-wraps s at lineWidth; the first line starts with first, the
+// wrapText word-wraps s at width; the first line starts with first, the
 // others with rest.
-func wrapText(s, first, rest string) []string {
+func wrapText(width int, s, first, rest string) []string {
 	var out []string
 	cur := first
 	empty := true
-	for _, word := range strings.Fields(s) {
+	// A word wider than a line (an ARN, a path) is broken across lines,
+	// never cut: prose keeps every character.
+	room := max(width-utf8.RuneCountInString(rest), 8)
+	var words []string
+	for _, w := range strings.Fields(s) {
+		for r := []rune(w); len(r) > 0; {
+			n := min(len(r), room)
+			words = append(words, string(r[:n]))
+			r = r[n:]
+		}
+	}
+	for _, word := range words {
 		switch {
 		case empty:
 			cur += word
 			empty = false
-		case utf8.RuneCountInString(cur)+1+utf8.RuneCountInString(word) > lineWidth:
+		case utf8.RuneCountInString(cur)+1+utf8.RuneCountInString(word) > width:
 			out = append(out, cur)
 			cur = rest + word
 		default:
@@ -149,17 +229,34 @@ func wrapText(s, first, rest string) []string {
 	return append(out, cur)
 }
 
+// summary writes the story's sentences as a list.
+func (t *text) summary(c *event.Case, title string) {
+	t.section(title)
+	for _, s := range c.Summary {
+		for _, l := range t.wrapText(s, "- ", "  ") {
+			if t.color && (strings.HasPrefix(l, "- Who: the attacker") || strings.HasPrefix(l, "- When:") && strings.Contains(l, "still going on")) {
+				l = paint(ansiBold, l)
+			}
+			t.raw(l)
+		}
+	}
+}
+
 func (t *text) header(c *event.Case) {
 	t.line("Forensic Report: " + c.ReportID)
+	if len(c.Summary) > 0 {
+		t.summary(c, "Summary")
+		t.line("")
+	}
 	for _, f := range header(c) {
 		// An item too long for a line of its own is cut: the sections
 		// below and the JSON have it whole.
-		room := lineWidth - utf8.RuneCountInString(f.label) - len(": ,")
+		room := t.width - utf8.RuneCountInString(f.label) - len(": ,")
 		items := make([]string, len(f.items))
 		for i, item := range f.items {
 			items[i] = truncate(item, room)
 		}
-		t.lines(wrapList(f.label, items, f.note))
+		t.lines(t.wrapList(f.label, items, f.note))
 	}
 }
 
@@ -168,51 +265,55 @@ func (t *text) scope(c *event.Case) {
 	t.section("Scope")
 	t.line("Mode: " + modeText(s.Mode))
 	t.line("Window: " + window(s))
-	t.lines(wrapList("Accounts", orAll(s.Accounts), ""))
-	t.lines(wrapList("Regions", orAll(s.Regions), ""))
-	t.lines(wrapList("Regions with activity", c.Regions, ""))
+	t.lines(t.wrapList("Accounts", orAll(s.Accounts), ""))
+	t.lines(t.wrapList("Regions", orAll(s.Regions), ""))
+	t.lines(t.wrapList("Regions with activity", c.Regions, ""))
 	if len(s.Keys)+len(s.Principals)+len(s.IPs) == 0 {
 		t.line("Indicators: none given")
 	} else {
 		for _, ind := range indicators(s) {
-			t.lines(wrapList(ind.label, ind.items, ""))
-		}
-	}
-	if s.Mode != "triage" && len(c.Triage) == 0 {
-		return
-	}
-	t.line("")
-	if len(c.Triage) == 0 {
-		t.line("Triage: " + none)
-		return
-	}
-	t.line("Triage, most suspicious first:")
-	w := len(strconv.Itoa(len(c.Triage)))
-	for i, e := range c.Triage {
-		num := fmt.Sprintf("%*d. ", w, i+1)
-		pad := strings.Repeat(" ", len(num))
-		t.linef("%s%s  %s", num, e.PrincipalARN, triageVerdict(e))
-		t.lines(wrapText(scoreParts(e), pad+"Score: ", pad+"       "))
-		if len(e.Addresses) > 0 {
-			t.lines(wrapList(pad+"Addresses", e.Addresses, ""))
-		}
-		t.lines(wrapList(pad+"Access keys", e.AccessKeyIDs, ""))
-		for _, r := range e.Reasons {
-			t.lines(wrapText(r, pad+"- ", pad+"  "))
-		}
-		for _, b := range e.Benign {
-			t.lines(wrapText("left out, benign context: "+b, pad+"- ", pad+"  "))
+			t.lines(t.wrapList(ind.label, ind.items, ""))
 		}
 	}
 }
 
-// truncate cuts s to n runes, the last one "…".
-func truncate(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
+// triage lists the identities triage ranked, briefly: verdict, score,
+// addresses and the first reason (the JSON and HTML reports have all).
+func (t *text) triage(c *event.Case) {
+	if c.Scope.Mode != "triage" && len(c.Triage) == 0 {
+		return
 	}
-	return string(r[:n-1]) + "…"
+	t.section("Triage, most suspicious first")
+	if len(c.Triage) == 0 {
+		t.line(none)
+		return
+	}
+	w := len(strconv.Itoa(len(c.Triage)))
+	for i, e := range c.Triage {
+		num := fmt.Sprintf("%*d. ", w, i+1)
+		pad := strings.Repeat(" ", len(num))
+		for _, l := range t.wrapText(fmt.Sprintf("%s  %s; score %s", cloudtrail.PrincipalLabel(e.PrincipalARN), triageVerdict(e),
+			strconv.FormatFloat(e.Score, 'f', -1, 64)), num, pad) {
+			if t.color {
+				l = paint(verdictColor(e.Verdict), l)
+			}
+			t.raw(l)
+		}
+		if len(e.Addresses) > 0 {
+			t.lines(t.wrapList(pad+"Addresses", e.Addresses, ""))
+		}
+		reason, more := triageBrief(e)
+		if reason != "" {
+			t.lines(t.wrapText(reason, pad+"- ", pad+"  "))
+		}
+		if more > 0 {
+			noun := "reasons and notes"
+			if more == 1 {
+				noun = "reason or note"
+			}
+			t.linef("%s(%d more %s in the JSON and HTML reports)", pad, more, noun)
+		}
+	}
 }
 
 // orAll stands for an unrestricted scope list.
@@ -232,17 +333,19 @@ func (t *text) credentials(c *event.Case) {
 	if len(c.CompromisedCredentials) > 0 {
 		var rows [][]string
 		for _, cr := range c.CompromisedCredentials {
-			rows = append(rows, []string{cr.AccessKeyID, cloudtrail.PrincipalLabel(cr.PrincipalARN), cr.How, cr.DerivedFrom,
-				strconv.Itoa(cr.EventCount), fmtTimePtr(cr.FirstSeen), fmtTimePtr(cr.LastSeen)})
+			// How and from last: the tree below shows them too, and a
+			// narrow terminal leaves the last columns out.
+			rows = append(rows, []string{cr.AccessKeyID, cloudtrail.PrincipalLabel(cr.PrincipalARN), strconv.Itoa(cr.EventCount),
+				fmtTimePtr(cr.FirstSeen), fmtTimePtr(cr.LastSeen), cr.How, cr.DerivedFrom})
 		}
-		t.table("", []string{"ACCESS KEY", "PRINCIPAL", "HOW", "FROM", "EVENTS", "FIRST SEEN", "LAST SEEN"}, rows)
+		t.table("", []string{"ACCESS KEY", "PRINCIPAL", "EVENTS", "FIRST SEEN", "LAST SEEN", "HOW", "FROM"}, rows)
 		t.line("")
 		for _, cr := range c.CompromisedCredentials {
 			if cr.Reason != "" {
-				t.lines(wrapText(cr.Reason, "- "+cmp.Or(cr.AccessKeyID, cloudtrail.PrincipalLabel(cr.PrincipalARN))+": ", "  "))
+				t.lines(t.wrapText(cr.Reason, "- "+cmp.Or(cr.AccessKeyID, cloudtrail.PrincipalLabel(cr.PrincipalARN))+": ", "  "))
 			}
 			if n := noveltyText(cr); n != "" {
-				t.lines(wrapText("New: "+n, "  ", "  "))
+				t.lines(t.wrapText("New: "+n, "  ", "  "))
 			}
 		}
 		t.line("")
@@ -258,10 +361,10 @@ func (t *text) sourceIPs(c *event.Case) {
 	}
 	var rows [][]string
 	for _, ip := range c.SourceIPs {
-		rows = append(rows, []string{ip.IP, strconv.Itoa(ip.EventCount), fmtTime(ip.FirstSeen), fmtTime(ip.LastSeen),
-			ipWhere(ip), ipNewFor(ip), ipTools(ip)})
+		rows = append(rows, []string{ip.IP, strconv.Itoa(ip.EventCount), ipWhere(ip), fmtTime(ip.FirstSeen), fmtTime(ip.LastSeen),
+			ipTools(ip), ipNewFor(ip)})
 	}
-	t.table("", []string{"IP", "EVENTS", "FIRST SEEN", "LAST SEEN", "WHERE", "NEW FOR", "TOOLS"}, rows)
+	t.cappedTable("", []string{"IP", "EVENTS", "WHERE", "FIRST SEEN", "LAST SEEN", "TOOLS", "NEW FOR"}, rows, 2*maxListed, "addresses")
 }
 
 func (t *text) sessions(c *event.Case) {
@@ -277,20 +380,41 @@ func (t *text) sessions(c *event.Case) {
 		}
 		t.line(v.title())
 		if v.s.Number != 0 {
-			t.lines(wrapList("  Access keys", v.s.AccessKeys, ""))
-			t.lines(wrapList("  Source IPs", v.s.SourceIPs, ""))
-			t.lines(wrapList("  Tactics", tacticLabels(v.s.Tactics), ""))
+			t.lines(t.wrapList("  Access keys", v.s.AccessKeys, ""))
+			t.lines(t.wrapList("  Source IPs", v.s.SourceIPs, ""))
+			t.lines(t.wrapList("  Tactics", tacticLabels(v.s.Tactics), ""))
 		}
 		if len(v.lines) == 0 {
 			t.line("  no actions listed")
 			continue
 		}
+		// Each row names its key and address when the session used more
+		// than one (else the lines above say it once).
+		keys, ips := len(v.s.AccessKeys) != 1, len(v.s.SourceIPs) != 1
+		// What and whom first, tactic and region last: a narrow terminal
+		// leaves the last columns out.
+		head := []string{"TIME", "EVENT", "ERROR", "RESOURCE"}
+		if keys {
+			head = append(head, "ACCESS KEY")
+		}
+		if ips {
+			head = append(head, "SOURCE IP")
+		}
+		head = append(head, "TACTIC", "REGION")
 		var rows [][]string
 		for _, l := range v.lines {
-			rows = append(rows, []string{fmtTime(l.first.EventTime), l.eventLabel(), tacticLabel(l.first.Tactic),
-				strings.Join(l.regions, ","), errorText(l.first.ErrorCode), l.resourceLabel()})
+			row := []string{fmtTime(l.first.EventTime), l.eventLabel(), errorText(l.first.ErrorCode), l.resourceLabel()}
+			if keys {
+				row = append(row, l.first.AccessKeyID)
+			}
+			if ips {
+				row = append(row, l.first.SourceIP)
+			}
+			rows = append(rows, append(row, tacticLabel(l.first.Tactic), strings.Join(l.regions, ",")))
 		}
-		t.table("  ", []string{"TIME", "EVENT", "TACTIC", "REGION", "ERROR", "RESOURCE"}, rows)
+		// Not capped: bursts of like calls are folded already, and the
+		// attacker's decisive calls come late in a session.
+		t.table("  ", head, rows)
 	}
 }
 
@@ -302,10 +426,11 @@ func (t *text) dataAccessed(c *event.Case) {
 	}
 	var rows [][]string
 	for _, d := range c.DataAccessed {
-		rows = append(rows, []string{d.Resource, d.Kind, d.EventName, strconv.Itoa(d.Count + d.Denied), bytesCell(d.Bytes),
-			countCell(d.Denied), fmtTime(d.FirstSeen), fmtTime(d.LastSeen)})
+		// The least needed columns last: a narrow terminal leaves them out.
+		rows = append(rows, []string{shortResource(d.Resource), d.EventName, strconv.Itoa(d.Count + d.Denied), bytesCell(d.Bytes),
+			countCell(d.Denied), fmtTime(d.FirstSeen), fmtTime(d.LastSeen), d.Kind})
 	}
-	t.table("", []string{"RESOURCE", "KIND", "EVENT", "CALLS", "BYTES", "DENIED", "FIRST SEEN", "LAST SEEN"}, rows)
+	t.cappedTable("", []string{"RESOURCE", "EVENT", "CALLS", "BYTES", "DENIED", "FIRST SEEN", "LAST SEEN", "KIND"}, rows, maxListed, "data targets")
 }
 
 // bytesCell and countCell leave a table cell empty for zero.
@@ -331,10 +456,10 @@ func (t *text) changes(c *event.Case) {
 	}
 	var rows [][]string
 	for _, ch := range changesByService(c.Changes) {
-		rows = append(rows, []string{ch.Service, ch.Resource, strconv.Itoa(ch.Count), countCell(ch.Denied),
+		rows = append(rows, []string{strings.TrimSuffix(ch.Service, ".amazonaws.com"), shortResource(ch.Resource), strconv.Itoa(ch.Count), countCell(ch.Denied),
 			strings.Join(ch.EventNames, ", ")})
 	}
-	t.table("", []string{"SERVICE", "RESOURCE", "COUNT", "DENIED", "EVENTS"}, rows)
+	t.cappedTable("", []string{"SERVICE", "RESOURCE", "COUNT", "DENIED", "EVENTS"}, rows, 2*maxListed, "changed resources")
 }
 
 func (t *text) persistence(c *event.Case) {
@@ -345,9 +470,9 @@ func (t *text) persistence(c *event.Case) {
 	}
 	var rows [][]string
 	for _, p := range c.Persistence {
-		rows = append(rows, []string{p.Kind, p.Resource, p.EventName, fmtTime(p.EventTime), p.CreatedBy, removedText(p)})
+		rows = append(rows, []string{p.Kind, shortResource(p.Resource), removedText(p), fmtTime(p.EventTime), p.EventName, p.CreatedBy})
 	}
-	t.table("", []string{"KIND", "RESOURCE", "EVENT", "TIME", "CREATED BY", "REMOVED"}, rows)
+	t.table("", []string{"KIND", "RESOURCE", "REMOVED", "TIME", "EVENT", "CREATED BY"}, rows)
 }
 
 func (t *text) defenseEvasion(c *event.Case) {
@@ -358,10 +483,10 @@ func (t *text) defenseEvasion(c *event.Case) {
 	}
 	var rows [][]string
 	for _, a := range byTime(c.DefenseEvasion) {
-		rows = append(rows, []string{fmtTime(a.EventTime), a.EventName, a.AWSRegion, resultText(a.ErrorCode),
-			a.AccessKeyID, shortResource(a.Resource)})
+		rows = append(rows, []string{fmtTime(a.EventTime), a.EventName, resultText(a.ErrorCode), shortResource(a.Resource),
+			a.AccessKeyID, a.AWSRegion})
 	}
-	t.table("", []string{"TIME", "EVENT", "REGION", "RESULT", "ACCESS KEY", "RESOURCE"}, rows)
+	t.table("", []string{"TIME", "EVENT", "RESULT", "RESOURCE", "ACCESS KEY", "REGION"}, rows)
 }
 
 // resultText is the error text of a call, or "succeeded".
@@ -382,7 +507,12 @@ func (t *text) findings(c *event.Case) {
 	for _, f := range findingsBySeverity(c.Findings) {
 		rows = append(rows, []string{f.Level, f.Title, strings.Join(f.Tactics, ", "), strconv.Itoa(f.Count)})
 	}
-	t.table("", []string{"LEVEL", "TITLE", "TACTICS", "EVENTS"}, rows)
+	t.paintedTable("", []string{"LEVEL", "TITLE", "TACTICS", "EVENTS"}, rows, func(col int, cell string) string {
+		if col != 0 {
+			return cell
+		}
+		return paint(levelColor(cell), cell)
+	})
 }
 
 func (t *text) related(c *event.Case) {
@@ -398,7 +528,7 @@ func (t *text) related(c *event.Case) {
 		t.line(r.PrincipalARN)
 		t.linef("  Events: %d; access keys: %s; source IPs: %s", r.EventCount, orNothing(r.AccessKeyIDs), orNothing(r.SourceIPs))
 		if r.Reason != "" {
-			t.lines(wrapText(r.Reason, "  ", "  "))
+			t.lines(t.wrapText(r.Reason, "  ", "  "))
 		}
 	}
 }
@@ -410,12 +540,31 @@ func (t *text) remediation(c *event.Case, cmds [][]string) {
 		return
 	}
 	w := len(strconv.Itoa(len(c.Remediation)))
-	for i, r := range c.Remediation {
-		num := fmt.Sprintf("%*d. ", w, i+1)
-		pad := strings.Repeat(" ", len(num))
-		t.lines(wrapText(r.Action, num, pad))
-		for _, cmd := range cmds[i] {
-			t.line(pad + "    " + cmd)
+	for pi, p := range remediationPhases(c, cmds) {
+		if pi > 0 {
+			t.line("")
+		}
+		if p.title != "" {
+			t.line(p.title)
+		}
+		for _, b := range p.blocks {
+			indent := ""
+			if b.target != "" {
+				t.line("  " + b.target)
+				indent = "    "
+			}
+			for _, st := range b.steps {
+				num := fmt.Sprintf("%s%*d. ", indent, w, st.num)
+				pad := strings.Repeat(" ", utf8.RuneCountInString(num))
+				t.lines(t.wrapText(st.action, num, pad))
+				for _, cmd := range st.cmds {
+					// Never cut: broken into continuation lines that
+					// run as the same command.
+					for _, l := range t.fitCommand(cmd, pad) {
+						t.raw(l)
+					}
+				}
+			}
 		}
 	}
 }
@@ -427,17 +576,21 @@ func (t *text) evidence(c *event.Case) {
 	t.linef("Total events: %d", e.TotalEvents)
 	t.linef("Input files: %d", len(e.Sources))
 	if e.Integrity.Summary != "" {
-		t.lines(wrapText(e.Integrity.Summary, "Integrity: ", "  "))
+		t.lines(t.wrapText(e.Integrity.Summary, "Integrity: ", "  "))
 	}
 	for _, en := range e.Enrichment {
-		t.lines(wrapText(en, "IP enrichment: ", "  "))
+		t.lines(t.wrapText(en, "IP enrichment: ", "  "))
 	}
 	if lines := conflictLines(e); len(lines) > 0 {
-		t.lines(wrapText(lines[0], "Conflicting copies: ", "  "))
+		t.lines(t.wrapText(lines[0], "Conflicting copies: ", "  "))
 		for _, l := range lines[1:] {
-			t.lines(wrapText(l, "  ", "    "))
+			t.lines(t.wrapText(l, "  ", "    "))
 		}
-		t.table("  ", []string{"TIME", "EVENT", "COPY USED", "SET ASIDE", "WHY"}, conflictRows(e))
+		// One wrapped line per conflict, not a table: which copy was set
+		// aside and why must survive a narrow terminal whole.
+		for _, r := range conflictRows(e, true) {
+			t.lines(t.wrapText(fmt.Sprintf("%s %s: set aside %s; used %s — %s", r[0], r[1], r[2], r[3], r[4]), "  - ", "    "))
+		}
 		if n := len(e.Conflicts) - maxSources; n > 0 {
 			t.line("  " + fmt.Sprintf(moreFmt, n) + " (see --format json)")
 		}
@@ -449,7 +602,7 @@ func (t *text) evidence(c *event.Case) {
 			head = append(head, "VALIDATED")
 		}
 		var rows [][]string
-		for _, s := range e.Sources[:min(len(e.Sources), maxSources)] {
+		for _, s := range e.Sources[:min(len(e.Sources), maxListed)] {
 			row := []string{s.Path, s.SHA256, strconv.FormatInt(s.Events, 10), s.Status}
 			if validated {
 				row = append(row, validatedText(s.Validated))
@@ -457,8 +610,8 @@ func (t *text) evidence(c *event.Case) {
 			rows = append(rows, row)
 		}
 		t.table("", head, rows)
-		if n := len(e.Sources) - maxSources; n > 0 {
-			t.line(fmt.Sprintf(moreFmt, n) + " (see --format json)")
+		if n := len(e.Sources) - maxListed; n > 0 {
+			t.linef("… %d more input files — the full list is in the JSON and HTML reports", n)
 		}
 	}
 	t.line("Generated: " + generated(c))
@@ -483,7 +636,7 @@ func (t *text) notes(c *event.Case) {
 		return
 	}
 	for _, n := range c.Notes {
-		t.lines(wrapText(n, "- ", "  "))
+		t.lines(t.wrapText(n, "- ", "  "))
 	}
 }
 
@@ -496,7 +649,7 @@ func (t *text) coverage(c *event.Case) {
 		return
 	}
 	for _, s := range cv.Statements {
-		t.lines(wrapText(s, "- ", "  "))
+		t.lines(t.wrapText(s, "- ", "  "))
 	}
 	t.line("")
 	t.linef("Accounts: %s; regions: %s; days: %s.", orNothing(cv.Accounts), orNothing(cv.Regions), daysLabel(cv.Days))

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"maps"
+	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -81,9 +82,12 @@ func conflictLines(e event.Evidence) []string {
 	return out
 }
 
-// conflictRows are the listed conflicts as table rows: time, event, copy
-// used, copies set aside, why.
-func conflictRows(e event.Evidence) [][]string {
+// conflictRows are the listed conflicts as table rows: time, event, copies
+// set aside, copy used, why.
+// With short, files are named by their base name (the lines above the
+// table give the full paths), so a narrow table keeps what tells copies
+// apart.
+func conflictRows(e event.Evidence, short bool) [][]string {
 	var rows [][]string
 	for _, c := range e.Conflicts[:min(len(e.Conflicts), maxSources)] {
 		at := unknownTime
@@ -92,15 +96,19 @@ func conflictRows(e event.Evidence) [][]string {
 		}
 		var aside []string
 		for _, a := range c.SetAside {
-			aside = append(aside, copyLabel(a))
+			aside = append(aside, copyLabel(a, short))
 		}
-		rows = append(rows, []string{at, c.EventName + " " + c.EventID, copyLabel(c.Used), strings.Join(aside, "; "), c.Why})
+		rows = append(rows, []string{at, c.EventName + " " + c.EventID, strings.Join(aside, "; "), copyLabel(c.Used, short), c.Why})
 	}
 	return rows
 }
 
-func copyLabel(c event.EventCopy) string {
-	return fmt.Sprintf("%s #%d (%s) %s", c.Path, c.Position, validationLabel(c.Validation), cmp.Or(c.SourceIP, "-"))
+func copyLabel(c event.EventCopy, short bool) string {
+	p := c.Path
+	if short {
+		p = path.Base(strings.ReplaceAll(p, `\`, "/"))
+	}
+	return fmt.Sprintf("%s #%d (%s) %s", p, c.Position, validationLabel(c.Validation), cmp.Or(c.SourceIP, "-"))
 }
 
 func validationLabel(v string) string { return cmp.Or(v, "not validated") }
@@ -352,13 +360,7 @@ func tacticTitle(t string) string {
 	if t == "" {
 		return "No ATT&CK tactic"
 	}
-	words := strings.Split(t, "-")
-	for i, w := range words {
-		if w != "" && w != "and" {
-			words[i] = strings.ToUpper(w[:1]) + w[1:]
-		}
-	}
-	return strings.Join(words, " ")
+	return event.TacticTitle(t)
 }
 
 func errorText(code string) string {
@@ -406,19 +408,7 @@ func lastSegment(s string) string {
 }
 
 // humanBytes writes a byte count with SI units: 770947289 → "770.9 MB".
-func humanBytes(n int64) string {
-	if n < 1000 {
-		return fmt.Sprintf("%d B", n)
-	}
-	f := float64(n)
-	for _, unit := range []string{"kB", "MB", "GB", "TB"} {
-		f /= 1000
-		if f < 1000 || unit == "TB" {
-			return fmt.Sprintf("%.1f %s", f, unit)
-		}
-	}
-	panic("unreachable")
-}
+func humanBytes(n int64) string { return display.Bytes(n) }
 
 // uaMarkers are user-agent fragments an investigator wants to see even in a
 // shortened user agent: attack tools and penetration-testing distributions.
@@ -709,4 +699,73 @@ func tacticLabels(ts []string) []string {
 		out[i] = tacticTitle(t)
 	}
 	return out
+}
+
+// phaseTitles say what each remediation phase is for.
+var phaseTitles = map[string]string{
+	"contain":   "Contain — cut the attacker off now",
+	"eradicate": "Eradicate — remove what the attacker left",
+	"recover":   "Recover — restore, rotate and assess",
+}
+
+// remediationPhase is one phase's steps, in blocks by target.
+type remediationPhase struct {
+	title  string
+	blocks []remediationBlock
+}
+
+type remediationBlock struct {
+	target string
+	steps  []remediationStep
+}
+
+type remediationStep struct {
+	num    int // 1-based, across the whole list
+	action string
+	cmds   []string
+}
+
+// remediationPhases groups the steps by phase and, within a phase, by
+// consecutive target, keeping their order and numbers. Steps without a
+// phase (reports made before phases) form one untitled group.
+func remediationPhases(c *event.Case, cmds [][]string) []remediationPhase {
+	var out []remediationPhase
+	for i, r := range c.Remediation {
+		title := phaseTitles[r.Phase]
+		if title == "" && r.Phase != "" {
+			title = r.Phase
+		}
+		if len(out) == 0 || out[len(out)-1].title != title {
+			out = append(out, remediationPhase{title: title})
+		}
+		p := &out[len(out)-1]
+		if len(p.blocks) == 0 || p.blocks[len(p.blocks)-1].target != r.Target {
+			p.blocks = append(p.blocks, remediationBlock{target: r.Target})
+		}
+		b := &p.blocks[len(p.blocks)-1]
+		b.steps = append(b.steps, remediationStep{num: i + 1, action: r.Action, cmds: cmds[i]})
+	}
+	return out
+}
+
+// maxTriageReason bounds the one reason a triage entry shows in text and
+// markdown; the JSON and HTML reports have them all.
+const maxTriageReason = 240
+
+// triageBrief is a triage entry's first reason, cut, and how many more
+// reasons and benign notes the JSON holds.
+func triageBrief(e event.TriageEntry) (reason string, more int) {
+	if len(e.Reasons) == 0 {
+		return "", len(e.Benign)
+	}
+	return truncate(e.Reasons[0], maxTriageReason), len(e.Reasons) - 1 + len(e.Benign)
+}
+
+// truncate cuts s to n runes, the last one "…".
+func truncate(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n || n < 1 {
+		return s
+	}
+	return string(r[:n-1]) + "…"
 }

@@ -161,12 +161,12 @@ func TestChainLines(t *testing.T) {
 
 func TestWrapList(t *testing.T) {
 	items := []string{strings.Repeat("a", 40), strings.Repeat("b", 40), strings.Repeat("c", 40)}
-	got := wrapList("Label", items, "a note")
+	got := wrapList(lineWidth, "Label", items, "a note")
 	want := []string{"Label: " + items[0] + ", " + items[1] + ",", "       " + items[2] + "; a note"}
 	if !slices.Equal(got, want) {
 		t.Errorf("got %q\nwant %q", got, want)
 	}
-	if got := wrapList("Label", nil, "a note"); !slices.Equal(got, []string{"Label: none found"}) {
+	if got := wrapList(lineWidth, "Label", nil, "a note"); !slices.Equal(got, []string{"Label: none found"}) {
 		t.Errorf("empty: %q", got)
 	}
 }

@@ -428,6 +428,10 @@
     var sc = C.scope || {};
     var indicators = [].concat(list(sc.access_key_ids), list(sc.principals), list(sc.ips));
     hd.appendChild(h('h1', null, 'Forensic Report: ', h('span', { id: 'report-id' }, C.report_id || '')));
+    if (list(C.summary).length) {
+      hd.appendChild(h('section', { id: 'summary', class: 'summary' }, h('h2', null, 'Summary'),
+        h('ul', null, list(C.summary).map(function (x) { return h('li', null, x); }))));
+    }
     hd.appendChild(h('dl', { class: 'meta' },
       h('dt', null, 'Accounts'), h('dd', { class: 'mono' }, list(C.accounts).join(', ') || '—'),
       h('dt', null, 'Regions'), h('dd', null, list(C.regions).join(', ') || '—'),
@@ -809,20 +813,6 @@
         ['Why', function (r) { return r.reason; }]
       ]));
     }
-    if (list(C.triage).length) {
-      sec.appendChild(h('h3', null, 'Triage'));
-      sec.appendChild(h('p', { class: 'muted' }, 'No indicator was given: identities ranked by what the evidence against them means; every one with evidence of an attacker was investigated.'));
-      sec.appendChild(table(list(C.triage), [
-        ['Identity', function (r) { return h('span', { class: 'wrap' }, r.principal_arn); }],
-        ['Verdict', function (r) { return r.verdict + (r.investigated ? ' (investigated)' : ''); }],
-        ['Score', function (r) {
-          return h('span', { title: list(r.parts).map(function (p) { return p.kind + ' ' + p.points + ': ' + p.detail; }).join('\n') },
-            String(r.score) + (list(r.parts).length ? ' = ' + list(r.parts).map(function (p) { return p.kind + ' ' + p.points; }).join(' + ') : ''));
-        }],
-        ['Addresses', function (r) { return h('span', { class: 'mono wrap' }, list(r.addresses).join(', ')); }],
-        ['Reasons', function (r) { return h('ul', null, list(r.reasons).concat(list(r.benign).map(function (b) { return 'left out, benign context: ' + b; })).map(function (x) { return h('li', null, x); })); }]
-      ]));
-    }
   }
 
   // novelty lists what a credential did that its baseline had not shown
@@ -966,15 +956,46 @@
     return b;
   }
 
+  // renderTriage ranks the identities below the findings: verdict, score
+  // and the first reason; the others fold away.
+  function renderTriage() {
+    if (!list(C.triage).length) return;
+    var sec = section('triage', 'Triage', 'No indicator was given: identities ranked by what the evidence against them means; every one with evidence of an attacker was investigated.');
+    sec.appendChild(table(list(C.triage), [
+      ['Identity', function (r) { return h('span', { class: 'wrap' }, r.principal_arn); }],
+      ['Verdict', function (r) { return r.verdict + (r.investigated ? ' (investigated)' : ''); }],
+      ['Score', function (r) {
+        return h('span', { title: list(r.parts).map(function (p) { return p.kind + ' ' + p.points + ': ' + p.detail; }).join('\n') }, String(r.score));
+      }],
+      ['Addresses', function (r) { return h('span', { class: 'mono wrap' }, list(r.addresses).join(', ')); }],
+      ['Reasons', function (r) {
+        var all = list(r.reasons).concat(list(r.benign).map(function (b) { return 'left out, benign context: ' + b; }));
+        if (all.length < 2) return all[0] || '';
+        return h('details', null, h('summary', null, all[0]), h('ul', null, all.slice(1).map(function (x) { return h('li', null, x); })));
+      }]
+    ]));
+  }
+
   function renderRemediation() {
-    var sec = section('remediation', 'Remediation', 'Steps to take, in order, each with the AWS CLI command that does it. Review each command before running it.');
+    var sec = section('remediation', 'Remediation', 'Steps to take, in order — contain, eradicate, recover — by credential or resource, each with the command that does it. Review each command before running it.');
     var steps = list(C.remediation);
     if (!steps.length) { sec.appendChild(h('p', { class: 'muted' }, 'No remediation step.')); return; }
     var cmds = steps.filter(function (r) { return r.command; }).map(function (r) { return r.command; });
     if (cmds.length) sec.appendChild(h('p', null, copyButton(function () { return cmds.join('\n'); }), ' all ' + fmtInt(cmds.length) + ' commands'));
-    sec.appendChild(h('ol', { class: 'remediation' }, steps.map(function (r) {
-      return h('li', null, h('span', null, r.action), r.command ? h('div', { class: 'cmd' }, h('pre', null, h('code', null, r.command)), copyButton(function () { return r.command; })) : null);
-    })));
+    var titles = { contain: 'Contain — cut the attacker off now', eradicate: 'Eradicate — remove what the attacker left', recover: 'Recover — restore, rotate and assess' };
+    var phase = null, target = null, ol = null;
+    steps.forEach(function (r, i) {
+      if (r.phase !== phase || !ol) {
+        phase = r.phase; target = null;
+        if (phase) sec.appendChild(h('h3', null, titles[phase] || phase));
+      }
+      if (r.target !== target || !ol) {
+        target = r.target;
+        if (target) sec.appendChild(h('h4', { class: 'mono' }, target));
+        ol = sec.appendChild(h('ol', { class: 'remediation', start: String(i + 1) }));
+      }
+      ol.appendChild(h('li', null, h('span', null, r.action), r.command ? h('div', { class: 'cmd' }, h('pre', null, h('code', null, r.command)), copyButton(function () { return r.command; })) : null));
+    });
   }
 
   function renderCoverage() {
@@ -1070,6 +1091,7 @@
     renderCredentials();
     renderSourceIPs();
     renderFindings();
+    renderTriage();
     renderRemediation();
     renderCoverage();
     renderCompliance();
