@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -21,6 +22,7 @@ import (
 	"github.com/trailsleuth/trailsleuth/internal/detect"
 	"github.com/trailsleuth/trailsleuth/internal/event"
 	"github.com/trailsleuth/trailsleuth/internal/ingest"
+	"github.com/trailsleuth/trailsleuth/internal/pager"
 	"github.com/trailsleuth/trailsleuth/internal/report"
 	"github.com/trailsleuth/trailsleuth/internal/store"
 )
@@ -225,11 +227,24 @@ func runInvestigate(ctx context.Context, opts *InvestigateOptions) error {
 			return err
 		}
 	}
-	w, err := report.New(opts.Format)
+	ropts := f.reportOptions(opts.Out != "")
+	w, err := report.NewWithOptions(opts.Format, ropts)
 	if err != nil {
 		return err
 	}
 	var out io.Writer = f.IO.Out
+	if ropts.Terminal && opts.Format == "text" {
+		// A long report on a terminal goes through a pager (git's way), so
+		// its start can be read; quitting the pager early is no error.
+		pg, err := pager.Start(f.IO.Out, f.IO.ErrOut, os.Environ())
+		if err != nil {
+			return err
+		}
+		if pg != nil {
+			defer pg.Close()
+			out = pg
+		}
+	}
 	var file *atomicfile.File
 	if opts.Out != "" {
 		// Written beside and renamed into place: an interrupted or failed
