@@ -112,7 +112,7 @@ func prepareCandidates(ctx context.Context, conn *sql.Conn, rules []*sigma.Rule,
 		c.routed[r] = true
 	}
 	c.log.Debug("hunt: candidate events copied", "rules", len(plan.rules), "of", len(rules), "names", len(plan.names),
-		"events", copied, "columns", len(plan.columns), "seconds", time.Since(start).Seconds())
+		"events", copied, "columns", strings.Join(sortedSet(plan.columns), ","), "seconds", time.Since(start).Seconds())
 	return c
 }
 
