@@ -412,8 +412,16 @@ func (h *history) judgeSignIns(u *use, idKnown bool) {
 			}
 		}
 		if s.mfa != "Yes" && mfaYes > 0 && mfaNo == 0 {
-			u.add(clue{kind: "mfa", points: weight.noMFA, strong: true, at: s.t,
-				text: fmt.Sprintf("console sign-in without MFA at %s, while this identity's %d earlier sign-ins all used MFA", stampOf(s.t), mfaYes)})
+			c := clue{kind: "mfa", points: weight.noMFA, strong: true, at: s.t,
+				text: fmt.Sprintf("console sign-in without MFA at %s, while this identity's %d earlier sign-ins elsewhere all used MFA", stampOf(s.t), mfaYes)}
+			// From an address the identity had already used, the lapse is
+			// the owner's far more often (a remembered device, a policy
+			// change): it counts, but does not name an attacker alone.
+			if f := h.ipFirst[[2]string{u.identity, u.ip}]; !f.IsZero() && f.Before(s.t) {
+				c.strong = false
+				c.text += ", from an address this identity had used before"
+			}
+			u.add(c)
 			return
 		}
 		if idKnown && cloudtrail.Address(u.ip) && slices.ContainsFunc(u.clues, func(c clue) bool { return c.newPlace }) {

@@ -239,3 +239,40 @@ func attackerIDs(t *testing.T, st *store.Store, ip string) []string {
 	}
 	return out
 }
+
+// TestMFALapseAtHome: a console user who always signed in with MFA signs in
+// once without it, from an address (and with the browser) the user had
+// signed in from before. That lapse is not an attacker on its own: at 5 M
+// ctgen events such a background user was ranked second by triage and named
+// the attacker's. A sign-in without MFA from a new address still is
+// (TestPrincipalHabits in analyze_test.go).
+func TestMFALapseAtHome(t *testing.T) {
+	day0 := time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)
+	const browser = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/121.0.0.0 Safari/537.36"
+	const office, home = "198.51.100.30", "203.0.113.7"
+	signIn := func(at time.Duration, ip, mfa string) ev {
+		return ev{t: day0.Add(at), name: "ConsoleLogin", source: "signin.amazonaws.com", ip: ip, ua: browser, user: "yusuf",
+			resp: map[string]any{"ConsoleLogin": "Success"}, addition: map[string]any{"MFAUsed": mfa, "LoginTo": "https://console.aws.amazon.com/"}}
+	}
+	h := time.Hour
+	evs := []ev{
+		signIn(9*h, office, "Yes"), signIn(20*h, home, "Yes"),
+		signIn(33*h, office, "Yes"), signIn(45*h, home, "Yes"),
+		signIn(92*h, home, "No"), // day 3, at home, without MFA
+		signIn(105*h, office, "Yes"),
+	}
+	// The account's other activity, for its own history.
+	evs = append(evs, every(day0, day0.Add(5*24*h), 20*time.Minute, []string{"DescribeInstances", "ListBuckets"},
+		ev{ip: "198.51.100.20", ua: "aws-cli/2.13.0 Python/3.11.4 Darwin/23.0.0 exe/x86_64 prompt/off", user: "alice", key: "AKIAEXAMPLEALICE0001"})...)
+	dir := writeCase(t, evs)
+	st, hits := caseDB(t, dir)
+	c := investigate(t, st, hits, Options{})
+	for _, e := range c.Triage {
+		if e.Verdict == "attacker" {
+			t.Errorf("triage names %s the attacker's: %v", e.PrincipalARN, e.Reasons)
+		}
+	}
+	if len(c.CompromisedCredentials) != 0 || len(c.SourceIPs) != 0 {
+		t.Errorf("the owner's sign-ins are reported compromised: %d credentials, %d addresses", len(c.CompromisedCredentials), len(c.SourceIPs))
+	}
+}
