@@ -78,13 +78,21 @@ func TestParseS3AccessVariants(t *testing.T) {
 		check      func(r S3Access) bool
 	}{
 		{"old format ends with the user agent", head + `REST.GET.OBJECT a/b.txt "GET /bucket/a/b.txt HTTP/1.1" 200 - 10 10 5 4 "-" "aws-cli/2.0"`, true,
-			func(r S3Access) bool { return r.Fields == 17 && r.Key == "a/b.txt" && r.UserAgent == "aws-cli/2.0" && r.Requester == "arn:aws:iam::123456789012:user/alice" }},
+			func(r S3Access) bool {
+				return r.Fields == 17 && r.Key == "a/b.txt" && r.UserAgent == "aws-cli/2.0" && r.Requester == "arn:aws:iam::123456789012:user/alice"
+			}},
 		{"user agent with spaces and an escaped quote", head + `REST.GET.OBJECT k "GET /bucket/k HTTP/1.1" 200 - 1 1 1 1 "https://x/" "Mozilla/5.0 (X11; \"q\") x" -`, true,
-			func(r S3Access) bool { return r.UserAgent == `Mozilla/5.0 (X11; \"q\") x` && r.Referer == "https://x/" && r.Fields == 18 }},
+			func(r S3Access) bool {
+				return r.UserAgent == `Mozilla/5.0 (X11; \"q\") x` && r.Referer == "https://x/" && r.Fields == 18
+			}},
 		{"fields AWS adds later are counted, not refused", head + `REST.GET.OBJECT k "GET /bucket/k HTTP/1.1" 200 - 1 1 1 1 "-" "ua" - h SigV4 c AuthHeader host TLSv1.3 - - us-east-1 new1 new2`, true,
-			func(r S3Access) bool { return r.Fields == 29 && r.SourceRegion == "us-east-1" && r.TLSVersion == "TLSv1.3" }},
+			func(r S3Access) bool {
+				return r.Fields == 29 && r.SourceRegion == "us-east-1" && r.TLSVersion == "TLSv1.3"
+			}},
 		{"batch delete", head + `BATCH.DELETE.OBJECT secret.db - 204 - - 2048 12 - "-" "aws-cli/2.0"`, true,
-			func(r S3Access) bool { return ObjectAction(r.Operation) == ObjectDelete && r.RequestURI == "" && r.ObjectSize.V == 2048 }},
+			func(r S3Access) bool {
+				return ObjectAction(r.Operation) == ObjectDelete && r.RequestURI == "" && r.ObjectSize.V == 2048
+			}},
 		{"too few fields", head + `REST.GET.OBJECT k "GET /bucket/k HTTP/1.1" 200 -`, false, nil},
 		{"bad time", owner + ` bucket [06/Foo/2019:00:00:38 +0000] 192.0.2.3 - id REST.GET.OBJECT k "GET / HTTP/1.1" 200 - 1 1 1 1 "-" "ua"`, false, nil},
 		{"status not a number", head + `REST.GET.OBJECT k "GET /bucket/k HTTP/1.1" abc - 1 1 1 1 "-" "ua"`, false, nil},

@@ -23,8 +23,8 @@ type Flow struct {
 	Protocol         Int // IANA number: 6 TCP, 17 UDP, 1 ICMP
 	Packets          Int
 	Bytes            Int
-	Start            Int // Unix seconds
-	End              Int // Unix seconds
+	Start            Int    // Unix seconds
+	End              Int    // Unix seconds
 	Action           string // ACCEPT, REJECT
 	LogStatus        string // OK, NODATA, SKIPDATA
 	VPCID            string
