@@ -1,0 +1,121 @@
+package store
+
+import (
+	"database/sql/driver"
+	"fmt"
+
+	"github.com/duckdb/duckdb-go/v2"
+
+	"github.com/trailsleuth/trailsleuth/internal/accesslog"
+)
+
+// logAppender appends the records of one non-CloudTrail log table on the
+// event appender's connection, opened when the first record arrives (most
+// ingests hold no such logs).
+type logAppender struct {
+	app   *duckdb.Appender
+	row   []driver.Value
+	count int64
+}
+
+func (a *EventAppender) logTable(l **logAppender, table string) (*logAppender, error) {
+	if *l != nil {
+		return *l, nil
+	}
+	la := &logAppender{}
+	err := rawConn(a.ctx, a.conn, func(dc driver.Conn) error {
+		app, err := duckdb.NewAppenderFromConn(dc, "", table)
+		la.app = app
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("opening %s appender: %w", table, err)
+	}
+	*l = la
+	return la, nil
+}
+
+func ni(i accesslog.Int) driver.Value {
+	if !i.OK {
+		return nil
+	}
+	return i.V
+}
+
+func ni32(i accesslog.Int) driver.Value {
+	if !i.OK || i.V > 1<<31-1 {
+		return nil
+	}
+	return int32(i.V)
+}
+
+// AppendS3Access adds one S3 server access log record. The order of values
+// follows schema_v6.sql.
+func (a *EventAppender) AppendS3Access(r *accesslog.S3Access) error {
+	la, err := a.logTable(&a.s3, "s3_access")
+	if err != nil {
+		return err
+	}
+	la.row = append(la.row[:0],
+		ns(r.BucketOwner), ns(r.Bucket), ns(r.TimeText), nt(r.Time),
+		ns(r.RemoteIP), ns(r.Requester), ns(r.RequestID), ns(r.Operation), ns(r.Key), ns(r.RequestURI),
+		ni32(r.HTTPStatus), ns(r.ErrorCode), ni(r.BytesSent), ni(r.ObjectSize), ni(r.TotalTime), ni(r.TurnAroundTime),
+		ns(r.Referer), ns(r.UserAgent), ns(r.VersionID), ns(r.HostID), ns(r.SignatureVersion), ns(r.CipherSuite), ns(r.AuthType),
+		ns(r.HostHeader), ns(r.TLSVersion), ns(r.AccessPointARN), ns(r.ACLRequired), ns(r.SourceRegion),
+		int32(r.Fields), r.Raw, r.SourceID, r.Line-1, r.Offset, int32(a.run))
+	return a.appendLog(la, "s3_access")
+}
+
+// AppendFlow adds one VPC flow log record, in schema_v6.sql's order.
+func (a *EventAppender) AppendFlow(r *accesslog.Flow) error {
+	la, err := a.logTable(&a.flow, "flow_logs")
+	if err != nil {
+		return err
+	}
+	la.row = append(la.row[:0],
+		ni32(r.Version), ns(r.AccountID), ns(r.InterfaceID), ns(r.SrcAddr), ns(r.DstAddr), ni32(r.SrcPort), ni32(r.DstPort),
+		ni(r.Protocol), ni(r.Packets), ni(r.Bytes), ni(r.Start), ni(r.End), nt(r.StartTime()), nt(r.EndTime()),
+		ns(r.Action), ns(r.LogStatus), ns(r.VPCID), ns(r.SubnetID), ns(r.InstanceID), ni32(r.TCPFlags), ns(r.Type),
+		ns(r.PktSrcAddr), ns(r.PktDstAddr), ns(r.Region), ns(r.AZID), ns(r.SublocationType), ns(r.SublocationID),
+		ns(r.PktSrcAWSService), ns(r.PktDstAWSService), ns(r.FlowDirection), ni32(r.TrafficPath), ns(r.Extra),
+		r.Raw, r.SourceID, r.Line-1, r.Offset, int32(a.run))
+	return a.appendLog(la, "flow_logs")
+}
+
+func (a *EventAppender) appendLog(la *logAppender, table string) error {
+	if err := la.app.AppendRow(la.row...); err != nil {
+		return fmt.Errorf("appending to %s: %w", table, err)
+	}
+	la.count++
+	if la.count%checkpointEvery == 0 {
+		if err := la.app.Flush(); err != nil {
+			return fmt.Errorf("flushing %s: %w", table, err)
+		}
+	}
+	return nil
+}
+
+// LogCounts is how many S3 access and flow log records were appended.
+func (a *EventAppender) LogCounts() (s3, flow int64) {
+	if a.s3 != nil {
+		s3 = a.s3.count
+	}
+	if a.flow != nil {
+		flow = a.flow.count
+	}
+	return s3, flow
+}
+
+// closeLogs flushes and releases the log appenders.
+func (a *EventAppender) closeLogs() error {
+	var first error
+	for _, la := range []*logAppender{a.s3, a.flow} {
+		if la == nil {
+			continue
+		}
+		if err := la.app.Close(); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
