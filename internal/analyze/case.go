@@ -114,7 +114,16 @@ func Investigate(ctx context.Context, db *sql.DB, opts Options) (*event.Case, er
 	}
 	done("related")
 	evs := inv.sortedEvents()
-	inv.fill(c, evs)
+	// S3 server access logs show the object reads, writes and deletes
+	// CloudTrail records only with (rarely enabled) data events.
+	objRows, err := inv.accessLogRows()
+	if err != nil {
+		return nil, err
+	}
+	inv.fill(c, mergeRows(evs, objRows))
+	if c.NetworkFlows, err = inv.networkFlows(); err != nil {
+		return nil, err
+	}
 
 	inv.credentials(c)
 	c.CredentialChain = inv.chain
@@ -138,7 +147,7 @@ func Investigate(ctx context.Context, db *sql.DB, opts Options) (*event.Case, er
 	}
 	c.Coverage = cov
 	done("coverage")
-	if len(evs) == 0 {
+	if len(evs) == 0 && len(objRows) == 0 {
 		fallBackToEvidence(c, opts)
 	}
 	ev, err := evidence(ctx, db, opts.Database)

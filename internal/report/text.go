@@ -32,6 +32,7 @@ func (textWriter) Write(w io.Writer, c *event.Case) error {
 	t.sourceIPs(c)
 	t.sessions(c)
 	t.dataAccessed(c)
+	t.networkFlows(c)
 	t.changes(c)
 	t.persistence(c)
 	t.defenseEvasion(c)
@@ -302,7 +303,7 @@ func (t *text) dataAccessed(c *event.Case) {
 	}
 	var rows [][]string
 	for _, d := range c.DataAccessed {
-		rows = append(rows, []string{d.Resource, d.Kind, d.EventName, strconv.Itoa(d.Count + d.Denied), bytesCell(d.Bytes),
+		rows = append(rows, []string{d.Resource, dataKind(d), d.EventName, strconv.Itoa(d.Count + d.Denied), bytesCell(d.Bytes),
 			countCell(d.Denied), fmtTime(d.FirstSeen), fmtTime(d.LastSeen)})
 	}
 	t.table("", []string{"RESOURCE", "KIND", "EVENT", "CALLS", "BYTES", "DENIED", "FIRST SEEN", "LAST SEEN"}, rows)

@@ -1,0 +1,107 @@
+package cli
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/trailsleuth/trailsleuth/internal/accesslog/gen"
+	"github.com/trailsleuth/trailsleuth/internal/event"
+)
+
+// A case with CloudTrail (management events only, no S3 data events) and
+// the bucket's server access logs and the VPC's flow logs: investigating
+// the attacker's address lists the objects it read, deleted and wrote,
+// labelled with their source, the flows to and from it, and coverage says
+// where object-level visibility came from.
+func TestInvestigateWithAccessLogs(t *testing.T) {
+	s := gen.Default()
+	dir := t.TempDir()
+	logs := filepath.Join(dir, "logs")
+	if err := s.All().Write(logs); err != nil {
+		t.Fatal(err)
+	}
+	db := filepath.Join(dir, "case.duckdb")
+	r := run(t, "--db", db, "ingest", logs)
+	if r.code != 0 || !strings.Contains(r.out, "S3 server access log records: 109 (table s3_access)") || !strings.Contains(r.out, "VPC flow log records: 23") {
+		t.Fatalf("ingest: exit %d\n%s\n%s", r.code, r.out, r.errOut)
+	}
+	out := filepath.Join(dir, "report.json")
+	r = run(t, "--db", db, "-q", "investigate", "--ip", s.AttackerIP, "--format", "json", "--out", out)
+	if r.code != 0 {
+		t.Fatalf("investigate: %+v", r)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c event.Case
+	if err := json.Unmarshal(b, &c); err != nil {
+		t.Fatal(err)
+	}
+	byName := map[string]int{}
+	for _, d := range c.DataAccessed {
+		if d.Source != "S3 server access log" {
+			continue
+		}
+		if d.Bucket != s.Bucket || d.Key == "" || len(d.HTTPStatus) == 0 || !strings.HasPrefix(d.Resource, "s3://"+s.Bucket+"/") {
+			t.Errorf("object access %+v", d)
+		}
+		byName[d.EventName] += d.Count + d.Denied
+		if d.Key == s.RansomNote && (d.EventName != "PutObject" || d.ObjectSize != 1024 || d.HTTPStatus[0] != 200) {
+			t.Errorf("ransom note %+v", d)
+		}
+		if d.Key == "logs/access.log" && (d.Denied != 1 || d.HTTPStatus[0] != 403) {
+			t.Errorf("denied read %+v", d)
+		}
+	}
+	if byName["GetObject"] != 36 || byName["DeleteObjects"] != 35 || byName["PutObject"] != 1 {
+		t.Errorf("objects by call: %v", byName)
+	}
+	var fromLog, ct int
+	for _, a := range c.Actions {
+		if a.Log == "S3 server access log" {
+			fromLog++
+		} else {
+			ct++
+		}
+	}
+	// The timeline: 3 CloudTrail calls, 73 access log records (the
+	// application's reads from its own address are not the attacker's).
+	if ct != 3 || fromLog != 73 || c.SuspiciousEventCount != 3 {
+		t.Errorf("timeline: %d CloudTrail, %d access log, suspicious %d", ct, fromLog, c.SuspiciousEventCount)
+	}
+	var cov *event.DataEventStatus
+	for i, d := range c.Coverage.DataEvents {
+		if d.Bucket == s.Bucket {
+			cov = &c.Coverage.DataEvents[i]
+		}
+	}
+	if cov == nil || cov.Recorded || cov.AccessLogRecords != 109 || strings.Join(cov.ObjectLevelFrom, ",") != "S3 server access log" {
+		t.Errorf("coverage of the bucket: %+v", cov)
+	}
+	if !strings.Contains(strings.Join(c.Coverage.Statements, "\n"), "visible from S3 server access logs") {
+		t.Errorf("statements: %q", c.Coverage.Statements)
+	}
+	// Flows: the SSH session both ways and three rejected probes.
+	var accepted, rejected int
+	for _, f := range c.NetworkFlows {
+		switch f.Action {
+		case "ACCEPT":
+			accepted++
+		case "REJECT":
+			rejected++
+		}
+	}
+	if accepted != 2 || rejected != 3 || c.NetworkFlows[0].Bytes != 48_500_000 || c.NetworkFlows[0].Direction != "outbound" {
+		t.Errorf("flows: %+v", c.NetworkFlows)
+	}
+	r = run(t, "--db", db, "-q", "investigate", "--ip", s.AttackerIP, "--format", "text")
+	for _, want := range []string{"S3 object (S3 server access log, HTTP 204)", "s3://" + s.Bucket + "/" + s.RansomNote, "Network Flows (VPC flow logs)"} {
+		if !strings.Contains(r.out, want) {
+			t.Errorf("text report lacks %q:\n%s", want, r.out)
+		}
+	}
+}
