@@ -98,6 +98,28 @@ func TestInvestigateWithAccessLogs(t *testing.T) {
 	if accepted != 2 || rejected != 3 || c.NetworkFlows[0].Bytes != 48_500_000 || c.NetworkFlows[0].Direction != "outbound" {
 		t.Errorf("flows: %+v", c.NetworkFlows)
 	}
+	// hunt fires the access log rules on the same case.
+	r = run(t, "--db", db, "-q", "hunt", "--format", "json")
+	var hunt struct {
+		Hits []event.Finding `json:"hits"`
+	}
+	if err := json.Unmarshal([]byte(r.out), &hunt); err != nil {
+		t.Fatalf("hunt: %v: %s %s", err, r.out, r.errOut)
+	}
+	fired := map[string]int{}
+	for _, h := range hunt.Hits {
+		fired[h.Title] = len(h.EventIDs)
+	}
+	for title, n := range map[string]int{
+		"Mass S3 object reads from one address (server access log)":    35,
+		"Mass S3 object deletion from one address (server access log)": 35,
+		"Ransom-note-like object uploaded (server access log)":         1,
+		"Port scan from one address (VPC flow log)":                    3,
+	} {
+		if fired[title] != n {
+			t.Errorf("hunt: %q has %d events, want %d (hits: %v)", title, fired[title], n, fired)
+		}
+	}
 	r = run(t, "--db", db, "-q", "investigate", "--ip", s.AttackerIP, "--format", "text")
 	for _, want := range []string{"S3 object (S3 server access log, HTTP 204)", "s3://" + s.Bucket + "/" + s.RansomNote, "Network Flows (VPC flow logs)"} {
 		if !strings.Contains(r.out, want) {
