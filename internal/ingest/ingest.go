@@ -79,6 +79,9 @@ type Summary struct {
 	// LogRecords counts the S3 server access log and VPC flow log records
 	// read, by format (they go to s3_access and flow_logs, not events).
 	LogRecords map[string]int64 `json:"log_records,omitempty"`
+	// LogDuplicates counts log records read from a file already in the
+	// case (a large file is hashed while read) and removed again.
+	LogDuplicates int64 `json:"log_records_duplicate,omitempty"`
 	// CutShort counts files whose reading stopped early (truncated,
 	// damaged, a decompression limit): their reason is counted once in
 	// errors, and the records after the damage, unknown in number, are not
@@ -340,6 +343,14 @@ func Run(ctx context.Context, st *store.Store, files []acquire.File, walkErrs []
 	if err := st.AddRecordErrors(ctx, recErrs); err != nil {
 		return nil, err
 	}
+	logDups, logDupFiles, err := st.DedupLogs(ctx, run)
+	if err != nil {
+		return nil, err
+	}
+	sum.LogDuplicates = logDups
+	sum.Files -= logDupFiles
+	sum.Unchanged += logDupFiles
+	sum.FilesSkipped += logDupFiles
 	dd, err := st.Dedup(ctx, run)
 	if err != nil {
 		return nil, err

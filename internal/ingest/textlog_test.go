@@ -94,3 +94,30 @@ func TestIngestAccessAndFlowLogs(t *testing.T) {
 		t.Errorf("re-ingest: %+v", again)
 	}
 }
+
+// The same log file at two paths in one ingest (or a large file, hashed
+// while read, that is already in the case): its records are kept once and
+// the copy is marked unchanged.
+func TestIngestLogCopiesOnce(t *testing.T) {
+	st := openStore(t)
+	dir := t.TempDir()
+	b, err := os.ReadFile(filepath.Join("..", "accesslog", "testdata", "aws-doc-s3-access.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"a/2019-02-06-00-00-38-5F2F9C3B2EXAMPLE", "b/copy"} {
+		if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(name)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sum := ingestPaths(t, st, dir)
+	if sum.LogDuplicates != 5 || sum.Unchanged != 1 || sum.Files != 1 || count(t, st, "SELECT count(*) FROM s3_access") != 5 {
+		t.Errorf("summary %+v, rows %d", sum, count(t, st, "SELECT count(*) FROM s3_access"))
+	}
+	if n := count(t, st, "SELECT count(*) FROM sources WHERE status = 'unchanged' AND error_detail LIKE 'same SHA-256 as source %'"); n != 1 {
+		t.Errorf("copies marked unchanged: %d", n)
+	}
+}

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"database/sql/driver"
 	"fmt"
 
@@ -88,9 +89,12 @@ func (a *EventAppender) appendLog(la *logAppender, table string) error {
 	}
 	la.count++
 	if la.count%checkpointEvery == 0 {
+		// As for events: appended row groups stay in the buffer pool until
+		// a checkpoint writes them out.
 		if err := la.app.Flush(); err != nil {
 			return fmt.Errorf("flushing %s: %w", table, err)
 		}
+		a.conn.ExecContext(a.ctx, "CHECKPOINT") //nolint:errcheck // another connection's transaction: a later checkpoint will do
 	}
 	return nil
 }
@@ -118,4 +122,49 @@ func (a *EventAppender) closeLogs() error {
 		}
 	}
 	return first
+}
+
+// DedupLogs removes the access and flow log records that run read from a
+// file already in the case: same SHA-256 as an ingested source with a lower
+// id (an earlier run, or the same file at another path in this run). Small
+// files are skipped by hash before reading; a streamed (large) file is
+// hashed as it is read, so its records are settled here. The source is
+// marked unchanged, as a file skipped by hash is. It returns how many
+// records and sources it settled.
+func (s *Store) DedupLogs(ctx context.Context, run int64) (records, sources int64, err error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, 0, fmt.Errorf("settling log records: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // no-op after Commit
+	const dup = `CREATE OR REPLACE TEMP TABLE dup_sources AS
+		SELECT s.source_id, min(o.source_id) AS first_id FROM sources s JOIN sources o
+		ON o.sha256 = s.sha256 AND o.source_id < s.source_id AND o.status = 'ingested' AND o.format = s.format
+		WHERE s.run_id = ? AND s.format IN ('s3-server-access-log', 'vpc-flow-log') AND s.status IN ('ingested', 'partial')
+		GROUP BY s.source_id`
+	if _, err := tx.ExecContext(ctx, dup, run); err != nil {
+		return 0, 0, fmt.Errorf("settling log records: %w", err)
+	}
+	for _, t := range []string{"s3_access", "flow_logs"} {
+		res, err := tx.ExecContext(ctx, `DELETE FROM `+t+` WHERE run_id = ? AND source_id IN (SELECT source_id FROM dup_sources)`, run)
+		if err != nil {
+			return 0, 0, fmt.Errorf("removing copies of log records from %s: %w", t, err)
+		}
+		n, _ := res.RowsAffected()
+		records += n
+	}
+	res, err := tx.ExecContext(ctx, `UPDATE sources SET status = 'unchanged',
+		error_detail = 'same SHA-256 as source ' || d.first_id || ' (its records are in the case once)'
+		FROM dup_sources d WHERE sources.source_id = d.source_id`)
+	if err != nil {
+		return 0, 0, fmt.Errorf("marking copies of log files: %w", err)
+	}
+	sources, _ = res.RowsAffected()
+	if _, err := tx.ExecContext(ctx, `DROP TABLE dup_sources`); err != nil {
+		return 0, 0, fmt.Errorf("settling log records: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, 0, fmt.Errorf("settling log records: %w", err)
+	}
+	return records, sources, nil
 }
