@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/trailsleuth/trailsleuth/internal/accesslog"
+	"github.com/trailsleuth/trailsleuth/internal/scenario"
 )
 
 // Scenario describes the case to generate.
@@ -187,45 +188,19 @@ func (s Scenario) FlowLogs() Files {
 // the trail does not record them, as in most accounts), and the
 // application's own calls. Records format, gzip, in the trail layout.
 func (s Scenario) CloudTrail() Files {
-	type ident struct {
-		Type        string `json:"type"`
-		PrincipalID string `json:"principalId"`
-		ARN         string `json:"arn"`
-		AccountID   string `json:"accountId"`
-		AccessKeyID string `json:"accessKeyId,omitempty"`
-		UserName    string `json:"userName,omitempty"`
-	}
-	type rec struct {
-		EventVersion       string         `json:"eventVersion"`
-		UserIdentity       ident          `json:"userIdentity"`
-		EventTime          string         `json:"eventTime"`
-		EventSource        string         `json:"eventSource"`
-		EventName          string         `json:"eventName"`
-		AWSRegion          string         `json:"awsRegion"`
-		SourceIPAddress    string         `json:"sourceIPAddress"`
-		UserAgent          string         `json:"userAgent"`
-		RequestParameters  map[string]any `json:"requestParameters"`
-		ResponseElements   any            `json:"responseElements"`
-		RequestID          string         `json:"requestID"`
-		EventID            string         `json:"eventID"`
-		ReadOnly           bool           `json:"readOnly"`
-		EventType          string         `json:"eventType"`
-		ManagementEvent    bool           `json:"managementEvent"`
-		RecipientAccountID string         `json:"recipientAccountId"`
-		EventCategory      string         `json:"eventCategory"`
-	}
 	rng := rand.New(rand.NewPCG(s.Seed, 3))
 	id := func() string {
 		return fmt.Sprintf("%08x-%04x-%04x-%04x-%012x", rng.Uint32(), rng.Uint32()&0xffff, rng.Uint32()&0xffff, rng.Uint32()&0xffff, rng.Uint64()&0xffffffffffff)
 	}
-	attacker := ident{Type: "IAMUser", PrincipalID: "AIDAEXAMPLEBACKUPSVC", ARN: s.AttackerARN, AccountID: s.Account, AccessKeyID: s.AttackerKey, UserName: path.Base(s.AttackerARN)}
-	app := ident{Type: "AssumedRole", PrincipalID: "AROAEXAMPLEAPPROLE:i-0abc", ARN: s.AppARN, AccountID: s.Account, AccessKeyID: "ASIAEXAMPLEAPPROLE01"}
-	var recs []rec
-	add := func(t time.Time, who ident, ip, ua, name string, params map[string]any) {
-		recs = append(recs, rec{EventVersion: "1.09", UserIdentity: who, EventTime: t.UTC().Format(time.RFC3339), EventSource: "s3.amazonaws.com",
+	attacker := scenario.Identity{Type: "IAMUser", PrincipalID: "AIDAEXAMPLEBACKUPSVC", ARN: s.AttackerARN, AccountID: s.Account, AccessKeyID: s.AttackerKey, UserName: path.Base(s.AttackerARN)}
+	app := scenario.Identity{Type: "AssumedRole", PrincipalID: "AROAEXAMPLEAPPROLE:i-0abc", ARN: s.AppARN, AccountID: s.Account, AccessKeyID: "ASIAEXAMPLEAPPROLE01"}
+	var recs []scenario.Record
+	yes := true
+	add := func(t time.Time, who scenario.Identity, ip, ua, name string, params map[string]any) {
+		recs = append(recs, scenario.Record{EventVersion: "1.09", UserIdentity: who, EventTime: t.UTC().Format(time.RFC3339), EventSource: "s3.amazonaws.com",
 			EventName: name, AWSRegion: s.Region, SourceIPAddress: ip, UserAgent: ua, RequestParameters: params,
-			RequestID: fmt.Sprintf("%016X", rng.Uint64()), EventID: id(), ReadOnly: true, EventType: "AwsApiCall",
-			ManagementEvent: true, RecipientAccountID: s.Account, EventCategory: "Management"})
+			RequestID: fmt.Sprintf("%016X", rng.Uint64()), EventID: id(), ReadOnly: &yes, EventType: "AwsApiCall",
+			ManagementEvent: &yes, RecipientAccountID: s.Account, EventCategory: "Management"})
 	}
 	for t := s.Start; t.Before(s.Start.Add(3 * time.Hour)); t = t.Add(30 * time.Minute) {
 		add(t, app, s.AppIP, "aws-sdk-java/2.20.0", "GetBucketLocation", map[string]any{"bucketName": s.Bucket})
