@@ -226,3 +226,52 @@ func (inv *investigation) networkFlows() ([]event.NetworkFlow, error) {
 	}
 	return out, nil
 }
+
+// Bursts of object reads or deletes from one address within ten minutes, as
+// the built-in access-log rules count them (rules/aws/*/s3_access_mass_*).
+const (
+	burstReads   = 25
+	burstDeletes = 20
+)
+
+// accessLogBursts names, in notes, the addresses outside the investigation
+// from which the S3 server access logs show a burst of object reads or
+// deletes: CloudTrail may hold nothing of them (no data events; a
+// principal of another account; anonymous access), so neither triage nor
+// the indicators would have led to them.
+func (inv *investigation) accessLogBursts() error {
+	skip := map[string]bool{}
+	for _, ip := range union(inv.attackerIPs(), inv.opts.IPs) {
+		skip[ip] = true
+	}
+	where, args := windowCond("remoteip IS NOT NULL AND request_time IS NOT NULL", nil, "request_time", inv.opts.Since, inv.opts.Until)
+	q := `SELECT remoteip, string_agg(DISTINCT bucket_name, ', ' ORDER BY bucket_name), min(request_time), max(request_time),
+			max(reads), max(deletes), string_agg(DISTINCT requester, ', ' ORDER BY requester)
+		FROM (SELECT remoteip, bucket_name, request_time, coalesce(requester, 'anonymous') AS requester,
+				count(*) FILTER (WHERE operation IN ('REST.GET.OBJECT', 'REST.COPY.OBJECT_GET') AND httpstatus < 300)
+					OVER w AS reads,
+				count(*) FILTER (WHERE operation IN ('REST.DELETE.OBJECT', 'BATCH.DELETE.OBJECT') AND httpstatus < 300)
+					OVER w AS deletes
+			FROM s3_access WHERE ` + where + `
+			WINDOW w AS (PARTITION BY remoteip ORDER BY request_time RANGE BETWEEN INTERVAL 10 MINUTES PRECEDING AND CURRENT ROW))
+		GROUP BY remoteip HAVING max(reads) >= ? OR max(deletes) >= ? ORDER BY min(request_time), remoteip LIMIT 20`
+	rows, err := inv.db.QueryContext(inv.ctx, q, append(args, burstReads, burstDeletes)...)
+	if err != nil {
+		return fmt.Errorf("reading S3 server access logs: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var ip, buckets, requesters string
+		var first, last time.Time
+		var reads, deletes int64
+		if err := rows.Scan(&ip, &buckets, &first, &last, &reads, &deletes, &requesters); err != nil {
+			return fmt.Errorf("reading S3 server access logs: %w", err)
+		}
+		if skip[ip] {
+			continue
+		}
+		inv.notes = append(inv.notes, fmt.Sprintf("S3 server access logs show a burst from %s, outside this investigation: up to %d object reads and %d deletes within ten minutes on %s, %s to %s (requester %s). Investigate it: trailsleuth investigate --ip %s",
+			ip, reads, deletes, buckets, first.UTC().Format(time.RFC3339), last.UTC().Format(time.RFC3339), requesters, ip))
+	}
+	return rows.Err()
+}

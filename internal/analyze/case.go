@@ -124,6 +124,9 @@ func Investigate(ctx context.Context, db *sql.DB, opts Options) (*event.Case, er
 	if c.NetworkFlows, err = inv.networkFlows(); err != nil {
 		return nil, err
 	}
+	if err := inv.accessLogBursts(); err != nil {
+		return nil, err
+	}
 
 	inv.credentials(c)
 	c.CredentialChain = inv.chain

@@ -98,6 +98,24 @@ func TestInvestigateWithAccessLogs(t *testing.T) {
 	if accepted != 2 || rejected != 3 || c.NetworkFlows[0].Bytes != 48_500_000 || c.NetworkFlows[0].Direction != "outbound" {
 		t.Errorf("flows: %+v", c.NetworkFlows)
 	}
+	for _, n := range c.Notes {
+		if strings.Contains(n, "burst from") {
+			t.Errorf("a burst note for the address investigated: %s", n)
+		}
+	}
+	// Investigating another address, the attacker's burst is pointed at.
+	other := filepath.Join(dir, "other.json")
+	if r := run(t, "--db", db, "-q", "investigate", "--ip", s.AppIP, "--format", "json", "--out", other); r.code != 0 {
+		t.Fatalf("investigate the application: %+v", r)
+	}
+	var oc event.Case
+	if b, err := os.ReadFile(other); err != nil || json.Unmarshal(b, &oc) != nil {
+		t.Fatalf("reading %s: %v", other, err)
+	}
+	if notes := strings.Join(oc.Notes, "\n"); !strings.Contains(notes, "burst from "+s.AttackerIP+", outside this investigation: up to 35 object reads and 35 deletes") ||
+		!strings.Contains(notes, "investigate --ip "+s.AttackerIP) || strings.Contains(notes, "burst from "+s.AppIP) {
+		t.Errorf("notes: %s", notes)
+	}
 	// hunt fires the access log rules on the same case.
 	r = run(t, "--db", db, "-q", "hunt", "--format", "json")
 	var hunt struct {
