@@ -15,6 +15,10 @@ import (
 // LogS3Access labels what an S3 server access log shows.
 const LogS3Access = "S3 server access log"
 
+// logNames name the sources' formats that are not CloudTrail, as the
+// report labels them (ingest's format names).
+var logNames = map[string]string{"s3-server-access-log": LogS3Access, "vpc-flow-log": "VPC flow log"}
+
 // objectAccess is what an S3 server access log record adds to a row.
 type objectAccess struct {
 	op, bucket, key, action string

@@ -274,7 +274,7 @@ func evidence(ctx context.Context, db *sql.DB, database string) (event.Evidence,
 	if err := db.QueryRowContext(ctx, "SELECT count(*) FROM events").Scan(&ev.TotalEvents); err != nil {
 		return ev, fmt.Errorf("counting events: %w", err)
 	}
-	rows, err := db.QueryContext(ctx, `SELECT path, coalesce(sha256, ''), events, status, validated, coalesce(validation, '') FROM sources WHERE NOT is_digest ORDER BY source_id`)
+	rows, err := db.QueryContext(ctx, `SELECT path, coalesce(sha256, ''), events, status, validated, coalesce(validation, ''), coalesce(format, '') FROM sources WHERE NOT is_digest ORDER BY source_id`)
 	if err != nil {
 		return ev, fmt.Errorf("listing sources: %w", err)
 	}
@@ -282,9 +282,11 @@ func evidence(ctx context.Context, db *sql.DB, database string) (event.Evidence,
 	for rows.Next() {
 		var s event.EvidenceSource
 		var v sql.NullBool
-		if err := rows.Scan(&s.Path, &s.SHA256, &s.Events, &s.Status, &v, &s.Validation); err != nil {
+		var format string
+		if err := rows.Scan(&s.Path, &s.SHA256, &s.Events, &s.Status, &v, &s.Validation, &format); err != nil {
 			return ev, err
 		}
+		s.Log = logNames[format]
 		if v.Valid {
 			b := v.Bool
 			s.Validated = &b
@@ -292,6 +294,9 @@ func evidence(ctx context.Context, db *sql.DB, database string) (event.Evidence,
 		switch {
 		case s.Status == "skipped" || s.Status == "unchanged" || s.Status == "not_read":
 			// not evidence the analysis rests on (or counted under its first copy)
+		case s.Log != "":
+			// Access and flow logs have no signed digests: their SHA-256
+			// is what identifies them.
 		case s.Validation == "":
 			ev.Integrity.Unchecked++
 		case s.Validation == "valid":

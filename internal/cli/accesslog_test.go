@@ -85,6 +85,15 @@ func TestInvestigateWithAccessLogs(t *testing.T) {
 	if !strings.Contains(strings.Join(c.Coverage.Statements, "\n"), "visible from S3 server access logs") {
 		t.Errorf("statements: %q", c.Coverage.Statements)
 	}
+	// Evidence: the access and flow log files are named as such and left
+	// out of the digest validation counts (only the CloudTrail file is).
+	byLog := map[string]int{}
+	for _, src := range c.Evidence.Sources {
+		byLog[src.Log]++
+	}
+	if byLog["S3 server access log"] != 3 || byLog["VPC flow log"] != 3 || byLog[""] != 1 || c.Evidence.Integrity.Unchecked != 1 {
+		t.Errorf("evidence sources by log %v, integrity %+v", byLog, c.Evidence.Integrity)
+	}
 	// Flows: the SSH session both ways and three rejected probes.
 	var accepted, rejected int
 	for _, f := range c.NetworkFlows {

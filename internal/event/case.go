@@ -396,6 +396,10 @@ type EvidenceSource struct {
 	// unverified, hash_mismatch, unlisted, not_covered, …; empty when the
 	// file was not checked (no digests or no public keys at ingest).
 	Validation string `json:"validation,omitempty"`
+	// Log names a source that is not CloudTrail ("S3 server access log",
+	// "VPC flow log"): Events then counts its records, and it is not in
+	// the digest validation counts (those logs have no digests).
+	Log string `json:"log,omitempty"`
 }
 
 // Integrity sums up the sources' validation against signed digests.
