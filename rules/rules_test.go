@@ -322,8 +322,8 @@ func TestRuleMetadata(t *testing.T) {
 				continue
 			}
 			ls := d.text("logsource")
-			if !strings.Contains(ls, "product: aws") || !strings.Contains(ls, "service: cloudtrail") {
-				t.Errorf("%s: logsource must be product aws, service cloudtrail", where)
+			if !strings.Contains(ls, "product: aws") || logService(ls) == "" {
+				t.Errorf("%s: logsource must be product aws, service cloudtrail, s3 (server access logs) or vpcflow", where)
 			}
 			det := d.text("detection")
 			if !regexp.MustCompile(`(?m)^condition: \S`).MatchString(det) {
@@ -346,12 +346,40 @@ var requiredEventKeys = []string{
 	"sourceIPAddress", "userAgent", "eventID", "eventType", "recipientAccountId",
 }
 
+// logService is the service of a logsource block: cloudtrail, s3 or
+// vpcflow, or "" for any other.
+func logService(ls string) string {
+	for _, s := range []string{"cloudtrail", "s3", "vpcflow"} {
+		if regexp.MustCompile(`(?m)^service: ` + s + `$`).MatchString(ls) {
+			return s
+		}
+	}
+	return ""
+}
+
+// logFixtures checks the fixtures of a rule over S3 access or flow logs:
+// hit.log and miss.log, files of AWS's format (detect.TestFixtures runs
+// them through ingest and the rule's SQL).
+func logFixtures(t *testing.T, rf ruleFile) {
+	for _, kind := range []string{"hit", "miss"} {
+		p := filepath.Join("testdata", rf.stem, kind+".log")
+		data, err := os.ReadFile(p)
+		if err != nil || len(strings.TrimSpace(string(data))) == 0 {
+			t.Errorf("%s: fixture missing or empty: %s (%v)", rf.path, p, err)
+		}
+	}
+}
+
 func TestFixtures(t *testing.T) {
 	pack := loadPack(t)
 	stems := map[string]bool{}
 	eventIDs := map[string]string{}
 	for _, rf := range pack {
 		stems[rf.stem] = true
+		if svc := logService(rf.docs[0].text("logsource")); svc == "s3" || svc == "vpcflow" {
+			logFixtures(t, rf)
+			continue
+		}
 		for _, kind := range []string{"hit", "miss"} {
 			p := filepath.Join("testdata", rf.stem, kind+".jsonl")
 			data, err := os.ReadFile(p)

@@ -149,7 +149,10 @@ func (inv *investigation) fill(c *event.Case, evs []row) {
 	}
 	ips := map[string]*ipAgg{}
 	var ipOrder []string
-	type daKey struct{ resource, kind, name string }
+	type daKey struct {
+		resource, kind, name string
+		log                  bool
+	}
 	data := map[daKey]*event.DataAccess{}
 	var dataOrder []daKey
 	type chKey struct{ service, resource string }
@@ -191,12 +194,20 @@ func (inv *investigation) fill(c *event.Case, evs []row) {
 		if tactic != "" {
 			sessTactics[tactic] = true
 		}
-		res := resourceOf(r)
+		res := ""
+		if r.obj != nil {
+			res = r.obj.resource()
+		} else {
+			res = resourceOf(r)
+		}
 		a := event.Action{
 			EventTime: r.Time, EventID: r.ID, EventName: r.Name, EventSource: r.Source, PrincipalARN: r.ARN,
 			AccessKeyID: r.Key, SourceIP: r.IP, AWSRegion: r.Region, ErrorCode: r.ErrorCode, UserAgent: r.UserAgent,
 			Tactic: tactic, Technique: strings.TrimSpace(tech.TechniqueID + " " + strings.TrimPrefix(tech.Technique, tech.TechniqueID)),
 			Resource: res, Session: sess.Number,
+		}
+		if r.obj != nil {
+			a.Log = LogS3Access
 		}
 		c.Actions = append(c.Actions, a)
 
@@ -213,8 +224,20 @@ func (inv *investigation) fill(c *event.Case, evs []row) {
 				ia.uas[r.UserAgent] = true
 			}
 		}
-		if kind, ok := inv.cat.DataAccess(r.Source, r.Name); ok {
-			k := daKey{res, kind, r.Name}
+		if r.obj != nil && r.obj.action != "" {
+			// An object read, written or deleted, seen in the bucket's
+			// access log: one entry per object and call.
+			k := daKey{res, "S3 object", r.Name, true}
+			d := data[k]
+			if d == nil {
+				d = &event.DataAccess{Resource: res, EventName: r.Name, FirstSeen: r.Time}
+				data[k] = d
+				dataOrder = append(dataOrder, k)
+			}
+			d.LastSeen = r.Time
+			addObjectAccess(d, r)
+		} else if kind, ok := inv.cat.DataAccess(r.Source, r.Name); ok && r.obj == nil {
+			k := daKey{res, kind, r.Name, false}
 			d := data[k]
 			if d == nil {
 				d = &event.DataAccess{Resource: res, Kind: kind, EventName: r.Name, FirstSeen: r.Time}
@@ -282,7 +305,32 @@ func (inv *investigation) fill(c *event.Case, evs []row) {
 	if !start.IsZero() {
 		c.Timeframe = event.Timeframe{Start: &start, End: &end, Of: "attacker activity"}
 	}
-	c.SuspiciousEventCount = len(evs)
+	c.SuspiciousEventCount = 0
+	for _, r := range evs {
+		if r.obj == nil { // CloudTrail events, not access log records
+			c.SuspiciousEventCount++
+		}
+	}
+}
+
+// mergeRows merges access log rows into the attacker's events, in time
+// order (both are sorted).
+func mergeRows(evs, logs []row) []row {
+	if len(logs) == 0 {
+		return evs
+	}
+	out := make([]row, 0, len(evs)+len(logs))
+	i, j := 0, 0
+	for i < len(evs) || j < len(logs) {
+		if j == len(logs) || (i < len(evs) && !logs[j].Time.Before(evs[i].Time)) {
+			out = append(out, evs[i])
+			i++
+		} else {
+			out = append(out, logs[j])
+			j++
+		}
+	}
+	return out
 }
 
 func orLabel(arn, key string) string {

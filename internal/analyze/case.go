@@ -114,7 +114,19 @@ func Investigate(ctx context.Context, db *sql.DB, opts Options) (*event.Case, er
 	}
 	done("related")
 	evs := inv.sortedEvents()
-	inv.fill(c, evs)
+	// S3 server access logs show the object reads, writes and deletes
+	// CloudTrail records only with (rarely enabled) data events.
+	objRows, err := inv.accessLogRows()
+	if err != nil {
+		return nil, err
+	}
+	inv.fill(c, mergeRows(evs, objRows))
+	if c.NetworkFlows, err = inv.networkFlows(); err != nil {
+		return nil, err
+	}
+	if err := inv.accessLogBursts(); err != nil {
+		return nil, err
+	}
 
 	inv.credentials(c)
 	c.CredentialChain = inv.chain
@@ -138,7 +150,7 @@ func Investigate(ctx context.Context, db *sql.DB, opts Options) (*event.Case, er
 	}
 	c.Coverage = cov
 	done("coverage")
-	if len(evs) == 0 {
+	if len(evs) == 0 && len(objRows) == 0 {
 		fallBackToEvidence(c, opts)
 	}
 	ev, err := evidence(ctx, db, opts.Database)
@@ -263,7 +275,7 @@ func evidence(ctx context.Context, db *sql.DB, database string) (event.Evidence,
 	if err := db.QueryRowContext(ctx, "SELECT count(*) FROM events").Scan(&ev.TotalEvents); err != nil {
 		return ev, fmt.Errorf("counting events: %w", err)
 	}
-	rows, err := db.QueryContext(ctx, `SELECT path, coalesce(sha256, ''), events, status, validated, coalesce(validation, '') FROM sources WHERE NOT is_digest ORDER BY source_id`)
+	rows, err := db.QueryContext(ctx, `SELECT path, coalesce(sha256, ''), events, status, validated, coalesce(validation, ''), coalesce(format, '') FROM sources WHERE NOT is_digest ORDER BY source_id`)
 	if err != nil {
 		return ev, fmt.Errorf("listing sources: %w", err)
 	}
@@ -271,9 +283,11 @@ func evidence(ctx context.Context, db *sql.DB, database string) (event.Evidence,
 	for rows.Next() {
 		var s event.EvidenceSource
 		var v sql.NullBool
-		if err := rows.Scan(&s.Path, &s.SHA256, &s.Events, &s.Status, &v, &s.Validation); err != nil {
+		var format string
+		if err := rows.Scan(&s.Path, &s.SHA256, &s.Events, &s.Status, &v, &s.Validation, &format); err != nil {
 			return ev, err
 		}
+		s.Log = logNames[format]
 		if v.Valid {
 			b := v.Bool
 			s.Validated = &b
@@ -281,6 +295,9 @@ func evidence(ctx context.Context, db *sql.DB, database string) (event.Evidence,
 		switch {
 		case s.Status == "skipped" || s.Status == "unchanged" || s.Status == "not_read":
 			// not evidence the analysis rests on (or counted under its first copy)
+		case s.Log != "":
+			// Access and flow logs have no signed digests: their SHA-256
+			// is what identifies them.
 		case s.Validation == "":
 			ev.Integrity.Unchecked++
 		case s.Validation == "valid":

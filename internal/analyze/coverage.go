@@ -482,11 +482,51 @@ func (cv *coverage) dataEvents() error {
 			st := dataStatus(byName, sp.service, resourceName(sp.service, g))
 			st.Given = true
 		}
+		if sp.service == "s3" {
+			if err := cv.accessLogCoverage(byName); err != nil {
+				return err
+			}
+		}
 		for _, name := range sortedKeys(byName) {
 			st := byName[name]
 			st.Recorded = st.DataEvents > 0
+			if st.Recorded && st.AccessLogRecords > 0 {
+				// Both; with data events alone, recorded says it.
+				st.ObjectLevelFrom = append([]string{"CloudTrail data events"}, st.ObjectLevelFrom...)
+			}
 			cv.out.DataEvents = append(cv.out.DataEvents, *st)
 		}
+	}
+	return nil
+}
+
+// accessLogCoverage counts, per bucket involved, its S3 server access log
+// records in the window: object-level activity is visible from them
+// whether or not CloudTrail recorded data events.
+func (cv *coverage) accessLogCoverage(byName map[string]*event.DataEventStatus) error {
+	if len(byName) == 0 {
+		return nil
+	}
+	cond, args := inList("bucket_name", sortedKeys(byName))
+	cond, args = windowCond(cond, args, "request_time", cv.opts.Since, cv.opts.Until)
+	rows, err := cv.rows(`SELECT bucket_name, count(*) FROM s3_access WHERE `+cond+` GROUP BY bucket_name`, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var b string
+		var n int64
+		if err := rows.Scan(&b, &n); err != nil {
+			return fmt.Errorf("coverage: reading S3 server access logs: %w", err)
+		}
+		if st := byName[b]; st != nil && n > 0 {
+			st.AccessLogRecords = n
+			st.ObjectLevelFrom = append(st.ObjectLevelFrom, LogS3Access)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("coverage: reading S3 server access logs: %w", err)
 	}
 	return nil
 }
@@ -663,29 +703,45 @@ func dataStatements(ds []event.DataEventStatus) []string {
 		{"s3", "S3 data events", "S3 data event", "object reads and writes cannot be seen"},
 		{"lambda", "Lambda data events (Invoke)", "Lambda data event (Invoke)", "invocations cannot be seen"},
 	} {
-		var missing []string
+		var missing, fromLogs []string
 		var recorded int
 		for _, d := range ds {
 			if d.Service != svc.service {
 				continue
 			}
-			if d.Recorded {
+			switch {
+			case d.Recorded:
 				recorded++
-			} else {
+			case d.AccessLogRecords > 0:
+				fromLogs = append(fromLogs, d.Bucket)
+			default:
 				missing = append(missing, d.Bucket+d.Function)
 			}
+		}
+		if len(fromLogs) > 0 {
+			out = append(out, fmt.Sprintf("Object-level activity of %s %s is visible from S3 server access logs, not from CloudTrail data events: object reads, writes and deletes are taken from them.",
+				plural(len(fromLogs), "bucket"), listShort(fromLogs, 10)))
+		}
+		if len(missing) == 0 {
+			continue
+		}
+		if recorded == 0 && len(fromLogs) > 0 {
+			recorded = -1 // the "none at all" wording would be wrong: say it per bucket
 		}
 		kind := "bucket"
 		if svc.service == "lambda" {
 			kind = "function"
 		}
 		switch {
-		case len(missing) == 0:
 		case recorded == 0:
 			out = append(out, fmt.Sprintf("%s were not recorded for any of the %s involved (%s): none is in the evidence at all, so %s.",
 				svc.what, plural(len(missing), kind), listShort(missing, 10), svc.sees))
 		default:
 			for _, m := range missing {
+				if recorded < 0 {
+					out = append(out, fmt.Sprintf("Neither an %s nor an S3 server access log record is in the evidence for %s %s: %s.", svc.one, kind, m, svc.sees))
+					continue
+				}
 				out = append(out, fmt.Sprintf("No %s is recorded for %s %s, though data events are recorded for %s: the trail may not select it, or nothing used it at object level; if it is not selected, %s.",
 					svc.one, kind, m, plural(recorded, "other "+kind), svc.sees))
 			}

@@ -43,6 +43,8 @@ type row struct {
 	Identity string
 	// FromConsole is CloudTrail's sessionCredentialFromConsole.
 	FromConsole bool
+	// obj is set for a record of an S3 server access log (accesslogs.go).
+	obj *objectAccess
 }
 
 // rowColumns is the SELECT list that scanRows reads, in order.

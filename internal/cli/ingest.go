@@ -151,7 +151,7 @@ func runIngest(ctx context.Context, opts *IngestOptions) error {
 	} else {
 		writeIngestSummary(f.IO.Out, sum, f.DBPath)
 	}
-	if sum.EventsRead == 0 && sum.Unchanged == 0 && sum.DigestFiles == 0 {
+	if sum.EventsRead == 0 && sum.Unchanged == 0 && sum.DigestFiles == 0 && len(sum.LogRecords) == 0 {
 		return ingest.ErrNothingIngested
 	}
 	return nil
@@ -167,6 +167,12 @@ func writeIngestSummary(w io.Writer, s *ingest.Summary, db string) {
 		s.Events, s.Files, db, s.Seconds, rate, float64(s.Bytes)/1e6/max(s.Seconds, 1e-9))
 	fmt.Fprintf(w, "  files:  %d read, %d skipped, %d digest, %d already in the case\n", s.Files, s.FilesSkipped, s.DigestFiles, s.Unchanged)
 	fmt.Fprintf(w, "  events: %d read, %d new, %d duplicates, %d records lost\n", s.EventsRead, s.Events, s.Duplicates, s.Lost)
+	if n := s.LogRecords[ingest.FormatS3Access]; n > 0 {
+		fmt.Fprintf(w, "  S3 server access log records: %d (table s3_access)\n", n)
+	}
+	if n := s.LogRecords[ingest.FormatFlowLog]; n > 0 {
+		fmt.Fprintf(w, "  VPC flow log records: %d (table flow_logs)\n", n)
+	}
 	if s.CutShort > 0 {
 		fmt.Fprintf(w, "  %d files cut short or not read: how many records they held after the damage is unknown (not in records lost)\n", s.CutShort)
 	}

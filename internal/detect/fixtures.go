@@ -103,6 +103,11 @@ func TestFixtures(ctx context.Context, p *Pack, dir string) ([]FixtureResult, er
 		fdir := filepath.Join(dir, stem)
 		res := FixtureResult{RuleID: r.ID, Title: r.Title, Source: r.Source, Fixtures: fdir}
 		fail := func(format string, a ...any) { res.Failures = append(res.Failures, fmt.Sprintf(format, a...)) }
+		if r.LogTable() != "" {
+			res.Hits, res.Misses = checkLogRule(ctx, st, r, fdir, baseOfCorrelation(p, r), fail)
+			results = append(results, res)
+			continue
+		}
 		var fx fixtureEvents
 		fx.hit, err = readJSONL(filepath.Join(fdir, "hit.jsonl"))
 		if err != nil {
@@ -214,6 +219,66 @@ func checkRule(ctx context.Context, st *store.Store, r *sigma.Rule, p *Pack, fx 
 			fail("event %s: the SQL matches, the matcher does not", id)
 		}
 	}
+}
+
+// checkLogRule proves a rule over S3 access or flow logs with
+// fdir/hit.log and miss.log (log files, ingested with the fixtures): a
+// detection must match every record of hit.log and none of miss.log, a
+// correlation fire on hit.log and not on miss.log. It returns how many
+// records each file holds. A base rule in a correlation's file is proved
+// by the correlation: its SQL only has to run.
+func checkLogRule(ctx context.Context, st *store.Store, r *sigma.Rule, fdir string, base bool, fail func(string, ...any)) (hits, misses int) {
+	table := r.LogTable()
+	run := func(kind string) (records int, matched int, ok bool) {
+		p, err := filepath.Abs(filepath.Join(fdir, kind+".log"))
+		if err != nil {
+			fail("%s.log: %v", kind, err)
+			return 0, 0, false
+		}
+		db := st.DB()
+		q := "CREATE OR REPLACE TEMP TABLE fx_log AS SELECT * FROM " + table + " WHERE source_id IN (SELECT source_id FROM sources WHERE path = ?)"
+		if _, err := db.ExecContext(ctx, q, p); err != nil {
+			fail("fixture table: %v", err)
+			return 0, 0, false
+		}
+		if err := db.QueryRowContext(ctx, "SELECT count(*) FROM fx_log").Scan(&records); err != nil || records == 0 {
+			fail("no %s.log records in %s (a file of AWS's format, read by ingest): %v", kind, table, err)
+			return 0, 0, false
+		}
+		f, err := runRuleOn(ctx, db, r, RunOptions{LogTables: map[string]string{table: "fx_log"}}, "")
+		if err != nil {
+			fail("SQL: %v", err)
+			return records, 0, false
+		}
+		if f != nil {
+			matched = len(f.EventIDs)
+		}
+		return records, matched, true
+	}
+	hits, hm, ok := run("hit")
+	if ok && !base {
+		switch {
+		case r.IsCorrelation() && hm == 0:
+			fail("correlation does not fire on hit.log")
+		case !r.IsCorrelation() && hm != hits:
+			fail("%d of the %d records of hit.log match", hm, hits)
+		}
+	}
+	misses, mm, ok := run("miss")
+	if ok && mm > 0 && !base {
+		fail("%d records of miss.log match", mm)
+	}
+	return hits, misses
+}
+
+// baseOfCorrelation reports whether r shares its file with a correlation.
+func baseOfCorrelation(p *Pack, r *sigma.Rule) bool {
+	for _, o := range p.Rules {
+		if o.IsCorrelation() && Stem(o.Source) == Stem(r.Source) {
+			return true
+		}
+	}
+	return false
 }
 
 // ErrFixturesFailed is returned by rules test when a rule fails its proof.

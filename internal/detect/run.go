@@ -22,6 +22,9 @@ type RunOptions struct {
 	// Table is the table the rules read (default: events); it must have
 	// the events table's columns.
 	Table string
+	// LogTables replaces the S3 access and flow log tables for rules over
+	// them (sigma.CompileOptions.LogTables).
+	LogTables map[string]string
 	// Progress, if set, is called after each rule.
 	Progress func(done, total int, rule *sigma.Rule)
 	// Logger gets, at debug level, how the rules were run (candidate
@@ -180,7 +183,7 @@ func runRuleOn(ctx context.Context, db querier, r *sigma.Rule, opts RunOptions, 
 	// EventsOnly: a hunt keeps the union of a correlation's windows, not
 	// each window's list (on a large case, per-window lists repeat an event
 	// once per overlapping window: tens of millions of ids).
-	q, err := sigma.Compile(r, sigma.DuckDB, sigma.CompileOptions{TimeFrom: opts.TimeFrom, TimeTo: opts.TimeTo, Table: table, EventsOnly: true})
+	q, err := sigma.Compile(r, sigma.DuckDB, sigma.CompileOptions{TimeFrom: opts.TimeFrom, TimeTo: opts.TimeTo, Table: table, EventsOnly: true, LogTables: opts.LogTables})
 	if err != nil {
 		return nil, err
 	}

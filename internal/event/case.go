@@ -36,8 +36,11 @@ type Case struct {
 	// Compliance maps the finding types present to the controls they are
 	// evidence about (investigate --compliance).
 	Compliance []ComplianceItem `json:"compliance"`
-	Evidence   Evidence         `json:"evidence"`
-	Notes      []string         `json:"notes"`
+	// NetworkFlows are the VPC flow log records to and from the attacker's
+	// addresses, summed per flow (absent when the case holds no flow logs).
+	NetworkFlows []NetworkFlow `json:"network_flows,omitempty"`
+	Evidence     Evidence      `json:"evidence"`
+	Notes        []string      `json:"notes"`
 }
 
 // ToolInfo says what made the report.
@@ -223,6 +226,9 @@ type Action struct {
 	// ConsoleGroup numbers the console page load this call belongs to
 	// (see Case.ConsoleActions); 0 when it is not part of one.
 	ConsoleGroup int `json:"console_group,omitempty"`
+	// Log names the log the action comes from when it is not CloudTrail
+	// ("S3 server access log"); EventID is then the record's place in it.
+	Log string `json:"log,omitempty"`
 }
 
 // ConsoleAction is one user action in the console — a page load that made
@@ -262,6 +268,35 @@ type DataAccess struct {
 	FirstSeen time.Time `json:"first_seen"`
 	LastSeen  time.Time `json:"last_seen"`
 	Denied    int       `json:"denied,omitempty"`
+	// Source is the log the access was seen in when it is not CloudTrail
+	// ("S3 server access log"); absent: CloudTrail.
+	Source string `json:"source,omitempty"`
+	// Bucket, Key, ObjectSize and HTTPStatus describe an object access seen
+	// in an S3 server access log (Key URL-decoded; the statuses returned).
+	Bucket     string `json:"bucket,omitempty"`
+	Key        string `json:"key,omitempty"`
+	ObjectSize int64  `json:"object_size,omitempty"`
+	HTTPStatus []int  `json:"http_status,omitempty"`
+}
+
+// NetworkFlow sums the VPC flow log records of one flow to or from an
+// attacker's address: same source, destination, destination port,
+// protocol and action.
+type NetworkFlow struct {
+	SrcAddr    string    `json:"srcaddr"`
+	DstAddr    string    `json:"dstaddr"`
+	DstPort    int       `json:"dstport"`
+	Protocol   int       `json:"protocol"`
+	Action     string    `json:"action"` // ACCEPT or REJECT
+	Records    int64     `json:"records"`
+	Packets    int64     `json:"packets"`
+	Bytes      int64     `json:"bytes"`
+	First      time.Time `json:"first"`
+	Last       time.Time `json:"last"`
+	Interfaces []string  `json:"interfaces"`
+	// Direction is "inbound" when the attacker's address is the source,
+	// "outbound" when it is the destination.
+	Direction string `json:"direction"`
 }
 
 // Change is a write the credentials made, grouped by service and resource.
@@ -376,6 +411,10 @@ type EvidenceSource struct {
 	// unverified, hash_mismatch, unlisted, not_covered, …; empty when the
 	// file was not checked (no digests or no public keys at ingest).
 	Validation string `json:"validation,omitempty"`
+	// Log names a source that is not CloudTrail ("S3 server access log",
+	// "VPC flow log"): Events then counts its records, and it is not in
+	// the digest validation counts (those logs have no digests).
+	Log string `json:"log,omitempty"`
 }
 
 // Integrity sums up the sources' validation against signed digests.

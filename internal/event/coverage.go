@@ -121,4 +121,11 @@ type DataEventStatus struct {
 	// Given is true when the caller named the resource rather than the
 	// events.
 	Given bool `json:"given,omitempty"`
+	// AccessLogRecords counts the bucket's S3 server access log records in
+	// scope; ObjectLevelFrom names where object-level activity is visible
+	// from ("CloudTrail data events", "S3 server access log") when the
+	// bucket has access log records (absent otherwise: Recorded says
+	// whether data events show it).
+	AccessLogRecords int64    `json:"access_log_records,omitempty"`
+	ObjectLevelFrom  []string `json:"object_level_from,omitempty"`
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/valyala/fastjson"
 
+	"github.com/trailsleuth/trailsleuth/internal/accesslog"
 	"github.com/trailsleuth/trailsleuth/internal/event"
 )
 
@@ -48,6 +49,13 @@ type decoder struct {
 
 	emit    func(*event.Event)
 	problem func(r Reason, off int64, detail string)
+	// emitS3 and emitFlow receive access and flow log records (textlog.go);
+	// the record is reused for the next line.
+	emitS3     func(*accesslog.S3Access)
+	emitFlow   func(*accesslog.Flow)
+	s3         accesslog.S3Access
+	flow       accesslog.Flow
+	flowFormat *accesslog.FlowFormat
 
 	// Bounds, from the constants; tests lower them.
 	maxRecord, maxObject int
@@ -63,7 +71,8 @@ type decoder struct {
 }
 
 func newDecoder(emit func(*event.Event), problem func(Reason, int64, string)) *decoder {
-	return &decoder{emit: emit, problem: problem, formats: map[string]bool{}, maxRecord: maxRecord, maxObject: maxObject, dups: newDupScan()}
+	return &decoder{emit: emit, problem: problem, formats: map[string]bool{}, maxRecord: maxRecord, maxObject: maxObject, dups: newDupScan(),
+		emitS3: func(*accesslog.S3Access) {}, emitFlow: func(*accesslog.Flow) {}}
 }
 
 // reset prepares the decoder for a new source, keeping its buffers.
@@ -79,7 +88,7 @@ func (d *decoder) format() string {
 	if d.isDigest && d.events == 0 {
 		return FormatDigest
 	}
-	for _, f := range []string{FormatLookupEvents, FormatRecords, FormatArray, FormatLines, FormatObjects} {
+	for _, f := range []string{FormatLookupEvents, FormatRecords, FormatArray, FormatLines, FormatObjects, FormatS3Access, FormatFlowLog} {
 		if d.formats[f] {
 			return f
 		}
@@ -106,6 +115,9 @@ func (d *decoder) decode(br *bufio.Reader) error {
 		return err // io.EOF: empty (or only white space)
 	}
 	if c != '{' && c != '[' {
+		if ok, err := d.textLog(s, br); ok {
+			return err
+		}
 		return errNotJSON
 	}
 	if c == '{' && d.looksLikeLines(br) {

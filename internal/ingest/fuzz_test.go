@@ -13,6 +13,7 @@ import (
 
 	"github.com/valyala/fastjson"
 
+	"github.com/trailsleuth/trailsleuth/internal/accesslog"
 	"github.com/trailsleuth/trailsleuth/internal/event"
 )
 
@@ -45,10 +46,26 @@ func FuzzDecode(f *testing.F) {
 				lost++
 			}
 		})
+		var logs int64
+		logRaw := func(raw string, line int64) {
+			logs++
+			if !utf8.ValidString(raw) || line <= 0 || line > d.index {
+				t.Fatalf("log record at line %d (of %d), raw %q", line, d.index, raw)
+			}
+		}
+		d.emitS3 = func(r *accesslog.S3Access) { logRaw(r.Raw, r.Line) }
+		d.emitFlow = func(r *accesslog.Flow) { logRaw(r.Raw, r.Line) }
 		d.maxRecord, d.maxObject = 4<<10, 8<<10
 		d.decode(bufio.NewReaderSize(bytes.NewReader(data), 4096)) //nolint:errcheck // any outcome is fine
-		if int64(len(evs)) != d.events {
-			t.Fatalf("emitted %d, counted %d", len(evs), d.events)
+		if int64(len(evs))+logs != d.events {
+			t.Fatalf("emitted %d events and %d log records, counted %d", len(evs), logs, d.events)
+		}
+		if IsLogFormat(d.format()) {
+			// Lines, not records: blank and header lines are neither.
+			if d.events+lost > d.index {
+				t.Fatalf("%d lines seen, %d records + %d lost", d.index, d.events, lost)
+			}
+			return
 		}
 		if d.index != d.events+lost {
 			t.Fatalf("%d records seen, %d events + %d lost", d.index, d.events, lost)

@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/trailsleuth/trailsleuth/internal/accesslog"
 	"github.com/trailsleuth/trailsleuth/internal/acquire"
 	"github.com/trailsleuth/trailsleuth/internal/event"
 	"github.com/trailsleuth/trailsleuth/internal/store"
@@ -75,6 +76,12 @@ type Summary struct {
 	Events       int64 `json:"events"`      // new events in the case
 	Duplicates   int64 `json:"duplicates"`  // records already in the case
 	Lost         int64 `json:"records_lost"`
+	// LogRecords counts the S3 server access log and VPC flow log records
+	// read, by format (they go to s3_access and flow_logs, not events).
+	LogRecords map[string]int64 `json:"log_records,omitempty"`
+	// LogDuplicates counts log records read from a file already in the
+	// case (a large file is hashed while read) and removed again.
+	LogDuplicates int64 `json:"log_records_duplicate,omitempty"`
 	// CutShort counts files whose reading stopped early (truncated,
 	// damaged, a decompression limit): their reason is counted once in
 	// errors, and the records after the damage, unknown in number, are not
@@ -199,6 +206,12 @@ func Run(ctx context.Context, st *store.Store, files []acquire.File, walkErrs []
 			fr := newFileReader()
 			fr.limit = opts.inflateLimit()
 			failed := false
+			appendLog := func(err error) {
+				if err != nil && !failed {
+					failed = true
+					fail(err)
+				}
+			}
 			for i := range jobs {
 				f := files[i]
 				res := &results[i]
@@ -206,6 +219,18 @@ func Run(ctx context.Context, st *store.Store, files []acquire.File, walkErrs []
 				if failed || ctx.Err() != nil {
 					res.source.Status = statusNotRead
 					continue
+				}
+				fr.dec.emitS3 = func(r *accesslog.S3Access) {
+					if !failed {
+						r.SourceID = res.source.ID
+						appendLog(app.AppendS3Access(r))
+					}
+				}
+				fr.dec.emitFlow = func(r *accesslog.Flow) {
+					if !failed {
+						r.SourceID = res.source.ID
+						appendLog(app.AppendFlow(r))
+					}
 				}
 				fr.read(ctx, f, known, res, func(ev *event.Event) {
 					if failed {
@@ -269,7 +294,15 @@ func Run(ctx context.Context, st *store.Store, files []acquire.File, walkErrs []
 	for i := range results {
 		r := &results[i]
 		sum.Bytes += files[i].Size
-		sum.EventsRead += r.source.Events
+		logs := IsLogFormat(r.source.Format)
+		if logs {
+			if sum.LogRecords == nil {
+				sum.LogRecords = map[string]int64{}
+			}
+			sum.LogRecords[r.source.Format] += r.source.Events
+		} else {
+			sum.EventsRead += r.source.Events
+		}
 		for k, v := range r.errors {
 			sum.Errors[k] += v
 		}
@@ -283,7 +316,9 @@ func Run(ctx context.Context, st *store.Store, files []acquire.File, walkErrs []
 		case statusUnchanged:
 			sum.Unchanged++
 			sum.FilesSkipped++
-			sum.Duplicates += r.source.Events
+			if !logs {
+				sum.Duplicates += r.source.Events
+			}
 			sum.Skipped = append(sum.Skipped, SkippedFile{Path: r.source.Path, Reason: SkipAlreadyStored, Detail: r.source.ErrorDetail})
 			continue
 		case statusSkipped:
@@ -308,6 +343,14 @@ func Run(ctx context.Context, st *store.Store, files []acquire.File, walkErrs []
 	if err := st.AddRecordErrors(ctx, recErrs); err != nil {
 		return nil, err
 	}
+	logDups, logDupFiles, err := st.DedupLogs(ctx, run)
+	if err != nil {
+		return nil, err
+	}
+	sum.LogDuplicates = logDups
+	sum.Files -= logDupFiles
+	sum.Unchanged += logDupFiles
+	sum.FilesSkipped += logDupFiles
 	dd, err := st.Dedup(ctx, run)
 	if err != nil {
 		return nil, err

@@ -174,7 +174,7 @@ func (fr *fileReader) read(ctx context.Context, f acquire.File, known map[string
 		src.SHA256 = hex.EncodeToString(sum[:])
 		src.Size = int64(len(data))
 		if prev, ok := known[src.SHA256]; ok {
-			src.Status, src.Events = statusUnchanged, prev.Events
+			src.Status, src.Events, src.Format = statusUnchanged, prev.Events, prev.Format
 			src.ErrorDetail = fmt.Sprintf("same SHA-256 as source %d (%s)", prev.ID, prev.Path)
 			return
 		}

@@ -13,8 +13,12 @@ const (
 	ReasonTooLarge           Reason = "record_too_large"    // one record above the size bound
 	ReasonNotEvent           Reason = "not_cloudtrail_record"
 	ReasonBadLookupEntry     Reason = "bad_lookup_events_entry" // CloudTrailEvent is not a JSON object
-	ReasonReadError          Reason = "read_error"              // the file could not be opened or read
-	ReasonStoreError         Reason = "store_error"             // the database refused the record
+	// ReasonBadS3AccessLine, ReasonBadFlowLogLine: a line of an S3 server
+	// access log or a VPC flow log that does not follow the format.
+	ReasonBadS3AccessLine Reason = "bad_s3_access_log_line"
+	ReasonBadFlowLogLine  Reason = "bad_flow_log_line"
+	ReasonReadError       Reason = "read_error"  // the file could not be opened or read
+	ReasonStoreError      Reason = "store_error" // the database refused the record
 	// ReasonInflateLimit: a compressed file expanded beyond
 	// --max-inflate-ratio or --max-inflate-bytes (a decompression bomb);
 	// the records before the limit are kept, the rest is not read.

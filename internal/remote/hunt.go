@@ -54,7 +54,15 @@ func RuleSQL(r *sigma.Rule, t Target, s Scope) (string, error) {
 func Hunt(ctx context.Context, run Runner, t Target, p *detect.Pack, o HuntOptions) (*detect.Result, error) {
 	start := time.Now()
 	res := &detect.Result{Hits: []event.Finding{}, Errors: append([]detect.RuleError{}, p.Errors...), Skipped: p.Skipped}
-	rules := p.Runnable(o.MinLevel)
+	var rules []*sigma.Rule
+	for _, r := range p.Runnable(o.MinLevel) {
+		if r.LogTable() != "" {
+			// S3 access and flow logs are read into the case only.
+			res.Skipped = append(res.Skipped, detect.RuleError{RuleID: r.ID, Title: r.Title, Source: r.Source, Error: sigma.ErrCaseOnly.Error()})
+			continue
+		}
+		rules = append(rules, r)
+	}
 	par := o.Parallel
 	if par <= 0 {
 		par = 4

@@ -31,6 +31,7 @@ func (markdownWriter) Write(w io.Writer, c *event.Case) error {
 	m.sourceIPs(c)
 	m.sessions(c)
 	m.dataAccessed(c)
+	m.networkFlows(c)
 	m.changes(c)
 	m.persistence(c)
 	m.defenseEvasion(c)
@@ -269,7 +270,7 @@ func (m *md) dataAccessed(c *event.Case) {
 	m.heading(2, "Data Accessed")
 	var rows [][]string
 	for _, d := range c.DataAccessed {
-		rows = append(rows, []string{mdCode(d.Resource), mdText(d.Kind), mdText(d.EventName), strconv.Itoa(d.Count + d.Denied),
+		rows = append(rows, []string{mdCode(d.Resource), mdText(dataKind(d)), mdText(d.EventName), strconv.Itoa(d.Count + d.Denied),
 			bytesCell(d.Bytes), countCell(d.Denied), fmtTime(d.FirstSeen), fmtTime(d.LastSeen)})
 	}
 	m.table([]string{"Resource", "Kind", "Event", "Calls", "Bytes", "Denied", "First seen", "Last seen"}, rows)

@@ -32,6 +32,7 @@ func (tw textWriter) Write(w io.Writer, c *event.Case) error {
 	t.sourceIPs(c)
 	t.sessions(c)
 	t.dataAccessed(c)
+	t.networkFlows(c)
 	t.changes(c)
 	t.persistence(c)
 	t.defenseEvasion(c)
@@ -427,10 +428,10 @@ func (t *text) dataAccessed(c *event.Case) {
 	var rows [][]string
 	for _, d := range c.DataAccessed {
 		// The least needed columns last: a narrow terminal leaves them out.
-		rows = append(rows, []string{shortResource(d.Resource), d.EventName, strconv.Itoa(d.Count + d.Denied), bytesCell(d.Bytes),
-			countCell(d.Denied), fmtTime(d.FirstSeen), fmtTime(d.LastSeen), d.Kind})
+		rows = append(rows, []string{shortResource(d.Resource), d.EventName, strconv.Itoa(d.Count + d.Denied), dataKind(d), bytesCell(d.Bytes),
+			countCell(d.Denied), fmtTime(d.FirstSeen), fmtTime(d.LastSeen)})
 	}
-	t.cappedTable("", []string{"RESOURCE", "EVENT", "CALLS", "BYTES", "DENIED", "FIRST SEEN", "LAST SEEN", "KIND"}, rows, maxListed, "data targets")
+	t.cappedTable("", []string{"RESOURCE", "EVENT", "CALLS", "KIND", "BYTES", "DENIED", "FIRST SEEN", "LAST SEEN"}, rows, maxListed, "data targets")
 }
 
 // bytesCell and countCell leave a table cell empty for zero.

@@ -44,6 +44,10 @@ type CompileOptions struct {
 	// group overlap, so per-window lists repeat each event many times; a
 	// hunt needs only the union. DuckDB dialect only.
 	EventsOnly bool
+	// LogTables replaces the tables of access and flow log rules
+	// ("s3_access", "flow_logs"; logsource.go): rule fixtures are checked
+	// over a copy holding their own records only.
+	LogTables map[string]string
 }
 
 // Compile writes the rule as one SQL query in dialect d. A detection rule
@@ -61,6 +65,10 @@ func Compile(r *Rule, d Dialect, opts CompileOptions) (string, error) {
 
 func compileWith(r *Rule, dl dialect, opts CompileOptions) (string, error) {
 	if err := r.Applicable(); err != nil {
+		return "", err
+	}
+	dl, err := forLogs(r, dl, opts)
+	if err != nil {
 		return "", err
 	}
 	if r.Correlation != nil {

@@ -83,7 +83,7 @@ func (r *Rule) applicable(seen map[*Rule]bool) error {
 		return nil
 	}
 	ls := r.LogSource
-	if strings.EqualFold(ls.Product, "aws") && strings.EqualFold(ls.Service, "cloudtrail") {
+	if strings.EqualFold(ls.Product, "aws") && strings.EqualFold(ls.Service, "cloudtrail") || r.logSource(map[*Rule]bool{}) != nil {
 		return nil
 	}
 	return fmt.Errorf("%s: logsource product=%q service=%q category=%q: %w",

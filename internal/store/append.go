@@ -21,6 +21,9 @@ type EventAppender struct {
 	run   int64
 	row   []driver.Value
 	count int64
+	ctx   context.Context
+	// s3 and flow append S3 access and flow log records (logs.go).
+	s3, flow *logAppender
 }
 
 // NewEventAppender opens an appender for run's events.
@@ -29,7 +32,7 @@ func (s *Store) NewEventAppender(ctx context.Context, run int64) (*EventAppender
 	if err != nil {
 		return nil, fmt.Errorf("connecting to case database: %w", err)
 	}
-	a := &EventAppender{conn: conn, run: run, row: make([]driver.Value, 0, 52)}
+	a := &EventAppender{conn: conn, run: run, row: make([]driver.Value, 0, 52), ctx: ctx}
 	err = rawConn(ctx, conn, func(dc driver.Conn) error {
 		app, err := duckdb.NewAppenderFromConn(dc, "", "events")
 		a.app = app
@@ -117,7 +120,10 @@ func (a *EventAppender) Flush() error {
 
 // Close flushes and releases the appender.
 func (a *EventAppender) Close() error {
-	err := a.app.Close()
+	err := a.closeLogs()
+	if cerr := a.app.Close(); err == nil {
+		err = cerr
+	}
 	if cerr := a.conn.Close(); err == nil {
 		err = cerr
 	}

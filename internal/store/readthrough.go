@@ -295,6 +295,8 @@ func rollBack(ctx context.Context, db *sql.DB) (int64, error) {
 	removed, _ := res.RowsAffected()
 	for _, q := range []string{
 		`DELETE FROM event_conflicts WHERE run_id IN ` + unfinished,
+		`DELETE FROM s3_access WHERE run_id IN ` + unfinished,
+		`DELETE FROM flow_logs WHERE run_id IN ` + unfinished,
 		`DELETE FROM ingest_errors WHERE source_id IN (SELECT source_id FROM sources WHERE run_id IN ` + unfinished + `)`,
 		`DELETE FROM sources WHERE run_id IN ` + unfinished,
 	} {

@@ -94,14 +94,15 @@ func (s *Store) NextSourceID(ctx context.Context) (int64, error) {
 type StoredSource struct {
 	ID     int64
 	Path   string
-	Events int64
+	Events int64 // events, or log records for an access or flow log (Format)
+	Format string
 }
 
 // StoredSources returns the completely ingested sources keyed by SHA-256,
 // so a file already in the case (here or at another path) is not read twice.
 func (s *Store) StoredSources(ctx context.Context) (map[string]StoredSource, error) {
 	rows, err := s.db.QueryContext(ctx,
-		`SELECT path, sha256, source_id, events FROM sources WHERE status IN ('ingested', 'digest') AND sha256 IS NOT NULL`)
+		`SELECT path, sha256, source_id, events, coalesce(format, '') FROM sources WHERE status IN ('ingested', 'digest') AND sha256 IS NOT NULL`)
 	if err != nil {
 		return nil, fmt.Errorf("reading sources: %w", err)
 	}
@@ -110,7 +111,7 @@ func (s *Store) StoredSources(ctx context.Context) (map[string]StoredSource, err
 	for rows.Next() {
 		var h string
 		var st StoredSource
-		if err := rows.Scan(&st.Path, &h, &st.ID, &st.Events); err != nil {
+		if err := rows.Scan(&st.Path, &h, &st.ID, &st.Events, &st.Format); err != nil {
 			return nil, err
 		}
 		out[h] = st

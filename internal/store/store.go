@@ -19,7 +19,7 @@ import (
 )
 
 // SchemaVersion is the version of the schema this build writes.
-const SchemaVersion = 5
+const SchemaVersion = 6
 
 //go:embed schema.sql
 var schemaV1 string
@@ -36,8 +36,11 @@ var schemaV4 string
 //go:embed schema_v5.sql
 var schemaV5 string
 
+//go:embed schema_v6.sql
+var schemaV6 string
+
 // migrations[i] brings a database from version i to i+1.
-var migrations = []string{schemaV1, schemaV2, schemaV3, schemaV4, schemaV5}
+var migrations = []string{schemaV1, schemaV2, schemaV3, schemaV4, schemaV5, schemaV6}
 
 // Store is an open case database.
 type Store struct {

@@ -887,7 +887,11 @@
     if (totalBytes) sec.appendChild(h('p', null, fmtInt(das.length) + ' targets, ' + fmtBytes(totalBytes) + ' where the events give sizes.'));
     sec.appendChild(table(das, [
       ['Resource', function (d) { return h('span', { class: 'mono wrap' }, d.resource || '(account)'); }],
-      ['Kind', function (d) { return [d.kind, h('div', { class: 'muted' }, d.event_name)]; }],
+      ['Kind', function (d) {
+        // An access seen in a log other than CloudTrail says which, with the HTTP statuses.
+        var src = d.source ? h('div', { class: 'muted' }, d.source + (list(d.http_status).length ? ', HTTP ' + list(d.http_status).join(',') : '')) : null;
+        return [d.kind, h('div', { class: 'muted' }, d.event_name), src];
+      }],
       ['Calls', function (d) { return fmtInt(d.count) + (d.denied ? ' (' + fmtInt(d.denied) + ' denied)' : ''); }, 'num'],
       ['Bytes', function (d) { return fmtBytes(d.bytes); }, 'num'],
       ['First – last (UTC)', function (d) { return fmtTime(d.first_seen) + ' – ' + fmtTime(d.last_seen); }],
@@ -895,6 +899,19 @@
         return linkEvents(d.event_name + ' ' + (d.resource || '(account)'), indicesWhere(function (a) { return a.event_name === d.event_name && (a.resource || '') === (d.resource || ''); }));
       }, 'num']
     ], 'No data access was found.'));
+
+    if (list(C.network_flows).length) {
+      sec.appendChild(h('h3', { id: 'network-flows' }, 'Network flows (VPC flow logs)'));
+      sec.appendChild(h('p', { class: 'muted' }, 'Flow log records to and from the attacker\'s addresses, summed per flow.'));
+      sec.appendChild(table(list(C.network_flows), [
+        ['Source', function (f) { return h('span', { class: 'mono' }, f.srcaddr); }],
+        ['Destination', function (f) { return [h('span', { class: 'mono' }, f.dstaddr), h('div', { class: 'muted' }, 'port ' + f.dstport + ', protocol ' + f.protocol)]; }],
+        ['Action', function (f) { return h('span', { class: f.action === 'REJECT' ? 'denied' : '' }, f.action + ' (' + f.direction + ')'); }],
+        ['Packets', function (f) { return fmtInt(f.packets); }, 'num'],
+        ['Bytes', function (f) { return fmtBytes(f.bytes); }, 'num'],
+        ['First – last (UTC)', function (f) { return fmtTime(f.first) + ' – ' + fmtTime(f.last); }]
+      ], ''));
+    }
 
     sec.appendChild(h('h3', { id: 'defense-evasion' }, 'Defense evasion'));
     sec.appendChild(h('p', { class: 'muted' }, 'Actions against logging and detection: where the record may have gaps.'));
