@@ -3,8 +3,10 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"sort"
 	"time"
@@ -81,15 +83,38 @@ Every input file is recorded with its SHA-256 in the sources table.`,
 	return cmd
 }
 
-// checkPaths fails when a path named on the command line does not exist: a
-// mistyped path is an error before anything is read, not a skipped input.
+// checkPaths fails when a path named on the command line cannot be read: a
+// mistyped path is an error before anything is read (or created), not a
+// skipped input. A case database given where logs belong is named as such.
 func checkPaths(paths []string) error {
 	for _, p := range paths {
-		if _, err := os.Stat(p); err != nil {
-			return fmt.Errorf("input %w", err)
+		fh, err := os.Open(p)
+		if err != nil {
+			var pe *fs.PathError
+			if errors.As(err, &pe) {
+				err = pe.Err // the OS's reason; the path is named below
+			}
+			return fmt.Errorf("cannot read %s: %w (check the path; a relative path is read from %s)", p, err, workDir())
+		}
+		fi, err := fh.Stat()
+		fh.Close()
+		if err != nil {
+			return fmt.Errorf("reading %s: %w", p, err)
+		}
+		if fi.Mode().IsRegular() && store.IsDuckDB(p) {
+			return usageErrorf("%s is a case database, not logs: did you mean --db %s?", p, quoteArg(p))
 		}
 	}
 	return nil
+}
+
+// workDir names the current folder for messages about relative paths.
+func workDir() string {
+	wd, err := os.Getwd()
+	if err != nil {
+		return "the current folder"
+	}
+	return wd
 }
 
 func runIngest(ctx context.Context, opts *IngestOptions) error {
@@ -101,6 +126,7 @@ func runIngest(ctx context.Context, opts *IngestOptions) error {
 	if err != nil {
 		return err
 	}
+	created := !caseExists(f.DBPath)
 	st, err := store.Open(ctx, f.DBPath)
 	if err != nil {
 		return err
@@ -139,6 +165,10 @@ func runIngest(ctx context.Context, opts *IngestOptions) error {
 		validateIngested(ctx, f, st, opts.Paths, opts.PublicKeys)
 	}
 	f.auditIngest(ctx, st, sum, err)
+	nothing := err == nil && sum.EventsRead == 0 && sum.Unchanged == 0 && sum.DigestFiles == 0
+	if created && (err != nil || nothing) && discardEmptyCase(ctx, st, f.DBPath) {
+		defer f.IO.Warnf("no case database was created at %s: nothing was ingested\n", f.DBPath)
+	}
 	if err != nil {
 		return err
 	}
@@ -151,7 +181,7 @@ func runIngest(ctx context.Context, opts *IngestOptions) error {
 	} else {
 		writeIngestSummary(f.IO.Out, sum, f.DBPath)
 	}
-	if sum.EventsRead == 0 && sum.Unchanged == 0 && sum.DigestFiles == 0 {
+	if nothing {
 		return ingest.ErrNothingIngested
 	}
 	return nil

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -43,6 +44,9 @@ type InvestigateOptions struct {
 	Compliance bool
 	Rules      RuleSourceOptions
 	Engine     EngineOptions
+	// AllowEmpty writes the report even when the case, the window or the
+	// indicators match no event (exit 0 instead of ExitNoEvents).
+	AllowEmpty bool
 	from, to   *time.Time
 }
 
@@ -101,6 +105,7 @@ offensive-user-agent query choose them (docs/athena.md).`,
 	fl.StringVar(&opts.Format, "format", "", "report `format`: "+strings.Join(report.Formats(), ", ")+" (default: text on a terminal, json otherwise)")
 	fl.StringVarP(&opts.Out, "out", "o", "", "write the report to `file` instead of standard output")
 	fl.BoolVar(&opts.NoHunt, "no-hunt", false, "do not run the detection rules first")
+	fl.BoolVar(&opts.AllowEmpty, "allow-empty", false, "write the report even when the case, the window or every indicator matches no event (otherwise exit status 4)")
 	opts.IPInfo.addFlags(fl)
 	fl.BoolVar(&opts.Compliance, "compliance", false, "add the compliance mapping: the controls (SOC 2, ISO 27001 Annex A, NIST 800-53, NIST CSF) each finding type is evidence about")
 	opts.Rules.addFlags(cmd)
@@ -136,26 +141,35 @@ func runInvestigate(ctx context.Context, opts *InvestigateOptions) error {
 	if err := checkPaths(opts.Paths); err != nil {
 		return err
 	}
-	st, readOnly, err := openForReport(ctx, f, len(opts.Paths) > 0)
+	ingesting := len(opts.Paths) > 0
+	if !ingesting {
+		if err := f.requireCase(); err != nil {
+			return err
+		}
+	}
+	newCase := ingesting && !caseExists(f.DBPath)
+	st, readOnly, err := openForReport(ctx, f, ingesting)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 	cmdline := f.commandLine()
-	if len(opts.Paths) > 0 {
-		files, walkErrs, err := acquire.Walk(ctx, opts.Paths)
+	if ingesting {
+		sum, err := investigateIngest(ctx, f, st, opts.Paths)
 		if err != nil {
-			return err
-		}
-		sum, err := ingest.Run(ctx, st, files, walkErrs, ingest.Options{ToolVersion: VersionString(f.Version), CommandLine: cmdline, Logger: f.Logger})
-		f.auditIngest(ctx, st, sum, err)
-		if err != nil {
+			// Only a case that received events is created.
+			if newCase && discardEmptyCase(ctx, st, f.DBPath) {
+				f.IO.Warnf("no case database was created at %s: nothing was ingested\n", f.DBPath)
+			}
 			return err
 		}
 		if sum.RolledBack > 0 {
 			f.IO.Warnf("warning: an earlier ingest was interrupted: its %d events were rolled back and its files read again\n", sum.RolledBack)
 		}
 		f.IO.Warnf("ingested %d new events from %d files (%d already in the case, %d skipped)\n", sum.Events, sum.Files, sum.Duplicates, sum.FilesSkipped)
+	}
+	if err := checkScope(ctx, st.DB(), opts); err != nil {
+		return err
 	}
 	var findings []event.Finding
 	var detectOn func(context.Context, []analyze.Cond) ([]event.Finding, error)
@@ -257,6 +271,38 @@ func runInvestigate(ctx context.Context, opts *InvestigateOptions) error {
 	f.recordAudit(ctx, st, store.AuditRead, nil, []store.AuditFile{hw.file(cmp.Or(opts.Out, "(stdout)"))},
 		fmt.Sprintf("report %s (%s): %d compromised credentials, %d suspicious events", c.ReportID, cmp.Or(opts.Format, "default format"), len(c.CompromisedCredentials), c.SuspiciousEventCount))
 	return nil
+}
+
+// investigateIngest ingests investigate's PATHs into the case. PATHs that
+// yield nothing — no CloudTrail file among them — are an error that says
+// what was found instead, not an investigation of whatever the case held.
+func investigateIngest(ctx context.Context, f *Factory, st *store.Store, paths []string) (*ingest.Summary, error) {
+	files, walkErrs, err := acquire.Walk(ctx, paths)
+	if err != nil {
+		return nil, err
+	}
+	sum, err := ingest.Run(ctx, st, files, walkErrs, ingest.Options{ToolVersion: VersionString(f.Version), CommandLine: f.commandLine(), Logger: f.Logger})
+	f.auditIngest(ctx, st, sum, err)
+	if err != nil {
+		return nil, err
+	}
+	if sum.EventsRead == 0 && sum.Unchanged == 0 && sum.DigestFiles == 0 {
+		why := map[string]int{}
+		for _, sk := range sum.Skipped {
+			why[string(sk.Reason)]++
+		}
+		var parts []string
+		for _, r := range slices.Sorted(maps.Keys(why)) {
+			parts = append(parts, fmt.Sprintf("%d %s", why[r], r))
+		}
+		detail := "no files"
+		if len(parts) > 0 {
+			detail = "files skipped: " + strings.Join(parts, ", ")
+		}
+		return nil, fmt.Errorf("%w from %s (%s): give the folder that holds the CloudTrail logs; %s lists each skipped file",
+			ingest.ErrNothingIngested, strings.Join(paths, " "), detail, "'"+f.suggest(append([]string{"ingest"}, paths...)...)+"'")
+	}
+	return sum, nil
 }
 
 // maxConflicts bounds the conflicting copies a report lists (all are in

@@ -77,6 +77,9 @@ func runQuery(ctx context.Context, opts *QueryOptions) (err error) {
 	}()
 	var st *store.Store
 	if opts.Write {
+		if err = opts.F.requireCase(); err != nil {
+			return err
+		}
 		st, err = store.Open(ctx, opts.F.DBPath)
 	} else {
 		st, err = opts.F.openReadOnly(ctx)

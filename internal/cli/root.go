@@ -33,12 +33,18 @@ type Factory struct {
 	readNotes []string
 }
 
-// Exit codes, the only ones trailsleuth uses.
+// Exit codes, the only ones trailsleuth uses (README, "Exit status").
 const (
 	ExitOK       = 0
 	ExitError    = 1
 	ExitUsage    = 2
 	ExitFindings = 3
+	// ExitNoEvents: the question has no answer in the case — it holds no
+	// events, or the window, the accounts and regions or every indicator
+	// match none — so a report would be empty, not reassuring.
+	ExitNoEvents = 4
+	// ExitInterrupted: stopped by Ctrl-C (SIGINT), the shell's 128+2.
+	ExitInterrupted = 130
 )
 
 // usageError marks errors in how the command was called.
@@ -155,6 +161,8 @@ func Main(ctx context.Context, io *iostreams.IOStreams, version string, args []s
 		return ExitUsage
 	case errors.Is(err, errFindings):
 		return ExitFindings
+	case errors.Is(err, errNoEvents):
+		return ExitNoEvents
 	}
 	return ExitError
 }

@@ -1,0 +1,273 @@
+package cli
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/trailsleuth/trailsleuth/internal/analyze"
+	"github.com/trailsleuth/trailsleuth/internal/display"
+	"github.com/trailsleuth/trailsleuth/internal/store"
+)
+
+// errNoEvents makes a command exit ExitNoEvents: its question has no
+// answer in the case, and an empty report would read as "nothing happened".
+var errNoEvents = errors.New("no events in scope")
+
+// noEventsError says what matched nothing and what to do; it is errNoEvents.
+type noEventsError struct{ msg string }
+
+func (e noEventsError) Error() string        { return e.msg }
+func (e noEventsError) Is(target error) bool { return target == errNoEvents }
+
+// span is a set of events' count and first and last times.
+type span struct {
+	n           int64
+	first, last sql.NullTime
+}
+
+func (s span) String() string {
+	if !s.first.Valid {
+		return fmt.Sprintf("%d events, none with a time", s.n)
+	}
+	return fmt.Sprintf("%d events from %s to %s", s.n, s.first.Time.UTC().Format(time.RFC3339), s.last.Time.UTC().Format(time.RFC3339))
+}
+
+func readSpan(ctx context.Context, db *sql.DB, where string, args ...any) (span, error) {
+	var s span
+	err := db.QueryRowContext(ctx, "SELECT count(*), min(event_time), max(event_time) FROM events WHERE "+where, args...).Scan(&s.n, &s.first, &s.last)
+	if err != nil {
+		return s, fmt.Errorf("counting the events in scope: %w", err)
+	}
+	return s, nil
+}
+
+// scopeFlags names the flags that narrowed the scope, for messages.
+func (o *InvestigateOptions) scopeFlags() string {
+	var fl []string
+	if o.from != nil {
+		fl = append(fl, "--since "+o.from.Format(time.RFC3339))
+	}
+	if o.to != nil {
+		fl = append(fl, "--until "+o.to.Format(time.RFC3339))
+	}
+	for _, a := range o.Accounts {
+		fl = append(fl, "--account "+a)
+	}
+	for _, r := range o.Regions {
+		fl = append(fl, "--region "+r)
+	}
+	return display.Inline(strings.Join(fl, " "))
+}
+
+// checkScope makes sure the investigation has something to look at before
+// it runs: a case with events, a window (and accounts, regions) holding
+// some, and indicators that match. Without that the report would be a
+// confident "none found". Each failure names the case's real span and the
+// fix; --allow-empty turns them into warnings. An indicator that matches
+// nothing while others match is a warning only (a list of addresses from
+// threat intelligence rarely all appear), and a --principal that names
+// several identities is warned about, listing them.
+func checkScope(ctx context.Context, db *sql.DB, opts *InvestigateOptions) error {
+	f := opts.F
+	fail := func(format string, a ...any) error {
+		msg := fmt.Sprintf(format, a...)
+		if opts.AllowEmpty {
+			f.IO.Warnf("warning: %s\n", msg)
+			return nil
+		}
+		return noEventsError{msg + "; --allow-empty writes the report anyway"}
+	}
+	all, err := readSpan(ctx, db, "true")
+	if err != nil {
+		return err
+	}
+	if all.n == 0 {
+		return fail("the case %s holds no events: ingest the logs first (%s), or point --db at the case that holds them",
+			display.Inline(f.DBPath), f.suggest("ingest", "PATH"))
+	}
+	where, args := (&analyze.Options{Since: opts.from, Until: opts.to, Accounts: opts.Accounts, Regions: opts.Regions}).ScopeWhere()
+	in, err := readSpan(ctx, db, where, args...)
+	if err != nil {
+		return err
+	}
+	if in.n == 0 {
+		where := all.String()
+		for _, c := range []struct{ col, label string }{{"recipient_account_id", "accounts"}, {"aws_region", "regions"}} {
+			vals, err := distinctValues(ctx, db, c.col)
+			if err != nil {
+				return err
+			}
+			where += "; " + c.label + " " + vals
+		}
+		return fail("no event matches %s: the case holds %s; widen or drop those flags", opts.scopeFlags(), where)
+	}
+	type indicator struct {
+		flag, value, cond string
+		args              []any
+	}
+	var inds []indicator
+	for _, k := range opts.Keys {
+		inds = append(inds, indicator{"--key", k, "access_key_id = ?", []any{k}})
+	}
+	for _, p := range opts.Principals {
+		inds = append(inds, indicator{"--principal", p, analyze.PrincipalWhere, []any{p, p, p, p}})
+	}
+	for _, ip := range opts.IPs {
+		ips, err := analyze.ExpandIPs(ctx, db, []string{ip}, where, args)
+		if err != nil {
+			return err
+		}
+		if len(ips) == 0 {
+			ips = []string{ip} // a CIDR with no address in scope: matches nothing
+		}
+		cond := "source_ip IN (" + strings.TrimSuffix(strings.Repeat("?,", len(ips)), ",") + ")"
+		ipArgs := make([]any, len(ips))
+		for i, s := range ips {
+			ipArgs[i] = s
+		}
+		inds = append(inds, indicator{"--ip", ip, cond, ipArgs})
+	}
+	var missing []string
+	for _, ind := range inds {
+		s, err := readSpan(ctx, db, "("+where+") AND ("+ind.cond+")", append(append([]any(nil), args...), ind.args...)...)
+		if err != nil {
+			return err
+		}
+		if s.n > 0 {
+			if ind.flag == "--principal" {
+				if err := warnAmbiguous(ctx, f, db, where, args, ind.value); err != nil {
+					return err
+				}
+			}
+			continue
+		}
+		label := ind.flag + " " + display.Inline(ind.value)
+		outside, err := readSpan(ctx, db, ind.cond, ind.args...)
+		if err != nil {
+			return err
+		}
+		if outside.n > 0 {
+			missing = append(missing, fmt.Sprintf("%s: all its %s lie outside %s", label, outside, opts.scopeFlags()))
+		} else {
+			missing = append(missing, fmt.Sprintf("%s matches no event in the case (check the value; the case holds %s)", label, all))
+		}
+	}
+	if len(inds) > 0 && len(missing) == len(inds) {
+		return fail("%s", strings.Join(missing, "; "))
+	}
+	for _, m := range missing {
+		f.IO.Warnf("warning: %s\n", m)
+	}
+	return nil
+}
+
+// maxAmbiguous bounds the identities an ambiguity warning lists.
+const maxAmbiguous = 10
+
+// warnAmbiguous warns when a --principal (a bare user or role name, say)
+// names identities in several accounts or several identities: its events
+// are all investigated together, which the user may not mean.
+func warnAmbiguous(ctx context.Context, f *Factory, db *sql.DB, where string, args []any, p string) error {
+	q := `SELECT coalesce(session_issuer_arn, user_arn, user_name, '?') AS who, count(*) AS n
+		FROM events WHERE (` + where + `) AND (` + analyze.PrincipalWhere + `) GROUP BY 1 ORDER BY n DESC, who`
+	rows, err := db.QueryContext(ctx, q, append(append([]any(nil), args...), p, p, p, p)...)
+	if err != nil {
+		return fmt.Errorf("listing the identities of --principal %s: %w", p, err)
+	}
+	defer rows.Close()
+	var list []string
+	total := 0
+	for rows.Next() {
+		var who string
+		var n int64
+		if err := rows.Scan(&who, &n); err != nil {
+			return err
+		}
+		total++
+		if len(list) < maxAmbiguous {
+			list = append(list, fmt.Sprintf("%s (%d events)", who, n))
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if total > 1 {
+		more := ""
+		if total > len(list) {
+			more = fmt.Sprintf(", and %d more", total-len(list))
+		}
+		f.IO.Warnf("warning: --principal %s matches %d identities, investigated together: %s%s; give an ARN to investigate one\n",
+			p, total, strings.Join(list, ", "), more)
+	}
+	return nil
+}
+
+// requireCase fails when the case database does not exist: only commands
+// that ingest create a case, so a mistyped --db or a run from another
+// folder is an error instead of a new, empty case and an empty report.
+func (f *Factory) requireCase() error {
+	if _, err := os.Stat(f.DBPath); err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return fmt.Errorf("no case database at %s (%v): ingest the logs first (%s), give them to this command as PATH, or point --db at an existing case",
+			display.Inline(f.DBPath), err, f.suggest("ingest", "PATH"))
+	}
+	return nil
+}
+
+// caseExists reports whether the case file exists, before a command that
+// may create it.
+func caseExists(path string) bool {
+	_, err := os.Stat(path)
+	return path != "" && err == nil
+}
+
+// discardEmptyCase removes a case database this command created when it
+// holds no events (a failed, interrupted or empty ingest), with its
+// write-ahead log: left behind, later commands would read it as "nothing
+// happened". It reports whether the case was removed.
+func discardEmptyCase(ctx context.Context, st *store.Store, path string) bool {
+	var n int64
+	// Also after Ctrl-C: the count must run for the case to go.
+	if err := st.DB().QueryRowContext(context.WithoutCancel(ctx), "SELECT count(*) FROM events").Scan(&n); err != nil || n > 0 {
+		return false
+	}
+	st.Close()
+	os.Remove(path)          //nolint:errcheck // best effort: an empty case left is harmless
+	os.Remove(path + ".wal") //nolint:errcheck // as above
+	return true
+}
+
+// distinctValues lists a column's values in the case, the most frequent
+// first, for messages (at most maxAmbiguous, then a count of the rest).
+func distinctValues(ctx context.Context, db *sql.DB, col string) (string, error) {
+	rows, err := db.QueryContext(ctx, "SELECT "+col+", count(*) AS n FROM events WHERE "+col+" IS NOT NULL GROUP BY 1 ORDER BY n DESC, 1")
+	if err != nil {
+		return "", fmt.Errorf("listing the case's %s: %w", col, err)
+	}
+	defer rows.Close()
+	var vals []string
+	total := 0
+	for rows.Next() {
+		var v string
+		var n int64
+		if err := rows.Scan(&v, &n); err != nil {
+			return "", err
+		}
+		if total++; total <= maxAmbiguous {
+			vals = append(vals, display.Inline(v))
+		}
+	}
+	if total > maxAmbiguous {
+		vals = append(vals, fmt.Sprintf("and %d more", total-maxAmbiguous))
+	}
+	return strings.Join(vals, ", "), rows.Err()
+}

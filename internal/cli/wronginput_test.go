@@ -1,0 +1,121 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/trailsleuth/trailsleuth/internal/testenv"
+)
+
+// ciDeployEvents are CloudTrail events (JSON lines) of two IAM users named
+// ci-deploy in two accounts, in March 2025.
+func ciDeployEvents(t *testing.T, dir string) string {
+	t.Helper()
+	var b strings.Builder
+	for i, acct := range []string{"111122223333", "444455556666", "444455556666"} {
+		fmt.Fprintf(&b, `{"eventVersion":"1.08","userIdentity":{"type":"IAMUser","principalId":"AIDAEXAMPLE%d","arn":"arn:aws:iam::%s:user/ci-deploy","accountId":"%s","accessKeyId":"AKIAEXAMPLECIDEPLOY%d","userName":"ci-deploy"},"eventTime":"2025-03-1%dT10:00:00Z","eventSource":"s3.amazonaws.com","eventName":"ListBuckets","awsRegion":"us-east-1","sourceIPAddress":"198.51.100.%d","userAgent":"aws-cli/2.15.0","requestParameters":null,"responseElements":null,"requestID":"req%d","eventID":"00000000-0000-0000-0000-00000000000%d","readOnly":true,"eventType":"AwsApiCall","managementEvent":true,"recipientAccountId":"%s","eventCategory":"Management"}`+"\n",
+			i, acct, acct, i, i+1, i+10, i, i, acct)
+	}
+	p := filepath.Join(dir, "ci-deploy.jsonl")
+	if err := os.WriteFile(p, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestWrongInputFailsLoudly: the everyday mistakes of issue 20 — a path
+// typo, a case database given as the logs, a --db typo, a window or an
+// indicator that matches nothing — each exit non-zero with a message that
+// names the problem and the fix, and none leaves a new empty case behind.
+func TestWrongInputFailsLoudly(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "case.duckdb")
+	example := filepath.Join(testenv.RepoRoot(t), "examples", "incident")
+	if r := run(t, "--db", db, "-q", "ingest", example); r.code != 0 {
+		t.Fatalf("ingest: %+v", r)
+	}
+	cidb := filepath.Join(dir, "ci.duckdb")
+	if r := run(t, "--db", cidb, "-q", "ingest", ciDeployEvents(t, dir)); r.code != 0 {
+		t.Fatalf("ingest ci-deploy: %+v", r)
+	}
+	junk := filepath.Join(dir, "junk")
+	if err := os.Mkdir(junk, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(junk, "notes.txt"), []byte("not a log\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fresh := filepath.Join(dir, "fresh.duckdb") // must never be created
+	span := "3229 events from 2025-03-10T00:00:39Z to 2025-03-11T23:54:18Z"
+
+	tests := []struct {
+		name string
+		args []string
+		code int
+		// want are parts of stderr: the problem and the fix.
+		want []string
+		// wantOut: a report is written (with --allow-empty).
+		wantOut bool
+	}{
+		{"path typo", []string{"--db", fresh, "investigate", filepath.Join(dir, "no-such-folder")},
+			ExitError, []string{"cannot read", "no-such-folder", "no such file or directory", "check the path"}, false},
+		{"path typo ingest", []string{"--db", fresh, "ingest", filepath.Join(dir, "no-such-folder")},
+			ExitError, []string{"cannot read", "no such file or directory"}, false},
+		{"case given as path", []string{"investigate", db},
+			ExitUsage, []string{"case.duckdb is a case database, not logs", "did you mean --db " + db}, false},
+		{"case given as ingest path", []string{"--db", fresh, "ingest", db},
+			ExitUsage, []string{"is a case database, not logs", "did you mean --db"}, false},
+		{"db typo investigate", []string{"--db", fresh, "investigate"},
+			ExitError, []string{"no case database at " + fresh, "ingest the logs first", "trailsleuth --db " + fresh + " ingest PATH"}, false},
+		{"db typo query --write", []string{"--db", fresh, "query", "--write", "SELECT 1"},
+			ExitError, []string{"no case database at " + fresh, "point --db at an existing case"}, false},
+		{"db typo query", []string{"--db", fresh, "query", "SELECT 1"},
+			ExitError, []string{fresh, "run 'trailsleuth ingest' first"}, false},
+		{"nothing ingestible", []string{"--db", fresh, "investigate", junk},
+			ExitError, []string{"no events could be ingested from " + junk, "1 not_json", "give the folder that holds the CloudTrail logs",
+				"no case database was created at " + fresh}, false},
+		{"nothing ingestible ingest", []string{"--db", fresh, "ingest", junk},
+			ExitError, []string{"no events could be ingested", "no case database was created at " + fresh}, true}, // the summary lists the skipped file
+		{"window before the evidence", []string{"--db", db, "investigate", "--since", "2026-01-01"},
+			ExitNoEvents, []string{"no event matches --since 2026-01-01T00:00:00Z", span, "widen or drop", "--allow-empty"}, false},
+		{"window after the evidence", []string{"--db", db, "investigate", "--until", "2024-01-01", "--key", "AKIAHF6L6KQVHSPLEFOS"},
+			ExitNoEvents, []string{"no event matches --until 2024-01-01T00:00:00Z", span}, false},
+		{"account not in the case", []string{"--db", db, "investigate", "--account", "999999999999"},
+			ExitNoEvents, []string{"no event matches --account 999999999999", "accounts 493812077610", "regions us-east-1, eu-west-1"}, false},
+		{"key matches nothing", []string{"--db", db, "investigate", "--key", "AKIAEXAMPLE"},
+			ExitNoEvents, []string{"--key AKIAEXAMPLE matches no event in the case", "check the value", span, "--allow-empty"}, false},
+		{"key outside the window", []string{"--db", db, "investigate", "--key", "AKIAHF6L6KQVHSPLEFOS", "--since", "2025-03-11T23:00"},
+			ExitNoEvents, []string{"--key AKIAHF6L6KQVHSPLEFOS: all its", "lie outside --since 2025-03-11T23:00:00Z"}, false},
+		{"ip matches nothing", []string{"--db", db, "investigate", "--ip", "100.64.0.0/10", "--principal", "nobody-by-this-name"},
+			ExitNoEvents, []string{"--ip 100.64.0.0/10 matches no event", "--principal nobody-by-this-name matches no event"}, false},
+		{"allow empty", []string{"--db", db, "investigate", "--key", "AKIAEXAMPLE", "--allow-empty", "--no-hunt", "--format", "json"},
+			ExitOK, []string{"warning: --key AKIAEXAMPLE matches no event"}, true},
+		{"one of two keys matches", []string{"--db", db, "investigate", "--key", "AKIAEXAMPLE", "--key", "AKIAHF6L6KQVHSPLEFOS", "--no-hunt", "--format", "json"},
+			ExitOK, []string{"warning: --key AKIAEXAMPLE matches no event"}, true},
+		{"ambiguous principal", []string{"--db", cidb, "investigate", "--principal", "ci-deploy", "--no-hunt", "--format", "json"},
+			ExitOK, []string{"--principal ci-deploy matches 2 identities", "arn:aws:iam::444455556666:user/ci-deploy (2 events)",
+				"arn:aws:iam::111122223333:user/ci-deploy (1 events)", "give an ARN"}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := run(t, tt.args...)
+			if r.code != tt.code {
+				t.Errorf("exit %d, want %d\nstderr: %s", r.code, tt.code, r.errOut)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(r.errOut, w) {
+					t.Errorf("stderr lacks %q:\n%s", w, r.errOut)
+				}
+			}
+			if tt.wantOut != (r.out != "") {
+				t.Errorf("report written: %v, want %v", r.out != "", tt.wantOut)
+			}
+			if _, err := os.Stat(fresh); err == nil {
+				t.Fatalf("%s was created", fresh)
+			}
+		})
+	}
+}
