@@ -179,7 +179,7 @@ func runIngest(ctx context.Context, opts *IngestOptions) error {
 			return err
 		}
 	} else {
-		writeIngestSummary(f.IO.Out, sum, f.DBPath)
+		writeIngestSummary(f.IO.Out, sum, f)
 	}
 	if nothing {
 		return ingest.ErrNothingIngested
@@ -187,12 +187,14 @@ func runIngest(ctx context.Context, opts *IngestOptions) error {
 	return nil
 }
 
-func writeIngestSummary(w io.Writer, s *ingest.Summary, db string) {
+// writeIngestSummary prints an ingest's summary; the queries it suggests
+// are commands on f's case, runnable as printed.
+func writeIngestSummary(w io.Writer, s *ingest.Summary, f *Factory) {
 	rate := 0.0
 	if s.Seconds > 0 {
 		rate = float64(s.EventsRead) / s.Seconds
 	}
-	db = display.Inline(db)
+	db := display.Inline(f.DBPath)
 	fmt.Fprintf(w, "Ingested %d new events from %d files into %s in %.1fs (%.0f events/s, %.1f MB/s read)\n",
 		s.Events, s.Files, db, s.Seconds, rate, float64(s.Bytes)/1e6/max(s.Seconds, 1e-9))
 	fmt.Fprintf(w, "  files:  %d read, %d skipped, %d digest, %d already in the case\n", s.Files, s.FilesSkipped, s.DigestFiles, s.Unchanged)
@@ -201,7 +203,7 @@ func writeIngestSummary(w io.Writer, s *ingest.Summary, db string) {
 		fmt.Fprintf(w, "  %d files cut short or not read: how many records they held after the damage is unknown (not in records lost)\n", s.CutShort)
 	}
 	if n := s.Errors[ingest.ReasonConflictingCopy]; n > 0 {
-		fmt.Fprintf(w, "  %d events came in copies that disagree: one copy is used, the others are kept in event_conflicts (SELECT * FROM ingest_errors WHERE reason = 'conflicting_copy')\n", n)
+		fmt.Fprintf(w, "  %d events came in copies that disagree: one copy is used, the others are kept in event_conflicts (%s)\n", n, f.suggest("query", "SELECT * FROM event_conflicts"))
 	}
 	if s.RolledBack > 0 {
 		fmt.Fprintf(w, "  an earlier ingest was interrupted: its %d events were rolled back and its files read again\n", s.RolledBack)
@@ -220,7 +222,8 @@ func writeIngestSummary(w io.Writer, s *ingest.Summary, db string) {
 			}
 			fmt.Fprintf(w, "    %-32s %8d  (%s)\n", r, s.Errors[ingest.Reason(r)], note)
 		}
-		fmt.Fprintln(w, "  details: SELECT * FROM ingest_errors; per file: SELECT path, status, errors FROM sources WHERE errors IS NOT NULL")
+		fmt.Fprintf(w, "  details: %s\n  per file: %s\n", f.suggest("query", "SELECT * FROM ingest_errors"),
+			f.suggest("query", "SELECT path, status, errors FROM sources WHERE errors IS NOT NULL"))
 	}
 	var notUnchanged []ingest.SkippedFile
 	for _, sk := range s.Skipped {
@@ -232,7 +235,8 @@ func writeIngestSummary(w io.Writer, s *ingest.Summary, db string) {
 		fmt.Fprintln(w, "  skipped files:")
 		for i, sk := range notUnchanged {
 			if i == 20 {
-				fmt.Fprintf(w, "    … and %d more (--json lists them all)\n", len(notUnchanged)-20)
+				fmt.Fprintf(w, "    … and %d more (%s lists them all)\n", len(notUnchanged)-20,
+					f.suggest("query", "SELECT path, skip_reason FROM sources WHERE status = 'skipped'"))
 				break
 			}
 			d := ""

@@ -8,13 +8,7 @@ import (
 
 // quoteArg quotes a path for a command the user is told to run; one
 // holding a NUL byte (which no shell can pass) is shown as PATH.
-func quoteArg(p string) string {
-	q, err := shell.Quote(p)
-	if err != nil {
-		return "PATH"
-	}
-	return q
-}
+func quoteArg(p string) string { return shell.QuoteOr(p, "PATH") }
 
 // suggest is a trailsleuth command line the user is told to run next, on
 // this case: it carries --db, so pasted elsewhere it opens this case and

@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -73,7 +74,7 @@ func TestWrongInputFailsLoudly(t *testing.T) {
 		{"db typo query --write", []string{"--db", fresh, "query", "--write", "SELECT 1"},
 			ExitError, []string{"no case database at " + fresh, "point --db at an existing case"}, false},
 		{"db typo query", []string{"--db", fresh, "query", "SELECT 1"},
-			ExitError, []string{fresh, "run 'trailsleuth ingest' first"}, false},
+			ExitError, []string{fresh, "run 'trailsleuth --db " + fresh + " ingest PATH' first"}, false},
 		{"nothing ingestible", []string{"--db", fresh, "investigate", junk},
 			ExitError, []string{"no events could be ingested from " + junk, "1 not_json", "give the folder that holds the CloudTrail logs",
 				"no case database was created at " + fresh}, false},
@@ -117,5 +118,44 @@ func TestWrongInputFailsLoudly(t *testing.T) {
 				t.Fatalf("%s was created", fresh)
 			}
 		})
+	}
+}
+
+// TestSuggestedCommandsRun (issue 20, item 2): the commands the ingest
+// summary suggests name the case, quoted for the shell, and run as printed
+// — split into words by a real bash — on a case whose path has a space and
+// a quote in it.
+func TestSuggestedCommandsRun(t *testing.T) {
+	bash, err := exec.LookPath("bash")
+	if err != nil {
+		t.Skip("no bash to split the printed commands")
+	}
+	db := filepath.Join(t.TempDir(), "my case's.duckdb")
+	r := run(t, "--db", db, "ingest", fixtures(t, "bad"))
+	if r.code != 0 {
+		t.Fatalf("ingest: %+v", r)
+	}
+	var cmds []string
+	for _, line := range strings.Split(r.out, "\n") {
+		if i := strings.Index(line, "trailsleuth --db "); i >= 0 {
+			cmds = append(cmds, strings.TrimSuffix(strings.TrimSuffix(line[i:], " lists them all)"), ")"))
+		}
+	}
+	if len(cmds) < 2 {
+		t.Fatalf("the summary suggests %d commands, want the details and per-file queries:\n%s", len(cmds), r.out)
+	}
+	for _, c := range cmds {
+		out, err := exec.Command(bash, "-c", `printf '%s\0' `+c).Output()
+		if err != nil {
+			t.Fatalf("bash cannot read %s: %v", c, err)
+		}
+		words := strings.Split(strings.TrimSuffix(string(out), "\x00"), "\x00")
+		if words[0] != "trailsleuth" || words[1] != "--db" || words[2] != db {
+			t.Errorf("%s: does not name the case %s: %q", c, db, words)
+			continue
+		}
+		if r := run(t, words[1:]...); r.code != 0 || r.out == "" {
+			t.Errorf("%s: exit %d, %s", c, r.code, r.errOut)
+		}
 	}
 }
