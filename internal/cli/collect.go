@@ -35,7 +35,8 @@ type CollectOptions struct {
 	Until   string
 	Out     string
 	Ingest  bool
-	JSON    bool
+	Format  string
+	JSON    bool // --json, the deprecated alias of --format json; settled into it
 
 	from, to time.Time
 }
@@ -47,7 +48,8 @@ func (o *CollectOptions) addFlags(fl *pflag.FlagSet, regionHelp string) {
 	fl.StringVar(&o.Until, "until", "", "collect up to `time` (default: now)")
 	fl.StringVarP(&o.Out, "out", "o", "", "evidence `folder` to write (required); re-running into it resumes")
 	fl.BoolVar(&o.Ingest, "ingest", false, "ingest the folder into the case database (--db) when the collection ends")
-	fl.BoolVar(&o.JSON, "json", false, "print the summary as one JSON object")
+	fl.StringVar(&o.Format, "format", "", "summary `format`: text, or json (one JSON object) (default: text)")
+	addJSONAlias(fl, &o.JSON)
 }
 
 func (o *CollectOptions) validate() error {
@@ -55,6 +57,9 @@ func (o *CollectOptions) validate() error {
 		return usageErrorf("--out is required: the folder the evidence is written to")
 	}
 	var err error
+	if o.JSON, err = summaryJSON(o.Format, o.JSON); err != nil {
+		return err
+	}
 	o.from, o.to, err = parseWindow(o.Since, o.Until, time.Now())
 	return err
 }

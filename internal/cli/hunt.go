@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -88,7 +86,7 @@ given and a hit at or above that level exists; 1 on error; 2 on bad usage.`,
 	opts.Rules.addFlags(cmd)
 	cmd.Flags().StringVar(&opts.Level, "level", "", "run only rules at or above `level`: informational, low, medium, high, critical")
 	cmd.Flags().StringVar(&opts.FailOn, "fail-on", "", "exit 3 when a hit at or above `level` exists")
-	cmd.Flags().StringVar(&opts.Format, "format", "", "output `format`: table, json, jsonl, sarif (default: table on a terminal, json otherwise)")
+	cmd.Flags().StringVar(&opts.Format, "format", "", "output `format`: table, json, jsonl, sarif (default: table; text is the same)")
 	addWindowFlags(cmd.Flags(), &opts.Since, &opts.Until)
 	opts.Engine.addFlags(cmd)
 	return cmd
@@ -98,14 +96,9 @@ func (o *HuntOptions) validate() error {
 	if err := o.Engine.validate(); err != nil {
 		return err
 	}
-	if o.Format == "" {
-		o.Format = "json"
-		if o.F.IO.OutTTY {
-			o.Format = "table"
-		}
-	}
-	if !slices.Contains(detect.Formats, o.Format) {
-		return usageErrorf("--format %q: want one of %s", o.Format, strings.Join(detect.Formats, ", "))
+	var err error
+	if o.Format, err = pickFormat(o.Format, "", "table", detect.Formats); err != nil {
+		return err
 	}
 	for _, lv := range []struct {
 		flag, val string
@@ -120,7 +113,6 @@ func (o *HuntOptions) validate() error {
 		}
 		*lv.dst = s
 	}
-	var err error
 	if o.from, o.to, err = timeWindow(o.Since, o.Until, time.Now()); err != nil {
 		return err
 	}

@@ -24,7 +24,8 @@ type IngestOptions struct {
 	F       *Factory
 	Paths   []string
 	Workers int
-	JSON    bool
+	Format  string
+	JSON    bool // --json, the deprecated alias of --format json; settled into it
 	// PublicKeys is CloudTrail's saved ListPublicKeys output, for digest
 	// validation of the folders ingested; NoVerify skips validation.
 	PublicKeys string
@@ -62,10 +63,14 @@ notifications, other clouds' logs, label files) are counted, never stored.
 Every input file is recorded with its SHA-256 in the sources table.`,
 		Example: `  trailsleuth ingest examples/incident
   trailsleuth --db case.duckdb ingest ./AWSLogs export.jsonl.gz
-  trailsleuth ingest --json logs/ | jq .errors`,
+  trailsleuth ingest --format json logs/ | jq .errors`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Paths = args
+			var err error
+			if opts.JSON, err = summaryJSON(opts.Format, opts.JSON); err != nil {
+				return err
+			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -75,7 +80,8 @@ Every input file is recorded with its SHA-256 in the sources table.`,
 	cmd.Flags().IntVar(&opts.Workers, "workers", 0, "files decoded in parallel (default: one per CPU)")
 	cmd.Flags().StringVar(&opts.PublicKeys, "public-keys", "", "CloudTrail public keys `file` (saved ListPublicKeys output) to validate the folders' digest chains (default: FOLDER/public-keys.json when present)")
 	cmd.Flags().BoolVar(&opts.NoVerify, "no-verify", false, "do not validate log files against the digest files found")
-	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the summary as one JSON object")
+	cmd.Flags().StringVar(&opts.Format, "format", "", "summary `format`: text, or json (one JSON object) (default: text)")
+	addJSONAlias(cmd.Flags(), &opts.JSON)
 	cmd.Flags().Float64Var(&opts.MaxInflateRatio, "max-inflate-ratio", ingest.DefaultMaxInflateRatio,
 		"stop reading a compressed file that expands more than this many times (decompression bomb; -1: no limit)")
 	cmd.Flags().Int64Var(&opts.MaxInflateBytes, "max-inflate-bytes", ingest.DefaultMaxInflateBytes,

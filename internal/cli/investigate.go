@@ -102,7 +102,7 @@ offensive-user-agent query choose them (docs/athena.md).`,
 	fl.StringArrayVar(&opts.Keys, "key", nil, "suspected access key id, AKIA… or ASIA… (repeatable)")
 	fl.StringArrayVar(&opts.Principals, "principal", nil, "suspected principal: ARN or IAM user name (repeatable)")
 	fl.StringArrayVar(&opts.IPs, "ip", nil, "suspected source IP or CIDR (repeatable)")
-	fl.StringVar(&opts.Format, "format", "", "report `format`: "+strings.Join(report.Formats(), ", ")+" (default: text on a terminal, json otherwise)")
+	fl.StringVar(&opts.Format, "format", "", "report `format`: "+strings.Join(report.Formats(), ", ")+" (default: from --out's extension — .html .json .md .txt — else text)")
 	fl.StringVarP(&opts.Out, "out", "o", "", "write the report to `file` instead of standard output")
 	fl.BoolVar(&opts.NoHunt, "no-hunt", false, "do not run the detection rules first")
 	fl.BoolVar(&opts.AllowEmpty, "allow-empty", false, "write the report even when the case, the window or every indicator matches no event (otherwise exit status 4)")
@@ -117,16 +117,10 @@ func (o *InvestigateOptions) validate() error {
 	if err := o.Engine.validate(); err != nil {
 		return err
 	}
-	if o.Format == "" {
-		o.Format = "json"
-		if o.F.IO.OutTTY && o.Out == "" {
-			o.Format = "text"
-		}
-	}
-	if !slices.Contains(report.Formats(), o.Format) {
-		return usageErrorf("--format %q: want one of %s", o.Format, strings.Join(report.Formats(), ", "))
-	}
 	var err error
+	if o.Format, err = pickFormat(o.Format, o.Out, "text", report.Formats()); err != nil {
+		return err
+	}
 	if o.from, o.to, err = timeWindow(o.Since, o.Until, time.Now()); err != nil {
 		return err
 	}

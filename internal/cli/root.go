@@ -76,6 +76,8 @@ data they touched and what they left behind.
 Start with: trailsleuth investigate examples/incident`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// --version prints what the version command's first line does.
+		Version: VersionString(f.Version),
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
 			var lvl slog.Level
 			if err := lvl.UnmarshalText([]byte(f.LogLevel)); err != nil {
@@ -98,6 +100,7 @@ Start with: trailsleuth investigate examples/incident`,
 	root.PersistentFlags().StringVar(&f.DBPath, "db", store.DefaultPath, "case database `path`")
 	root.PersistentFlags().BoolVarP(&f.IO.Quiet, "quiet", "q", false, "print results only: no progress, no warnings")
 	root.PersistentFlags().StringVar(&f.LogLevel, "log-level", "warn", "log `level`: debug, info, warn, error")
+	root.SetVersionTemplate("trailsleuth {{.Version}}\n")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
 	root.SetOut(f.IO.Out)
 	root.SetErr(f.IO.ErrOut)

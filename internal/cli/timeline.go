@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 
@@ -91,7 +90,7 @@ docs/timeline.md describes every field.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&opts.Format, "format", "csv", "`format`: "+strings.Join(timeline.Formats, ", "))
+	fl.StringVar(&opts.Format, "format", "", "`format`: "+strings.Join(timeline.Formats, ", ")+" (default: from --out's extension, .csv or .jsonl, else csv)")
 	fl.StringVarP(&opts.Out, "out", "o", "", "write to `file` instead of standard output (a folder for ocsf-parquet)")
 	addWindowFlags(fl, &opts.Since, &opts.Until)
 	fl.StringArrayVar(&opts.Accounts, "account", nil, "only this AWS `account` id (recipient account; repeatable)")
@@ -106,8 +105,9 @@ docs/timeline.md describes every field.`,
 }
 
 func (o *TimelineOptions) validate() error {
-	if !slices.Contains(timeline.Formats, o.Format) {
-		return usageErrorf("--format %q: want one of %s", o.Format, strings.Join(timeline.Formats, ", "))
+	var err error
+	if o.Format, err = pickFormat(o.Format, o.Out, "csv", timeline.Formats); err != nil {
+		return err
 	}
 	if o.Format == timeline.ParquetFormat && o.Out == "" {
 		return usageErrorf("--format %s writes a folder: name it with --out", o.Format)
@@ -115,7 +115,6 @@ func (o *TimelineOptions) validate() error {
 	if err := timeline.ValidateIPs(o.IPs); err != nil {
 		return usageError{err}
 	}
-	var err error
 	if o.from, o.to, err = timeWindow(o.Since, o.Until, time.Now()); err != nil {
 		return err
 	}
