@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"os/signal"
 	"runtime/pprof"
 	"strings"
 
@@ -155,6 +157,13 @@ func Main(ctx context.Context, io *iostreams.IOStreams, version string, args []s
 	if err == nil {
 		return ExitOK
 	}
+	// Ctrl-C surfaces as whatever the step under way made of the cancelled
+	// context ("context canceled", DuckDB's "Interrupted!"): say what
+	// happened, with the shell's code for it.
+	if ctx.Err() != nil || errors.Is(err, context.Canceled) {
+		fmt.Fprintln(io.ErrOut, "trailsleuth: interrupted")
+		return ExitInterrupted
+	}
 	// Errors name files and values from the evidence: escaped, and a line
 	// break shows as an indented continuation.
 	fmt.Fprintf(io.ErrOut, "trailsleuth: %s\n", display.Lines(err.Error(), "  "))
@@ -168,6 +177,20 @@ func Main(ctx context.Context, io *iostreams.IOStreams, version string, args []s
 		return ExitNoEvents
 	}
 	return ExitError
+}
+
+// Run is the program: Main on the process's streams and arguments, with
+// a context that Ctrl-C (SIGINT) cancels. The first Ctrl-C lets the command
+// stop cleanly (an ingest marks its run unfinished, to be rolled back);
+// a second one ends the process at once.
+func Run(version string, args []string) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	go func() {
+		<-ctx.Done()
+		stop() // restore the default: the next Ctrl-C kills
+	}()
+	return Main(ctx, iostreams.System(), version, args)
 }
 
 // errFindings is returned by commands whose findings set exit status 3.

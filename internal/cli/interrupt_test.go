@@ -1,0 +1,95 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/trailsleuth/trailsleuth/internal/iostreams"
+	"github.com/trailsleuth/trailsleuth/internal/testenv"
+)
+
+// mainArgsEnv makes the test binary run trailsleuth (Run) with the JSON
+// array of arguments it holds, for tests that signal a real process.
+const mainArgsEnv = "TRAILSLEUTH_TEST_MAIN_ARGS"
+
+func TestMain(m *testing.M) {
+	if a := os.Getenv(mainArgsEnv); a != "" {
+		var args []string
+		if err := json.Unmarshal([]byte(a), &args); err != nil {
+			panic(err)
+		}
+		os.Exit(Run("test", args))
+	}
+	os.Exit(m.Run())
+}
+
+// waitFor polls until path exists: the case is created, so the command is
+// past its start and into its work.
+func waitFor(t *testing.T, path string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if _, err := os.Stat(path); err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s never appeared", path)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// TestInterruptedIngest (issue 20, item 6): a context cancelled during an
+// ingest (what Ctrl-C does) ends with "interrupted" and exit 130, not
+// "context canceled" and 1.
+func TestInterruptedIngest(t *testing.T) {
+	example := filepath.Join(testenv.RepoRoot(t), "examples", "incident")
+	for _, cmd := range []string{"ingest", "investigate"} {
+		t.Run(cmd, func(t *testing.T) {
+			db := filepath.Join(t.TempDir(), "case.duckdb")
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			go func() {
+				waitFor(t, db)
+				cancel()
+			}()
+			io, _, errOut := iostreams.Test()
+			code := Main(ctx, io, "test", []string{"--db", db, cmd, example})
+			if code != ExitInterrupted || !strings.Contains(errOut.String(), "trailsleuth: interrupted") || strings.Contains(errOut.String(), "context canceled") {
+				t.Errorf("exit %d, want %d; stderr: %s", code, ExitInterrupted, errOut)
+			}
+		})
+	}
+}
+
+// TestSIGINT sends a real SIGINT to a trailsleuth process (this test
+// binary, re-run as Run) during an ingest: exit status 130.
+func TestSIGINT(t *testing.T) {
+	example := filepath.Join(testenv.RepoRoot(t), "examples", "incident")
+	db := filepath.Join(t.TempDir(), "case.duckdb")
+	args, _ := json.Marshal([]string{"--db", db, "ingest", example})
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), mainArgsEnv+"="+string(args))
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, db)
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	err := cmd.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != ExitInterrupted || !strings.Contains(stderr.String(), "trailsleuth: interrupted") {
+		t.Errorf("after SIGINT: %v (exit %d), stderr: %s", err, cmd.ProcessState.ExitCode(), stderr.String())
+	}
+}
