@@ -18,6 +18,7 @@ import (
 	"github.com/trailsleuth/trailsleuth/internal/awsconf"
 	"github.com/trailsleuth/trailsleuth/internal/detect"
 	"github.com/trailsleuth/trailsleuth/internal/ingest"
+	"github.com/trailsleuth/trailsleuth/internal/iostreams"
 	"github.com/trailsleuth/trailsleuth/internal/lake"
 	"github.com/trailsleuth/trailsleuth/internal/remote"
 	"github.com/trailsleuth/trailsleuth/internal/sigma"
@@ -118,11 +119,11 @@ func huntRemote(ctx context.Context, opts *HuntOptions, pack *detect.Pack) (*det
 	}
 	ledger := &remote.Ledger{}
 	rules := pack.Runnable(opts.minimum)
-	prog := f.IO.NewProgress("hunt", int64(len(rules)))
+	prog := f.IO.NewProgress("hunt", int64(len(rules)), iostreams.Count("rules"))
 	res, err := remote.Hunt(ctx, run, target, pack, remote.HuntOptions{
 		MinLevel: opts.minimum, Scope: remote.Scope{Since: opts.from, Until: opts.to}, Ledger: ledger,
 		Progress: func(done, total int, r *sigma.Rule) {
-			prog.Update(int64(done), fmt.Sprintf("%d/%d rules", done, total))
+			prog.Update(int64(done), "")
 		},
 		Query: logQuery(f),
 	})

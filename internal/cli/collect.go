@@ -185,7 +185,7 @@ func runCollectS3(ctx context.Context, opts *CollectS3Options) error {
 		c.Region = r
 		client = awsconf.S3(c, ao)
 	}
-	var prog *progressLine
+	var prog *iostreams.Progress
 	res, err := acquire.CollectS3(ctx, client, acquire.S3Options{
 		Bucket: bucket, Prefix: prefix, Accounts: opts.Accounts, Regions: opts.Regions,
 		Since: opts.from, Until: opts.to, Out: opts.Out, Concurrency: opts.Concurrency,
@@ -197,13 +197,13 @@ func runCollectS3(ctx context.Context, opts *CollectS3Options) error {
 		Warn: f.IO.Warnf,
 		Progress: func(p acquire.S3Progress) {
 			if prog == nil {
-				prog = newProgressLine(f, "collect", p.BytesTotal)
+				prog = f.IO.NewProgress("collect", p.BytesTotal, iostreams.Bytes)
 			}
-			prog.update(p.BytesDone, p.BytesTotal, p.Elapsed, fmt.Sprintf("%d/%d objects (%d already here, %d failed)", p.ObjectsDone, p.ObjectsTotal, p.Resumed, p.Failed))
+			prog.Update(p.BytesDone, fmt.Sprintf("%d/%d objects (%d already here, %d failed)", p.ObjectsDone, p.ObjectsTotal, p.Resumed, p.Failed))
 		},
 	})
 	if prog != nil {
-		prog.done()
+		prog.Done()
 	}
 	if res == nil {
 		return err
@@ -275,27 +275,6 @@ func (o *CollectOptions) ingest(ctx context.Context) (*ingest.Summary, error) {
 		Logger:      f.Logger,
 	})
 }
-
-// progressLine reports bytes against a total with rate and ETA.
-type progressLine struct{ prog *iostreams.Progress }
-
-func newProgressLine(f *Factory, label string, total int64) *progressLine {
-	return &progressLine{prog: f.IO.NewProgress(label, total)}
-}
-
-func (p *progressLine) update(done, total int64, elapsed time.Duration, status string) {
-	rate := 0.0
-	if s := elapsed.Seconds(); s > 0 {
-		rate = float64(done) / s / 1e6
-	}
-	eta := ""
-	if done > 0 && done < total {
-		eta = ", ETA " + time.Duration(float64(elapsed)*float64(total-done)/float64(done)).Round(time.Second).String()
-	}
-	p.prog.Update(done, fmt.Sprintf("%s, %.1f MB/s%s", status, rate, eta))
-}
-
-func (p *progressLine) done() { p.prog.Done() }
 
 // CollectLookupOptions are collect lookup-events' inputs.
 type CollectLookupOptions struct {
@@ -371,7 +350,7 @@ func runCollectLookup(ctx context.Context, opts *CollectLookupOptions) error {
 		f.IO.Warnf("warning: --since %s is more than 90 days ago; LookupEvents keeps 90 days, so events before %s are not available this way (collect them from the trail's S3 bucket or CloudTrail Lake)\n",
 			acquire.Timestamp(opts.from), acquire.Timestamp(now.Add(-acquire.LookupWindow)))
 	}
-	prog := f.IO.NewProgress("lookup-events", 0)
+	prog := f.IO.NewProgress("lookup-events", 0, iostreams.Count("events"))
 	var mu sync.Mutex
 	res, err := acquire.CollectLookupEvents(ctx, acquire.LookupOptions{
 		Regions: regions, Attribute: opts.attribute, Since: opts.from, Until: opts.to, Out: opts.Out,
@@ -506,7 +485,7 @@ func runCollectLake(ctx context.Context, opts *CollectLakeOptions) error {
 		return err
 	}
 	f.Logger.Info("lake query", "sql", opts.sql)
-	prog := f.IO.NewProgress("lake", 0)
+	prog := f.IO.NewProgress("lake", 0, iostreams.Count("rows"))
 	res, err := acquire.CollectLake(ctx, awsconf.CloudTrail(cfg, ao), acquire.LakeOptions{
 		EventDataStore: opts.EventDataStore, SQL: opts.sql, Out: opts.Out, Poll: opts.Poll,
 		Progress: func(status string, rows int64) { prog.Update(0, fmt.Sprintf("query %s, %d rows", status, rows)) },

@@ -10,6 +10,7 @@ import (
 
 	"github.com/trailsleuth/trailsleuth/internal/detect"
 	"github.com/trailsleuth/trailsleuth/internal/event"
+	"github.com/trailsleuth/trailsleuth/internal/iostreams"
 	"github.com/trailsleuth/trailsleuth/internal/sigma"
 	"github.com/trailsleuth/trailsleuth/internal/store"
 	"github.com/trailsleuth/trailsleuth/rules"
@@ -137,11 +138,11 @@ func runHunt(ctx context.Context, opts *HuntOptions) error {
 		return err
 	}
 	defer st.Close()
-	prog := f.IO.NewProgress("hunt", int64(len(pack.Rules)))
+	prog := f.IO.NewProgress("hunt", int64(len(pack.Rules)), iostreams.Count("rules"))
 	res, err := detect.Run(ctx, st.DB(), pack, detect.RunOptions{
 		MinLevel: opts.minimum, TimeFrom: opts.from, TimeTo: opts.to, Logger: f.Logger,
 		Progress: func(done, total int, r *sigma.Rule) {
-			prog.Update(int64(done), fmt.Sprintf("%d/%d rules", done, total))
+			prog.Update(int64(done), "")
 		},
 	})
 	prog.Done()

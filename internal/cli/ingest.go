@@ -9,13 +9,13 @@ import (
 	"io/fs"
 	"os"
 	"sort"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/trailsleuth/trailsleuth/internal/acquire"
 	"github.com/trailsleuth/trailsleuth/internal/display"
 	"github.com/trailsleuth/trailsleuth/internal/ingest"
+	"github.com/trailsleuth/trailsleuth/internal/iostreams"
 	"github.com/trailsleuth/trailsleuth/internal/store"
 )
 
@@ -139,11 +139,7 @@ func runIngest(ctx context.Context, opts *IngestOptions) error {
 	}
 	defer st.Close()
 
-	var total int64
-	for _, fl := range files {
-		total += fl.Size
-	}
-	prog := f.IO.NewProgress("ingest", total)
+	progress, done := ingestProgress(f, files)
 	iopts := ingest.Options{
 		Workers:         opts.Workers,
 		MaxInflateRatio: opts.MaxInflateRatio,
@@ -151,22 +147,10 @@ func runIngest(ctx context.Context, opts *IngestOptions) error {
 		ToolVersion:     VersionString(f.Version),
 		CommandLine:     f.commandLine(),
 		Logger:          f.Logger,
-		Progress: func(p ingest.Progress) {
-			secs := p.Elapsed.Seconds()
-			rate := 0.0
-			if secs > 0 {
-				rate = float64(p.BytesDone) / secs / 1e6
-			}
-			eta := ""
-			if p.BytesDone > 0 && p.BytesDone < p.BytesTotal {
-				left := time.Duration(float64(p.Elapsed) * float64(p.BytesTotal-p.BytesDone) / float64(p.BytesDone))
-				eta = ", ETA " + left.Round(time.Second).String()
-			}
-			prog.Update(p.BytesDone, fmt.Sprintf("%d/%d files, %d events, %.1f MB/s%s", p.FilesDone, p.FilesTotal, p.Events, rate, eta))
-		},
+		Progress:        progress,
 	}
 	sum, err := ingest.Run(ctx, st, files, walkErrs, iopts)
-	prog.Done()
+	done()
 	if err == nil && sum.DigestFiles > 0 && !opts.NoVerify {
 		validateIngested(ctx, f, st, opts.Paths, opts.PublicKeys)
 	}
@@ -195,6 +179,20 @@ func runIngest(ctx context.Context, opts *IngestOptions) error {
 
 // writeIngestSummary prints an ingest's summary; the queries it suggests
 // are commands on f's case, runnable as printed.
+// ingestProgress reports an ingest's advance: the bytes read (what its
+// time follows), with files and events as the status. Call done when the
+// ingest returns.
+func ingestProgress(f *Factory, files []acquire.File) (progress func(ingest.Progress), done func()) {
+	var total int64
+	for _, fl := range files {
+		total += fl.Size
+	}
+	prog := f.IO.NewProgress("ingest", total, iostreams.Bytes)
+	return func(p ingest.Progress) {
+		prog.Update(p.BytesDone, fmt.Sprintf("%d/%d files · %d events", p.FilesDone, p.FilesTotal, p.Events))
+	}, prog.Done
+}
+
 func writeIngestSummary(w io.Writer, s *ingest.Summary, f *Factory) {
 	rate := 0.0
 	if s.Seconds > 0 {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -91,5 +92,30 @@ func TestSIGINT(t *testing.T) {
 	var ee *exec.ExitError
 	if !errors.As(err, &ee) || ee.ExitCode() != ExitInterrupted || !strings.Contains(stderr.String(), "trailsleuth: interrupted") {
 		t.Errorf("after SIGINT: %v (exit %d), stderr: %s", err, cmd.ProcessState.ExitCode(), stderr.String())
+	}
+}
+
+// TestInvestigateShowsIngestProgress (issue 20, item 6): investigate PATH
+// reports its ingest as ingest does, and its hunt counts rules as rules.
+func TestInvestigateShowsIngestProgress(t *testing.T) {
+	example := filepath.Join(testenv.RepoRoot(t), "examples", "incident")
+	db := filepath.Join(t.TempDir(), "case.duckdb")
+	io, _, errOut := iostreams.Test()
+	io.ErrTTY = true // progress is drawn at once on a terminal
+	if code := Main(context.Background(), io, "test", []string{"--db", db, "investigate", example}); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	got := errOut.String()
+	// The last report of the ingest is always drawn: everything read.
+	if !strings.Contains(got, "\ringest · 100% of 1.2 MB · 740/740 files · 3229 events · ") {
+		t.Errorf("no ingest progress: %q", got)
+	}
+	if !regexp.MustCompile(`\rhunt · \d+/\d+ rules`).MatchString(got) {
+		t.Errorf("no hunt progress in rules: %q", got)
+	}
+	for _, line := range strings.Split(got, "\r") {
+		if strings.Count(line, "/s") > 1 || strings.Count(line, "ETA") > 1 || strings.Contains(line, " B ") {
+			t.Errorf("two rates or ETAs, or rules as bytes: %q", line)
+		}
 	}
 }

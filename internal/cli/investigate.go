@@ -22,7 +22,9 @@ import (
 	"github.com/trailsleuth/trailsleuth/internal/detect"
 	"github.com/trailsleuth/trailsleuth/internal/event"
 	"github.com/trailsleuth/trailsleuth/internal/ingest"
+	"github.com/trailsleuth/trailsleuth/internal/iostreams"
 	"github.com/trailsleuth/trailsleuth/internal/report"
+	"github.com/trailsleuth/trailsleuth/internal/sigma"
 	"github.com/trailsleuth/trailsleuth/internal/store"
 )
 
@@ -180,7 +182,10 @@ func runInvestigate(ctx context.Context, opts *InvestigateOptions) error {
 				return huntEvents(ctx, f, st, pack, conds)
 			}
 		} else {
-			res, err := detect.Run(ctx, st.DB(), pack, detect.RunOptions{TimeFrom: opts.from, TimeTo: opts.to, Logger: f.Logger})
+			prog := f.IO.NewProgress("hunt", int64(len(pack.Rules)), iostreams.Count("rules"))
+			res, err := detect.Run(ctx, st.DB(), pack, detect.RunOptions{TimeFrom: opts.from, TimeTo: opts.to, Logger: f.Logger,
+				Progress: func(done, _ int, _ *sigma.Rule) { prog.Update(int64(done), "") }})
+			prog.Done()
 			if err != nil {
 				return err
 			}
@@ -275,7 +280,9 @@ func investigateIngest(ctx context.Context, f *Factory, st *store.Store, paths [
 	if err != nil {
 		return nil, err
 	}
-	sum, err := ingest.Run(ctx, st, files, walkErrs, ingest.Options{ToolVersion: VersionString(f.Version), CommandLine: f.commandLine(), Logger: f.Logger})
+	progress, done := ingestProgress(f, files)
+	sum, err := ingest.Run(ctx, st, files, walkErrs, ingest.Options{ToolVersion: VersionString(f.Version), CommandLine: f.commandLine(), Logger: f.Logger, Progress: progress})
+	done()
 	f.auditIngest(ctx, st, sum, err)
 	if err != nil {
 		return nil, err

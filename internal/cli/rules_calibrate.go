@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/trailsleuth/trailsleuth/internal/detect"
+	"github.com/trailsleuth/trailsleuth/internal/iostreams"
 	"github.com/trailsleuth/trailsleuth/internal/sigma"
 	"github.com/trailsleuth/trailsleuth/internal/store"
 )
@@ -90,10 +91,10 @@ func calibrateOne(ctx context.Context, f *Factory, pack *detect.Pack, path strin
 		return nil, err
 	}
 	defer st.Close()
-	prog := f.IO.NewProgress("calibrate "+filepath.Base(path), int64(len(pack.Rules)))
+	prog := f.IO.NewProgress("calibrate "+filepath.Base(path), int64(len(pack.Rules)), iostreams.Count("rules"))
 	run, err := detect.CalibrateCase(ctx, st.DB(), caseName(path), pack, detect.RunOptions{
 		Progress: func(done, total int, r *sigma.Rule) {
-			prog.Update(int64(done), fmt.Sprintf("%d/%d rules", done, total))
+			prog.Update(int64(done), "")
 		},
 	})
 	prog.Done()

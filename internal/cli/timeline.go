@@ -152,10 +152,10 @@ func runTimeline(ctx context.Context, opts *TimelineOptions) (err error) {
 		if err != nil {
 			return err
 		}
-		prog := f.IO.NewProgress("hunt", int64(len(pack.Rules)))
+		prog := f.IO.NewProgress("hunt", int64(len(pack.Rules)), iostreams.Count("rules"))
 		res, err := detect.Run(ctx, st.DB(), pack, detect.RunOptions{TimeFrom: opts.from, TimeTo: opts.to, Logger: f.Logger,
 			Progress: func(done, total int, _ *sigma.Rule) {
-				prog.Update(int64(done), fmt.Sprintf("%d/%d rules", done, total))
+				prog.Update(int64(done), "")
 			}})
 		prog.Done()
 		if err != nil {
@@ -176,9 +176,9 @@ func runTimeline(ctx context.Context, opts *TimelineOptions) (err error) {
 			EventNames: opts.EventNames, Keys: opts.Keys, Principals: opts.Principals, IPs: opts.IPs},
 		Progress: func(done, total int64) {
 			if prog == nil {
-				prog = f.IO.NewProgress("timeline", total)
+				prog = f.IO.NewProgress("timeline", total, iostreams.Count("events"))
 			}
-			prog.Update(done, fmt.Sprintf("%d/%d events", done, total))
+			prog.Update(done, "")
 		},
 	}
 	if opts.Format == timeline.ParquetFormat {
