@@ -44,7 +44,7 @@ type CollectOptions struct {
 func (o *CollectOptions) addFlags(fl *pflag.FlagSet, regionHelp string) {
 	addAWSFlags(fl, &o.AWS)
 	fl.StringArrayVar(&o.Regions, "region", nil, regionHelp)
-	fl.StringVar(&o.Since, "since", "", "collect from `time` (RFC 3339, date, or 72h / 7d ago)")
+	fl.StringVar(&o.Since, "since", "", "collect from `time` (RFC 3339, date [HH:MM], 12h / 3d / 2w ago, today, yesterday)")
 	fl.StringVar(&o.Until, "until", "", "collect up to `time` (default: now)")
 	fl.StringVarP(&o.Out, "out", "o", "", "evidence `folder` to write (required); re-running into it resumes")
 	fl.BoolVar(&o.Ingest, "ingest", false, "ingest the folder into the case database (--db) when the collection ends")

@@ -37,6 +37,6 @@ func timeWindow(since, until string, now time.Time) (from, to *time.Time, err er
 // addWindowFlags declares --since and --until, read by timeWindow, with the
 // same help wherever a command reads the case over a window.
 func addWindowFlags(fl *pflag.FlagSet, since, until *string) {
-	fl.StringVar(since, "since", "", "only events at or after `time` (RFC 3339, date, or 72h / 7d ago)")
+	fl.StringVar(since, "since", "", "only events at or after `time` (RFC 3339, date [HH:MM], 12h / 3d / 2w ago, today, yesterday; UTC)")
 	fl.StringVar(until, "until", "", "only events before `time`")
 }

@@ -82,6 +82,8 @@ func TestWrongInputFailsLoudly(t *testing.T) {
 			ExitError, []string{"no events could be ingested", "no case database was created at " + fresh}, true}, // the summary lists the skipped file
 		{"window before the evidence", []string{"--db", db, "investigate", "--since", "2026-01-01"},
 			ExitNoEvents, []string{"no event matches --since 2026-01-01T00:00:00Z", span, "widen or drop", "--allow-empty"}, false},
+		{"2w on evidence from 2025", []string{"--db", db, "investigate", "--since", "2w"},
+			ExitNoEvents, []string{"no event matches --since ", span, "widen or drop"}, false},
 		{"window after the evidence", []string{"--db", db, "investigate", "--until", "2024-01-01", "--key", "AKIAHF6L6KQVHSPLEFOS"},
 			ExitNoEvents, []string{"no event matches --until 2024-01-01T00:00:00Z", span}, false},
 		{"account not in the case", []string{"--db", db, "investigate", "--account", "999999999999"},
