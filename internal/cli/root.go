@@ -103,7 +103,12 @@ Start with: trailsleuth investigate examples/incident`,
 	root.PersistentFlags().BoolVarP(&f.IO.Quiet, "quiet", "q", false, "print results only: no progress, no warnings")
 	root.PersistentFlags().StringVar(&f.LogLevel, "log-level", "warn", "log `level`: debug, info, warn, error")
 	root.SetVersionTemplate("trailsleuth {{.Version}}\n")
-	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		if s := flagSuggestion(c, err); s != "" {
+			err = fmt.Errorf("%w%s", err, s)
+		}
+		return usageError{err}
+	})
 	root.SetOut(f.IO.Out)
 	root.SetErr(f.IO.ErrOut)
 
@@ -166,7 +171,7 @@ func Main(ctx context.Context, io *iostreams.IOStreams, version string, args []s
 	}
 	// Errors name files and values from the evidence: escaped, and a line
 	// break shows as an indented continuation.
-	fmt.Fprintf(io.ErrOut, "trailsleuth: %s\n", display.Lines(err.Error(), "  "))
+	fmt.Fprintf(io.ErrOut, "trailsleuth: %s\n", display.Lines(commandSuggestion(err.Error()), "  "))
 	var ue usageError
 	switch {
 	case errors.As(err, &ue) || isCobraUsage(err):

@@ -161,3 +161,26 @@ func TestSuggestedCommandsRun(t *testing.T) {
 		}
 	}
 }
+
+// TestTypoSuggestions (issue 20, item 7): a mistyped command or flag is a
+// usage error that names the closest one, on one line.
+func TestTypoSuggestions(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"investgate"}, `unknown command "investgate" for "trailsleuth"; did you mean investigate?`},
+		{[]string{"investigate", "--sinse", "2d"}, "unknown flag: --sinse; did you mean --since?"},
+		{[]string{"hunt", "--levl", "high"}, "unknown flag: --levl; did you mean --level?"},
+		{[]string{"query", "--formt", "csv", "SELECT 1"}, "unknown flag: --formt; did you mean --format?"},
+		{[]string{"investigate", "--allow"}, "unknown flag: --allow; did you mean --allow-empty?"},
+		{[]string{"ingest", "--dbb", "x"}, "unknown flag: --dbb; did you mean --db?"},
+		{[]string{"investigate", "--zzzzzzz"}, "unknown flag: --zzzzzzz\n"},
+	}
+	for _, tt := range tests {
+		r := run(t, tt.args...)
+		if r.code != ExitUsage || !strings.Contains(r.errOut, tt.want) {
+			t.Errorf("%q: exit %d, stderr %q; want %q", tt.args, r.code, r.errOut, tt.want)
+		}
+	}
+}
