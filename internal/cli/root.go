@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/trailsleuth/trailsleuth/internal/atomicfile"
+	"github.com/trailsleuth/trailsleuth/internal/awsconf"
 	"github.com/trailsleuth/trailsleuth/internal/display"
 	"github.com/trailsleuth/trailsleuth/internal/iostreams"
 	"github.com/trailsleuth/trailsleuth/internal/store"
@@ -168,6 +169,10 @@ func Main(ctx context.Context, io *iostreams.IOStreams, version string, args []s
 	if ctx.Err() != nil || errors.Is(err, context.Canceled) {
 		fmt.Fprintln(io.ErrOut, "trailsleuth: interrupted")
 		return ExitInterrupted
+	}
+	var nce *awsconf.NoCredentialsError
+	if errors.As(err, &nce) && f.Logger != nil {
+		f.Logger.Debug("AWS credential chain", "error", nce.Err)
 	}
 	// Errors name files and values from the evidence: escaped, and a line
 	// break shows as an indented continuation.
