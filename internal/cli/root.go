@@ -74,6 +74,7 @@ data they touched and what they left behind.
   hunt         Sigma detection rules over the case (or Athena, Lake)
   timeline     events for Timesketch, Elastic (ECS) or Security Lake (OCSF)
   coverage     what the evidence can and cannot show
+  summary      what the case holds: accounts, regions, principals, keys
   query        SQL on the case;  audit: the case's chain of custody
 
 Start with: trailsleuth investigate examples/incident`,
@@ -125,6 +126,7 @@ Start with: trailsleuth investigate examples/incident`,
 	root.AddCommand(newAuditCmd(f))
 	root.AddCommand(newTimelineCmd(f, nil))
 	root.AddCommand(newCoverageCmd(f, nil))
+	root.AddCommand(newSummaryCmd(f, nil))
 	root.AddCommand(newVerifyCmd(f, nil))
 	return root
 }
