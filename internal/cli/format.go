@@ -43,6 +43,14 @@ func pickFormat(format, out, def string, formats []string) (string, error) {
 	return format, nil
 }
 
+// settleFormat checks a --format that has a default against the formats a
+// command writes (text and table taken as one), in place.
+func settleFormat(format *string, formats ...string) error {
+	v, err := pickFormat(*format, "", formats[0], formats)
+	*format = v
+	return err
+}
+
 // synonym maps text to table and back when the command knows only the other.
 func synonym(format string, formats []string) string {
 	if slices.Contains(formats, format) {

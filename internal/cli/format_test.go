@@ -83,3 +83,24 @@ func TestFormatNeverChangesBehindTheUsersBack(t *testing.T) {
 		})
 	}
 }
+
+// TestFormatChecked: every --format is checked against what the command
+// writes (no silent fallback to a table), and text and table are one.
+func TestFormatChecked(t *testing.T) {
+	for _, args := range [][]string{
+		{"rules", "list", "--format", "csv"},
+		{"rules", "test", "rules/testdata", "--format", "csv"},
+		{"rules", "compile", "--format", "yaml"},
+		{"rules", "coverage", "--format", "csv"},
+		{"audit", "--format", "csv"},
+		{"audit", "verify", "--format", "csv"},
+		{"verify", ".", "--format", "csv"},
+	} {
+		if r := run(t, args...); r.code != ExitUsage || !strings.Contains(r.errOut, "--format") {
+			t.Errorf("%q: exit %d, %s", args, r.code, r.errOut)
+		}
+	}
+	if r := run(t, "rules", "list", "--format", "text"); r.code != 0 || !strings.Contains(r.out, " rules\n") {
+		t.Errorf("rules list --format text: exit %d, %s", r.code, r.errOut)
+	}
+}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
-	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -45,8 +44,8 @@ shared datasets (docs/detections.md).`,
 		Example: `  trailsleuth rules calibrate quiet-week.duckdb
   trailsleuth rules calibrate --fired --format markdown bg.duckdb incident.duckdb`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if !slices.Contains(calibrateFormats, opts.Format) {
-				return usageErrorf("--format %q: want one of %s", opts.Format, strings.Join(calibrateFormats, ", "))
+			if err := settleFormat(&opts.Format, calibrateFormats...); err != nil {
+				return err
 			}
 			opts.Cases = args
 			if len(opts.Cases) == 0 {

@@ -65,8 +65,8 @@ any problem is an error (tampering, missing or damaged files) or on failure,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Target = args[0]
-			if opts.Format != "table" && opts.Format != "json" {
-				return usageErrorf("--format %q: want table or json", opts.Format)
+			if err := settleFormat(&opts.Format, "table", "json"); err != nil {
+				return err
 			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
