@@ -36,18 +36,20 @@ func (o *RuleSourceOptions) load() (*detect.Pack, error) {
 
 // HuntOptions are the hunt command's inputs.
 type HuntOptions struct {
-	F       *Factory
-	Rules   RuleSourceOptions
-	Level   string
-	FailOn  string
-	Format  string
-	Since   string
-	Until   string
-	Engine  EngineOptions
-	minimum event.Severity
-	failAt  event.Severity
-	from    *time.Time
-	to      *time.Time
+	F      *Factory
+	Rules  RuleSourceOptions
+	Level  string
+	FailOn string
+	Format string
+	Since  string
+	Until  string
+	Engine EngineOptions
+	// AllowEmpty hunts even when the case or the window holds no event.
+	AllowEmpty bool
+	minimum    event.Severity
+	failAt     event.Severity
+	from       *time.Time
+	to         *time.Time
 }
 
 func newHuntCmd(f *Factory, runF func(context.Context, *HuntOptions) error) *cobra.Command {
@@ -89,6 +91,7 @@ given and a hit at or above that level exists; 1 on error; 2 on bad usage.`,
 	cmd.Flags().StringVar(&opts.FailOn, "fail-on", "", "exit 3 when a hit at or above `level` exists")
 	cmd.Flags().StringVar(&opts.Format, "format", "", "output `format`: table, json, jsonl, sarif (default: table; text is the same)")
 	addWindowFlags(cmd.Flags(), &opts.Since, &opts.Until)
+	addAllowEmptyFlag(cmd.Flags(), &opts.AllowEmpty)
 	opts.Engine.addFlags(cmd)
 	return cmd
 }
@@ -138,6 +141,10 @@ func runHunt(ctx context.Context, opts *HuntOptions) error {
 		return err
 	}
 	defer st.Close()
+	// No hit in a window without events says nothing: say that instead.
+	if err := checkScope(ctx, f, st.DB(), scopeCheck{from: opts.from, to: opts.to, allowEmpty: opts.AllowEmpty}); err != nil {
+		return err
+	}
 	prog := f.IO.NewProgress("hunt", int64(len(pack.Rules)), iostreams.Count("rules"))
 	res, err := detect.Run(ctx, st.DB(), pack, detect.RunOptions{
 		MinLevel: opts.minimum, TimeFrom: opts.from, TimeTo: opts.to, Logger: f.Logger,

@@ -107,7 +107,7 @@ offensive-user-agent query choose them (docs/athena.md).`,
 	fl.StringVar(&opts.Format, "format", "", "report `format`: "+strings.Join(report.Formats(), ", ")+" (default: from --out's extension — .html .json .md .txt — else text)")
 	fl.StringVarP(&opts.Out, "out", "o", "", "write the report to `file` instead of standard output")
 	fl.BoolVar(&opts.NoHunt, "no-hunt", false, "do not run the detection rules first")
-	fl.BoolVar(&opts.AllowEmpty, "allow-empty", false, "write the report even when the case, the window or every indicator matches no event (otherwise exit status 4)")
+	addAllowEmptyFlag(fl, &opts.AllowEmpty)
 	opts.IPInfo.addFlags(fl)
 	fl.BoolVar(&opts.Compliance, "compliance", false, "add the compliance mapping: the controls (SOC 2, ISO 27001 Annex A, NIST 800-53, NIST CSF) each finding type is evidence about")
 	opts.Rules.addFlags(cmd)
@@ -164,7 +164,7 @@ func runInvestigate(ctx context.Context, opts *InvestigateOptions) error {
 		}
 		f.IO.Warnf("ingested %d new events from %d files (%d already in the case, %d skipped)\n", sum.Events, sum.Files, sum.Duplicates, sum.FilesSkipped)
 	}
-	if err := checkScope(ctx, st.DB(), opts); err != nil {
+	if err := checkScope(ctx, f, st.DB(), opts.scope()); err != nil {
 		return err
 	}
 	var findings []event.Finding

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spf13/pflag"
+
 	"github.com/trailsleuth/trailsleuth/internal/analyze"
 	"github.com/trailsleuth/trailsleuth/internal/display"
 	"github.com/trailsleuth/trailsleuth/internal/store"
@@ -47,41 +49,60 @@ func readSpan(ctx context.Context, db *sql.DB, where string, args ...any) (span,
 	return s, nil
 }
 
-// scopeFlags names the flags that narrowed the scope, for messages.
-func (o *InvestigateOptions) scopeFlags() string {
+// scopeCheck is what a command reads of the case: a window, accounts and
+// regions, and indicators. checkScope makes sure it matches events.
+type scopeCheck struct {
+	from, to              *time.Time
+	accounts, regions     []string
+	keys, principals, ips []string
+	allowEmpty            bool
+}
+
+// addAllowEmptyFlag declares --allow-empty, read by checkScope.
+func addAllowEmptyFlag(fl *pflag.FlagSet, allow *bool) {
+	fl.BoolVar(allow, "allow-empty", false, "go on when the case, the window or every indicator matches no event (otherwise exit status 4)")
+}
+
+// scope is investigate's scope, for checkScope.
+func (o *InvestigateOptions) scope() scopeCheck {
+	return scopeCheck{from: o.from, to: o.to, accounts: o.Accounts, regions: o.Regions,
+		keys: o.Keys, principals: o.Principals, ips: o.IPs, allowEmpty: o.AllowEmpty}
+}
+
+// flags names the flags that narrowed the scope, for messages.
+func (sc scopeCheck) flags() string {
 	var fl []string
-	if o.from != nil {
-		fl = append(fl, "--since "+o.from.Format(time.RFC3339))
+	if sc.from != nil {
+		fl = append(fl, "--since "+sc.from.Format(time.RFC3339))
 	}
-	if o.to != nil {
-		fl = append(fl, "--until "+o.to.Format(time.RFC3339))
+	if sc.to != nil {
+		fl = append(fl, "--until "+sc.to.Format(time.RFC3339))
 	}
-	for _, a := range o.Accounts {
+	for _, a := range sc.accounts {
 		fl = append(fl, "--account "+a)
 	}
-	for _, r := range o.Regions {
+	for _, r := range sc.regions {
 		fl = append(fl, "--region "+r)
 	}
 	return display.Inline(strings.Join(fl, " "))
 }
 
-// checkScope makes sure the investigation has something to look at before
-// it runs: a case with events, a window (and accounts, regions) holding
-// some, and indicators that match. Without that the report would be a
+// checkScope makes sure a command has something to look at before it
+// runs: a case with events, a window (and accounts, regions) holding
+// some, and indicators that match. Without that the output would be a
 // confident "none found". Each failure names the case's real span and the
 // fix; --allow-empty turns them into warnings. An indicator that matches
 // nothing while others match is a warning only (a list of addresses from
 // threat intelligence rarely all appear), and a --principal that names
 // several identities is warned about, listing them.
-func checkScope(ctx context.Context, db *sql.DB, opts *InvestigateOptions) error {
-	f := opts.F
+func checkScope(ctx context.Context, f *Factory, db *sql.DB, sc scopeCheck) error {
 	fail := func(format string, a ...any) error {
 		msg := fmt.Sprintf(format, a...)
-		if opts.AllowEmpty {
+		if sc.allowEmpty {
 			f.IO.Warnf("warning: %s\n", msg)
 			return nil
 		}
-		return noEventsError{msg + "; --allow-empty writes the report anyway"}
+		return noEventsError{msg + "; give --allow-empty to go on anyway"}
 	}
 	all, err := readSpan(ctx, db, "true")
 	if err != nil {
@@ -91,7 +112,7 @@ func checkScope(ctx context.Context, db *sql.DB, opts *InvestigateOptions) error
 		return fail("the case %s holds no events: ingest the logs first (%s), or point --db at the case that holds them",
 			display.Inline(f.DBPath), f.suggest("ingest", "PATH"))
 	}
-	where, args := (&analyze.Options{Since: opts.from, Until: opts.to, Accounts: opts.Accounts, Regions: opts.Regions}).ScopeWhere()
+	where, args := (&analyze.Options{Since: sc.from, Until: sc.to, Accounts: sc.accounts, Regions: sc.regions}).ScopeWhere()
 	in, err := readSpan(ctx, db, where, args...)
 	if err != nil {
 		return err
@@ -105,20 +126,20 @@ func checkScope(ctx context.Context, db *sql.DB, opts *InvestigateOptions) error
 			}
 			where += "; " + c.label + " " + vals
 		}
-		return fail("no event matches %s: the case holds %s; widen or drop those flags", opts.scopeFlags(), where)
+		return fail("no event matches %s: the case holds %s; widen or drop those flags", sc.flags(), where)
 	}
 	type indicator struct {
 		flag, value, cond string
 		args              []any
 	}
 	var inds []indicator
-	for _, k := range opts.Keys {
+	for _, k := range sc.keys {
 		inds = append(inds, indicator{"--key", k, "access_key_id = ?", []any{k}})
 	}
-	for _, p := range opts.Principals {
+	for _, p := range sc.principals {
 		inds = append(inds, indicator{"--principal", p, analyze.PrincipalWhere, []any{p, p, p, p}})
 	}
-	for _, ip := range opts.IPs {
+	for _, ip := range sc.ips {
 		ips, err := analyze.ExpandIPs(ctx, db, []string{ip}, where, args)
 		if err != nil {
 			return err
@@ -153,7 +174,7 @@ func checkScope(ctx context.Context, db *sql.DB, opts *InvestigateOptions) error
 			return err
 		}
 		if outside.n > 0 {
-			missing = append(missing, fmt.Sprintf("%s: all its %s lie outside %s", label, outside, opts.scopeFlags()))
+			missing = append(missing, fmt.Sprintf("%s: all its %s lie outside %s", label, outside, sc.flags()))
 		} else {
 			missing = append(missing, fmt.Sprintf("%s matches no event in the case (check the value; the case holds %s)", label, all))
 		}

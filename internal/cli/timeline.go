@@ -35,6 +35,8 @@ type TimelineOptions struct {
 	Out        string
 	Hunt       bool
 	Rules      RuleSourceOptions
+	// AllowEmpty exports even when the scope matches no event.
+	AllowEmpty bool
 	from, to   *time.Time
 }
 
@@ -99,6 +101,7 @@ docs/timeline.md describes every field.`,
 	fl.StringArrayVar(&opts.Keys, "key", nil, "events of this access key `id` (repeatable)")
 	fl.StringArrayVar(&opts.Principals, "principal", nil, "events of this `principal`: ARN or IAM user name, or role behind a session (repeatable)")
 	fl.StringArrayVar(&opts.IPs, "ip", nil, "events from this source `address` or CIDR block (repeatable)")
+	addAllowEmptyFlag(fl, &opts.AllowEmpty)
 	fl.BoolVar(&opts.Hunt, "hunt", false, "run the detection rules first and tag events with the rules they matched")
 	opts.Rules.addFlags(cmd)
 	return cmd
@@ -145,6 +148,13 @@ func runTimeline(ctx context.Context, opts *TimelineOptions) (err error) {
 		return err
 	}
 	defer st.Close()
+	// An empty timeline file from a mistyped key or window would read as
+	// "nothing happened": say so instead.
+	sc := scopeCheck{from: opts.from, to: opts.to, accounts: opts.Accounts, regions: opts.Regions,
+		keys: opts.Keys, principals: opts.Principals, ips: opts.IPs, allowEmpty: opts.AllowEmpty}
+	if err := checkScope(ctx, f, st.DB(), sc); err != nil {
+		return err
+	}
 
 	var hits map[string][]string
 	if opts.Hunt {

@@ -184,3 +184,19 @@ func TestTypoSuggestions(t *testing.T) {
 		}
 	}
 }
+
+// TestHuntEmptyWindow: a hunt over a window without events is exit 4 with
+// the case's span, not "0 hits"; --allow-empty hunts anyway.
+func TestHuntEmptyWindow(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "case.duckdb")
+	if r := run(t, "--db", db, "-q", "ingest", ciDeployEvents(t, t.TempDir())); r.code != 0 {
+		t.Fatalf("ingest: %+v", r)
+	}
+	r := run(t, "--db", db, "hunt", "--since", "2026-01-01")
+	if r.code != ExitNoEvents || !strings.Contains(r.errOut, "no event matches --since 2026-01-01T00:00:00Z: the case holds 3 events from 2025-03-11T10:00:00Z to 2025-03-13T10:00:00Z") {
+		t.Errorf("empty window: %+v", r)
+	}
+	if r := run(t, "--db", db, "hunt", "--since", "2026-01-01", "--allow-empty"); r.code != 0 || !strings.Contains(r.errOut, "warning: no event matches") {
+		t.Errorf("--allow-empty: %+v", r)
+	}
+}
