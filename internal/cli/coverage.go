@@ -73,9 +73,7 @@ is the coverage object of the investigation report.`,
 		},
 	}
 	fl := cmd.Flags()
-	addWindowFlags(fl, &opts.Since, &opts.Until)
-	fl.StringArrayVar(&opts.Accounts, "account", nil, "only this AWS `account` id (repeatable)")
-	fl.StringArrayVar(&opts.Regions, "region", nil, "only this `region` (repeatable)")
+	addScopeFlags(fl, &opts.Since, &opts.Until, &opts.Accounts, &opts.Regions)
 	fl.StringArrayVar(&opts.Buckets, "bucket", nil, "also assess data events of this S3 `bucket` (repeatable)")
 	fl.StringArrayVar(&opts.Functions, "function", nil, "also assess data events of this Lambda `function` (repeatable)")
 	fl.StringVar(&opts.Format, "format", "", "output `format`: text, json (default: text)")

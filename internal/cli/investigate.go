@@ -98,9 +98,7 @@ offensive-user-agent query choose them (docs/athena.md).`,
 		},
 	}
 	fl := cmd.Flags()
-	addWindowFlags(fl, &opts.Since, &opts.Until)
-	fl.StringArrayVar(&opts.Accounts, "account", nil, "only this AWS `account` id (repeatable)")
-	fl.StringArrayVar(&opts.Regions, "region", nil, "only this `region` (repeatable)")
+	addScopeFlags(fl, &opts.Since, &opts.Until, &opts.Accounts, &opts.Regions)
 	fl.StringArrayVar(&opts.Keys, "key", nil, "suspected access key id, AKIA… or ASIA… (repeatable)")
 	fl.StringArrayVar(&opts.Principals, "principal", nil, "suspected principal: ARN or IAM user name (repeatable)")
 	fl.StringArrayVar(&opts.IPs, "ip", nil, "suspected source IP or CIDR (repeatable)")

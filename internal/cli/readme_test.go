@@ -47,11 +47,7 @@ func TestReadmeUsingIt(t *testing.T) {
 	}
 	t.Chdir(dir)
 	for _, c := range cmds {
-		out, err := exec.Command(bash, "-c", `printf '%s\0' `+c).Output()
-		if err != nil {
-			t.Fatalf("bash cannot read %s: %v", c, err)
-		}
-		words := strings.Split(strings.TrimSuffix(string(out), "\x00"), "\x00")
+		words := shellWords(t, bash, c)
 		if r := run(t, append([]string{"-q"}, words[1:]...)...); r.code != 0 {
 			t.Errorf("%s: exit %d\n%s", c, r.code, r.errOut)
 		}

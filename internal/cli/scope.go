@@ -120,9 +120,9 @@ func checkScope(ctx context.Context, f *Factory, db *sql.DB, sc scopeCheck) erro
 	if in.n == 0 {
 		where := all.String()
 		for _, c := range []struct{ col, label string }{{"recipient_account_id", "accounts"}, {"aws_region", "regions"}} {
-			vals, err := distinctValues(ctx, db, c.col)
+			vals, _, err := topValues(ctx, db, c.col, "true", nil, "")
 			if err != nil {
-				return err
+				return fmt.Errorf("listing the case's %s: %w", c.label, err)
 			}
 			where += "; " + c.label + " " + vals
 		}
@@ -188,45 +188,54 @@ func checkScope(ctx context.Context, f *Factory, db *sql.DB, sc scopeCheck) erro
 	return nil
 }
 
-// maxAmbiguous bounds the identities an ambiguity warning lists.
-const maxAmbiguous = 10
+// maxListed bounds the values a message lists.
+const maxListed = 10
 
 // warnAmbiguous warns when a --principal (a bare user or role name, say)
 // names identities in several accounts or several identities: its events
 // are all investigated together, which the user may not mean.
 func warnAmbiguous(ctx context.Context, f *Factory, db *sql.DB, where string, args []any, p string) error {
-	q := `SELECT coalesce(session_issuer_arn, user_arn, user_name, '?') AS who, count(*) AS n
-		FROM events WHERE (` + where + `) AND (` + analyze.PrincipalWhere + `) GROUP BY 1 ORDER BY n DESC, who`
-	rows, err := db.QueryContext(ctx, q, append(append([]any(nil), args...), p, p, p, p)...)
+	list, total, err := topValues(ctx, db, "coalesce(session_issuer_arn, user_arn, user_name, '?')",
+		"("+where+") AND ("+analyze.PrincipalWhere+")", append(append([]any(nil), args...), p, p, p, p), " (%d events)")
 	if err != nil {
 		return fmt.Errorf("listing the identities of --principal %s: %w", p, err)
 	}
-	defer rows.Close()
-	var list []string
-	total := 0
-	for rows.Next() {
-		var who string
-		var n int64
-		if err := rows.Scan(&who, &n); err != nil {
-			return err
-		}
-		total++
-		if len(list) < maxAmbiguous {
-			list = append(list, fmt.Sprintf("%s (%d events)", who, n))
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
 	if total > 1 {
-		more := ""
-		if total > len(list) {
-			more = fmt.Sprintf(", and %d more", total-len(list))
-		}
-		f.IO.Warnf("warning: --principal %s matches %d identities, investigated together: %s%s; give an ARN to investigate one\n",
-			p, total, strings.Join(list, ", "), more)
+		f.IO.Warnf("warning: --principal %s matches %d identities, investigated together: %s; give an ARN to investigate one\n",
+			p, total, list)
 	}
 	return nil
+}
+
+// topValues lists the values of expr over the events where selects, the
+// most frequent first, as "a, b, c, and N more" (at most maxListed), each
+// followed by its count in countFormat unless that is empty; and how many
+// values there are.
+func topValues(ctx context.Context, db *sql.DB, expr, where string, args []any, countFormat string) (string, int, error) {
+	rows, err := db.QueryContext(ctx, "SELECT "+expr+" AS v, count(*) AS n FROM events WHERE ("+where+") AND "+expr+" IS NOT NULL GROUP BY 1 ORDER BY n DESC, v", args...)
+	if err != nil {
+		return "", 0, err
+	}
+	defer rows.Close()
+	var vals []string
+	total := 0
+	for rows.Next() {
+		var v string
+		var n int64
+		if err := rows.Scan(&v, &n); err != nil {
+			return "", 0, err
+		}
+		if total++; total <= maxListed {
+			if countFormat != "" {
+				v += fmt.Sprintf(countFormat, n)
+			}
+			vals = append(vals, display.Inline(v))
+		}
+	}
+	if total > maxListed {
+		vals = append(vals, fmt.Sprintf("and %d more", total-maxListed))
+	}
+	return strings.Join(vals, ", "), total, rows.Err()
 }
 
 // requireCase fails when the case database does not exist: only commands
@@ -265,30 +274,4 @@ func discardEmptyCase(ctx context.Context, st *store.Store, path string) bool {
 	os.Remove(path)          //nolint:errcheck // best effort: an empty case left is harmless
 	os.Remove(path + ".wal") //nolint:errcheck // as above
 	return true
-}
-
-// distinctValues lists a column's values in the case, the most frequent
-// first, for messages (at most maxAmbiguous, then a count of the rest).
-func distinctValues(ctx context.Context, db *sql.DB, col string) (string, error) {
-	rows, err := db.QueryContext(ctx, "SELECT "+col+", count(*) AS n FROM events WHERE "+col+" IS NOT NULL GROUP BY 1 ORDER BY n DESC, 1")
-	if err != nil {
-		return "", fmt.Errorf("listing the case's %s: %w", col, err)
-	}
-	defer rows.Close()
-	var vals []string
-	total := 0
-	for rows.Next() {
-		var v string
-		var n int64
-		if err := rows.Scan(&v, &n); err != nil {
-			return "", err
-		}
-		if total++; total <= maxAmbiguous {
-			vals = append(vals, display.Inline(v))
-		}
-	}
-	if total > maxAmbiguous {
-		vals = append(vals, fmt.Sprintf("and %d more", total-maxAmbiguous))
-	}
-	return strings.Join(vals, ", "), rows.Err()
 }

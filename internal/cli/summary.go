@@ -101,9 +101,7 @@ events and cut to --top rows (0: all); the totals count them all.`,
 		},
 	}
 	fl := cmd.Flags()
-	addWindowFlags(fl, &opts.Since, &opts.Until)
-	fl.StringArrayVar(&opts.Accounts, "account", nil, "only this AWS `account` id (repeatable)")
-	fl.StringArrayVar(&opts.Regions, "region", nil, "only this `region` (repeatable)")
+	addScopeFlags(fl, &opts.Since, &opts.Until, &opts.Accounts, &opts.Regions)
 	fl.StringVar(&opts.Format, "format", "", "output `format`: text or json (default: text)")
 	fl.IntVar(&opts.Top, "top", 20, "rows per list, most events first (0: all)")
 	return cmd

@@ -34,6 +34,14 @@ func timeWindow(since, until string, now time.Time) (from, to *time.Time, err er
 	return from, to, nil
 }
 
+// addScopeFlags declares the window flags and --account and --region, the
+// scope of every command that reads the case's events over a place and time.
+func addScopeFlags(fl *pflag.FlagSet, since, until *string, accounts, regions *[]string) {
+	addWindowFlags(fl, since, until)
+	fl.StringArrayVar(accounts, "account", nil, "only this AWS `account` id (recipient account; repeatable)")
+	fl.StringArrayVar(regions, "region", nil, "only this `region` (repeatable)")
+}
+
 // addWindowFlags declares --since and --until, read by timeWindow, with the
 // same help wherever a command reads the case over a window.
 func addWindowFlags(fl *pflag.FlagSet, since, until *string) {

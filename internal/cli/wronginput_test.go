@@ -147,11 +147,7 @@ func TestSuggestedCommandsRun(t *testing.T) {
 		t.Fatalf("the summary suggests %d commands, want the details and per-file queries:\n%s", len(cmds), r.out)
 	}
 	for _, c := range cmds {
-		out, err := exec.Command(bash, "-c", `printf '%s\0' `+c).Output()
-		if err != nil {
-			t.Fatalf("bash cannot read %s: %v", c, err)
-		}
-		words := strings.Split(strings.TrimSuffix(string(out), "\x00"), "\x00")
+		words := shellWords(t, bash, c)
 		if words[0] != "trailsleuth" || words[1] != "--db" || words[2] != db {
 			t.Errorf("%s: does not name the case %s: %q", c, db, words)
 			continue
@@ -199,4 +195,14 @@ func TestHuntEmptyWindow(t *testing.T) {
 	if r := run(t, "--db", db, "hunt", "--since", "2026-01-01", "--allow-empty"); r.code != 0 || !strings.Contains(r.errOut, "warning: no event matches") {
 		t.Errorf("--allow-empty: %+v", r)
 	}
+}
+
+// shellWords splits a printed command into its words as bash reads them.
+func shellWords(t *testing.T, bash, command string) []string {
+	t.Helper()
+	out, err := exec.Command(bash, "-c", `printf '%s\0' `+command).Output()
+	if err != nil {
+		t.Fatalf("bash cannot read %s: %v", command, err)
+	}
+	return strings.Split(strings.TrimSuffix(string(out), "\x00"), "\x00")
 }
