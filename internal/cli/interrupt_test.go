@@ -96,7 +96,8 @@ func TestSIGINT(t *testing.T) {
 }
 
 // TestInvestigateShowsIngestProgress (issue 20, item 6): investigate PATH
-// reports its ingest as ingest does, and its hunt counts rules as rules.
+// reports its ingest as ingest does, its hunt counts rules as rules, and a
+// line says the analysis runs.
 func TestInvestigateShowsIngestProgress(t *testing.T) {
 	example := filepath.Join(testenv.RepoRoot(t), "examples", "incident")
 	db := filepath.Join(t.TempDir(), "case.duckdb")
@@ -112,6 +113,9 @@ func TestInvestigateShowsIngestProgress(t *testing.T) {
 	}
 	if !regexp.MustCompile(`\rhunt · \d+/\d+ rules`).MatchString(got) {
 		t.Errorf("no hunt progress in rules: %q", got)
+	}
+	if !strings.Contains(got, "\rinvestigate · following the credentials") {
+		t.Errorf("nothing said while the analysis runs: %q", got)
 	}
 	for _, line := range strings.Split(got, "\r") {
 		if strings.Count(line, "/s") > 1 || strings.Count(line, "ETA") > 1 || strings.Contains(line, " B ") {

@@ -218,12 +218,16 @@ func runInvestigate(ctx context.Context, opts *InvestigateOptions) error {
 	if err != nil {
 		return err
 	}
+	// The analysis reports no advance of its own: a line says it runs.
+	prog := f.IO.NewProgress("investigate", 0, iostreams.Count(""))
+	prog.Update(0, "following the credentials, their sessions and what they did…")
 	c, err := analyze.Investigate(ctx, st.DB(), analyze.Options{
 		Since: opts.from, Until: opts.to, Accounts: opts.Accounts, Regions: opts.Regions,
 		Keys: opts.Keys, Principals: opts.Principals, IPs: opts.IPs, Findings: findings, Detect: detectOn,
 		Now: created, GeneratedAt: now, ReportSeq: seq, Database: f.DBPath, IPInfo: ipdb, Logger: f.Logger,
 		Tool: event.ToolInfo{Name: "trailsleuth", Version: VersionString(f.Version), CommandLine: cmdline},
 	})
+	prog.Done()
 	if err != nil {
 		return err
 	}
