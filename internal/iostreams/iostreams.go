@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -27,6 +28,46 @@ type IOStreams struct {
 	Quiet  bool
 	// errWidth is the terminal's width for progress lines (0: unknown).
 	errWidth int
+
+	// On a terminal, ErrOut clears a drawn progress line before anything
+	// else is written (a warning, a log line), which would otherwise run on
+	// from it; progress itself is drawn on rawErr. drawn is shared by the
+	// progress goroutine and whoever warns, hence mu.
+	rawErr io.Writer
+	mu     sync.Mutex
+	drawn  bool
+}
+
+// clearingWriter is ErrOut on a terminal: see IOStreams.rawErr.
+type clearingWriter struct{ s *IOStreams }
+
+func (c clearingWriter) Write(p []byte) (int, error) {
+	c.s.mu.Lock()
+	defer c.s.mu.Unlock()
+	if c.s.drawn {
+		io.WriteString(c.s.rawErr, "\r\x1b[K") //nolint:errcheck // display only
+		c.s.drawn = false
+	}
+	return c.s.rawErr.Write(p)
+}
+
+// draw writes a progress line (or clears it, for an empty line) in place.
+func (s *IOStreams) draw(line string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	w := s.rawErr
+	if w == nil {
+		w = s.ErrOut
+	}
+	if line == "" {
+		if s.drawn {
+			fmt.Fprint(w, "\r\x1b[K")
+		}
+		s.drawn = false
+		return
+	}
+	fmt.Fprintf(w, "\r%s\x1b[K", line)
+	s.drawn = true
 }
 
 // System returns the process's own streams.
@@ -38,6 +79,8 @@ func System() *IOStreams {
 	}
 	if s.ErrTTY {
 		s.errWidth, _, _ = term.GetSize(int(os.Stderr.Fd()))
+		s.rawErr = os.Stderr
+		s.ErrOut = clearingWriter{s}
 	}
 	return s
 }
@@ -100,7 +143,6 @@ type Progress struct {
 	start    time.Time
 	last     time.Time
 	interval time.Duration
-	drawn    bool
 }
 
 // NewProgress starts a progress report over total units (0: unknown).
@@ -128,8 +170,7 @@ func (p *Progress) Update(done int64, status string) {
 	if w := p.s.errWidth; w > 1 && utf8.RuneCountInString(line) > w-1 {
 		line = string([]rune(line)[:w-2]) + "…" // one row: \r redraws a single row only
 	}
-	fmt.Fprintf(p.s.ErrOut, "\r%s\x1b[K", line)
-	p.drawn = true
+	p.s.draw(line)
 }
 
 // line renders one report: label, position, status, rate, ETA.
@@ -137,9 +178,9 @@ func (p *Progress) line(done int64, elapsed time.Duration, status string) string
 	parts := []string{p.label}
 	switch {
 	case p.unit.bytes && p.total > 0:
-		parts = append(parts, fmt.Sprintf("%d%% of %s", done*100/p.total, mb(p.total)))
+		parts = append(parts, fmt.Sprintf("%d%% of %s", done*100/p.total, size(p.total)))
 	case p.unit.bytes:
-		parts = append(parts, mb(done))
+		parts = append(parts, size(done))
 	case p.total > 0:
 		parts = append(parts, fmt.Sprintf("%d/%d %s", done, p.total, p.unit.name))
 	case done > 0:
@@ -161,12 +202,22 @@ func (p *Progress) line(done int64, elapsed time.Duration, status string) string
 	return strings.Join(parts, " · ")
 }
 
-func mb(n int64) string { return fmt.Sprintf("%.1f MB", float64(n)/1e6) }
+// size is a byte count for people: B, kB, MB or GB (SI, as the rate's MB/s).
+func size(n int64) string {
+	switch {
+	case n < 1e3:
+		return fmt.Sprintf("%d B", n)
+	case n < 1e6:
+		return fmt.Sprintf("%.1f kB", float64(n)/1e3)
+	case n < 1e9:
+		return fmt.Sprintf("%.1f MB", float64(n)/1e6)
+	}
+	return fmt.Sprintf("%.1f GB", float64(n)/1e9)
+}
 
 // Done clears the line on a terminal.
 func (p *Progress) Done() {
-	if p.drawn {
-		fmt.Fprint(p.s.ErrOut, "\r\x1b[K")
-		p.drawn = false
+	if p.s.ErrTTY {
+		p.s.draw("")
 	}
 }

@@ -27,6 +27,10 @@ func TestProgressLine(t *testing.T) {
 			"ingest · 100% of 1.2 MB · 739/739 files · 3229 events · 0.3 MB/s · finishing…"},
 		{"rules", Count("rules"), 131, 11, 10 * time.Second, "",
 			"ingest · 11/131 rules · ETA 1m49s"},
+		{"small", Bytes, 42_000, 42_000, 0, "15/15 files",
+			"ingest · 100% of 42.0 kB · 15/15 files · finishing…"},
+		{"large, unknown total", Bytes, 0, 3_500_000_000, 10 * time.Second, "",
+			"ingest · 3.5 GB · 350.0 MB/s"},
 		{"unknown total", Count("events"), 0, 500, time.Second, "us-east-1",
 			"ingest · 500 events · us-east-1"},
 	}
@@ -72,5 +76,25 @@ func TestProgressTerminal(t *testing.T) {
 	p.Update(12, "")
 	if got := errOut.String(); !strings.HasPrefix(got, "hunt · 12/131 rules") || strings.Count(got, "\n") != 1 || strings.Contains(got, "\r") {
 		t.Errorf("off a terminal: %q", got)
+	}
+}
+
+// TestWarningClearsProgress: on a terminal a warning (or a log line) written
+// while a progress line is drawn starts on a cleared line instead of
+// running on from the progress text; the next update draws it again.
+func TestWarningClearsProgress(t *testing.T) {
+	var raw strings.Builder
+	s := &IOStreams{ErrTTY: true, rawErr: &raw}
+	s.ErrOut = clearingWriter{s}
+	p := s.NewProgress("hunt", 131, Count("rules"))
+	p.Update(11, "")
+	s.Warnf("rule %s: cannot run\n", "x")
+	s.Warnf("rule %s: cannot run\n", "y") // the line is already clear
+	p.last = time.Time{}
+	p.Update(12, "")
+	p.Done()
+	want := "\rhunt · 11/131 rules\x1b[K\r\x1b[Krule x: cannot run\nrule y: cannot run\n\rhunt · 12/131 rules\x1b[K\r\x1b[K"
+	if raw.String() != want {
+		t.Errorf("wrote %q\nwant  %q", raw.String(), want)
 	}
 }
