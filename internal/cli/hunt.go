@@ -68,7 +68,8 @@ dialect cannot express are reported per rule. The data scanned and its cost
 estimate are printed on standard error (per query with --log-level debug).
 
 Exit status: 0 when the hunt ran, hits or not; 3 when --fail-on LEVEL is
-given and a hit at or above that level exists; 1 on error; 2 on bad usage.`,
+given and a hit at or above that level exists; 4 when the case or the window
+holds no event (--allow-empty hunts anyway); 1 on error; 2 on bad usage.`,
 		Example: `  trailsleuth hunt
   trailsleuth hunt --level high --format json
   trailsleuth hunt --rules ./sigma/rules/cloud/aws --fail-on high

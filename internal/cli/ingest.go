@@ -177,8 +177,6 @@ func runIngest(ctx context.Context, opts *IngestOptions) error {
 	return nil
 }
 
-// writeIngestSummary prints an ingest's summary; the queries it suggests
-// are commands on f's case, runnable as printed.
 // ingestProgress reports an ingest's advance: the bytes read (what its
 // time follows), with files and events as the status. Call done when the
 // ingest returns.
@@ -193,6 +191,8 @@ func ingestProgress(f *Factory, files []acquire.File) (progress func(ingest.Prog
 	}, prog.Done
 }
 
+// writeIngestSummary prints an ingest's summary; the queries it suggests
+// are commands on f's case, runnable as printed.
 func writeIngestSummary(w io.Writer, s *ingest.Summary, f *Factory) {
 	rate := 0.0
 	if s.Seconds > 0 {

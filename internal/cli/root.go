@@ -36,7 +36,8 @@ type Factory struct {
 	readNotes []string
 }
 
-// Exit codes, the only ones trailsleuth uses (README, "Exit status").
+// Exit codes, the only ones trailsleuth uses (README, under "Global flags";
+// the root command's help).
 const (
 	ExitOK       = 0
 	ExitError    = 1
@@ -77,7 +78,11 @@ data they touched and what they left behind.
   summary      what the case holds: accounts, regions, principals, keys
   query        SQL on the case;  audit: the case's chain of custody
 
-Start with: trailsleuth investigate examples/incident`,
+Start with: trailsleuth investigate examples/incident
+
+Exit status: 0 done, 1 error, 2 bad usage, 3 hunt --fail-on found a hit,
+4 nothing to look at (no event in the case, window or indicators; see
+--allow-empty), 130 interrupted.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		// --version prints what the version command's first line does.
