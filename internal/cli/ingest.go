@@ -135,6 +135,9 @@ func runIngest(ctx context.Context, opts *IngestOptions) error {
 	created := !caseExists(f.DBPath)
 	st, err := store.Open(ctx, f.DBPath)
 	if err != nil {
+		if created {
+			discardNewCase(nil, f.DBPath, err)
+		}
 		return err
 	}
 	defer st.Close()
@@ -156,7 +159,8 @@ func runIngest(ctx context.Context, opts *IngestOptions) error {
 	}
 	f.auditIngest(ctx, st, sum, err)
 	nothing := err == nil && sum.EventsRead == 0 && sum.Unchanged == 0 && sum.DigestFiles == 0
-	if created && (err != nil || nothing) && discardEmptyCase(ctx, st, f.DBPath) {
+	if created && (err != nil || nothing) {
+		discardNewCase(st, f.DBPath, nil)
 		defer f.IO.Warnf("no case database was created at %s: nothing was ingested\n", f.DBPath)
 	}
 	if err != nil {

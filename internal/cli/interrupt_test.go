@@ -50,7 +50,7 @@ func waitFor(t *testing.T, path string) {
 
 // TestInterruptedIngest (issue 20, item 6): a context cancelled during an
 // ingest (what Ctrl-C does) ends with "interrupted" and exit 130, not
-// "context canceled" and 1.
+// "context canceled" and 1, and a case the ingest created is removed.
 func TestInterruptedIngest(t *testing.T) {
 	example := filepath.Join(testenv.RepoRoot(t), "examples", "incident")
 	for _, cmd := range []string{"ingest", "investigate"} {
@@ -66,6 +66,10 @@ func TestInterruptedIngest(t *testing.T) {
 			code := Main(ctx, io, "test", []string{"--db", db, cmd, example})
 			if code != ExitInterrupted || !strings.Contains(errOut.String(), "trailsleuth: interrupted") || strings.Contains(errOut.String(), "context canceled") {
 				t.Errorf("exit %d, want %d; stderr: %s", code, ExitInterrupted, errOut)
+			}
+			// The case was new: an interrupted first ingest leaves none.
+			if _, err := os.Stat(db); err == nil {
+				t.Errorf("%s left behind", db)
 			}
 		})
 	}

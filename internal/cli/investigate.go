@@ -144,6 +144,9 @@ func runInvestigate(ctx context.Context, opts *InvestigateOptions) error {
 	newCase := ingesting && !caseExists(f.DBPath)
 	st, readOnly, err := openForReport(ctx, f, ingesting)
 	if err != nil {
+		if newCase {
+			discardNewCase(nil, f.DBPath, err)
+		}
 		return err
 	}
 	defer st.Close()
@@ -152,7 +155,8 @@ func runInvestigate(ctx context.Context, opts *InvestigateOptions) error {
 		sum, err := investigateIngest(ctx, f, st, opts.Paths)
 		if err != nil {
 			// Only a case that received events is created.
-			if newCase && discardEmptyCase(ctx, st, f.DBPath) {
+			if newCase {
+				discardNewCase(st, f.DBPath, nil)
 				f.IO.Warnf("no case database was created at %s: nothing was ingested\n", f.DBPath)
 			}
 			return err

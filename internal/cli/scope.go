@@ -260,18 +260,21 @@ func caseExists(path string) bool {
 	return path != "" && err == nil
 }
 
-// discardEmptyCase removes a case database this command created when it
-// holds no events (a failed, interrupted or empty ingest), with its
-// write-ahead log: left behind, later commands would read it as "nothing
-// happened". It reports whether the case was removed.
-func discardEmptyCase(ctx context.Context, st *store.Store, path string) bool {
-	var n int64
-	// Also after Ctrl-C: the count must run for the case to go.
-	if err := st.DB().QueryRowContext(context.WithoutCancel(ctx), "SELECT count(*) FROM events").Scan(&n); err != nil || n > 0 {
-		return false
+// discardNewCase removes a case database this command created and whose
+// ingest failed, was interrupted or found nothing, with its write-ahead
+// log: no ingest run in it finished with events (an unfinished run is
+// rolled back by the next open anyway), and left behind it would be read
+// by later commands as "nothing happened". The audit entry of the failed
+// run goes with it: the case never held evidence.
+// st is nil when the case could not even be opened (set up): what it left
+// goes too, unless another process holds the file.
+func discardNewCase(st *store.Store, path string, openErr error) {
+	if errors.Is(openErr, store.ErrLocked) {
+		return
 	}
-	st.Close()
+	if st != nil {
+		st.Close()
+	}
 	os.Remove(path)          //nolint:errcheck // best effort: an empty case left is harmless
 	os.Remove(path + ".wal") //nolint:errcheck // as above
-	return true
 }
