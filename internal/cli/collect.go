@@ -19,7 +19,6 @@ import (
 	"github.com/trailsleuth/trailsleuth/internal/awsconf"
 	"github.com/trailsleuth/trailsleuth/internal/ingest"
 	"github.com/trailsleuth/trailsleuth/internal/iostreams"
-	"github.com/trailsleuth/trailsleuth/internal/store"
 )
 
 // collectMaxAttempts gives throttled calls (S3 SlowDown, CloudTrail
@@ -264,16 +263,19 @@ func (o *CollectOptions) ingest(ctx context.Context) (*ingest.Summary, error) {
 	if err != nil {
 		return nil, err
 	}
-	st, err := store.Open(ctx, f.DBPath)
+	st, settle, err := f.openForIngest(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer st.Close()
-	return ingest.Run(ctx, st, files, walkErrs, ingest.Options{
+	sum, err := ingest.Run(ctx, st, files, walkErrs, ingest.Options{
 		ToolVersion: VersionString(f.Version),
 		CommandLine: f.commandLine(),
 		Logger:      f.Logger,
 	})
+	// As ingest: a case is created only by an ingest that found something.
+	settle(err != nil || sum.EventsRead == 0 && sum.DigestFiles == 0)
+	return sum, err
 }
 
 // CollectLookupOptions are collect lookup-events' inputs.

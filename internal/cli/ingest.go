@@ -132,12 +132,8 @@ func runIngest(ctx context.Context, opts *IngestOptions) error {
 	if err != nil {
 		return err
 	}
-	created := !caseExists(f.DBPath)
-	st, err := store.Open(ctx, f.DBPath)
+	st, settle, err := f.openForIngest(ctx)
 	if err != nil {
-		if created {
-			discardNewCase(nil, f.DBPath, err)
-		}
 		return err
 	}
 	defer st.Close()
@@ -159,10 +155,8 @@ func runIngest(ctx context.Context, opts *IngestOptions) error {
 	}
 	f.auditIngest(ctx, st, sum, err)
 	nothing := err == nil && sum.EventsRead == 0 && sum.Unchanged == 0 && sum.DigestFiles == 0
-	if created && (err != nil || nothing) {
-		discardNewCase(st, f.DBPath, nil)
-		defer f.IO.Warnf("no case database was created at %s: nothing was ingested\n", f.DBPath)
-	}
+	// Said after the summary, which shows what was found instead.
+	defer settle(err != nil || nothing)
 	if err != nil {
 		return err
 	}

@@ -260,6 +260,25 @@ func caseExists(path string) bool {
 	return path != "" && err == nil
 }
 
+// openForIngest opens the case for an ingest, creating it if needed.
+// settle, called with whether the ingest failed or found nothing, removes a
+// case this call created in that case (discardNewCase) and says so.
+func (f *Factory) openForIngest(ctx context.Context) (st *store.Store, settle func(empty bool), err error) {
+	created := !caseExists(f.DBPath)
+	if st, err = store.Open(ctx, f.DBPath); err != nil {
+		if created {
+			discardNewCase(nil, f.DBPath, err)
+		}
+		return nil, nil, err
+	}
+	return st, func(empty bool) {
+		if created && empty {
+			discardNewCase(st, f.DBPath, nil)
+			f.IO.Warnf("no case database was created at %s: nothing was ingested\n", f.DBPath)
+		}
+	}, nil
+}
+
 // discardNewCase removes a case database this command created and whose
 // ingest failed, was interrupted or found nothing, with its write-ahead
 // log: no ingest run in it finished with events (an unfinished run is

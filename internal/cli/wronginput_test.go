@@ -206,3 +206,19 @@ func shellWords(t *testing.T, bash, command string) []string {
 	}
 	return strings.Split(strings.TrimSuffix(string(out), "\x00"), "\x00")
 }
+
+// TestCollectEmptyLeavesNoCase: collect --ingest of a collection with
+// nothing ingestible in it creates no case, as ingest does not.
+func TestCollectEmptyLeavesNoCase(t *testing.T) {
+	srv := testenv.S3Server(t, nil)
+	// The trail's layout, holding one file that is not CloudTrail.
+	srv.Put(t, "empty-trail", "AWSLogs/111122223333/CloudTrail/us-east-1/2025/03/11/111122223333_CloudTrail_us-east-1_20250311T0000Z_x.json", []byte("not a log\n"), nil)
+	db := filepath.Join(t.TempDir(), "case.duckdb")
+	r := run(t, "--db", db, "collect", "s3", "s3://empty-trail", "--endpoint-url", srv.URL, "--out", filepath.Join(t.TempDir(), "ev"), "--ingest")
+	if !strings.Contains(r.errOut, "no case database was created at "+db) {
+		t.Errorf("exit %d, stderr %s", r.code, r.errOut)
+	}
+	if _, err := os.Stat(db); err == nil {
+		t.Errorf("%s was created", db)
+	}
+}
