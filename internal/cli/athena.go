@@ -198,6 +198,11 @@ func investigateRemote(ctx context.Context, opts *InvestigateOptions) error {
 	for _, n := range col.Notes {
 		f.IO.Warnf("%s\n", n)
 	}
+	if col.Events == 0 && !opts.AllowEmpty {
+		// Said here: the temporary case's "no events, ingest first" would
+		// point at the wrong fix.
+		return noEventsError{fmt.Sprintf("%s returned no event for the indicators in the window: check them and --since/--until (trailsleuth summary on a local case lists keys and principals); give --allow-empty to go on anyway", opts.Engine.Name)}
+	}
 	local := *f
 	local.DBPath = filepath.Join(dir, "case.duckdb")
 	if opts.Engine.cmd != nil && opts.Engine.cmd.Flags().Changed("db") {
