@@ -134,7 +134,7 @@ func runSummary(ctx context.Context, opts *SummaryOptions) (err error) {
 		enc.SetIndent("", "  ")
 		return enc.Encode(s)
 	}
-	return writeSummary(hw, s, opts.Top)
+	return writeSummary(hw, s, scopeCheck{from: opts.from, to: opts.to, accounts: opts.Accounts, regions: opts.Regions}.flags())
 }
 
 // summarize reads the summary of the events where selects.
@@ -210,10 +210,14 @@ func timePtr(t sql.NullTime) *time.Time {
 	return &u
 }
 
-// writeSummary prints the summary as text: a header and one table a list.
-func writeSummary(w io.Writer, s *CaseSummary, top int) error {
+// writeSummary prints the summary as text: a header and one table a list;
+// scope names the flags that narrowed it.
+func writeSummary(w io.Writer, s *CaseSummary, scope string) error {
 	s = display.Copy(s) // names come from the evidence: escaped
 	fmt.Fprintf(w, "Case %s: %d events from %d files, %s to %s\n", s.Database, s.Events, s.Files, fmtTime(s.FirstEvent), fmtTime(s.LastEvent))
+	if scope != "" {
+		fmt.Fprintf(w, "Only %s\n", scope)
+	}
 	for _, l := range []struct {
 		title string
 		list  SummaryList

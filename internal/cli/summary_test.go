@@ -86,6 +86,10 @@ func TestSummary(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.out), &s); err != nil || s.Events != truth.Totals.ByDay["2025-03-11"] || s.Window == nil {
 		t.Errorf("the second day: %d events (%v), want %d", s.Events, err, truth.Totals.ByDay["2025-03-11"])
 	}
+	r = run(t, "--db", db, "summary", "--since", "2025-03-11", "--region", "eu-west-1")
+	if !strings.Contains(r.out, "\nOnly --since 2025-03-11T00:00:00Z --region eu-west-1\n") || !strings.Contains(r.out, "Regions (1)") {
+		t.Errorf("text with a scope:\n%s", r.out)
+	}
 
 	// Text: the header and a table per list, cut to --top with a count.
 	r = run(t, "--db", db, "summary", "--top", "3")
