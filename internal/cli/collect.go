@@ -251,7 +251,7 @@ func (o *CollectOptions) finish(ctx context.Context, res any, collectErr error, 
 		text(f.IO.Out)
 		fmt.Fprintf(f.IO.Out, "  manifest: %s/%s\n", strings.TrimSuffix(o.Out, "/"), acquire.ManifestName)
 		if sum != nil {
-			writeIngestSummary(f.IO.Out, sum, f)
+			writeIngestSummary(f.IO.Out, sum, f, caseExists(f.DBPath))
 		}
 	}
 	return collectErr

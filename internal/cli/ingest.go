@@ -155,8 +155,7 @@ func runIngest(ctx context.Context, opts *IngestOptions) error {
 	}
 	f.auditIngest(ctx, st, sum, err)
 	nothing := err == nil && sum.EventsRead == 0 && sum.Unchanged == 0 && sum.DigestFiles == 0
-	// Said after the summary, which shows what was found instead.
-	defer settle(err != nil || nothing)
+	kept := !settle(err != nil || nothing)
 	if err != nil {
 		return err
 	}
@@ -167,7 +166,7 @@ func runIngest(ctx context.Context, opts *IngestOptions) error {
 			return err
 		}
 	} else {
-		writeIngestSummary(f.IO.Out, sum, f)
+		writeIngestSummary(f.IO.Out, sum, f, kept)
 	}
 	if nothing {
 		return ingest.ErrNothingIngested
@@ -190,8 +189,14 @@ func ingestProgress(f *Factory, files []acquire.File) (progress func(ingest.Prog
 }
 
 // writeIngestSummary prints an ingest's summary; the queries it suggests
-// are commands on f's case, runnable as printed.
-func writeIngestSummary(w io.Writer, s *ingest.Summary, f *Factory) {
+// are commands on f's case, runnable as printed, when the case was kept.
+func writeIngestSummary(w io.Writer, s *ingest.Summary, f *Factory, kept bool) {
+	query := func(sql string) string {
+		if !kept {
+			return "the case was not kept; --format json has every count and file"
+		}
+		return f.suggest("query", sql)
+	}
 	rate := 0.0
 	if s.Seconds > 0 {
 		rate = float64(s.EventsRead) / s.Seconds
@@ -205,7 +210,7 @@ func writeIngestSummary(w io.Writer, s *ingest.Summary, f *Factory) {
 		fmt.Fprintf(w, "  %d files cut short or not read: how many records they held after the damage is unknown (not in records lost)\n", s.CutShort)
 	}
 	if n := s.Errors[ingest.ReasonConflictingCopy]; n > 0 {
-		fmt.Fprintf(w, "  %d events came in copies that disagree: one copy is used, the others are kept in event_conflicts (%s)\n", n, f.suggest("query", "SELECT * FROM event_conflicts"))
+		fmt.Fprintf(w, "  %d events came in copies that disagree: one copy is used, the others are kept in event_conflicts (%s)\n", n, query("SELECT * FROM event_conflicts"))
 	}
 	if s.RolledBack > 0 {
 		fmt.Fprintf(w, "  an earlier ingest was interrupted: its %d events were rolled back and its files read again\n", s.RolledBack)
@@ -224,8 +229,10 @@ func writeIngestSummary(w io.Writer, s *ingest.Summary, f *Factory) {
 			}
 			fmt.Fprintf(w, "    %-32s %8d  (%s)\n", r, s.Errors[ingest.Reason(r)], note)
 		}
-		fmt.Fprintf(w, "  details: %s\n  per file: %s\n", f.suggest("query", "SELECT * FROM ingest_errors"),
-			f.suggest("query", "SELECT path, status, errors FROM sources WHERE errors IS NOT NULL"))
+		if kept {
+			fmt.Fprintf(w, "  details: %s\n  per file: %s\n", query("SELECT * FROM ingest_errors"),
+				query("SELECT path, status, errors FROM sources WHERE errors IS NOT NULL"))
+		}
 	}
 	var notUnchanged []ingest.SkippedFile
 	for _, sk := range s.Skipped {
@@ -237,8 +244,11 @@ func writeIngestSummary(w io.Writer, s *ingest.Summary, f *Factory) {
 		fmt.Fprintln(w, "  skipped files:")
 		for i, sk := range notUnchanged {
 			if i == 20 {
-				fmt.Fprintf(w, "    … and %d more (%s lists them all)\n", len(notUnchanged)-20,
-					f.suggest("query", "SELECT path, skip_reason FROM sources WHERE status = 'skipped'"))
+				more := query("SELECT path, skip_reason FROM sources WHERE status = 'skipped'")
+				if kept {
+					more += " lists them all"
+				}
+				fmt.Fprintf(w, "    … and %d more (%s)\n", len(notUnchanged)-20, more)
 				break
 			}
 			d := ""

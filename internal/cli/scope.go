@@ -262,8 +262,9 @@ func caseExists(path string) bool {
 
 // openForIngest opens the case for an ingest, creating it if needed.
 // settle, called with whether the ingest failed or found nothing, removes a
-// case this call created in that case (discardNewCase) and says so.
-func (f *Factory) openForIngest(ctx context.Context) (st *store.Store, settle func(empty bool), err error) {
+// case this call created in that case (discardNewCase), says so, and
+// reports whether it did.
+func (f *Factory) openForIngest(ctx context.Context) (st *store.Store, settle func(empty bool) bool, err error) {
 	created := !caseExists(f.DBPath)
 	if st, err = store.Open(ctx, f.DBPath); err != nil {
 		if created {
@@ -271,11 +272,13 @@ func (f *Factory) openForIngest(ctx context.Context) (st *store.Store, settle fu
 		}
 		return nil, nil, err
 	}
-	return st, func(empty bool) {
-		if created && empty {
-			discardNewCase(st, f.DBPath, nil)
-			f.IO.Warnf("no case database was created at %s: nothing was ingested\n", f.DBPath)
+	return st, func(empty bool) bool {
+		if !created || !empty {
+			return false
 		}
+		discardNewCase(st, f.DBPath, nil)
+		f.IO.Warnf("no case database was created at %s: nothing was ingested\n", f.DBPath)
+		return true
 	}, nil
 }
 

@@ -222,3 +222,19 @@ func TestCollectEmptyLeavesNoCase(t *testing.T) {
 		t.Errorf("%s was created", db)
 	}
 }
+
+// TestNoHintsAtAGoneCase: when an ingest into a new case finds nothing and
+// the case is not kept, its summary suggests no query on it.
+func TestNoHintsAtAGoneCase(t *testing.T) {
+	dir := t.TempDir()
+	for i := range 25 { // more skipped files than the summary lists
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("notes-%02d.txt", i)), []byte("not a log\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db := filepath.Join(t.TempDir(), "case.duckdb")
+	r := run(t, "--db", db, "ingest", dir)
+	if r.code != ExitError || strings.Contains(r.out, "trailsleuth --db") || !strings.Contains(r.out, "… and 5 more (the case was not kept") {
+		t.Errorf("exit %d\n%s\n%s", r.code, r.out, r.errOut)
+	}
+}
