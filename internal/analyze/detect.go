@@ -21,7 +21,7 @@ func (inv *investigation) indicatorConds() ([]Cond, error) {
 		out = append(out, scoped("access_key_id = ?", k))
 	}
 	for _, p := range inv.opts.Principals {
-		out = append(out, scoped("user_arn = ? OR user_name = ? OR session_issuer_arn = ? OR session_issuer_user_name = ?", p, p, p, p))
+		out = append(out, scoped(PrincipalWhere, p, p, p, p))
 	}
 	if len(inv.opts.IPs) > 0 {
 		ips, err := inv.matchIPs(inv.opts.IPs)

@@ -110,6 +110,18 @@ type filter struct {
 
 func (o *Options) filter() filter { return o.filterFor(true) }
 
+// ScopeWhere is the SQL condition on the events table, with its arguments,
+// that selects the events in scope (window, accounts, regions): the CLI
+// checks with it that a question has an answer before asking it.
+func (o *Options) ScopeWhere() (string, []any) {
+	f := o.filter()
+	return f.where, f.args
+}
+
+// PrincipalWhere selects a --principal's events: its four placeholders all
+// take the principal (an ARN or an IAM user name).
+const PrincipalWhere = "user_arn = ? OR user_name = ? OR session_issuer_arn = ? OR session_issuer_user_name = ?"
+
 // placeFilter keeps the account and region scope but not the time window:
 // baselines look before the window.
 func (o *Options) placeFilter() filter { return o.filterFor(false) }

@@ -117,7 +117,7 @@ func (inv *investigation) seed() error {
 		}
 	}
 	for _, p := range inv.opts.Principals {
-		cond := "user_arn = ? OR user_name = ? OR session_issuer_arn = ? OR session_issuer_user_name = ?"
+		cond := PrincipalWhere
 		if err := inv.seedSplit("principal "+p, cond, p, p, p, p); err != nil {
 			return err
 		}

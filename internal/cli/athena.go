@@ -18,6 +18,7 @@ import (
 	"github.com/trailsleuth/trailsleuth/internal/awsconf"
 	"github.com/trailsleuth/trailsleuth/internal/detect"
 	"github.com/trailsleuth/trailsleuth/internal/ingest"
+	"github.com/trailsleuth/trailsleuth/internal/iostreams"
 	"github.com/trailsleuth/trailsleuth/internal/lake"
 	"github.com/trailsleuth/trailsleuth/internal/remote"
 	"github.com/trailsleuth/trailsleuth/internal/sigma"
@@ -118,11 +119,11 @@ func huntRemote(ctx context.Context, opts *HuntOptions, pack *detect.Pack) (*det
 	}
 	ledger := &remote.Ledger{}
 	rules := pack.Runnable(opts.minimum)
-	prog := f.IO.NewProgress("hunt", int64(len(rules)))
+	prog := f.IO.NewProgress("hunt", int64(len(rules)), iostreams.Count("rules"))
 	res, err := remote.Hunt(ctx, run, target, pack, remote.HuntOptions{
 		MinLevel: opts.minimum, Scope: remote.Scope{Since: opts.from, Until: opts.to}, Ledger: ledger,
 		Progress: func(done, total int, r *sigma.Rule) {
-			prog.Update(int64(done), fmt.Sprintf("%d/%d rules", done, total))
+			prog.Update(int64(done), "")
 		},
 		Query: logQuery(f),
 	})
@@ -196,6 +197,11 @@ func investigateRemote(ctx context.Context, opts *InvestigateOptions) error {
 	f.IO.Warnf("%s\n", ledger.Summary(opts.Engine.Name))
 	for _, n := range col.Notes {
 		f.IO.Warnf("%s\n", n)
+	}
+	if col.Events == 0 && !opts.AllowEmpty {
+		// Said here: the temporary case's "no events, ingest first" would
+		// point at the wrong fix.
+		return noEventsError{fmt.Sprintf("%s returned no event for the indicators in the window: check them and --since/--until (trailsleuth summary on a local case lists keys and principals); give --allow-empty to go on anyway", opts.Engine.Name)}
 	}
 	local := *f
 	local.DBPath = filepath.Join(dir, "case.duckdb")

@@ -315,3 +315,20 @@ func TestInvestigateRemoteTriage(t *testing.T) {
 		t.Errorf("%d triage queries, want 2 (hits, user agents)", triage)
 	}
 }
+
+// TestInvestigateRemoteNothingFound: an indicator the remote engine finds
+// no event of is exit 4 naming it, not a report, and no "ingest first"
+// advice about the temporary case.
+func TestInvestigateRemoteNothingFound(t *testing.T) {
+	example := filepath.Join(testenv.RepoRoot(t), "examples", "incident")
+	evs := remotetest.LoadEvents(t, example)
+	c := remoteEngines()[0]
+	fake := remotetest.New(t)
+	fake.Handler = remotetest.EventQueries(evs, c.tg)
+	args := append([]string{"investigate", "--key", "AKIAEXAMPLE", "--format", "json",
+		"--engine", c.engine, "--endpoint-url", fake.URL, "--aws-region", "us-east-1", "--poll-interval", "1ms"}, c.flags...)
+	r := run(t, args...)
+	if r.code != ExitNoEvents || r.out != "" || !strings.Contains(r.errOut, "--key AKIAEXAMPLE matches no event") || strings.Contains(r.errOut, "ingest") {
+		t.Errorf("exit %d, stdout %.100q, stderr %s", r.code, r.out, r.errOut)
+	}
+}

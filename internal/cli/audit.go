@@ -122,6 +122,9 @@ the hash of the last entry that changed the case (evidence.case_state).`,
   trailsleuth audit verify`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := settleFormat(&format, "text", "json"); err != nil {
+				return err
+			}
 			st, err := f.openReadOnly(cmd.Context())
 			if err != nil {
 				return err
@@ -145,6 +148,9 @@ entries leaves no trace in the log itself: compare with the case_state hash
 a report carries.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := settleFormat(&format, "text", "json"); err != nil {
+				return err
+			}
 			st, err := f.openReadOnly(cmd.Context())
 			if err != nil {
 				return err

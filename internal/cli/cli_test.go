@@ -33,6 +33,9 @@ func TestVersionAndHelp(t *testing.T) {
 	if r.code != 0 || !strings.HasPrefix(r.out, "trailsleuth test\n") {
 		t.Errorf("version: %+v", r)
 	}
+	if r := run(t, "--version"); r.code != 0 || r.out != "trailsleuth test\n" {
+		t.Errorf("--version: %+v", r)
+	}
 	r = run(t, "--help")
 	for _, cmd := range []string{"ingest", "query", "export", "version", "--db", "--quiet", "--log-level"} {
 		if !strings.Contains(r.out, cmd) {

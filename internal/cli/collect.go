@@ -19,7 +19,6 @@ import (
 	"github.com/trailsleuth/trailsleuth/internal/awsconf"
 	"github.com/trailsleuth/trailsleuth/internal/ingest"
 	"github.com/trailsleuth/trailsleuth/internal/iostreams"
-	"github.com/trailsleuth/trailsleuth/internal/store"
 )
 
 // collectMaxAttempts gives throttled calls (S3 SlowDown, CloudTrail
@@ -35,7 +34,8 @@ type CollectOptions struct {
 	Until   string
 	Out     string
 	Ingest  bool
-	JSON    bool
+	Format  string
+	JSON    bool // --json, the deprecated alias of --format json; settled into it
 
 	from, to time.Time
 }
@@ -43,11 +43,12 @@ type CollectOptions struct {
 func (o *CollectOptions) addFlags(fl *pflag.FlagSet, regionHelp string) {
 	addAWSFlags(fl, &o.AWS)
 	fl.StringArrayVar(&o.Regions, "region", nil, regionHelp)
-	fl.StringVar(&o.Since, "since", "", "collect from `time` (RFC 3339, date, or 72h / 7d ago)")
+	fl.StringVar(&o.Since, "since", "", "collect from `time` (RFC 3339, date [HH:MM], 12h / 3d / 2w ago, today, yesterday)")
 	fl.StringVar(&o.Until, "until", "", "collect up to `time` (default: now)")
 	fl.StringVarP(&o.Out, "out", "o", "", "evidence `folder` to write (required); re-running into it resumes")
 	fl.BoolVar(&o.Ingest, "ingest", false, "ingest the folder into the case database (--db) when the collection ends")
-	fl.BoolVar(&o.JSON, "json", false, "print the summary as one JSON object")
+	fl.StringVar(&o.Format, "format", "", "summary `format`: text, or json (one JSON object) (default: text)")
+	addJSONAlias(fl, &o.JSON)
 }
 
 func (o *CollectOptions) validate() error {
@@ -55,6 +56,9 @@ func (o *CollectOptions) validate() error {
 		return usageErrorf("--out is required: the folder the evidence is written to")
 	}
 	var err error
+	if o.JSON, err = summaryJSON(o.Format, o.JSON); err != nil {
+		return err
+	}
 	o.from, o.to, err = parseWindow(o.Since, o.Until, time.Now())
 	return err
 }
@@ -180,7 +184,7 @@ func runCollectS3(ctx context.Context, opts *CollectS3Options) error {
 		c.Region = r
 		client = awsconf.S3(c, ao)
 	}
-	var prog *progressLine
+	var prog *iostreams.Progress
 	res, err := acquire.CollectS3(ctx, client, acquire.S3Options{
 		Bucket: bucket, Prefix: prefix, Accounts: opts.Accounts, Regions: opts.Regions,
 		Since: opts.from, Until: opts.to, Out: opts.Out, Concurrency: opts.Concurrency,
@@ -192,13 +196,13 @@ func runCollectS3(ctx context.Context, opts *CollectS3Options) error {
 		Warn: f.IO.Warnf,
 		Progress: func(p acquire.S3Progress) {
 			if prog == nil {
-				prog = newProgressLine(f, "collect", p.BytesTotal)
+				prog = f.IO.NewProgress("collect", p.BytesTotal, iostreams.Bytes)
 			}
-			prog.update(p.BytesDone, p.BytesTotal, p.Elapsed, fmt.Sprintf("%d/%d objects (%d already here, %d failed)", p.ObjectsDone, p.ObjectsTotal, p.Resumed, p.Failed))
+			prog.Update(p.BytesDone, fmt.Sprintf("%d/%d objects (%d already here, %d failed)", p.ObjectsDone, p.ObjectsTotal, p.Resumed, p.Failed))
 		},
 	})
 	if prog != nil {
-		prog.done()
+		prog.Done()
 	}
 	if res == nil {
 		return err
@@ -247,7 +251,7 @@ func (o *CollectOptions) finish(ctx context.Context, res any, collectErr error, 
 		text(f.IO.Out)
 		fmt.Fprintf(f.IO.Out, "  manifest: %s/%s\n", strings.TrimSuffix(o.Out, "/"), acquire.ManifestName)
 		if sum != nil {
-			writeIngestSummary(f.IO.Out, sum, f.DBPath)
+			writeIngestSummary(f.IO.Out, sum, f, caseExists(f.DBPath))
 		}
 	}
 	return collectErr
@@ -259,38 +263,20 @@ func (o *CollectOptions) ingest(ctx context.Context) (*ingest.Summary, error) {
 	if err != nil {
 		return nil, err
 	}
-	st, err := store.Open(ctx, f.DBPath)
+	st, settle, err := f.openForIngest(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer st.Close()
-	return ingest.Run(ctx, st, files, walkErrs, ingest.Options{
+	sum, err := ingest.Run(ctx, st, files, walkErrs, ingest.Options{
 		ToolVersion: VersionString(f.Version),
 		CommandLine: f.commandLine(),
 		Logger:      f.Logger,
 	})
+	// As ingest: a case is created only by an ingest that found something.
+	settle(err != nil || sum.Empty())
+	return sum, err
 }
-
-// progressLine reports bytes against a total with rate and ETA.
-type progressLine struct{ prog *iostreams.Progress }
-
-func newProgressLine(f *Factory, label string, total int64) *progressLine {
-	return &progressLine{prog: f.IO.NewProgress(label, total)}
-}
-
-func (p *progressLine) update(done, total int64, elapsed time.Duration, status string) {
-	rate := 0.0
-	if s := elapsed.Seconds(); s > 0 {
-		rate = float64(done) / s / 1e6
-	}
-	eta := ""
-	if done > 0 && done < total {
-		eta = ", ETA " + time.Duration(float64(elapsed)*float64(total-done)/float64(done)).Round(time.Second).String()
-	}
-	p.prog.Update(done, fmt.Sprintf("%s, %.1f MB/s%s", status, rate, eta))
-}
-
-func (p *progressLine) done() { p.prog.Done() }
 
 // CollectLookupOptions are collect lookup-events' inputs.
 type CollectLookupOptions struct {
@@ -366,7 +352,7 @@ func runCollectLookup(ctx context.Context, opts *CollectLookupOptions) error {
 		f.IO.Warnf("warning: --since %s is more than 90 days ago; LookupEvents keeps 90 days, so events before %s are not available this way (collect them from the trail's S3 bucket or CloudTrail Lake)\n",
 			acquire.Timestamp(opts.from), acquire.Timestamp(now.Add(-acquire.LookupWindow)))
 	}
-	prog := f.IO.NewProgress("lookup-events", 0)
+	prog := f.IO.NewProgress("lookup-events", 0, iostreams.Count("events"))
 	var mu sync.Mutex
 	res, err := acquire.CollectLookupEvents(ctx, acquire.LookupOptions{
 		Regions: regions, Attribute: opts.attribute, Since: opts.from, Until: opts.to, Out: opts.Out,
@@ -501,7 +487,7 @@ func runCollectLake(ctx context.Context, opts *CollectLakeOptions) error {
 		return err
 	}
 	f.Logger.Info("lake query", "sql", opts.sql)
-	prog := f.IO.NewProgress("lake", 0)
+	prog := f.IO.NewProgress("lake", 0, iostreams.Count("rows"))
 	res, err := acquire.CollectLake(ctx, awsconf.CloudTrail(cfg, ao), acquire.LakeOptions{
 		EventDataStore: opts.EventDataStore, SQL: opts.sql, Out: opts.Out, Poll: opts.Poll,
 		Progress: func(status string, rows int64) { prog.Update(0, fmt.Sprintf("query %s, %d rows", status, rows)) },

@@ -274,3 +274,24 @@ func TestCollectUsage(t *testing.T) {
 		}
 	}
 }
+
+// TestCollectWithoutCredentials (issue 20, item 7): with no credentials
+// anywhere in the chain, collect fails with one line that says so and what
+// to do, not the SDK's account of every provider it tried.
+func TestCollectWithoutCredentials(t *testing.T) {
+	testenv.FakeAWSEnv(t)
+	t.Setenv("AWS_ACCESS_KEY_ID", "")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
+	out := filepath.Join(t.TempDir(), "ev")
+	for _, args := range [][]string{
+		{"collect", "s3", "s3://acme-trail", "--out", out},
+		{"collect", "lookup-events", "--out", out},
+		{"collect", "s3", "s3://acme-trail", "--out", out, "--profile", "nosuch"},
+	} {
+		r := run(t, args...)
+		if r.code != ExitError || strings.Count(r.errOut, "\n") != 1 || !strings.Contains(r.errOut, "no AWS credentials") && !strings.Contains(r.errOut, "AWS profile nosuch is not in the shared config files") ||
+			strings.Contains(r.errOut, "IMDS") || strings.Contains(r.errOut, "SDK") {
+			t.Errorf("%q: exit %d, stderr %q", args, r.code, r.errOut)
+		}
+	}
+}

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -74,26 +73,18 @@ is the coverage object of the investigation report.`,
 		},
 	}
 	fl := cmd.Flags()
-	addWindowFlags(fl, &opts.Since, &opts.Until)
-	fl.StringArrayVar(&opts.Accounts, "account", nil, "only this AWS `account` id (repeatable)")
-	fl.StringArrayVar(&opts.Regions, "region", nil, "only this `region` (repeatable)")
+	addScopeFlags(fl, &opts.Since, &opts.Until, &opts.Accounts, &opts.Regions)
 	fl.StringArrayVar(&opts.Buckets, "bucket", nil, "also assess data events of this S3 `bucket` (repeatable)")
 	fl.StringArrayVar(&opts.Functions, "function", nil, "also assess data events of this Lambda `function` (repeatable)")
-	fl.StringVar(&opts.Format, "format", "", "output `format`: text, json (default: text on a terminal, json otherwise)")
+	fl.StringVar(&opts.Format, "format", "", "output `format`: text, json (default: text)")
 	return cmd
 }
 
 func (o *CoverageOptions) validate() error {
-	if o.Format == "" {
-		o.Format = "json"
-		if o.F.IO.OutTTY {
-			o.Format = "text"
-		}
-	}
-	if !slices.Contains(coverageFormats, o.Format) {
-		return usageErrorf("--format %q: want one of %s", o.Format, strings.Join(coverageFormats, ", "))
-	}
 	var err error
+	if o.Format, err = pickFormat(o.Format, "", "text", coverageFormats); err != nil {
+		return err
+	}
 	o.from, o.to, err = timeWindow(o.Since, o.Until, time.Now())
 	return err
 }

@@ -79,7 +79,7 @@ func TestCoverageUsage(t *testing.T) {
 			t.Errorf("%v: exit %d, want %d (%s)", args, r.code, ExitUsage, r.errOut)
 		}
 	}
-	if r := run(t, "--db", db, "coverage"); r.code != ExitError || !strings.Contains(r.errOut, "run 'trailsleuth ingest' first") {
+	if r := run(t, "--db", db, "coverage"); r.code != ExitError || !strings.Contains(r.errOut, "ingest PATH' first") {
 		t.Errorf("missing case database: %+v", r)
 	}
 	if r := run(t, "coverage", "--help"); r.code != 0 || !strings.Contains(r.out, "object reads") || !strings.Contains(r.out, "--bucket") {

@@ -41,8 +41,9 @@ in time slices of 50,000 events, so memory stays bounded on any case size.`,
 			if opts.Out == "" {
 				return usageErrorf("--out is required")
 			}
-			if opts.Format != "parquet" && opts.Format != "jsonl" {
-				return usageErrorf("--format %q: want parquet or jsonl", opts.Format)
+			var err error
+			if opts.Format, err = pickFormat(opts.Format, opts.Out, "parquet", store.ExportFormats); err != nil {
+				return err
 			}
 			if opts.Raw && opts.Format != "jsonl" {
 				return usageErrorf("--raw goes with --format jsonl")
@@ -53,7 +54,7 @@ in time slices of 50,000 events, so memory stays bounded on any case size.`,
 			return runExport(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.Format, "format", "parquet", "`format`: "+strings.Join(store.ExportFormats, ", "))
+	cmd.Flags().StringVar(&opts.Format, "format", "", "`format`: "+strings.Join(store.ExportFormats, ", ")+" (default: from --out's extension, else parquet)")
 	cmd.Flags().StringVarP(&opts.Out, "out", "o", "", "output `path`")
 	cmd.Flags().StringVar(&opts.Where, "where", "", "SQL condition on the events table")
 	cmd.Flags().BoolVar(&opts.Raw, "raw", false, "write the original CloudTrail events (with --format jsonl)")

@@ -4,14 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/trailsleuth/trailsleuth/internal/detect"
 	"github.com/trailsleuth/trailsleuth/internal/event"
+	"github.com/trailsleuth/trailsleuth/internal/iostreams"
 	"github.com/trailsleuth/trailsleuth/internal/sigma"
 	"github.com/trailsleuth/trailsleuth/internal/store"
 	"github.com/trailsleuth/trailsleuth/rules"
@@ -37,18 +36,20 @@ func (o *RuleSourceOptions) load() (*detect.Pack, error) {
 
 // HuntOptions are the hunt command's inputs.
 type HuntOptions struct {
-	F       *Factory
-	Rules   RuleSourceOptions
-	Level   string
-	FailOn  string
-	Format  string
-	Since   string
-	Until   string
-	Engine  EngineOptions
-	minimum event.Severity
-	failAt  event.Severity
-	from    *time.Time
-	to      *time.Time
+	F      *Factory
+	Rules  RuleSourceOptions
+	Level  string
+	FailOn string
+	Format string
+	Since  string
+	Until  string
+	Engine EngineOptions
+	// AllowEmpty hunts even when the case or the window holds no event.
+	AllowEmpty bool
+	minimum    event.Severity
+	failAt     event.Severity
+	from       *time.Time
+	to         *time.Time
 }
 
 func newHuntCmd(f *Factory, runF func(context.Context, *HuntOptions) error) *cobra.Command {
@@ -67,7 +68,8 @@ dialect cannot express are reported per rule. The data scanned and its cost
 estimate are printed on standard error (per query with --log-level debug).
 
 Exit status: 0 when the hunt ran, hits or not; 3 when --fail-on LEVEL is
-given and a hit at or above that level exists; 1 on error; 2 on bad usage.`,
+given and a hit at or above that level exists; 4 when the case or the window
+holds no event (--allow-empty hunts anyway); 1 on error; 2 on bad usage.`,
 		Example: `  trailsleuth hunt
   trailsleuth hunt --level high --format json
   trailsleuth hunt --rules ./sigma/rules/cloud/aws --fail-on high
@@ -88,8 +90,9 @@ given and a hit at or above that level exists; 1 on error; 2 on bad usage.`,
 	opts.Rules.addFlags(cmd)
 	cmd.Flags().StringVar(&opts.Level, "level", "", "run only rules at or above `level`: informational, low, medium, high, critical")
 	cmd.Flags().StringVar(&opts.FailOn, "fail-on", "", "exit 3 when a hit at or above `level` exists")
-	cmd.Flags().StringVar(&opts.Format, "format", "", "output `format`: table, json, jsonl, sarif (default: table on a terminal, json otherwise)")
+	cmd.Flags().StringVar(&opts.Format, "format", "", "output `format`: table, json, jsonl, sarif (default: table; text is the same)")
 	addWindowFlags(cmd.Flags(), &opts.Since, &opts.Until)
+	addAllowEmptyFlag(cmd.Flags(), &opts.AllowEmpty)
 	opts.Engine.addFlags(cmd)
 	return cmd
 }
@@ -98,14 +101,9 @@ func (o *HuntOptions) validate() error {
 	if err := o.Engine.validate(); err != nil {
 		return err
 	}
-	if o.Format == "" {
-		o.Format = "json"
-		if o.F.IO.OutTTY {
-			o.Format = "table"
-		}
-	}
-	if !slices.Contains(detect.Formats, o.Format) {
-		return usageErrorf("--format %q: want one of %s", o.Format, strings.Join(detect.Formats, ", "))
+	var err error
+	if o.Format, err = pickFormat(o.Format, "", "table", detect.Formats); err != nil {
+		return err
 	}
 	for _, lv := range []struct {
 		flag, val string
@@ -120,7 +118,6 @@ func (o *HuntOptions) validate() error {
 		}
 		*lv.dst = s
 	}
-	var err error
 	if o.from, o.to, err = timeWindow(o.Since, o.Until, time.Now()); err != nil {
 		return err
 	}
@@ -145,11 +142,15 @@ func runHunt(ctx context.Context, opts *HuntOptions) error {
 		return err
 	}
 	defer st.Close()
-	prog := f.IO.NewProgress("hunt", int64(len(pack.Rules)))
+	// No hit in a window without events says nothing: say that instead.
+	if err := checkScope(ctx, f, st.DB(), scopeCheck{from: opts.from, to: opts.to, allowEmpty: opts.AllowEmpty}); err != nil {
+		return err
+	}
+	prog := f.IO.NewProgress("hunt", int64(len(pack.Rules)), iostreams.Count("rules"))
 	res, err := detect.Run(ctx, st.DB(), pack, detect.RunOptions{
 		MinLevel: opts.minimum, TimeFrom: opts.from, TimeTo: opts.to, Logger: f.Logger,
 		Progress: func(done, total int, r *sigma.Rule) {
-			prog.Update(int64(done), fmt.Sprintf("%d/%d rules", done, total))
+			prog.Update(int64(done), "")
 		},
 	})
 	prog.Done()

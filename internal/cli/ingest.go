@@ -3,17 +3,19 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"sort"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/trailsleuth/trailsleuth/internal/acquire"
 	"github.com/trailsleuth/trailsleuth/internal/display"
 	"github.com/trailsleuth/trailsleuth/internal/ingest"
+	"github.com/trailsleuth/trailsleuth/internal/iostreams"
 	"github.com/trailsleuth/trailsleuth/internal/store"
 )
 
@@ -22,7 +24,8 @@ type IngestOptions struct {
 	F       *Factory
 	Paths   []string
 	Workers int
-	JSON    bool
+	Format  string
+	JSON    bool // --json, the deprecated alias of --format json; settled into it
 	// PublicKeys is CloudTrail's saved ListPublicKeys output, for digest
 	// validation of the folders ingested; NoVerify skips validation.
 	PublicKeys string
@@ -60,10 +63,14 @@ notifications, other clouds' logs, label files) are counted, never stored.
 Every input file is recorded with its SHA-256 in the sources table.`,
 		Example: `  trailsleuth ingest examples/incident
   trailsleuth --db case.duckdb ingest ./AWSLogs export.jsonl.gz
-  trailsleuth ingest --json logs/ | jq .errors`,
+  trailsleuth ingest --format json logs/ | jq .errors`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Paths = args
+			var err error
+			if opts.JSON, err = summaryJSON(opts.Format, opts.JSON); err != nil {
+				return err
+			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -73,7 +80,8 @@ Every input file is recorded with its SHA-256 in the sources table.`,
 	cmd.Flags().IntVar(&opts.Workers, "workers", 0, "files decoded in parallel (default: one per CPU)")
 	cmd.Flags().StringVar(&opts.PublicKeys, "public-keys", "", "CloudTrail public keys `file` (saved ListPublicKeys output) to validate the folders' digest chains (default: FOLDER/public-keys.json when present)")
 	cmd.Flags().BoolVar(&opts.NoVerify, "no-verify", false, "do not validate log files against the digest files found")
-	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the summary as one JSON object")
+	cmd.Flags().StringVar(&opts.Format, "format", "", "summary `format`: text, or json (one JSON object) (default: text)")
+	addJSONAlias(cmd.Flags(), &opts.JSON)
 	cmd.Flags().Float64Var(&opts.MaxInflateRatio, "max-inflate-ratio", ingest.DefaultMaxInflateRatio,
 		"stop reading a compressed file that expands more than this many times (decompression bomb; -1: no limit)")
 	cmd.Flags().Int64Var(&opts.MaxInflateBytes, "max-inflate-bytes", ingest.DefaultMaxInflateBytes,
@@ -81,15 +89,38 @@ Every input file is recorded with its SHA-256 in the sources table.`,
 	return cmd
 }
 
-// checkPaths fails when a path named on the command line does not exist: a
-// mistyped path is an error before anything is read, not a skipped input.
+// checkPaths fails when a path named on the command line cannot be read: a
+// mistyped path is an error before anything is read (or created), not a
+// skipped input. A case database given where logs belong is named as such.
 func checkPaths(paths []string) error {
 	for _, p := range paths {
-		if _, err := os.Stat(p); err != nil {
-			return fmt.Errorf("input %w", err)
+		fh, err := os.Open(p)
+		if err != nil {
+			var pe *fs.PathError
+			if errors.As(err, &pe) {
+				err = pe.Err // the OS's reason; the path is named below
+			}
+			return fmt.Errorf("cannot read %s: %w (check the path; a relative path is read from %s)", p, err, workDir())
+		}
+		fi, err := fh.Stat()
+		fh.Close()
+		if err != nil {
+			return fmt.Errorf("reading %s: %w", p, err)
+		}
+		if fi.Mode().IsRegular() && store.IsDuckDB(p) {
+			return usageErrorf("%s is a case database, not logs: did you mean --db %s?", p, quoteArg(p))
 		}
 	}
 	return nil
+}
+
+// workDir names the current folder for messages about relative paths.
+func workDir() string {
+	wd, err := os.Getwd()
+	if err != nil {
+		return "the current folder"
+	}
+	return wd
 }
 
 func runIngest(ctx context.Context, opts *IngestOptions) error {
@@ -101,17 +132,13 @@ func runIngest(ctx context.Context, opts *IngestOptions) error {
 	if err != nil {
 		return err
 	}
-	st, err := store.Open(ctx, f.DBPath)
+	st, settle, err := f.openForIngest(ctx)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 
-	var total int64
-	for _, fl := range files {
-		total += fl.Size
-	}
-	prog := f.IO.NewProgress("ingest", total)
+	progress, done := ingestProgress(f, files)
 	iopts := ingest.Options{
 		Workers:         opts.Workers,
 		MaxInflateRatio: opts.MaxInflateRatio,
@@ -119,26 +146,16 @@ func runIngest(ctx context.Context, opts *IngestOptions) error {
 		ToolVersion:     VersionString(f.Version),
 		CommandLine:     f.commandLine(),
 		Logger:          f.Logger,
-		Progress: func(p ingest.Progress) {
-			secs := p.Elapsed.Seconds()
-			rate := 0.0
-			if secs > 0 {
-				rate = float64(p.BytesDone) / secs / 1e6
-			}
-			eta := ""
-			if p.BytesDone > 0 && p.BytesDone < p.BytesTotal {
-				left := time.Duration(float64(p.Elapsed) * float64(p.BytesTotal-p.BytesDone) / float64(p.BytesDone))
-				eta = ", ETA " + left.Round(time.Second).String()
-			}
-			prog.Update(p.BytesDone, fmt.Sprintf("%d/%d files, %d events, %.1f MB/s%s", p.FilesDone, p.FilesTotal, p.Events, rate, eta))
-		},
+		Progress:        progress,
 	}
 	sum, err := ingest.Run(ctx, st, files, walkErrs, iopts)
-	prog.Done()
+	done()
 	if err == nil && sum.DigestFiles > 0 && !opts.NoVerify {
 		validateIngested(ctx, f, st, opts.Paths, opts.PublicKeys)
 	}
 	f.auditIngest(ctx, st, sum, err)
+	nothing := err == nil && sum.Empty()
+	kept := !settle(err != nil || nothing)
 	if err != nil {
 		return err
 	}
@@ -149,20 +166,42 @@ func runIngest(ctx context.Context, opts *IngestOptions) error {
 			return err
 		}
 	} else {
-		writeIngestSummary(f.IO.Out, sum, f.DBPath)
+		writeIngestSummary(f.IO.Out, sum, f, kept)
 	}
-	if sum.EventsRead == 0 && sum.Unchanged == 0 && sum.DigestFiles == 0 && len(sum.LogRecords) == 0 {
+	if nothing {
 		return ingest.ErrNothingIngested
 	}
 	return nil
 }
 
-func writeIngestSummary(w io.Writer, s *ingest.Summary, db string) {
+// ingestProgress reports an ingest's advance: the bytes read (what its
+// time follows), with files and events as the status. Call done when the
+// ingest returns.
+func ingestProgress(f *Factory, files []acquire.File) (progress func(ingest.Progress), done func()) {
+	var total int64
+	for _, fl := range files {
+		total += fl.Size
+	}
+	prog := f.IO.NewProgress("ingest", total, iostreams.Bytes)
+	return func(p ingest.Progress) {
+		prog.Update(p.BytesDone, fmt.Sprintf("%d/%d files · %d events", p.FilesDone, p.FilesTotal, p.Events))
+	}, prog.Done
+}
+
+// writeIngestSummary prints an ingest's summary; the queries it suggests
+// are commands on f's case, runnable as printed, when the case was kept.
+func writeIngestSummary(w io.Writer, s *ingest.Summary, f *Factory, kept bool) {
+	query := func(sql string) string {
+		if !kept {
+			return "the case was not kept; --format json has every count and file"
+		}
+		return f.suggest("query", sql)
+	}
 	rate := 0.0
 	if s.Seconds > 0 {
 		rate = float64(s.EventsRead) / s.Seconds
 	}
-	db = display.Inline(db)
+	db := display.Inline(f.DBPath)
 	fmt.Fprintf(w, "Ingested %d new events from %d files into %s in %.1fs (%.0f events/s, %.1f MB/s read)\n",
 		s.Events, s.Files, db, s.Seconds, rate, float64(s.Bytes)/1e6/max(s.Seconds, 1e-9))
 	fmt.Fprintf(w, "  files:  %d read, %d skipped, %d digest, %d already in the case\n", s.Files, s.FilesSkipped, s.DigestFiles, s.Unchanged)
@@ -177,7 +216,7 @@ func writeIngestSummary(w io.Writer, s *ingest.Summary, db string) {
 		fmt.Fprintf(w, "  %d files cut short or not read: how many records they held after the damage is unknown (not in records lost)\n", s.CutShort)
 	}
 	if n := s.Errors[ingest.ReasonConflictingCopy]; n > 0 {
-		fmt.Fprintf(w, "  %d events came in copies that disagree: one copy is used, the others are kept in event_conflicts (SELECT * FROM ingest_errors WHERE reason = 'conflicting_copy')\n", n)
+		fmt.Fprintf(w, "  %d events came in copies that disagree: one copy is used, the others are kept in event_conflicts (%s)\n", n, query("SELECT * FROM event_conflicts"))
 	}
 	if s.RolledBack > 0 {
 		fmt.Fprintf(w, "  an earlier ingest was interrupted: its %d events were rolled back and its files read again\n", s.RolledBack)
@@ -196,7 +235,10 @@ func writeIngestSummary(w io.Writer, s *ingest.Summary, db string) {
 			}
 			fmt.Fprintf(w, "    %-32s %8d  (%s)\n", r, s.Errors[ingest.Reason(r)], note)
 		}
-		fmt.Fprintln(w, "  details: SELECT * FROM ingest_errors; per file: SELECT path, status, errors FROM sources WHERE errors IS NOT NULL")
+		if kept {
+			fmt.Fprintf(w, "  details: %s\n  per file: %s\n", query("SELECT * FROM ingest_errors"),
+				query("SELECT path, status, errors FROM sources WHERE errors IS NOT NULL"))
+		}
 	}
 	var notUnchanged []ingest.SkippedFile
 	for _, sk := range s.Skipped {
@@ -208,7 +250,11 @@ func writeIngestSummary(w io.Writer, s *ingest.Summary, db string) {
 		fmt.Fprintln(w, "  skipped files:")
 		for i, sk := range notUnchanged {
 			if i == 20 {
-				fmt.Fprintf(w, "    … and %d more (--json lists them all)\n", len(notUnchanged)-20)
+				more := query("SELECT path, skip_reason FROM sources WHERE status = 'skipped'")
+				if kept {
+					more += " lists them all"
+				}
+				fmt.Fprintf(w, "    … and %d more (%s)\n", len(notUnchanged)-20, more)
 				break
 			}
 			d := ""

@@ -7,19 +7,8 @@ import (
 	"path/filepath"
 
 	"github.com/trailsleuth/trailsleuth/internal/evidence"
-	"github.com/trailsleuth/trailsleuth/internal/shell"
 	"github.com/trailsleuth/trailsleuth/internal/store"
 )
-
-// quoteArg quotes a path for a command the user is told to run; one
-// holding a NUL byte (which no shell can pass) is shown as PATH.
-func quoteArg(p string) string {
-	q, err := shell.Quote(p)
-	if err != nil {
-		return "PATH"
-	}
-	return q
-}
 
 // validateIngested runs log file integrity validation on the folders just
 // ingested that hold digest files, and records on each source whether it

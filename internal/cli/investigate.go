@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"slices"
 	"strings"
@@ -22,8 +23,10 @@ import (
 	"github.com/trailsleuth/trailsleuth/internal/detect"
 	"github.com/trailsleuth/trailsleuth/internal/event"
 	"github.com/trailsleuth/trailsleuth/internal/ingest"
+	"github.com/trailsleuth/trailsleuth/internal/iostreams"
 	"github.com/trailsleuth/trailsleuth/internal/pager"
 	"github.com/trailsleuth/trailsleuth/internal/report"
+	"github.com/trailsleuth/trailsleuth/internal/sigma"
 	"github.com/trailsleuth/trailsleuth/internal/store"
 )
 
@@ -45,6 +48,9 @@ type InvestigateOptions struct {
 	Compliance bool
 	Rules      RuleSourceOptions
 	Engine     EngineOptions
+	// AllowEmpty writes the report even when the case, the window or the
+	// indicators match no event (exit 0 instead of ExitNoEvents).
+	AllowEmpty bool
 	from, to   *time.Time
 }
 
@@ -94,15 +100,14 @@ offensive-user-agent query choose them (docs/athena.md).`,
 		},
 	}
 	fl := cmd.Flags()
-	addWindowFlags(fl, &opts.Since, &opts.Until)
-	fl.StringArrayVar(&opts.Accounts, "account", nil, "only this AWS `account` id (repeatable)")
-	fl.StringArrayVar(&opts.Regions, "region", nil, "only this `region` (repeatable)")
+	addScopeFlags(fl, &opts.Since, &opts.Until, &opts.Accounts, &opts.Regions)
 	fl.StringArrayVar(&opts.Keys, "key", nil, "suspected access key id, AKIA… or ASIA… (repeatable)")
 	fl.StringArrayVar(&opts.Principals, "principal", nil, "suspected principal: ARN or IAM user name (repeatable)")
 	fl.StringArrayVar(&opts.IPs, "ip", nil, "suspected source IP or CIDR (repeatable)")
-	fl.StringVar(&opts.Format, "format", "", "report `format`: "+strings.Join(report.Formats(), ", ")+" (default: text on a terminal, json otherwise)")
+	fl.StringVar(&opts.Format, "format", "", "report `format`: "+strings.Join(report.Formats(), ", ")+" (default: from --out's extension — .html .json .md .txt — else text)")
 	fl.StringVarP(&opts.Out, "out", "o", "", "write the report to `file` instead of standard output")
 	fl.BoolVar(&opts.NoHunt, "no-hunt", false, "do not run the detection rules first")
+	addAllowEmptyFlag(fl, &opts.AllowEmpty)
 	opts.IPInfo.addFlags(fl)
 	fl.BoolVar(&opts.Compliance, "compliance", false, "add the compliance mapping: the controls (SOC 2, ISO 27001 Annex A, NIST 800-53, NIST CSF) each finding type is evidence about")
 	opts.Rules.addFlags(cmd)
@@ -114,16 +119,10 @@ func (o *InvestigateOptions) validate() error {
 	if err := o.Engine.validate(); err != nil {
 		return err
 	}
-	if o.Format == "" {
-		o.Format = "json"
-		if o.F.IO.OutTTY && o.Out == "" {
-			o.Format = "text"
-		}
-	}
-	if !slices.Contains(report.Formats(), o.Format) {
-		return usageErrorf("--format %q: want one of %s", o.Format, strings.Join(report.Formats(), ", "))
-	}
 	var err error
+	if o.Format, err = pickFormat(o.Format, o.Out, "text", report.Formats()); err != nil {
+		return err
+	}
 	if o.from, o.to, err = timeWindow(o.Since, o.Until, time.Now()); err != nil {
 		return err
 	}
@@ -138,26 +137,39 @@ func runInvestigate(ctx context.Context, opts *InvestigateOptions) error {
 	if err := checkPaths(opts.Paths); err != nil {
 		return err
 	}
-	st, readOnly, err := openForReport(ctx, f, len(opts.Paths) > 0)
+	ingesting := len(opts.Paths) > 0
+	if !ingesting {
+		if err := f.requireCase(); err != nil {
+			return err
+		}
+	}
+	newCase := ingesting && !caseExists(f.DBPath)
+	st, readOnly, err := openForReport(ctx, f, ingesting)
 	if err != nil {
+		if newCase {
+			discardNewCase(nil, f.DBPath, err)
+		}
 		return err
 	}
 	defer st.Close()
 	cmdline := f.commandLine()
-	if len(opts.Paths) > 0 {
-		files, walkErrs, err := acquire.Walk(ctx, opts.Paths)
+	if ingesting {
+		sum, err := investigateIngest(ctx, f, st, opts.Paths)
 		if err != nil {
-			return err
-		}
-		sum, err := ingest.Run(ctx, st, files, walkErrs, ingest.Options{ToolVersion: VersionString(f.Version), CommandLine: cmdline, Logger: f.Logger})
-		f.auditIngest(ctx, st, sum, err)
-		if err != nil {
+			// Only a case that received events is created.
+			if newCase {
+				discardNewCase(st, f.DBPath, nil)
+				f.IO.Warnf("no case database was created at %s: nothing was ingested\n", f.DBPath)
+			}
 			return err
 		}
 		if sum.RolledBack > 0 {
 			f.IO.Warnf("warning: an earlier ingest was interrupted: its %d events were rolled back and its files read again\n", sum.RolledBack)
 		}
 		f.IO.Warnf("ingested %d new events from %d files (%d already in the case, %d skipped)\n", sum.Events, sum.Files, sum.Duplicates, sum.FilesSkipped)
+	}
+	if err := checkScope(ctx, f, st.DB(), opts.scope()); err != nil {
+		return err
 	}
 	var findings []event.Finding
 	var detectOn func(context.Context, []analyze.Cond) ([]event.Finding, error)
@@ -174,7 +186,10 @@ func runInvestigate(ctx context.Context, opts *InvestigateOptions) error {
 				return huntEvents(ctx, f, st, pack, conds)
 			}
 		} else {
-			res, err := detect.Run(ctx, st.DB(), pack, detect.RunOptions{TimeFrom: opts.from, TimeTo: opts.to, Logger: f.Logger})
+			prog := f.IO.NewProgress("hunt", int64(len(pack.Rules)), iostreams.Count("rules"))
+			res, err := detect.Run(ctx, st.DB(), pack, detect.RunOptions{TimeFrom: opts.from, TimeTo: opts.to, Logger: f.Logger,
+				Progress: func(done, _ int, _ *sigma.Rule) { prog.Update(int64(done), "") }})
+			prog.Done()
 			if err != nil {
 				return err
 			}
@@ -209,12 +224,16 @@ func runInvestigate(ctx context.Context, opts *InvestigateOptions) error {
 	if err != nil {
 		return err
 	}
+	// The analysis reports no advance of its own: a line says it runs.
+	prog := f.IO.NewProgress("investigate", 0, iostreams.Count(""))
+	prog.Update(0, "following the credentials, their sessions and what they did…")
 	c, err := analyze.Investigate(ctx, st.DB(), analyze.Options{
 		Since: opts.from, Until: opts.to, Accounts: opts.Accounts, Regions: opts.Regions,
 		Keys: opts.Keys, Principals: opts.Principals, IPs: opts.IPs, Findings: findings, Detect: detectOn,
 		Now: created, GeneratedAt: now, ReportSeq: seq, Database: f.DBPath, IPInfo: ipdb, Logger: f.Logger,
 		Tool: event.ToolInfo{Name: "trailsleuth", Version: VersionString(f.Version), CommandLine: cmdline},
 	})
+	prog.Done()
 	if err != nil {
 		return err
 	}
@@ -272,6 +291,40 @@ func runInvestigate(ctx context.Context, opts *InvestigateOptions) error {
 	f.recordAudit(ctx, st, store.AuditRead, nil, []store.AuditFile{hw.file(cmp.Or(opts.Out, "(stdout)"))},
 		fmt.Sprintf("report %s (%s): %d compromised credentials, %d suspicious events", c.ReportID, cmp.Or(opts.Format, "default format"), len(c.CompromisedCredentials), c.SuspiciousEventCount))
 	return nil
+}
+
+// investigateIngest ingests investigate's PATHs into the case. PATHs that
+// yield nothing — no CloudTrail file among them — are an error that says
+// what was found instead, not an investigation of whatever the case held.
+func investigateIngest(ctx context.Context, f *Factory, st *store.Store, paths []string) (*ingest.Summary, error) {
+	files, walkErrs, err := acquire.Walk(ctx, paths)
+	if err != nil {
+		return nil, err
+	}
+	progress, done := ingestProgress(f, files)
+	sum, err := ingest.Run(ctx, st, files, walkErrs, ingest.Options{ToolVersion: VersionString(f.Version), CommandLine: f.commandLine(), Logger: f.Logger, Progress: progress})
+	done()
+	f.auditIngest(ctx, st, sum, err)
+	if err != nil {
+		return nil, err
+	}
+	if sum.Empty() {
+		why := map[string]int{}
+		for _, sk := range sum.Skipped {
+			why[string(sk.Reason)]++
+		}
+		var parts []string
+		for _, r := range slices.Sorted(maps.Keys(why)) {
+			parts = append(parts, fmt.Sprintf("%d %s", why[r], r))
+		}
+		detail := "no files"
+		if len(parts) > 0 {
+			detail = "files skipped: " + strings.Join(parts, ", ")
+		}
+		return nil, fmt.Errorf("%w from %s (%s): give the folder that holds the CloudTrail logs; %s lists each skipped file",
+			ingest.ErrNothingIngested, strings.Join(paths, " "), detail, "'"+f.suggest(append([]string{"ingest"}, paths...)...)+"'")
+	}
+	return sum, nil
 }
 
 // maxConflicts bounds the conflicting copies a report lists (all are in

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"slices"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -36,14 +34,9 @@ change the evidence by accident.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.SQL = args[0]
-			if opts.Format == "" {
-				opts.Format = "jsonl"
-				if f.IO.OutTTY {
-					opts.Format = "table"
-				}
-			}
-			if !slices.Contains(tabular.Formats, opts.Format) {
-				return usageErrorf("--format %q: want one of %s", opts.Format, strings.Join(tabular.Formats, ", "))
+			var err error
+			if opts.Format, err = pickFormat(opts.Format, "", "table", tabular.Formats); err != nil {
+				return err
 			}
 			if opts.SQL == "-" {
 				b, err := io.ReadAll(f.IO.In)
@@ -58,7 +51,7 @@ change the evidence by accident.`,
 			return runQuery(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.Format, "format", "", "output `format`: table, csv, json, jsonl (default: table on a terminal, jsonl otherwise)")
+	cmd.Flags().StringVar(&opts.Format, "format", "", "output `format`: table, csv, json, jsonl (default: table; text is the same)")
 	cmd.Flags().BoolVar(&opts.Write, "write", false, "open the case database read-write (for CREATE VIEW and the like)")
 	return cmd
 }
@@ -77,6 +70,9 @@ func runQuery(ctx context.Context, opts *QueryOptions) (err error) {
 	}()
 	var st *store.Store
 	if opts.Write {
+		if err = opts.F.requireCase(); err != nil {
+			return err
+		}
 		st, err = store.Open(ctx, opts.F.DBPath)
 	} else {
 		st, err = opts.F.openReadOnly(ctx)

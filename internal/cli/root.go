@@ -7,12 +7,15 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"os/signal"
 	"runtime/pprof"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/trailsleuth/trailsleuth/internal/atomicfile"
+	"github.com/trailsleuth/trailsleuth/internal/awsconf"
 	"github.com/trailsleuth/trailsleuth/internal/display"
 	"github.com/trailsleuth/trailsleuth/internal/iostreams"
 	"github.com/trailsleuth/trailsleuth/internal/store"
@@ -33,12 +36,19 @@ type Factory struct {
 	readNotes []string
 }
 
-// Exit codes, the only ones trailsleuth uses.
+// Exit codes, the only ones trailsleuth uses (README, under "Global flags";
+// the root command's help).
 const (
 	ExitOK       = 0
 	ExitError    = 1
 	ExitUsage    = 2
 	ExitFindings = 3
+	// ExitNoEvents: the question has no answer in the case — it holds no
+	// events, or the window, the accounts and regions or every indicator
+	// match none — so a report would be empty, not reassuring.
+	ExitNoEvents = 4
+	// ExitInterrupted: stopped by Ctrl-C (SIGINT), the shell's 128+2.
+	ExitInterrupted = 130
 )
 
 // usageError marks errors in how the command was called.
@@ -65,11 +75,18 @@ data they touched and what they left behind.
   hunt         Sigma detection rules over the case (or Athena, Lake)
   timeline     events for Timesketch, Elastic (ECS) or Security Lake (OCSF)
   coverage     what the evidence can and cannot show
+  summary      what the case holds: accounts, regions, principals, keys
   query        SQL on the case;  audit: the case's chain of custody
 
-Start with: trailsleuth investigate examples/incident`,
+Start with: trailsleuth investigate examples/incident
+
+Exit status: 0 done, 1 error, 2 bad usage, 3 hunt --fail-on found a hit,
+4 nothing to look at (no event in the case, window or indicators; see
+--allow-empty), 130 interrupted.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// --version prints what the version command's first line does.
+		Version: VersionString(f.Version),
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
 			var lvl slog.Level
 			if err := lvl.UnmarshalText([]byte(f.LogLevel)); err != nil {
@@ -92,7 +109,13 @@ Start with: trailsleuth investigate examples/incident`,
 	root.PersistentFlags().StringVar(&f.DBPath, "db", store.DefaultPath, "case database `path`")
 	root.PersistentFlags().BoolVarP(&f.IO.Quiet, "quiet", "q", false, "print results only: no progress, no warnings")
 	root.PersistentFlags().StringVar(&f.LogLevel, "log-level", "warn", "log `level`: debug, info, warn, error")
-	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
+	root.SetVersionTemplate("trailsleuth {{.Version}}\n")
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		if s := flagSuggestion(c, err); s != "" {
+			err = fmt.Errorf("%w%s", err, s)
+		}
+		return usageError{err}
+	})
 	root.SetOut(f.IO.Out)
 	root.SetErr(f.IO.ErrOut)
 
@@ -108,6 +131,7 @@ Start with: trailsleuth investigate examples/incident`,
 	root.AddCommand(newAuditCmd(f))
 	root.AddCommand(newTimelineCmd(f, nil))
 	root.AddCommand(newCoverageCmd(f, nil))
+	root.AddCommand(newSummaryCmd(f, nil))
 	root.AddCommand(newVerifyCmd(f, nil))
 	return root
 }
@@ -146,17 +170,44 @@ func Main(ctx context.Context, io *iostreams.IOStreams, version string, args []s
 	if err == nil {
 		return ExitOK
 	}
+	// Ctrl-C surfaces as whatever the step under way made of the cancelled
+	// context ("context canceled", DuckDB's "Interrupted!"): say what
+	// happened, with the shell's code for it.
+	if ctx.Err() != nil || errors.Is(err, context.Canceled) {
+		fmt.Fprintln(io.ErrOut, "trailsleuth: interrupted")
+		return ExitInterrupted
+	}
+	var nce *awsconf.NoCredentialsError
+	if errors.As(err, &nce) && f.Logger != nil {
+		f.Logger.Debug("AWS credential chain", "error", nce.Err)
+	}
 	// Errors name files and values from the evidence: escaped, and a line
 	// break shows as an indented continuation.
-	fmt.Fprintf(io.ErrOut, "trailsleuth: %s\n", display.Lines(err.Error(), "  "))
+	fmt.Fprintf(io.ErrOut, "trailsleuth: %s\n", display.Lines(commandSuggestion(err.Error()), "  "))
 	var ue usageError
 	switch {
 	case errors.As(err, &ue) || isCobraUsage(err):
 		return ExitUsage
 	case errors.Is(err, errFindings):
 		return ExitFindings
+	case errors.Is(err, errNoEvents):
+		return ExitNoEvents
 	}
 	return ExitError
+}
+
+// Run is the program: Main on the process's streams and arguments, with
+// a context that Ctrl-C (SIGINT) cancels. The first Ctrl-C lets the command
+// stop cleanly (an ingest marks its run unfinished, to be rolled back);
+// a second one ends the process at once.
+func Run(version string, args []string) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	go func() {
+		<-ctx.Done()
+		stop() // restore the default: the next Ctrl-C kills
+	}()
+	return Main(ctx, iostreams.System(), version, args)
 }
 
 // errFindings is returned by commands whose findings set exit status 3.

@@ -31,6 +31,9 @@ func newRulesCmd(f *Factory) *cobra.Command {
 		Short: "List the rules with their level and ATT&CK tactics",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := settleFormat(&listFormat, "table", "json"); err != nil {
+				return err
+			}
 			pack, err := src.load()
 			if err != nil {
 				return err
@@ -117,6 +120,9 @@ must agree on every event. For the built-in pack, DIR is rules/testdata in the
 source tree. Exit status 1 when a rule fails.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := settleFormat(&testFormat, "text", "json"); err != nil {
+				return err
+			}
 			pack, err := src.load()
 			if err != nil {
 				return err
@@ -167,6 +173,9 @@ table AWS documents for Athena (--table, default cloudtrail_logs); --dialect lak
 targets a CloudTrail Lake event data store (--table <event-data-store-id>).`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := settleFormat(&compileFormat, "sql", "json"); err != nil {
+				return err
+			}
 			d := sigma.Dialect(dialect)
 			valid := false
 			for _, x := range sigma.Dialects {

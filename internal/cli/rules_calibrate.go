@@ -6,13 +6,13 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
-	"slices"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
 	"github.com/trailsleuth/trailsleuth/internal/detect"
+	"github.com/trailsleuth/trailsleuth/internal/iostreams"
 	"github.com/trailsleuth/trailsleuth/internal/sigma"
 	"github.com/trailsleuth/trailsleuth/internal/store"
 )
@@ -44,8 +44,8 @@ shared datasets (docs/detections.md).`,
 		Example: `  trailsleuth rules calibrate quiet-week.duckdb
   trailsleuth rules calibrate --fired --format markdown bg.duckdb incident.duckdb`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if !slices.Contains(calibrateFormats, opts.Format) {
-				return usageErrorf("--format %q: want one of %s", opts.Format, strings.Join(calibrateFormats, ", "))
+			if err := settleFormat(&opts.Format, calibrateFormats...); err != nil {
+				return err
 			}
 			opts.Cases = args
 			if len(opts.Cases) == 0 {
@@ -90,10 +90,10 @@ func calibrateOne(ctx context.Context, f *Factory, pack *detect.Pack, path strin
 		return nil, err
 	}
 	defer st.Close()
-	prog := f.IO.NewProgress("calibrate "+filepath.Base(path), int64(len(pack.Rules)))
+	prog := f.IO.NewProgress("calibrate "+filepath.Base(path), int64(len(pack.Rules)), iostreams.Count("rules"))
 	run, err := detect.CalibrateCase(ctx, st.DB(), caseName(path), pack, detect.RunOptions{
 		Progress: func(done, total int, r *sigma.Rule) {
-			prog.Update(int64(done), fmt.Sprintf("%d/%d rules", done, total))
+			prog.Update(int64(done), "")
 		},
 	})
 	prog.Done()

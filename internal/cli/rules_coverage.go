@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -43,8 +42,8 @@ ATT&CK's IaaS and Identity Provider platforms that CloudTrail can show.`,
   trailsleuth rules coverage --rules ./sigma/rules/cloud/aws --format json | jq '.uncovered'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if !slices.Contains(rulesCoverageFormats, opts.Format) {
-				return usageErrorf("--format %q: want one of %s", opts.Format, strings.Join(rulesCoverageFormats, ", "))
+			if err := settleFormat(&opts.Format, rulesCoverageFormats...); err != nil {
+				return err
 			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)

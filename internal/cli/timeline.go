@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 
@@ -36,6 +35,8 @@ type TimelineOptions struct {
 	Out        string
 	Hunt       bool
 	Rules      RuleSourceOptions
+	// AllowEmpty exports even when the scope matches no event.
+	AllowEmpty bool
 	from, to   *time.Time
 }
 
@@ -91,23 +92,23 @@ docs/timeline.md describes every field.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&opts.Format, "format", "csv", "`format`: "+strings.Join(timeline.Formats, ", "))
+	fl.StringVar(&opts.Format, "format", "", "`format`: "+strings.Join(timeline.Formats, ", ")+" (default: from --out's extension, .csv or .jsonl, else csv)")
 	fl.StringVarP(&opts.Out, "out", "o", "", "write to `file` instead of standard output (a folder for ocsf-parquet)")
-	addWindowFlags(fl, &opts.Since, &opts.Until)
-	fl.StringArrayVar(&opts.Accounts, "account", nil, "only this AWS `account` id (recipient account; repeatable)")
-	fl.StringArrayVar(&opts.Regions, "region", nil, "only this `region` (repeatable)")
+	addScopeFlags(fl, &opts.Since, &opts.Until, &opts.Accounts, &opts.Regions)
 	fl.StringArrayVar(&opts.EventNames, "event-name", nil, "only this event `name`, e.g. ConsoleLogin (repeatable)")
 	fl.StringArrayVar(&opts.Keys, "key", nil, "events of this access key `id` (repeatable)")
 	fl.StringArrayVar(&opts.Principals, "principal", nil, "events of this `principal`: ARN or IAM user name, or role behind a session (repeatable)")
 	fl.StringArrayVar(&opts.IPs, "ip", nil, "events from this source `address` or CIDR block (repeatable)")
+	addAllowEmptyFlag(fl, &opts.AllowEmpty)
 	fl.BoolVar(&opts.Hunt, "hunt", false, "run the detection rules first and tag events with the rules they matched")
 	opts.Rules.addFlags(cmd)
 	return cmd
 }
 
 func (o *TimelineOptions) validate() error {
-	if !slices.Contains(timeline.Formats, o.Format) {
-		return usageErrorf("--format %q: want one of %s", o.Format, strings.Join(timeline.Formats, ", "))
+	var err error
+	if o.Format, err = pickFormat(o.Format, o.Out, "csv", timeline.Formats); err != nil {
+		return err
 	}
 	if o.Format == timeline.ParquetFormat && o.Out == "" {
 		return usageErrorf("--format %s writes a folder: name it with --out", o.Format)
@@ -115,7 +116,6 @@ func (o *TimelineOptions) validate() error {
 	if err := timeline.ValidateIPs(o.IPs); err != nil {
 		return usageError{err}
 	}
-	var err error
 	if o.from, o.to, err = timeWindow(o.Since, o.Until, time.Now()); err != nil {
 		return err
 	}
@@ -146,6 +146,13 @@ func runTimeline(ctx context.Context, opts *TimelineOptions) (err error) {
 		return err
 	}
 	defer st.Close()
+	// An empty timeline file from a mistyped key or window would read as
+	// "nothing happened": say so instead.
+	sc := scopeCheck{from: opts.from, to: opts.to, accounts: opts.Accounts, regions: opts.Regions,
+		keys: opts.Keys, principals: opts.Principals, ips: opts.IPs, allowEmpty: opts.AllowEmpty}
+	if err := checkScope(ctx, f, st.DB(), sc); err != nil {
+		return err
+	}
 
 	var hits map[string][]string
 	if opts.Hunt {
@@ -153,10 +160,10 @@ func runTimeline(ctx context.Context, opts *TimelineOptions) (err error) {
 		if err != nil {
 			return err
 		}
-		prog := f.IO.NewProgress("hunt", int64(len(pack.Rules)))
+		prog := f.IO.NewProgress("hunt", int64(len(pack.Rules)), iostreams.Count("rules"))
 		res, err := detect.Run(ctx, st.DB(), pack, detect.RunOptions{TimeFrom: opts.from, TimeTo: opts.to, Logger: f.Logger,
 			Progress: func(done, total int, _ *sigma.Rule) {
-				prog.Update(int64(done), fmt.Sprintf("%d/%d rules", done, total))
+				prog.Update(int64(done), "")
 			}})
 		prog.Done()
 		if err != nil {
@@ -177,9 +184,9 @@ func runTimeline(ctx context.Context, opts *TimelineOptions) (err error) {
 			EventNames: opts.EventNames, Keys: opts.Keys, Principals: opts.Principals, IPs: opts.IPs},
 		Progress: func(done, total int64) {
 			if prog == nil {
-				prog = f.IO.NewProgress("timeline", total)
+				prog = f.IO.NewProgress("timeline", total, iostreams.Count("events"))
 			}
-			prog.Update(done, fmt.Sprintf("%d/%d events", done, total))
+			prog.Update(done, "")
 		},
 	}
 	if opts.Format == timeline.ParquetFormat {

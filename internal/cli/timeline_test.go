@@ -62,7 +62,7 @@ func TestTimeline(t *testing.T) {
 		{[]string{"--principal", "ci-deploy", "--principal", "alice"}, 6},
 		{[]string{"--since", "2025-03-11T02:30:00Z", "--until", "2025-03-11T02:50:00Z"}, 3},
 		{[]string{"--account", "444455556666", "--region", "eu-west-1"}, 1},
-		{[]string{"--ip", "192.0.2.0/24"}, 0},
+		{[]string{"--ip", "192.0.2.0/24", "--allow-empty"}, 0},
 	} {
 		r := run(t, append([]string{"--db", db, "timeline", "--format", "jsonl"}, tc.args...)...)
 		if n := strings.Count(r.out, "\n"); r.code != 0 || n != tc.want {
@@ -71,6 +71,13 @@ func TestTimeline(t *testing.T) {
 		if tc.want == 0 && !strings.Contains(r.errOut, "no event matched") {
 			t.Errorf("%v: no warning for an empty timeline: %s", tc.args, r.errOut)
 		}
+	}
+
+	// An indicator that matches nothing is exit 4 with the case's span, not
+	// an empty timeline (issue 20).
+	if r := run(t, "--db", db, "timeline", "--format", "jsonl", "--ip", "192.0.2.0/24"); r.code != ExitNoEvents || r.out != "" ||
+		!strings.Contains(r.errOut, "--ip 192.0.2.0/24 matches no event in the case") || !strings.Contains(r.errOut, "12 events from 2025-03-11T02:00:00Z") {
+		t.Errorf("an indicator matching nothing: %+v", r)
 	}
 
 	// Every format to a file; no temporary file is left behind.

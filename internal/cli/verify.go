@@ -13,6 +13,7 @@ import (
 	"github.com/trailsleuth/trailsleuth/internal/acquire"
 	"github.com/trailsleuth/trailsleuth/internal/awsconf"
 	"github.com/trailsleuth/trailsleuth/internal/evidence"
+	"github.com/trailsleuth/trailsleuth/internal/iostreams"
 )
 
 // errEvidenceInvalid makes verify exit 1 after printing its report.
@@ -64,8 +65,8 @@ any problem is an error (tampering, missing or damaged files) or on failure,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Target = args[0]
-			if opts.Format != "table" && opts.Format != "json" {
-				return usageErrorf("--format %q: want table or json", opts.Format)
+			if err := settleFormat(&opts.Format, "table", "json"); err != nil {
+				return err
 			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
@@ -95,9 +96,9 @@ func runVerify(ctx context.Context, opts *VerifyOptions) error {
 	r, err := evidence.Verify(ctx, src, evidence.Options{Keys: keys, Workers: opts.Workers,
 		Progress: func(done, total int) {
 			if prog == nil {
-				prog = f.IO.NewProgress("verify", int64(total))
+				prog = f.IO.NewProgress("verify", int64(total), iostreams.Count("files"))
 			}
-			prog.Update(int64(done), fmt.Sprintf("%d/%d files", done, total))
+			prog.Update(int64(done), "")
 		}})
 	if prog != nil {
 		prog.Done()

@@ -34,9 +34,17 @@ func timeWindow(since, until string, now time.Time) (from, to *time.Time, err er
 	return from, to, nil
 }
 
+// addScopeFlags declares the window flags and --account and --region, the
+// scope of every command that reads the case's events over a place and time.
+func addScopeFlags(fl *pflag.FlagSet, since, until *string, accounts, regions *[]string) {
+	addWindowFlags(fl, since, until)
+	fl.StringArrayVar(accounts, "account", nil, "only this AWS `account` id (recipient account; repeatable)")
+	fl.StringArrayVar(regions, "region", nil, "only this `region` (repeatable)")
+}
+
 // addWindowFlags declares --since and --until, read by timeWindow, with the
 // same help wherever a command reads the case over a window.
 func addWindowFlags(fl *pflag.FlagSet, since, until *string) {
-	fl.StringVar(since, "since", "", "only events at or after `time` (RFC 3339, date, or 72h / 7d ago)")
+	fl.StringVar(since, "since", "", "only events at or after `time` (RFC 3339, date [HH:MM], 12h / 3d / 2w ago, today, yesterday; UTC)")
 	fl.StringVar(until, "until", "", "only events before `time`")
 }

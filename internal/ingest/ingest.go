@@ -95,6 +95,12 @@ type Summary struct {
 	RolledBack int64 `json:"interrupted_events_rolled_back,omitempty"`
 }
 
+// Empty reports whether the run found nothing in its files: no event read,
+// none already in the case, no digest file and no access or flow log record.
+func (s *Summary) Empty() bool {
+	return s.EventsRead == 0 && s.Unchanged == 0 && s.DigestFiles == 0 && len(s.LogRecords) == 0
+}
+
 // Run ingests files into st. It first rolls back what earlier, interrupted
 // runs left (store.RollBackInterrupted), so runs on one case database must not overlap:
 // DuckDB's file lock ensures that across processes, callers within one.

@@ -55,6 +55,16 @@ func Quote(s string) (string, error) {
 	}
 }
 
+// QuoteOr is Quote, with placeholder in place of a value no command can
+// carry (one holding a NUL byte): for hints, where a placeholder the user
+// fills in beats no hint.
+func QuoteOr(s, placeholder string) string {
+	if q, err := Quote(s); err == nil {
+		return q
+	}
+	return placeholder
+}
+
 // Join quotes each word of argv and joins them with spaces: one command.
 func Join(argv ...string) (string, error) {
 	words := make([]string, len(argv))

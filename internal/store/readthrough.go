@@ -28,11 +28,27 @@ func checkHeader(path string) error {
 		return fmt.Errorf("case database %s: %w", path, err)
 	}
 	defer f.Close()
-	head := make([]byte, 12)
-	if _, err := io.ReadFull(f, head); err != nil || string(head[8:12]) != "DUCK" {
+	if !isDuckDB(f) {
 		return fmt.Errorf("%s: %w: it is not a DuckDB file; give --db a new file", path, ErrNotCase)
 	}
 	return nil
+}
+
+// IsDuckDB reports whether the file at path is a DuckDB database (by its
+// header): the CLI tells a case given where logs are expected.
+func IsDuckDB(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	return isDuckDB(f)
+}
+
+func isDuckDB(r io.Reader) bool {
+	head := make([]byte, 12)
+	_, err := io.ReadFull(r, head)
+	return err == nil && string(head[8:12]) == "DUCK"
 }
 
 // caseTables are the tables every case has had since schema version 1,

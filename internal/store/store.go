@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/duckdb/duckdb-go/v2"
+
+	"github.com/trailsleuth/trailsleuth/internal/shell"
 )
 
 // SchemaVersion is the version of the schema this build writes.
@@ -187,10 +189,10 @@ func OpenReadThrough(ctx context.Context, path string) (*Store, error) {
 func openReadOnly(ctx context.Context, path string, layer bool) (*Store, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
-		return nil, fmt.Errorf("case database %s: %w (run 'trailsleuth ingest' first)", path, err)
+		return nil, fmt.Errorf("case database %s: %w (run 'trailsleuth --db %s ingest PATH' first, or point --db at an existing case)", path, err, shell.QuoteOr(path, "PATH"))
 	}
 	if fi.Size() == 0 {
-		return nil, fmt.Errorf("case database %s is an empty file (run 'trailsleuth ingest' first)", path)
+		return nil, fmt.Errorf("case database %s is an empty file (run 'trailsleuth --db %s ingest PATH' first)", path, shell.QuoteOr(path, "PATH"))
 	}
 	if err := checkHeader(path); err != nil {
 		return nil, err
