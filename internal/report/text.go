@@ -150,10 +150,11 @@ func (t *text) paintedTable(indent string, head []string, rows [][]string, paint
 	}
 }
 
-// cappedTable writes at most max rows of a table, then says how many more
-// the JSON and HTML reports list.
+// cappedTable writes at most max rows of a table on a terminal, then says
+// how many more the JSON and HTML reports list; a file or a pipe gets them
+// all (a report kept as evidence lists every object).
 func (t *text) cappedTable(indent string, head []string, rows [][]string, max int, what string) {
-	if len(rows) <= max {
+	if len(rows) <= max || !t.fit {
 		t.table(indent, head, rows)
 		return
 	}
@@ -603,7 +604,10 @@ func (t *text) evidence(c *event.Case) {
 			head = append(head, "VALIDATED")
 		}
 		var rows [][]string
-		for _, s := range e.Sources[:min(len(e.Sources), maxListed)] {
+		// The file list is the manifest's and the JSON report's to hold
+		// whole; findings, not files, are what a text report is read for.
+		listed := min(len(e.Sources), maxListed)
+		for _, s := range e.Sources[:listed] {
 			row := []string{s.Path, s.SHA256, strconv.FormatInt(s.Events, 10), s.Status}
 			if validated {
 				row = append(row, validatedText(s.Validated))
@@ -611,7 +615,7 @@ func (t *text) evidence(c *event.Case) {
 			rows = append(rows, row)
 		}
 		t.table("", head, rows)
-		if n := len(e.Sources) - maxListed; n > 0 {
+		if n := len(e.Sources) - listed; n > 0 {
 			t.linef("… %d more input files — the full list is in the JSON and HTML reports", n)
 		}
 	}
