@@ -179,7 +179,21 @@ func readThrough(ctx context.Context, path string, version int, open []unfinishe
 	if _, err := s.db.ExecContext(ctx, "ATTACH "+quoteLiteral(path)+" AS casefile (READ_ONLY)"); err != nil {
 		return fail(err)
 	}
-	if version < SchemaVersion {
+	if version < SchemaVersion && additiveFrom(version) {
+		// The newer versions only add tables: the file's tables are read
+		// in place (views, as below) and the new ones exist, empty, in
+		// memory — no copy, whatever the size of the case.
+		if err := s.viewsWithout(ctx, open); err != nil {
+			return fail(err)
+		}
+		for v := version; v < SchemaVersion; v++ {
+			if _, err := s.db.ExecContext(ctx, migrations[v]); err != nil {
+				return fail(fmt.Errorf("migration to version %d in memory: %w", v+1, err))
+			}
+		}
+		s.notes = append(s.notes, fmt.Sprintf("%s has schema version %d: read as it is, with the tables of version %d empty in memory; the file is not changed (the next ingest migrates it)",
+			path, version, SchemaVersion))
+	} else if version < SchemaVersion {
 		// A temporary folder lets a large copy spill out of memory.
 		if _, err := s.db.ExecContext(ctx, "SET temp_directory = "+quoteLiteral(os.TempDir())); err != nil {
 			return fail(err)
@@ -208,6 +222,21 @@ func readThrough(ctx context.Context, path string, version int, open []unfinishe
 			r, r.Events))
 	}
 	return s, nil
+}
+
+// additiveMigrations are the versions whose migration to the next one only
+// creates tables (schema_v6.sql: the access and flow log tables).
+var additiveMigrations = map[int]bool{5: true}
+
+// additiveFrom reports whether every migration from version on only
+// creates tables, so that an older case can be read in place.
+func additiveFrom(version int) bool {
+	for v := version; v < SchemaVersion; v++ {
+		if !additiveMigrations[v] {
+			return false
+		}
+	}
+	return true
 }
 
 // open1 opens an in-memory database configured like a case.
