@@ -11,6 +11,7 @@ import (
 
 	"github.com/trailsleuth/trailsleuth/internal/cloudtrail"
 	"github.com/trailsleuth/trailsleuth/internal/event"
+	"github.com/trailsleuth/trailsleuth/internal/sigma"
 	"github.com/trailsleuth/trailsleuth/internal/useragent"
 )
 
@@ -54,6 +55,9 @@ func (inv *investigation) loadUses(cond string, args ...any) (map[useKey]*use, *
 	}
 	lap("logging")
 	if err := inv.useHits(uses, cond, args); err != nil {
+		return nil, nil, err
+	}
+	if err := inv.useLogHits(uses); err != nil {
 		return nil, nil, err
 	}
 	lap("detections")
@@ -917,6 +921,70 @@ func (inv *investigation) useHits(uses map[useKey]*use, cond string, args []any)
 		}
 	}
 	return rows.Err()
+}
+
+// useLogHits folds the hits of the rules over S3 server access logs and VPC
+// flow logs into the uses of the records' addresses near their time (an
+// hour either side of the use): those logs name an address, rarely an
+// identity CloudTrail knows, and hold what CloudTrail often does not (the
+// object reads and deletes of a ransomware run).
+func (inv *investigation) useLogHits(uses map[useKey]*use) error {
+	byIP := map[string][]*use{}
+	for _, k := range sortedUseKeys(uses) {
+		byIP[k.ip] = append(byIP[k.ip], uses[k])
+	}
+	for _, src := range sigma.LogRecordSQL() {
+		var ids []string
+		var idx []int32
+		prefix, _, _ := strings.Cut(strings.Trim(src.ID, "'"), ":")
+		for i, f := range inv.opts.Findings {
+			for _, id := range f.EventIDs {
+				if strings.HasPrefix(id, prefix+":") {
+					ids, idx = append(ids, id), append(idx, int32(i))
+				}
+			}
+		}
+		if len(ids) == 0 {
+			continue
+		}
+		q := `SELECT h.r, l.ip, count(*), min(l.t), max(l.t)
+			FROM (SELECT ` + src.ID + ` AS id, ` + src.Address + ` AS ip, ` + src.Time + ` AS t FROM ` + src.Table + `
+				WHERE ` + src.Address + ` IS NOT NULL AND ` + src.Time + ` IS NOT NULL) AS l
+			JOIN (SELECT unnest(CAST(? AS VARCHAR[])) AS id, unnest(CAST(? AS INTEGER[])) AS r) AS h ON l.id = h.id
+			GROUP BY ALL`
+		rows, err := inv.db.QueryContext(inv.ctx, q, ids, idx)
+		if err != nil {
+			return fmt.Errorf("attribution: reading detections on %s: %w", src.Table, err)
+		}
+		for rows.Next() {
+			var r, n int
+			var ip string
+			var first, last time.Time
+			if err := rows.Scan(&r, &ip, &n, &first, &last); err != nil {
+				rows.Close()
+				return fmt.Errorf("attribution: reading detections on %s: %w", src.Table, err)
+			}
+			f := inv.opts.Findings[r]
+			lvl, _ := event.ParseSeverity(f.Level)
+			for _, u := range byIP[ip] {
+				if first.After(u.last.Add(time.Hour)) || last.Before(u.first.Add(-time.Hour)) {
+					continue
+				}
+				h := u.hits[f.RuleID]
+				if h == nil {
+					h = &ruleHit{id: f.RuleID, title: f.Title, level: lvl, tactics: f.Tactics, first: first.UTC()}
+					u.hits[f.RuleID] = h
+				}
+				h.n += n
+				h.first = minTime(h.first, first.UTC())
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("attribution: reading detections on %s: %w", src.Table, err)
+		}
+	}
+	return nil
 }
 
 // benignHit says why a rule's hit on an event is explained by its context,

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -146,6 +147,30 @@ func TestInvestigateWithAccessLogs(t *testing.T) {
 		if fired[title] != n {
 			t.Errorf("hunt: %q has %d events, want %d (hits: %v)", title, fired[title], n, fired)
 		}
+	}
+	// Triage counts the access-log detections for the attacker's uses
+	// from the same address: the mass reads and deletes are in no
+	// CloudTrail event.
+	tri := filepath.Join(dir, "triage.json")
+	if r := run(t, "--db", db, "-q", "investigate", "--format", "json", "--out", tri); r.code != 0 {
+		t.Fatalf("triage: %+v", r)
+	}
+	if b, err = os.ReadFile(tri); err != nil {
+		t.Fatal(err)
+	}
+	var tc event.Case
+	if err := json.Unmarshal(b, &tc); err != nil {
+		t.Fatal(err)
+	}
+	if len(tc.Triage) == 0 || tc.Triage[0].Verdict != "attacker" || !slices.Contains(tc.Triage[0].Addresses, s.AttackerIP) {
+		t.Fatalf("triage: %+v", tc.Triage)
+	}
+	var parts []string
+	for _, p := range tc.Triage[0].Parts {
+		parts = append(parts, p.Detail)
+	}
+	if all := strings.Join(append(parts, tc.Triage[0].Reasons...), "\n"); !strings.Contains(all, "(server access log)") {
+		t.Errorf("triage does not count the access-log detections:\n%s", all)
 	}
 	r = run(t, "--db", db, "-q", "investigate", "--ip", s.AttackerIP, "--format", "text")
 	for _, want := range []string{"S3 object (S3 server access log, HTTP 204)", "s3://" + s.Bucket + "/" + s.RansomNote, "Network Flows (VPC flow logs)"} {

@@ -15,24 +15,38 @@ import (
 type logSource struct {
 	service, table string
 	id, time       string
+	address        string            // the column of the address that made the request or sent the flow
 	columns        map[string]string // field (lower case) → its SQL, as text
 }
 
 var logSources = []logSource{
 	{service: "s3", table: "s3_access",
 		id:   `'s3access:' || source_id || ':' || (source_position + 1)`,
-		time: "request_time",
+		time: "request_time", address: "remoteip",
 		columns: textColumns([]string{"bucketowner", "bucket_name", "requestdatetime", "remoteip", "requester", "requestid",
 			"operation", "key", "request_uri", "errorcode", "referrer", "useragent", "versionid", "hostid", "sigv", "ciphersuite",
 			"authtype", "endpoint", "tlsversion", "accesspointarn", "aclrequired", "source_region", "raw"},
 			[]string{"httpstatus", "bytessent", "objectsize", "totaltime", "turnaroundtime"})},
 	{service: "vpcflow", table: "flow_logs",
 		id:   `'flowlog:' || source_id || ':' || (source_position + 1)`,
-		time: "start_time",
+		time: "start_time", address: "srcaddr",
 		columns: textColumns([]string{"account_id", "interface_id", "srcaddr", "dstaddr", "action", "log_status", "vpc_id",
 			"subnet_id", "instance_id", "type", "pkt_srcaddr", "pkt_dstaddr", "region", "az_id", "sublocation_type",
 			"sublocation_id", "pkt_src_aws_service", "pkt_dst_aws_service", "flow_direction", "extra", "raw"},
 			[]string{"version", "srcport", "dstport", "protocol", "packets", "bytes", "start", "end", "tcp_flags", "traffic_path"})},
+}
+
+// LogRecords are the SQL of a log table's record ids (as findings on it name
+// them), record times and source addresses.
+type LogRecords struct{ Table, ID, Time, Address string }
+
+// LogRecordSQL lists LogRecords for every log table rules can read.
+func LogRecordSQL() []LogRecords {
+	out := make([]LogRecords, len(logSources))
+	for i, s := range logSources {
+		out[i] = LogRecords{Table: s.table, ID: s.id, Time: s.time, Address: s.address}
+	}
+	return out
 }
 
 // textColumns maps text columns to themselves and numeric ones to their
