@@ -151,6 +151,14 @@ a report carries.`,
 			if err := settleFormat(&format, "text", "json"); err != nil {
 				return err
 			}
+			// A write-ahead log beside the case holds changes not yet in
+			// the file (read-only commands' audit entries are left there,
+			// docs/evidence.md): the log is whole only with it, and a copy
+			// of the file alone is not.
+			if fi, err := os.Stat(f.DBPath + ".wal"); err == nil && fi.Size() > 0 {
+				f.IO.Warnf("%s is beside the case: it holds changes not yet folded into %s (read-only commands' audit entries, or the work of a process stopped before it closed the case); the log is whole only with it — copy both files together\n",
+					f.DBPath+".wal", f.DBPath)
+			}
 			st, err := f.openReadOnly(cmd.Context())
 			if err != nil {
 				return err

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/trailsleuth/trailsleuth/internal/store"
 	"github.com/trailsleuth/trailsleuth/internal/testenv"
 )
 
@@ -139,4 +141,47 @@ func TestInvestigateReproducible(t *testing.T) {
 func sha256Hex(b []byte) string {
 	s := sha256.Sum256(b)
 	return hex.EncodeToString(s[:])
+}
+
+// TestAuditVerifyNamesWAL: a case copied with the write-ahead log its last
+// process left (changes not yet in the file) is whole only with it; audit
+// verify says so, and says nothing of the kind without one.
+func TestAuditVerifyNamesWAL(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "case.duckdb")
+	if r := run(t, "--db", db, "-q", "ingest", filepath.Join(testenv.RepoRoot(t), "examples", "incident")); r.code != 0 {
+		t.Fatalf("ingest: %+v", r)
+	}
+	st, err := store.Open(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A change DuckDB keeps in the write-ahead log until a checkpoint;
+	// the files are copied while the case is open, as after a kill.
+	if _, err := st.DB().Exec("CREATE TABLE scratch AS SELECT 1 AS x"); err != nil {
+		t.Fatal(err)
+	}
+	withWAL, without := filepath.Join(t.TempDir(), "case.duckdb"), filepath.Join(t.TempDir(), "case.duckdb")
+	for _, c := range []struct{ from, to string }{{db, withWAL}, {db + ".wal", withWAL + ".wal"}, {db, without}} {
+		b, err := os.ReadFile(c.from)
+		if err != nil {
+			t.Fatalf("the case has no write-ahead log to copy: %v", err)
+		}
+		if err := os.WriteFile(c.to, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st.Close()
+	for _, c := range []struct {
+		db   string
+		warn bool
+	}{{withWAL, true}, {without, false}} {
+		r := run(t, "--db", c.db, "audit", "verify")
+		if r.code != 0 {
+			t.Fatalf("audit verify %s: %+v", c.db, r)
+		}
+		if got := strings.Contains(r.errOut, ".wal is beside the case"); got != c.warn {
+			t.Errorf("audit verify %s: warned %v, want %v: %s", c.db, got, c.warn, r.errOut)
+		}
+	}
 }
