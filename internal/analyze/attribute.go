@@ -97,6 +97,7 @@ type ruleHit struct {
 	level     event.Severity
 	tactics   []string
 	n         int
+	actions   int // of n, events that are not sign-ins
 	first     time.Time
 }
 
@@ -539,11 +540,18 @@ func (u *use) addHits() {
 	for _, id := range ids {
 		h := u.hits[id]
 		c := clue{kind: "detection", at: h.first, text: fmt.Sprintf("%s detection %q (%d events)", h.level, h.title, h.n)}
+		// A detection on sign-ins alone (root without MFA, failed
+		// sign-ins) says how the account is kept, not who signed in:
+		// it counts, but names no attacker without a sign elsewhere.
+		signIns := h.actions == 0
+		if signIns {
+			c.text += " on sign-ins only"
+		}
 		switch h.level {
 		case event.SeverityCritical:
-			c.points, c.strong = weight.critical, true
+			c.points, c.strong = weight.critical, !signIns
 		case event.SeverityHigh:
-			c.points, c.strong = weight.high, true
+			c.points, c.strong = weight.high, !signIns
 		case event.SeverityMedium, event.SeverityLow:
 			p := weight.medium
 			if h.level == event.SeverityLow {

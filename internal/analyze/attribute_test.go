@@ -27,6 +27,7 @@ type ev struct {
 	ip, ua              string
 	user, key, err      string // IAM user name and access key
 	req, resp, addition map[string]any
+	root                bool // the account's root user instead of user
 }
 
 var evSeq int
@@ -41,6 +42,9 @@ func (e ev) rec() map[string]any {
 		"userIdentity": map[string]any{"type": "IAMUser", "principalId": "AIDA" + strings.ToUpper(e.user), "arn": arn, "accountId": testAccount,
 			"accessKeyId": e.key, "userName": e.user},
 		"readOnly": strings.HasPrefix(e.name, "List") || strings.HasPrefix(e.name, "Describe") || strings.HasPrefix(e.name, "Get"),
+	}
+	if e.root {
+		r["userIdentity"] = map[string]any{"type": "Root", "principalId": testAccount, "arn": "arn:aws:iam::" + testAccount + ":root", "accountId": testAccount}
 	}
 	if e.req != nil {
 		r["requestParameters"] = e.req
@@ -274,5 +278,36 @@ func TestMFALapseAtHome(t *testing.T) {
 	}
 	if len(c.CompromisedCredentials) != 0 || len(c.SourceIPs) != 0 {
 		t.Errorf("the owner's sign-ins are reported compromised: %d credentials, %d addresses", len(c.CompromisedCredentials), len(c.SourceIPs))
+	}
+}
+
+// TestSignInDetectionsAlone: a root console sign-in without MFA (a high
+// detection) with nothing else to go on is how the account is kept, not a
+// sign of who signed in: triage shows it for review and names no attacker.
+// It named root's console session the attacker's on AWS's documentation
+// examples before detections on sign-ins alone stopped counting as strong.
+func TestSignInDetectionsAlone(t *testing.T) {
+	day0 := time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)
+	const browser = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.2 Safari/605.1.15"
+	evs := []ev{{t: day0.Add(30 * time.Hour), name: "ConsoleLogin", source: "signin.amazonaws.com", ip: "203.0.113.40", ua: browser, root: true,
+		resp: map[string]any{"ConsoleLogin": "Success"}, addition: map[string]any{"MFAUsed": "No", "LoginTo": "https://console.aws.amazon.com/"}}}
+	evs = append(evs, every(day0, day0.Add(3*24*time.Hour), 20*time.Minute, []string{"DescribeInstances", "ListBuckets"},
+		ev{ip: "198.51.100.20", ua: "aws-cli/2.13.0 Python/3.11.4 Darwin/23.0.0 exe/x86_64 prompt/off", user: "alice", key: "AKIAEXAMPLEALICE0001"})...)
+	st, hits := caseDB(t, writeCase(t, evs))
+	fired := false
+	for _, f := range hits {
+		fired = fired || f.Level == "high" || f.Level == "critical"
+	}
+	if !fired {
+		t.Fatalf("fixture: no high detection on the root sign-in: %+v", hits)
+	}
+	c := investigate(t, st, hits, Options{})
+	for _, e := range c.Triage {
+		if e.Verdict == "attacker" {
+			t.Errorf("triage names %s the attacker's: %v", e.PrincipalARN, e.Reasons)
+		}
+	}
+	if len(c.CompromisedCredentials) != 0 {
+		t.Errorf("%d credentials reported compromised", len(c.CompromisedCredentials))
 	}
 }

@@ -870,9 +870,9 @@ func (inv *investigation) useHits(uses map[useKey]*use, cond string, args []any)
 		return nil
 	}
 	where, wargs := inv.scoped(cond, args)
-	q := `SELECT h.r, e.identity, e.ip, e.kind, e.ua, e.console, count(*), min(e.event_time)
+	q := `SELECT h.r, e.identity, e.ip, e.kind, e.ua, e.console, e.signin, count(*), min(e.event_time)
 		FROM (SELECT event_id, event_time, ` + identitySQL + ` AS identity, coalesce(source_ip, '') AS ip, coalesce(user_agent, '') AS ua,
-				coalesce(session_credential_from_console, false) AS console,
+				coalesce(session_credential_from_console, false) AS console, coalesce(event_source = 'signin.amazonaws.com', false) AS signin,
 				CASE WHEN coalesce(invoked_by, '') <> '' THEN 'service'
 					WHEN list_contains(?, event_id) THEN 'logging'
 					WHEN event_source = 's3.amazonaws.com' AND regexp_matches(coalesce(json_extract_string(request_parameters, '$.key'),
@@ -890,10 +890,10 @@ func (inv *investigation) useHits(uses map[useKey]*use, cond string, args []any)
 	for rows.Next() {
 		var r int
 		var id, ip, kind, ua string
-		var console bool
+		var console, signin bool
 		var n int
 		var first sql.NullTime
-		if err := rows.Scan(&r, &id, &ip, &kind, &ua, &console, &n, &first); err != nil {
+		if err := rows.Scan(&r, &id, &ip, &kind, &ua, &console, &signin, &n, &first); err != nil {
 			return fmt.Errorf("attribution: reading detections: %w", err)
 		}
 		uc := inv.uaClass(ua)
@@ -916,6 +916,9 @@ func (inv *investigation) useHits(uses map[useKey]*use, cond string, args []any)
 			u.hits[f.RuleID] = h
 		}
 		h.n += n
+		if !signin {
+			h.actions += n
+		}
 		if first.Valid {
 			h.first = minTime(h.first, first.Time.UTC())
 		}
@@ -976,6 +979,7 @@ func (inv *investigation) useLogHits(uses map[useKey]*use) error {
 					u.hits[f.RuleID] = h
 				}
 				h.n += n
+				h.actions += n
 				h.first = minTime(h.first, first.UTC())
 			}
 		}
