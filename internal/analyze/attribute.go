@@ -544,7 +544,7 @@ func (u *use) addHits() {
 		// sign-ins) says how the account is kept, not who signed in:
 		// it counts, but names no attacker without a sign elsewhere.
 		signIns := h.actions == 0
-		if signIns {
+		if signIns && h.level >= event.SeverityHigh {
 			c.text += " on sign-ins only"
 		}
 		switch h.level {
