@@ -199,13 +199,13 @@ func runLake(ctx context.Context, client LakeClient, opts LakeOptions, mw *Manif
 
 	start, err := client.StartQuery(ctx, &cloudtrail.StartQueryInput{QueryStatement: aws.String(opts.SQL)})
 	if err != nil {
-		return res, fmt.Errorf("StartQuery: %s", apiErrorText(err))
+		return res, fmt.Errorf("StartQuery: %w", apiErr{err})
 	}
 	res.QueryID = aws.ToString(start.QueryId)
 	for {
 		d, err := client.DescribeQuery(ctx, &cloudtrail.DescribeQueryInput{QueryId: aws.String(res.QueryID)})
 		if err != nil {
-			err = fmt.Errorf("DescribeQuery %s: %s", res.QueryID, apiErrorText(err))
+			err = fmt.Errorf("DescribeQuery %s: %w", res.QueryID, apiErr{err})
 			record(written{}, err)
 			return res, err
 		}
@@ -236,7 +236,7 @@ func runLake(ctx context.Context, client LakeClient, opts LakeOptions, mw *Manif
 		for {
 			out, err := client.GetQueryResults(ctx, in)
 			if err != nil {
-				return fmt.Errorf("GetQueryResults %s: %s", res.QueryID, apiErrorText(err))
+				return fmt.Errorf("GetQueryResults %s: %w", res.QueryID, apiErr{err})
 			}
 			res.Pages++
 			for _, row := range out.QueryResultRows {

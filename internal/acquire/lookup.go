@@ -193,7 +193,7 @@ func lookupRegion(ctx context.Context, opts LookupOptions, region string, stamp 
 			out, err := client.LookupEvents(ctx, in)
 			res.Requests++
 			if err != nil {
-				return fmt.Errorf("LookupEvents in %s: %s", region, apiErrorText(err))
+				return fmt.Errorf("LookupEvents in %s: %w", region, apiErr{err})
 			}
 			for _, ev := range out.Events {
 				line.Reset()

@@ -582,7 +582,7 @@ func (c *s3Collector) get(ctx context.Context, o s3Object, dst string, e *Manife
 		o.DisableLogOutputChecksumValidationSkipped = true
 	})
 	if err != nil {
-		return fmt.Errorf("getting s3://%s/%s: %s", c.opts.Bucket, o.key, apiErrorText(err))
+		return fmt.Errorf("getting s3://%s/%s: %w", c.opts.Bucket, o.key, apiErr{err})
 	}
 	defer out.Body.Close()
 	w, err := writeAtomic(dst, func(w io.Writer) error {
@@ -616,6 +616,14 @@ func (c *s3Collector) get(ctx context.Context, o s3Object, dst string, e *Manife
 }
 
 // apiErrorText names the AWS error code and message when there is one.
+// apiErr wraps an SDK error so that its text is apiErrorText's while its
+// chain stays whole: errors.Is finds a cancelled context, errors.As the API
+// error, through the messages acquire adds.
+type apiErr struct{ err error }
+
+func (e apiErr) Error() string { return apiErrorText(e.err) }
+func (e apiErr) Unwrap() error { return e.err }
+
 func apiErrorText(err error) string {
 	var ae smithy.APIError
 	if errors.As(err, &ae) {
