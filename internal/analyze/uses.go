@@ -909,21 +909,31 @@ func (inv *investigation) useHits(uses map[useKey]*use, cond string, args []any)
 			u.benign[why] += n
 			continue
 		}
-		lvl, _ := event.ParseSeverity(f.Level)
-		h := u.hits[f.RuleID]
-		if h == nil {
-			h = &ruleHit{id: f.RuleID, title: f.Title, level: lvl, tactics: f.Tactics, first: first.Time.UTC()}
-			u.hits[f.RuleID] = h
+		actions := n
+		if signin {
+			actions = 0
 		}
-		h.n += n
-		if !signin {
-			h.actions += n
-		}
+		var at time.Time
 		if first.Valid {
-			h.first = minTime(h.first, first.Time.UTC())
+			at = first.Time.UTC()
 		}
+		u.addHit(f, n, actions, at)
 	}
 	return rows.Err()
+}
+
+// addHit counts n events of finding f on the use, actions of them not
+// sign-ins, the first at first (zero: unknown).
+func (u *use) addHit(f event.Finding, n, actions int, first time.Time) {
+	h := u.hits[f.RuleID]
+	if h == nil {
+		lvl, _ := event.ParseSeverity(f.Level)
+		h = &ruleHit{id: f.RuleID, title: f.Title, level: lvl, tactics: f.Tactics}
+		u.hits[f.RuleID] = h
+	}
+	h.n += n
+	h.actions += actions
+	h.first = minTime(h.first, first)
 }
 
 // useLogHits folds the hits of the rules over S3 server access logs and VPC
@@ -939,10 +949,9 @@ func (inv *investigation) useLogHits(uses map[useKey]*use) error {
 	for _, src := range sigma.LogRecordSQL() {
 		var ids []string
 		var idx []int32
-		prefix, _, _ := strings.Cut(strings.Trim(src.ID, "'"), ":")
 		for i, f := range inv.opts.Findings {
 			for _, id := range f.EventIDs {
-				if strings.HasPrefix(id, prefix+":") {
+				if strings.HasPrefix(id, src.IDPrefix+":") {
 					ids, idx = append(ids, id), append(idx, int32(i))
 				}
 			}
@@ -968,19 +977,11 @@ func (inv *investigation) useLogHits(uses map[useKey]*use) error {
 				return fmt.Errorf("attribution: reading detections on %s: %w", src.Table, err)
 			}
 			f := inv.opts.Findings[r]
-			lvl, _ := event.ParseSeverity(f.Level)
 			for _, u := range byIP[ip] {
 				if first.After(u.last.Add(time.Hour)) || last.Before(u.first.Add(-time.Hour)) {
 					continue
 				}
-				h := u.hits[f.RuleID]
-				if h == nil {
-					h = &ruleHit{id: f.RuleID, title: f.Title, level: lvl, tactics: f.Tactics, first: first.UTC()}
-					u.hits[f.RuleID] = h
-				}
-				h.n += n
-				h.actions += n
-				h.first = minTime(h.first, first.UTC())
+				u.addHit(f, n, n, first.UTC())
 			}
 		}
 		rows.Close()

@@ -4,8 +4,6 @@ import (
 	"os"
 	"strconv"
 
-	"golang.org/x/term"
-
 	"github.com/trailsleuth/trailsleuth/internal/report"
 )
 
@@ -20,13 +18,10 @@ func (f *Factory) reportOptions(toFile bool) report.Options {
 		return o
 	}
 	if f.IO.OutTTY {
-		o.Terminal = true
-		_, o.Color = os.LookupEnv("NO_COLOR")
-		o.Color = !o.Color
-		if fd, ok := f.IO.Out.(interface{ Fd() uintptr }); ok {
-			if w, _, err := term.GetSize(int(fd.Fd())); err == nil && w > 0 {
-				o.Width = w
-			}
+		_, noColor := os.LookupEnv("NO_COLOR")
+		o.Terminal, o.Color = true, !noColor
+		if f.IO.OutWidth > 0 {
+			o.Width = f.IO.OutWidth
 		}
 	}
 	if n, err := strconv.Atoi(os.Getenv("COLUMNS")); err == nil && n > 0 {

@@ -25,7 +25,10 @@ type IOStreams struct {
 
 	OutTTY bool
 	ErrTTY bool
-	Quiet  bool
+	// OutWidth is the width of the terminal Out is attached to (0:
+	// unknown, or not a terminal).
+	OutWidth int
+	Quiet    bool
 	// errWidth is the terminal's width for progress lines (0: unknown).
 	errWidth int
 
@@ -76,6 +79,9 @@ func System() *IOStreams {
 		In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr,
 		OutTTY: term.IsTerminal(int(os.Stdout.Fd())),
 		ErrTTY: term.IsTerminal(int(os.Stderr.Fd())),
+	}
+	if s.OutTTY {
+		s.OutWidth, _, _ = term.GetSize(int(os.Stdout.Fd()))
 	}
 	if s.ErrTTY {
 		s.errWidth, _, _ = term.GetSize(int(os.Stderr.Fd()))

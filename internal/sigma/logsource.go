@@ -14,37 +14,44 @@ import (
 // identified as ingest and investigate identify them.
 type logSource struct {
 	service, table string
-	id, time       string
+	idPrefix       string // a record's id is "<idPrefix>:<source id>:<line>"
+	time           string
 	address        string            // the column of the address that made the request or sent the flow
 	columns        map[string]string // field (lower case) → its SQL, as text
 }
 
 var logSources = []logSource{
 	{service: "s3", table: "s3_access",
-		id:   `'s3access:' || source_id || ':' || (source_position + 1)`,
-		time: "request_time", address: "remoteip",
+		idPrefix: "s3access",
+		time:     "request_time", address: "remoteip",
 		columns: textColumns([]string{"bucketowner", "bucket_name", "requestdatetime", "remoteip", "requester", "requestid",
 			"operation", "key", "request_uri", "errorcode", "referrer", "useragent", "versionid", "hostid", "sigv", "ciphersuite",
 			"authtype", "endpoint", "tlsversion", "accesspointarn", "aclrequired", "source_region", "raw"},
 			[]string{"httpstatus", "bytessent", "objectsize", "totaltime", "turnaroundtime"})},
 	{service: "vpcflow", table: "flow_logs",
-		id:   `'flowlog:' || source_id || ':' || (source_position + 1)`,
-		time: "start_time", address: "srcaddr",
+		idPrefix: "flowlog",
+		time:     "start_time", address: "srcaddr",
 		columns: textColumns([]string{"account_id", "interface_id", "srcaddr", "dstaddr", "action", "log_status", "vpc_id",
 			"subnet_id", "instance_id", "type", "pkt_srcaddr", "pkt_dstaddr", "region", "az_id", "sublocation_type",
 			"sublocation_id", "pkt_src_aws_service", "pkt_dst_aws_service", "flow_direction", "extra", "raw"},
 			[]string{"version", "srcport", "dstport", "protocol", "packets", "bytes", "start", "end", "tcp_flags", "traffic_path"})},
 }
 
+// id is the SQL of a record's id, as findings on the table name it.
+func (s logSource) id() string {
+	return "'" + s.idPrefix + ":' || source_id || ':' || (source_position + 1)"
+}
+
 // LogRecords are the SQL of a log table's record ids (as findings on it name
-// them), record times and source addresses.
-type LogRecords struct{ Table, ID, Time, Address string }
+// them, each starting with IDPrefix and ':'), record times and source
+// addresses.
+type LogRecords struct{ Table, IDPrefix, ID, Time, Address string }
 
 // LogRecordSQL lists LogRecords for every log table rules can read.
 func LogRecordSQL() []LogRecords {
 	out := make([]LogRecords, len(logSources))
 	for i, s := range logSources {
-		out[i] = LogRecords{Table: s.table, ID: s.id, Time: s.time, Address: s.address}
+		out[i] = LogRecords{Table: s.table, IDPrefix: s.idPrefix, ID: s.id(), Time: s.time, Address: s.address}
 	}
 	return out
 }
@@ -103,7 +110,7 @@ type logDialect struct {
 // from gives the table the columns every query reads: event_id and
 // event_time.
 func (d *logDialect) from() string {
-	return "(SELECT *, " + d.src.id + " AS event_id, " + d.src.time + " AS event_time FROM " + d.table + ") AS log_records"
+	return "(SELECT *, " + d.src.id() + " AS event_id, " + d.src.time + " AS event_time FROM " + d.table + ") AS log_records"
 }
 
 func (d *logDialect) field(fi fieldInfo) (fieldExpr, error) {
