@@ -389,7 +389,7 @@ func (inv *investigation) workloadCredentials() ([]*cred, error) {
 	}
 	if len(keys) > 0 {
 		issued, err := query(inv.ctx, inv.db, inv.f, `event_name = 'AssumeRole' AND identity_type = 'AWSService'
-			AND list_contains(?, regexp_extract(response_elements, '"accessKeyId":\s*"(ASIA[A-Z0-9]{16})"', 1))`, keys)
+			AND list_contains(?, `+issuedKeySQL+`)`, keys)
 		if err != nil {
 			return nil, err
 		}

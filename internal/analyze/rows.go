@@ -72,6 +72,11 @@ const identitySQL = `CASE
 		ELSE coalesce(identity_type, 'unknown') || ':' || coalesce(principal_id, user_name, 'anonymous')
 	END`
 
+// issuedKeySQL is the session key a credential-granting call's response
+// handed out (” when none): regexp_extract, not json_extract, since it reads
+// every service AssumeRole of a busy case.
+const issuedKeySQL = `regexp_extract(response_elements, '"accessKeyId":\s*"(ASIA[A-Z0-9]{16})"', 1)`
+
 func scanRows(rows *sql.Rows) ([]row, error) {
 	defer rows.Close()
 	var out []row

@@ -814,7 +814,7 @@ func (inv *investigation) issuedToServices(keys []string, origin map[string]keyO
 // the service and the time of issue.
 func (inv *investigation) serviceIssuedKeys() (map[string]keyOrigin, error) {
 	q := `SELECT k, arg_min(coalesce(invoked_by, source_ip, user_agent, ''), event_time), min(event_time) FROM (
-			SELECT regexp_extract(response_elements, '"accessKeyId":\s*"(ASIA[A-Z0-9]{16})"', 1) AS k, invoked_by, source_ip, user_agent, event_time
+			SELECT ` + issuedKeySQL + ` AS k, invoked_by, source_ip, user_agent, event_time
 			FROM events WHERE event_name = 'AssumeRole' AND identity_type = 'AWSService' AND event_time IS NOT NULL)
 		WHERE k <> '' GROUP BY k`
 	rows, err := inv.db.QueryContext(inv.ctx, q)
