@@ -27,7 +27,8 @@ type ev struct {
 	ip, ua              string
 	user, key, err      string // IAM user name and access key
 	req, resp, addition map[string]any
-	root                bool // the account's root user instead of user
+	root                bool           // the account's root user instead of user
+	identity            map[string]any // the whole userIdentity, instead of user's
 }
 
 var evSeq int
@@ -42,6 +43,9 @@ func (e ev) rec() map[string]any {
 		"userIdentity": map[string]any{"type": "IAMUser", "principalId": "AIDA" + strings.ToUpper(e.user), "arn": arn, "accountId": testAccount,
 			"accessKeyId": e.key, "userName": e.user},
 		"readOnly": strings.HasPrefix(e.name, "List") || strings.HasPrefix(e.name, "Describe") || strings.HasPrefix(e.name, "Get"),
+	}
+	if e.identity != nil {
+		r["userIdentity"] = e.identity
 	}
 	if e.root {
 		r["userIdentity"] = map[string]any{"type": "Root", "principalId": testAccount, "arn": "arn:aws:iam::" + testAccount + ":root", "accountId": testAccount}
@@ -309,5 +313,51 @@ func TestSignInDetectionsAlone(t *testing.T) {
 	}
 	if len(c.CompromisedCredentials) != 0 {
 		t.Errorf("%d credentials reported compromised", len(c.CompromisedCredentials))
+	}
+}
+
+// TestWorkloadKeyBesidePublicReads is flaws2's first level, as its public
+// logs show it: a Lambda function's session key, issued to the Lambda
+// service and first used by the function, is used a minute later from an
+// outside address with the AWS CLI — an address that had just read the
+// account's public website bucket anonymously. Those anonymous reads are
+// not the account's own network, so the key used there is the attacker's.
+// Before the account's addresses were limited to its own principals', the
+// website reads made the address "known" and nothing was found.
+func TestWorkloadKeyBesidePublicReads(t *testing.T) {
+	t0 := time.Date(2018, 11, 28, 23, 2, 0, 0, time.UTC)
+	const key, outside = "ASIAEXAMPLEWORKLOAD1", "104.102.221.250"
+	role := map[string]any{"type": "AssumedRole", "principalId": "AROAEXAMPLE:level1", "arn": "arn:aws:sts::" + testAccount + ":assumed-role/level1/level1",
+		"accountId": testAccount, "accessKeyId": key, "sessionContext": map[string]any{"sessionIssuer": map[string]any{
+			"type": "Role", "arn": "arn:aws:iam::" + testAccount + ":role/service-role/level1", "accountId": testAccount, "userName": "level1"}}}
+	anonymous := map[string]any{"type": "AWSAccount", "principalId": "", "accountId": "anonymous"}
+	browser := "[Mozilla/5.0 (Macintosh; Intel Mac OS X 10_13_6) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/70.0.3538.110 Safari/537.36]"
+	evs := []ev{}
+	for i := range 5 { // the public website, read by a visitor
+		evs = append(evs, ev{t: t0.Add(time.Duration(i) * time.Second), name: "GetObject", source: "s3.amazonaws.com", ip: outside, ua: browser,
+			identity: anonymous, req: map[string]any{"bucketName": "level1.example.com", "key": fmt.Sprintf("page%d.html", i)}})
+	}
+	evs = append(evs,
+		ev{t: t0.Add(70 * time.Second), name: "AssumeRole", source: "sts.amazonaws.com", ip: "lambda.amazonaws.com", ua: "lambda.amazonaws.com",
+			identity: map[string]any{"type": "AWSService", "invokedBy": "lambda.amazonaws.com"},
+			req:      map[string]any{"roleArn": "arn:aws:iam::" + testAccount + ":role/service-role/level1", "roleSessionName": "level1"},
+			resp:     map[string]any{"credentials": map[string]any{"accessKeyId": key, "expiration": "Nov 29, 2018 11:03:12 AM"}}},
+		ev{t: t0.Add(72 * time.Second), name: "CreateLogStream", source: "logs.amazonaws.com", ip: "34.234.236.212", ua: "awslambda-worker", identity: role, err: "AccessDenied"},
+		ev{t: t0.Add(174 * time.Second), name: "ListObjects", source: "s3.amazonaws.com", ip: outside, ua: "aws-cli/1.16.19 Python/2.7.10 Darwin/17.7.0 botocore/1.12.9", identity: role,
+			req: map[string]any{"bucketName": "level1.example.com"}},
+		ev{t: t0.Add(233 * time.Second), name: "ListImages", source: "ecr.amazonaws.com", ip: outside, ua: "aws-cli/1.16.19 Python/2.7.10 Darwin/17.7.0 botocore/1.12.9", identity: role,
+			req: map[string]any{"repositoryName": "level2"}},
+	)
+	st, hits := caseDB(t, writeCase(t, evs))
+	c := investigate(t, st, hits, Options{})
+	if len(c.Triage) == 0 || c.Triage[0].Verdict != "attacker" || !slices.Equal(c.Triage[0].Addresses, []string{outside}) {
+		t.Fatalf("triage does not name the workload key's use from %s: %+v", outside, c.Triage)
+	}
+	found := false
+	for _, cr := range c.CompromisedCredentials {
+		found = found || cr.AccessKeyID == key
+	}
+	if !found {
+		t.Errorf("%s is not among the compromised credentials: %+v", key, c.CompromisedCredentials)
 	}
 }

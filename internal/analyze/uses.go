@@ -549,8 +549,12 @@ func (inv *investigation) accountHistory() (*accountHistory, error) {
 		a.orgFirst = minTime(a.orgFirst, h.hours[0])
 	}
 	a.ipFirst, a.netFirst, a.orgIPFirst = map[[2]string]time.Time{}, map[[2]string]time.Time{}, map[string]time.Time{}
+	// The addresses an account used are its own principals' (AWSAccount
+	// callers are another account's or anonymous: the visitors of a public
+	// bucket are not the account's network).
 	q = `SELECT coalesce(recipient_account_id, ''), source_ip, min(event_time) FROM events
-		WHERE (` + pf.where + `) AND event_time IS NOT NULL AND ` + cloudtrail.AddressSQL("source_ip") + ` GROUP BY ALL`
+		WHERE (` + pf.where + `) AND event_time IS NOT NULL AND ` + cloudtrail.AddressSQL("source_ip") + `
+			AND coalesce(identity_type, '') NOT IN ('AWSAccount', 'AWSService') GROUP BY ALL`
 	rows, err := inv.db.QueryContext(inv.ctx, q, pf.args...)
 	if err != nil {
 		return nil, fmt.Errorf("attribution: reading the accounts' addresses: %w", err)
