@@ -7,41 +7,8 @@ import (
 	"time"
 
 	"github.com/trailsleuth/trailsleuth/internal/cloudtrail"
+	"github.com/trailsleuth/trailsleuth/internal/event"
 )
-
-// CaseSummary is what the case holds, at a glance: the summary command's
-// JSON form.
-type CaseSummary struct {
-	Database   string         `json:"database"`
-	Events     int64          `json:"events"`
-	FirstEvent *time.Time     `json:"first_event"`
-	LastEvent  *time.Time     `json:"last_event"`
-	Files      int64          `json:"files"`
-	Accounts   SummaryList    `json:"accounts"`
-	Regions    SummaryList    `json:"regions"`
-	Principals SummaryList    `json:"principals"`
-	AccessKeys SummaryList    `json:"access_keys"`
-	Window     map[string]any `json:"window,omitempty"`
-}
-
-// SummaryList is one table of the summary: its rows, most events first,
-// cut to --top, and how many there are in all.
-type SummaryList struct {
-	Total int          `json:"total"`
-	Rows  []SummaryRow `json:"rows"`
-}
-
-// SummaryRow is one account, region, principal or access key.
-type SummaryRow struct {
-	Name string `json:"name"`
-	// Principal is an access key's identity (the role behind a session).
-	Principal string     `json:"principal,omitempty"`
-	Events    int64      `json:"events"`
-	Denied    int64      `json:"denied"`
-	SourceIPs int64      `json:"source_ips"`
-	FirstSeen *time.Time `json:"first_seen"`
-	LastSeen  *time.Time `json:"last_seen"`
-}
 
 // principalExpr names who made a call: the role behind a session, else
 // the identity's ARN, else the service or identity type.
@@ -49,8 +16,8 @@ const principalExpr = "coalesce(session_issuer_arn, user_arn, invoked_by, identi
 
 // Summarize reads what the events where selects hold, at a glance (the
 // summary command prints it).
-func Summarize(ctx context.Context, db *sql.DB, where string, args []any, top int) (*CaseSummary, error) {
-	s := &CaseSummary{}
+func Summarize(ctx context.Context, db *sql.DB, where string, args []any, top int) (*event.CaseSummary, error) {
+	s := &event.CaseSummary{}
 	var first, last sql.NullTime
 	q := "SELECT count(*), min(event_time), max(event_time), count(DISTINCT source_id) FROM events WHERE " + where
 	if err := db.QueryRowContext(ctx, q, args...).Scan(&s.Events, &first, &last, &s.Files); err != nil {
@@ -58,7 +25,7 @@ func Summarize(ctx context.Context, db *sql.DB, where string, args []any, top in
 	}
 	s.FirstEvent, s.LastEvent = timePtr(first), timePtr(last)
 	lists := []struct {
-		dst            *SummaryList
+		dst            *event.SummaryList
 		key, principal string
 		notNull        string
 	}{
@@ -79,7 +46,7 @@ func Summarize(ctx context.Context, db *sql.DB, where string, args []any, top in
 
 // summaryList groups the events by key (with the most frequent principal
 // of each group when principal is set).
-func summaryList(ctx context.Context, db *sql.DB, where string, args []any, key, principal, notNull string, top int) (SummaryList, error) {
+func summaryList(ctx context.Context, db *sql.DB, where string, args []any, key, principal, notNull string, top int) (event.SummaryList, error) {
 	cond := where
 	if notNull != "" {
 		cond = "(" + where + ") AND " + notNull + " IS NOT NULL AND " + notNull + " <> ''"
@@ -97,15 +64,15 @@ func summaryList(ctx context.Context, db *sql.DB, where string, args []any, key,
 		FROM events WHERE ` + cond + ` GROUP BY 1 ORDER BY n DESC, k` + limit
 	rows, err := db.QueryContext(ctx, q, args...)
 	if err != nil {
-		return SummaryList{}, fmt.Errorf("summarising %s: %w", key, err)
+		return event.SummaryList{}, fmt.Errorf("summarising %s: %w", key, err)
 	}
 	defer rows.Close()
-	list := SummaryList{Rows: []SummaryRow{}}
+	list := event.SummaryList{Rows: []event.SummaryRow{}}
 	for rows.Next() {
-		var r SummaryRow
+		var r event.SummaryRow
 		var first, last sql.NullTime
 		if err := rows.Scan(&r.Name, &r.Principal, &r.Events, &r.Denied, &r.SourceIPs, &first, &last, &list.Total); err != nil {
-			return SummaryList{}, fmt.Errorf("summarising %s: %w", key, err)
+			return event.SummaryList{}, fmt.Errorf("summarising %s: %w", key, err)
 		}
 		r.FirstSeen, r.LastSeen = timePtr(first), timePtr(last)
 		list.Rows = append(list.Rows, r)

@@ -4,19 +4,17 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"hash"
 	"io"
 	"os"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
-	"github.com/trailsleuth/trailsleuth/internal/display"
 	"github.com/trailsleuth/trailsleuth/internal/ingest"
+	"github.com/trailsleuth/trailsleuth/internal/report"
 	"github.com/trailsleuth/trailsleuth/internal/store"
 )
 
@@ -90,11 +88,8 @@ func (f *Factory) recordAudit(ctx context.Context, st *store.Store, kind string,
 			return
 		}
 		defer st.Close()
-		// A read command's entry stays in the write-ahead log (fsynced,
-		// replayed by every open) until the next write checkpoints it:
-		// checkpointing a 5 M-event case on close took 60 ms of a 0.2 s
-		// query. Failing to skip it only costs that time.
-		_, _ = st.DB().ExecContext(ctx, "PRAGMA disable_checkpoint_on_shutdown")
+		// A read command's entry waits in the write-ahead log for the next write.
+		st.SkipCheckpointOnClose(ctx)
 	}
 	if len(f.readNotes) > 0 {
 		note = strings.TrimPrefix(note+"; read "+strings.Join(f.readNotes, "; "), "; ")
@@ -106,8 +101,14 @@ func (f *Factory) recordAudit(ctx context.Context, st *store.Store, kind string,
 	}
 }
 
+// AuditOptions are the inputs of audit and audit verify.
+type AuditOptions struct {
+	F      *Factory
+	Format string
+}
+
 func newAuditCmd(f *Factory) *cobra.Command {
-	var format string
+	opts := &AuditOptions{F: f}
 	cmd := &cobra.Command{
 		Use:   "audit",
 		Short: "Print the case's chain of custody",
@@ -122,23 +123,30 @@ the hash of the last entry that changed the case (evidence.case_state).`,
   trailsleuth audit verify`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := settleFormat(&format, "text", "json"); err != nil {
-				return err
-			}
-			st, err := f.openReadOnly(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			entries, err := st.Audit(cmd.Context())
-			if err != nil {
-				return err
-			}
-			return writeAudit(f.IO.Out, format, entries)
+			return runAudit(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVar(&format, "format", "text", "output `format`: text or json")
-	verify := &cobra.Command{
+	addFormatFlag(cmd.Flags(), &opts.Format, "text", summaryFormats, "output `format`: text or json")
+	cmd.AddCommand(newAuditVerifyCmd(f))
+	return cmd
+}
+
+func runAudit(ctx context.Context, opts *AuditOptions) error {
+	st, err := opts.F.openReadOnly(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	entries, err := st.Audit(ctx)
+	if err != nil {
+		return err
+	}
+	return report.WriteAudit(opts.F.IO.Out, opts.Format, entries)
+}
+
+func newAuditVerifyCmd(f *Factory) *cobra.Command {
+	opts := &AuditOptions{F: f}
+	cmd := &cobra.Command{
 		Use:   "verify",
 		Short: "Check the audit log's hash chain",
 		Long: `Recompute every audit entry's hash and its link to the previous entry.
@@ -148,96 +156,38 @@ entries leaves no trace in the log itself: compare with the case_state hash
 a report carries.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := settleFormat(&format, "text", "json"); err != nil {
-				return err
-			}
-			// A write-ahead log beside the case holds changes not yet in
-			// the file (read-only commands' audit entries are left there,
-			// docs/evidence.md): the log is whole only with it, and a copy
-			// of the file alone is not.
-			if fi, err := os.Stat(f.DBPath + ".wal"); err == nil && fi.Size() > 0 {
-				f.IO.Warnf("%s is beside the case: it holds changes not yet folded into %s (read-only commands' audit entries, or the work of a process stopped before it closed the case); the log is whole only with it — copy both files together\n",
-					f.DBPath+".wal", f.DBPath)
-			}
-			st, err := f.openReadOnly(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			n, probs, err := st.VerifyAudit(cmd.Context())
-			if err != nil {
-				return err
-			}
-			if format == "json" {
-				enc := json.NewEncoder(f.IO.Out)
-				enc.SetIndent("", "  ")
-				if probs == nil {
-					probs = []store.AuditProblem{}
-				}
-				if err := enc.Encode(map[string]any{"entries": n, "ok": len(probs) == 0, "problems": probs}); err != nil {
-					return err
-				}
-			} else {
-				for _, p := range probs {
-					fmt.Fprintf(f.IO.Out, "entry %d: %s\n", p.Seq, p.Problem)
-				}
-				if len(probs) == 0 {
-					fmt.Fprintf(f.IO.Out, "audit log intact: %d entries, every hash and link verified\n", n)
-				} else {
-					fmt.Fprintf(f.IO.Out, "audit log BROKEN: %d problems in %d entries\n", len(probs), n)
-				}
-			}
-			if len(probs) > 0 {
-				return errAuditBroken
-			}
-			return nil
+			return runAuditVerify(cmd.Context(), opts)
 		},
 	}
-	verify.Flags().StringVar(&format, "format", "text", "output `format`: text or json")
-	cmd.AddCommand(verify)
+	addFormatFlag(cmd.Flags(), &opts.Format, "text", summaryFormats, "output `format`: text or json")
 	return cmd
 }
 
-func writeAudit(w io.Writer, format string, entries []store.AuditEntry) error {
-	switch format {
-	case "json":
-		if entries == nil {
-			entries = []store.AuditEntry{}
-		}
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(entries)
-	case "text", "":
-		entries = display.Copy(entries) // command lines and paths shown escaped
-		var rows [][]string
-		for _, e := range entries {
-			files := fmt.Sprintf("%d in, %d out", len(e.Inputs), len(e.Outputs))
-			rows = append(rows, []string{fmt.Sprint(e.Seq), e.Time.Format("2006-01-02T15:04:05Z"), e.Kind, e.User + "@" + e.Host,
-				e.ToolVersion, e.CommandLine, files, e.Hash[:12]})
-		}
-		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "SEQ\tTIME (UTC)\tKIND\tWHO\tVERSION\tCOMMAND\tFILES\tHASH")
-		for _, r := range rows {
-			fmt.Fprintln(tw, strings.Join(r, "\t"))
-		}
-		if err := tw.Flush(); err != nil {
-			return err
-		}
-		for _, e := range entries {
-			if e.Note != "" || len(e.Outputs) > 0 {
-				fmt.Fprintf(w, "\n#%d", e.Seq)
-				if e.Note != "" {
-					fmt.Fprintf(w, " %s", e.Note)
-				}
-				fmt.Fprintln(w)
-				for _, o := range e.Outputs {
-					fmt.Fprintf(w, "  wrote %s sha256 %s\n", o.Path, o.SHA256)
-				}
-			}
-		}
-		return nil
+func runAuditVerify(ctx context.Context, opts *AuditOptions) error {
+	f := opts.F
+	// A write-ahead log beside the case holds changes not yet in the file
+	// (read-only commands' audit entries are left there, docs/evidence.md):
+	// the log is whole only with it, and a copy of the file alone is not.
+	if fi, err := os.Stat(f.DBPath + ".wal"); err == nil && fi.Size() > 0 {
+		f.IO.Warnf("%s is beside the case: it holds changes not yet folded into %s (read-only commands' audit entries, or the work of a process stopped before it closed the case); the log is whole only with it — copy both files together\n",
+			f.DBPath+".wal", f.DBPath)
 	}
-	return usageErrorf("--format %q: want text or json", format)
+	st, err := f.openReadOnly(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	n, probs, err := st.VerifyAudit(ctx)
+	if err != nil {
+		return err
+	}
+	if err := report.WriteAuditVerify(f.IO.Out, opts.Format, n, probs); err != nil {
+		return err
+	}
+	if len(probs) > 0 {
+		return errAuditBroken
+	}
+	return nil
 }
 
 // auditIngest records an ingest run (from `ingest` or `investigate PATH…`)

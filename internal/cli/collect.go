@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -19,6 +18,7 @@ import (
 	"github.com/trailsleuth/trailsleuth/internal/awsconf"
 	"github.com/trailsleuth/trailsleuth/internal/ingest"
 	"github.com/trailsleuth/trailsleuth/internal/iostreams"
+	"github.com/trailsleuth/trailsleuth/internal/jsonout"
 )
 
 // collectMaxAttempts gives throttled calls (S3 SlowDown, CloudTrail
@@ -47,7 +47,7 @@ func (o *CollectOptions) addFlags(fl *pflag.FlagSet, regionHelp string) {
 	fl.StringVar(&o.Until, "until", "", "collect up to `time` (default: now)")
 	fl.StringVarP(&o.Out, "out", "o", "", "evidence `folder` to write (required); re-running into it resumes")
 	fl.BoolVar(&o.Ingest, "ingest", false, "ingest the folder into the case database (--db) when the collection ends")
-	fl.StringVar(&o.Format, "format", "", "summary `format`: text, or json (one JSON object) (default: text)")
+	addFormatFlag(fl, &o.Format, "", summaryFormats, "summary `format`: text, or json (one JSON object) (default: text)")
 	addJSONAlias(fl, &o.JSON)
 }
 
@@ -242,9 +242,7 @@ func (o *CollectOptions) finish(ctx context.Context, res any, collectErr error, 
 		if sum != nil {
 			out["ingest"] = sum
 		}
-		enc := json.NewEncoder(f.IO.Out)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(out); err != nil {
+		if err := jsonout.Write(f.IO.Out, out); err != nil {
 			return err
 		}
 	} else {

@@ -54,7 +54,7 @@ in time slices of 50,000 events, so memory stays bounded on any case size.`,
 			return runExport(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.Format, "format", "", "`format`: "+strings.Join(store.ExportFormats, ", ")+" (default: from --out's extension, else parquet)")
+	addFormatFlag(cmd.Flags(), &opts.Format, "", store.ExportFormats, "`format`: "+strings.Join(store.ExportFormats, ", ")+" (default: from --out's extension, else parquet)")
 	cmd.Flags().StringVarP(&opts.Out, "out", "o", "", "output `path`")
 	cmd.Flags().StringVar(&opts.Where, "where", "", "SQL condition on the events table")
 	cmd.Flags().BoolVar(&opts.Raw, "raw", false, "write the original CloudTrail events (with --format jsonl)")

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"fmt"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -43,12 +44,37 @@ func pickFormat(format, out, def string, formats []string) (string, error) {
 	return format, nil
 }
 
-// settleFormat checks a --format that has a default against the formats a
-// command writes (text and table taken as one), in place.
-func settleFormat(format *string, formats ...string) error {
-	v, err := pickFormat(*format, "", formats[0], formats)
-	*format = v
-	return err
+// enumValue is a flag that takes one of a list of values, checked when the
+// flag is parsed (gh's StringEnumFlag); text and table are taken as one
+// where the list has only one of them.
+type enumValue struct {
+	p       *string
+	options []string
+}
+
+func (v *enumValue) String() string { return *v.p }
+func (v *enumValue) Type() string   { return "string" }
+
+func (v *enumValue) Set(s string) error {
+	f := synonym(s, v.options)
+	if !slices.Contains(v.options, f) {
+		return fmt.Errorf("want one of %s", strings.Join(v.options, ", "))
+	}
+	*v.p = f
+	return nil
+}
+
+// addEnumFlag declares a flag taking one of options, def when not given.
+func addEnumFlag(fl *pflag.FlagSet, p *string, name, def string, options []string, usage string) {
+	*p = def
+	fl.Var(&enumValue{p: p, options: options}, name, usage)
+}
+
+// addFormatFlag declares --format, the one way every command does: def
+// when not given ("" for commands that pick by --out's extension with
+// pickFormat).
+func addFormatFlag(fl *pflag.FlagSet, p *string, def string, formats []string, usage string) {
+	addEnumFlag(fl, p, "format", def, formats, usage)
 }
 
 // synonym maps text to table and back when the command knows only the other.

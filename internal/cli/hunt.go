@@ -11,6 +11,7 @@ import (
 	"github.com/trailsleuth/trailsleuth/internal/detect"
 	"github.com/trailsleuth/trailsleuth/internal/event"
 	"github.com/trailsleuth/trailsleuth/internal/iostreams"
+	"github.com/trailsleuth/trailsleuth/internal/report"
 	"github.com/trailsleuth/trailsleuth/internal/sigma"
 	"github.com/trailsleuth/trailsleuth/internal/store"
 	"github.com/trailsleuth/trailsleuth/rules"
@@ -90,7 +91,7 @@ holds no event (--allow-empty hunts anyway); 1 on error; 2 on bad usage.`,
 	opts.Rules.addFlags(cmd)
 	cmd.Flags().StringVar(&opts.Level, "level", "", "run only rules at or above `level`: informational, low, medium, high, critical")
 	cmd.Flags().StringVar(&opts.FailOn, "fail-on", "", "exit 3 when a hit at or above `level` exists")
-	cmd.Flags().StringVar(&opts.Format, "format", "", "output `format`: table, json, jsonl, sarif (default: table; text is the same)")
+	addFormatFlag(cmd.Flags(), &opts.Format, "", report.HuntFormats, "output `format`: table, json, jsonl, sarif (default: table; text is the same)")
 	addWindowFlags(cmd.Flags(), &opts.Since, &opts.Until)
 	addAllowEmptyFlag(cmd.Flags(), &opts.AllowEmpty)
 	opts.Engine.addFlags(cmd)
@@ -102,7 +103,7 @@ func (o *HuntOptions) validate() error {
 		return err
 	}
 	var err error
-	if o.Format, err = pickFormat(o.Format, "", "table", detect.Formats); err != nil {
+	if o.Format, err = pickFormat(o.Format, "", "table", report.HuntFormats); err != nil {
 		return err
 	}
 	for _, lv := range []struct {
@@ -146,14 +147,7 @@ func runHunt(ctx context.Context, opts *HuntOptions) error {
 	if err := checkScope(ctx, f, st.DB(), scopeCheck{from: opts.from, to: opts.to, allowEmpty: opts.AllowEmpty}); err != nil {
 		return err
 	}
-	prog := f.IO.NewProgress("hunt", int64(len(pack.Rules)), iostreams.Count("rules"))
-	res, err := detect.Run(ctx, st.DB(), pack, detect.RunOptions{
-		MinLevel: opts.minimum, TimeFrom: opts.from, TimeTo: opts.to, Logger: f.Logger,
-		Progress: func(done, total int, r *sigma.Rule) {
-			prog.Update(int64(done), "")
-		},
-	})
-	prog.Done()
+	res, err := f.runRules(ctx, st, pack, detect.RunOptions{MinLevel: opts.minimum, TimeFrom: opts.from, TimeTo: opts.to})
 	st.Close() // now: the audit entry below opens the case read-write
 	if err != nil {
 		return err
@@ -168,12 +162,10 @@ func runHunt(ctx context.Context, opts *HuntOptions) error {
 // writeHunt prints the result and applies --fail-on.
 func writeHunt(opts *HuntOptions, res *detect.Result) error {
 	f := opts.F
-	if err := detect.Write(f.IO.Out, opts.Format, res, VersionString(f.Version)); err != nil {
+	if err := report.WriteHunt(f.IO.Out, opts.Format, res, VersionString(f.Version)); err != nil {
 		return err
 	}
-	for _, e := range res.Errors {
-		f.IO.Warnf("rule %s (%s): %s\n", e.Title, e.Source, e.Error)
-	}
+	f.warnRuleErrors(res.Errors)
 	if opts.failAt != event.SeverityUnknown {
 		for _, h := range res.Hits {
 			if s, _ := event.ParseSeverity(h.Level); s >= opts.failAt {
@@ -182,4 +174,22 @@ func writeHunt(opts *HuntOptions, res *detect.Result) error {
 		}
 	}
 	return nil
+}
+
+// warnRuleErrors reports rules that could not be read or run, one line
+// each, in one format for every command.
+func (f *Factory) warnRuleErrors(errs []detect.RuleError) {
+	for _, e := range errs {
+		f.IO.Warnf("%s\n", e)
+	}
+}
+
+// runRules runs the pack over the case, with a progress bar of rules.
+func (f *Factory) runRules(ctx context.Context, st *store.Store, pack *detect.Pack, ro detect.RunOptions) (*detect.Result, error) {
+	prog := f.IO.NewProgress("hunt", int64(len(pack.Rules)), iostreams.Count("rules"))
+	ro.Logger = f.Logger
+	ro.Progress = func(done, _ int, _ *sigma.Rule) { prog.Update(int64(done), "") }
+	res, err := detect.Run(ctx, st.DB(), pack, ro)
+	prog.Done()
+	return res, err
 }

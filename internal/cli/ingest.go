@@ -2,20 +2,19 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
-	"sort"
 
 	"github.com/spf13/cobra"
 
 	"github.com/trailsleuth/trailsleuth/internal/acquire"
-	"github.com/trailsleuth/trailsleuth/internal/display"
 	"github.com/trailsleuth/trailsleuth/internal/ingest"
 	"github.com/trailsleuth/trailsleuth/internal/iostreams"
+	"github.com/trailsleuth/trailsleuth/internal/jsonout"
+	"github.com/trailsleuth/trailsleuth/internal/report"
 	"github.com/trailsleuth/trailsleuth/internal/store"
 )
 
@@ -80,7 +79,7 @@ Every input file is recorded with its SHA-256 in the sources table.`,
 	cmd.Flags().IntVar(&opts.Workers, "workers", 0, "files decoded in parallel (default: one per CPU)")
 	cmd.Flags().StringVar(&opts.PublicKeys, "public-keys", "", "CloudTrail public keys `file` (saved ListPublicKeys output) to validate the folders' digest chains (default: FOLDER/public-keys.json when present)")
 	cmd.Flags().BoolVar(&opts.NoVerify, "no-verify", false, "do not validate log files against the digest files found")
-	cmd.Flags().StringVar(&opts.Format, "format", "", "summary `format`: text, or json (one JSON object) (default: text)")
+	addFormatFlag(cmd.Flags(), &opts.Format, "", summaryFormats, "summary `format`: text, or json (one JSON object) (default: text)")
 	addJSONAlias(cmd.Flags(), &opts.JSON)
 	cmd.Flags().Float64Var(&opts.MaxInflateRatio, "max-inflate-ratio", ingest.DefaultMaxInflateRatio,
 		"stop reading a compressed file that expands more than this many times (decompression bomb; -1: no limit)")
@@ -160,9 +159,7 @@ func runIngest(ctx context.Context, opts *IngestOptions) error {
 		return err
 	}
 	if opts.JSON {
-		enc := json.NewEncoder(f.IO.Out)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(sum); err != nil {
+		if err := jsonout.Write(f.IO.Out, sum); err != nil {
 			return err
 		}
 	} else {
@@ -191,78 +188,9 @@ func ingestProgress(f *Factory, files []acquire.File) (progress func(ingest.Prog
 // writeIngestSummary prints an ingest's summary; the queries it suggests
 // are commands on f's case, runnable as printed, when the case was kept.
 func writeIngestSummary(w io.Writer, s *ingest.Summary, f *Factory, kept bool) {
-	query := func(sql string) string {
-		if !kept {
-			return "the case was not kept; --format json has every count and file"
-		}
-		return f.suggest("query", sql)
+	var suggest func(string) string
+	if kept {
+		suggest = func(sql string) string { return f.suggest("query", sql) }
 	}
-	rate := 0.0
-	if s.Seconds > 0 {
-		rate = float64(s.EventsRead) / s.Seconds
-	}
-	db := display.Inline(f.DBPath)
-	fmt.Fprintf(w, "Ingested %d new events from %d files into %s in %.1fs (%.0f events/s, %.1f MB/s read)\n",
-		s.Events, s.Files, db, s.Seconds, rate, float64(s.Bytes)/1e6/max(s.Seconds, 1e-9))
-	fmt.Fprintf(w, "  files:  %d read, %d skipped, %d digest, %d already in the case\n", s.Files, s.FilesSkipped, s.DigestFiles, s.Unchanged)
-	fmt.Fprintf(w, "  events: %d read, %d new, %d duplicates, %d records lost\n", s.EventsRead, s.Events, s.Duplicates, s.Lost)
-	if n := s.LogRecords[ingest.FormatS3Access]; n > 0 {
-		fmt.Fprintf(w, "  S3 server access log records: %d (table s3_access)\n", n)
-	}
-	if n := s.LogRecords[ingest.FormatFlowLog]; n > 0 {
-		fmt.Fprintf(w, "  VPC flow log records: %d (table flow_logs)\n", n)
-	}
-	if s.CutShort > 0 {
-		fmt.Fprintf(w, "  %d files cut short or not read: how many records they held after the damage is unknown (not in records lost)\n", s.CutShort)
-	}
-	if n := s.Errors[ingest.ReasonConflictingCopy]; n > 0 {
-		fmt.Fprintf(w, "  %d events came in copies that disagree: one copy is used, the others are kept in event_conflicts (%s)\n", n, query("SELECT * FROM event_conflicts"))
-	}
-	if s.RolledBack > 0 {
-		fmt.Fprintf(w, "  an earlier ingest was interrupted: its %d events were rolled back and its files read again\n", s.RolledBack)
-	}
-	if len(s.Errors) > 0 {
-		fmt.Fprintln(w, "  problems (by reason):")
-		reasons := make([]string, 0, len(s.Errors))
-		for r := range s.Errors {
-			reasons = append(reasons, string(r))
-		}
-		sort.Strings(reasons)
-		for _, r := range reasons {
-			note := "not stored"
-			if ingest.Reason(r).Stored() {
-				note = "stored"
-			}
-			fmt.Fprintf(w, "    %-32s %8d  (%s)\n", r, s.Errors[ingest.Reason(r)], note)
-		}
-		if kept {
-			fmt.Fprintf(w, "  details: %s\n  per file: %s\n", query("SELECT * FROM ingest_errors"),
-				query("SELECT path, status, errors FROM sources WHERE errors IS NOT NULL"))
-		}
-	}
-	var notUnchanged []ingest.SkippedFile
-	for _, sk := range s.Skipped {
-		if sk.Reason != ingest.SkipAlreadyStored {
-			notUnchanged = append(notUnchanged, sk)
-		}
-	}
-	if len(notUnchanged) > 0 {
-		fmt.Fprintln(w, "  skipped files:")
-		for i, sk := range notUnchanged {
-			if i == 20 {
-				more := query("SELECT path, skip_reason FROM sources WHERE status = 'skipped'")
-				if kept {
-					more += " lists them all"
-				}
-				fmt.Fprintf(w, "    … and %d more (%s)\n", len(notUnchanged)-20, more)
-				break
-			}
-			d := ""
-			if sk.Detail != "" {
-				d = ": " + display.Inline(sk.Detail)
-			}
-			// A file name may hold a line break or an escape sequence.
-			fmt.Fprintf(w, "    %s (%s%s)\n", display.Inline(sk.Path), sk.Reason, d)
-		}
-	}
+	report.WriteIngest(w, s, f.DBPath, suggest)
 }

@@ -26,7 +26,6 @@ import (
 	"github.com/trailsleuth/trailsleuth/internal/iostreams"
 	"github.com/trailsleuth/trailsleuth/internal/pager"
 	"github.com/trailsleuth/trailsleuth/internal/report"
-	"github.com/trailsleuth/trailsleuth/internal/sigma"
 	"github.com/trailsleuth/trailsleuth/internal/store"
 )
 
@@ -104,7 +103,7 @@ offensive-user-agent query choose them (docs/athena.md).`,
 	fl.StringArrayVar(&opts.Keys, "key", nil, "suspected access key id, AKIA… or ASIA… (repeatable)")
 	fl.StringArrayVar(&opts.Principals, "principal", nil, "suspected principal: ARN or IAM user name (repeatable)")
 	fl.StringArrayVar(&opts.IPs, "ip", nil, "suspected source IP or CIDR (repeatable)")
-	fl.StringVar(&opts.Format, "format", "", "report `format`: "+strings.Join(report.Formats(), ", ")+" (default: from --out's extension — .html .json .md .txt — else text)")
+	addFormatFlag(fl, &opts.Format, "", report.Formats(), "report `format`: "+strings.Join(report.Formats(), ", ")+" (default: from --out's extension — .html .json .md .txt — else text)")
 	fl.StringVarP(&opts.Out, "out", "o", "", "write the report to `file` instead of standard output")
 	fl.BoolVar(&opts.NoHunt, "no-hunt", false, "do not run the detection rules first")
 	addAllowEmptyFlag(fl, &opts.AllowEmpty)
@@ -130,99 +129,132 @@ func (o *InvestigateOptions) validate() error {
 }
 
 func runInvestigate(ctx context.Context, opts *InvestigateOptions) error {
-	f := opts.F
 	if opts.Engine.remote() {
 		return investigateRemote(ctx, opts)
 	}
-	if err := checkPaths(opts.Paths); err != nil {
+	st, readOnly, err := openInvestigation(ctx, opts)
+	if err != nil {
 		return err
+	}
+	defer st.Close()
+	if err := checkScope(ctx, opts.F, st.DB(), opts.scope()); err != nil {
+		return err
+	}
+	findings, detectOn, err := investigationHunt(ctx, opts, st)
+	if err != nil {
+		return err
+	}
+	c, err := analyzeCase(ctx, opts, st, readOnly, findings, detectOn)
+	if err != nil {
+		return err
+	}
+	return writeInvestigation(ctx, opts, st, c, readOnly)
+}
+
+// openInvestigation opens the case investigate reads, first ingesting its
+// PATHs, if any, into it (a new case is created only if they yield events).
+func openInvestigation(ctx context.Context, opts *InvestigateOptions) (st *store.Store, readOnly bool, err error) {
+	f := opts.F
+	if err := checkPaths(opts.Paths); err != nil {
+		return nil, false, err
 	}
 	ingesting := len(opts.Paths) > 0
 	if !ingesting {
 		if err := f.requireCase(); err != nil {
-			return err
+			return nil, false, err
 		}
 	}
 	newCase := ingesting && !caseExists(f.DBPath)
-	st, readOnly, err := openForReport(ctx, f, ingesting)
+	st, readOnly, err = openForReport(ctx, f, ingesting)
 	if err != nil {
 		if newCase {
 			discardNewCase(nil, f.DBPath, err)
 		}
-		return err
+		return nil, false, err
 	}
-	defer st.Close()
-	cmdline := f.commandLine()
-	if ingesting {
-		sum, err := investigateIngest(ctx, f, st, opts.Paths)
-		if err != nil {
-			// Only a case that received events is created.
-			if newCase {
-				discardNewCase(st, f.DBPath, nil)
-				f.IO.Warnf("no case database was created at %s: nothing was ingested\n", f.DBPath)
-			}
-			return err
-		}
-		if sum.RolledBack > 0 {
-			f.IO.Warnf("warning: an earlier ingest was interrupted: its %d events were rolled back and its files read again\n", sum.RolledBack)
-		}
-		f.IO.Warnf("ingested %d new events from %d files (%d already in the case, %d skipped)\n", sum.Events, sum.Files, sum.Duplicates, sum.FilesSkipped)
+	if !ingesting {
+		return st, readOnly, nil
 	}
-	if err := checkScope(ctx, f, st.DB(), opts.scope()); err != nil {
-		return err
-	}
-	var findings []event.Finding
-	var detectOn func(context.Context, []analyze.Cond) ([]event.Finding, error)
-	indicators := len(opts.Keys)+len(opts.Principals)+len(opts.IPs) > 0
-	if !opts.NoHunt {
-		pack, err := opts.Rules.load()
-		if err != nil {
-			return err
-		}
-		if indicators {
-			// From indicators, the rules run over the investigated events
-			// only, as analysis finds them: seconds, not a whole-case hunt.
-			detectOn = func(ctx context.Context, conds []analyze.Cond) ([]event.Finding, error) {
-				return huntEvents(ctx, f, st, pack, conds)
-			}
+	sum, err := investigateIngest(ctx, f, st, opts.Paths)
+	if err != nil {
+		// Only a case that received events is created.
+		if newCase {
+			discardNewCase(st, f.DBPath, nil)
+			f.IO.Warnf("no case database was created at %s: nothing was ingested\n", f.DBPath)
 		} else {
-			prog := f.IO.NewProgress("hunt", int64(len(pack.Rules)), iostreams.Count("rules"))
-			res, err := detect.Run(ctx, st.DB(), pack, detect.RunOptions{TimeFrom: opts.from, TimeTo: opts.to, Logger: f.Logger,
-				Progress: func(done, _ int, _ *sigma.Rule) { prog.Update(int64(done), "") }})
-			prog.Done()
-			if err != nil {
-				return err
-			}
-			findings = res.Hits
-			for _, e := range res.Errors {
-				f.IO.Warnf("rule %s: %s\n", e.Title, e.Error)
-			}
+			st.Close()
 		}
+		return nil, false, err
 	}
+	if sum.RolledBack > 0 {
+		f.IO.Warnf("warning: an earlier ingest was interrupted: its %d events were rolled back and its files read again\n", sum.RolledBack)
+	}
+	f.IO.Warnf("ingested %d new events from %d files (%d already in the case, %d skipped)\n", sum.Events, sum.Files, sum.Duplicates, sum.FilesSkipped)
+	return st, readOnly, nil
+}
+
+// investigationHunt runs the rules for an investigation: over the whole
+// window when triage chooses the credentials (findings), or, from
+// indicators, over the investigated events only, as analysis finds them
+// (detectOn): seconds, not a whole-case hunt.
+func investigationHunt(ctx context.Context, opts *InvestigateOptions, st *store.Store) (
+	findings []event.Finding, detectOn func(context.Context, []analyze.Cond) ([]event.Finding, error), err error) {
+	if opts.NoHunt {
+		return nil, nil, nil
+	}
+	f := opts.F
+	pack, err := opts.Rules.load()
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(opts.Keys)+len(opts.Principals)+len(opts.IPs) > 0 {
+		return nil, func(ctx context.Context, conds []analyze.Cond) ([]event.Finding, error) {
+			return huntEvents(ctx, f, st, pack, conds)
+		}, nil
+	}
+	res, err := f.runRules(ctx, st, pack, detect.RunOptions{TimeFrom: opts.from, TimeTo: opts.to})
+	if err != nil {
+		return nil, nil, err
+	}
+	f.warnRuleErrors(res.Errors)
+	return res.Hits, nil, nil
+}
+
+// reportID settles the report's sequence number and creation time: the
+// same case state, version and question give the same report id and
+// content; a read-only case finds an earlier report's instead of adding one.
+func reportID(ctx context.Context, st *store.Store, readOnly bool, now time.Time, stateHash, version, cmdline string) (int, time.Time, error) {
+	fp := sha256.Sum256([]byte(stateHash + "\n" + version + "\n" + cmdline))
+	if !readOnly {
+		seq, created, _, err := st.NextReport(ctx, now, cmdline, hex.EncodeToString(fp[:]))
+		return seq, created, err
+	}
+	seq, created, _, err := st.FindReport(ctx, hex.EncodeToString(fp[:]))
+	if seq == 0 {
+		created = now
+	}
+	return seq, created, err
+}
+
+// analyzeCase runs the analysis into the report's Case, with the case
+// state, the conflicting copies and, if asked, the compliance mapping.
+func analyzeCase(ctx context.Context, opts *InvestigateOptions, st *store.Store, readOnly bool,
+	findings []event.Finding, detectOn func(context.Context, []analyze.Cond) ([]event.Finding, error)) (*event.Case, error) {
+	f := opts.F
 	ipdb, err := opts.IPInfo.open()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer ipdb.Close()
 	now := time.Now().UTC()
+	cmdline := f.commandLine()
 	stateSeq, stateHash, err := st.CaseState(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	// Same case state, version and question: same report id and content.
-	fp := sha256.Sum256([]byte(stateHash + "\n" + VersionString(f.Version) + "\n" + cmdline))
-	var seq int
-	var created time.Time
-	if readOnly {
-		seq, created, _, err = st.FindReport(ctx, hex.EncodeToString(fp[:]))
-		if seq == 0 {
-			created = now
-		}
-	} else {
-		seq, created, _, err = st.NextReport(ctx, now, cmdline, hex.EncodeToString(fp[:]))
-	}
+	seq, created, err := reportID(ctx, st, readOnly, now, stateHash, VersionString(f.Version), cmdline)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	// The analysis reports no advance of its own: a line says it runs.
 	prog := f.IO.NewProgress("investigate", 0, iostreams.Count(""))
@@ -235,55 +267,40 @@ func runInvestigate(ctx context.Context, opts *InvestigateOptions) error {
 	})
 	prog.Done()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	c.Evidence.CaseState = &event.CaseState{AuditSeq: stateSeq, AuditHash: stateHash}
 	if c.Evidence.Conflicts, c.Evidence.ConflictTotal, err = conflicts(ctx, st); err != nil {
-		return err
+		return nil, err
 	}
 	if opts.Compliance {
 		if c.Compliance, err = compliance.Map(c); err != nil {
-			return err
+			return nil, err
 		}
 	}
+	return c, nil
+}
+
+// writeInvestigation writes the report to --out (atomically) or standard
+// output (through a pager on a terminal) and records it in the audit log.
+func writeInvestigation(ctx context.Context, opts *InvestigateOptions, st *store.Store, c *event.Case, readOnly bool) error {
+	f := opts.F
 	ropts := f.reportOptions(opts.Out != "")
 	w, err := report.NewWithOptions(opts.Format, ropts)
 	if err != nil {
 		return err
 	}
-	var out io.Writer = f.IO.Out
-	if ropts.Terminal && opts.Format == "text" {
-		// A long report on a terminal goes through a pager (git's way), so
-		// its start can be read; quitting the pager early is no error.
-		pg, err := pager.Start(f.IO.Out, f.IO.ErrOut, os.Environ())
-		if err != nil {
-			return err
-		}
-		if pg != nil {
-			defer pg.Close()
-			out = pg
-		}
-	}
-	var file *atomicfile.File
-	if opts.Out != "" {
-		// Written beside and renamed into place: an interrupted or failed
-		// write never leaves a partial report under the name, and the
-		// previous report survives it.
-		if file, err = atomicfile.Create(opts.Out, 0o644); err != nil {
-			return err
-		}
-		defer file.Abort()
-		out = file
+	out, finish, err := reportOutput(f, opts.Out, ropts.Terminal && opts.Format == "text")
+	if err != nil {
+		return err
 	}
 	hw := newHashWriter(out)
-	err = w.Write(hw, c)
-	if file != nil && err == nil {
-		if err = file.Commit(); err == nil {
-			f.IO.Warnf("wrote %s (%s): %d compromised credentials, %d suspicious events\n", opts.Out, c.ReportID, len(c.CompromisedCredentials), c.SuspiciousEventCount)
-		}
-	}
+	err = finish(w.Write(hw, c))
 	if err != nil {
 		return fmt.Errorf("writing the report: %w", err)
+	}
+	if opts.Out != "" {
+		f.IO.Warnf("wrote %s (%s): %d compromised credentials, %d suspicious events\n", opts.Out, c.ReportID, len(c.CompromisedCredentials), c.SuspiciousEventCount)
 	}
 	if readOnly {
 		return nil
@@ -291,6 +308,41 @@ func runInvestigate(ctx context.Context, opts *InvestigateOptions) error {
 	f.recordAudit(ctx, st, store.AuditRead, nil, []store.AuditFile{hw.file(cmp.Or(opts.Out, "(stdout)"))},
 		fmt.Sprintf("report %s (%s): %d compromised credentials, %d suspicious events", c.ReportID, cmp.Or(opts.Format, "default format"), len(c.CompromisedCredentials), c.SuspiciousEventCount))
 	return nil
+}
+
+// reportOutput is where a report goes: path, written beside and renamed
+// into place (an interrupted or failed write never leaves a partial report
+// under the name, and the previous report survives it), or standard output,
+// through a pager when paged (git's way: a long report's start can be
+// read; quitting the pager early is no error). finish takes the write's
+// error and commits or abandons the output, returning the first error.
+func reportOutput(f *Factory, path string, paged bool) (io.Writer, func(error) error, error) {
+	if path != "" {
+		file, err := atomicfile.Create(path, 0o644)
+		if err != nil {
+			return nil, nil, err
+		}
+		return file, func(err error) error {
+			if err != nil {
+				file.Abort()
+				return err
+			}
+			return file.Commit()
+		}, nil
+	}
+	if paged {
+		pg, err := pager.Start(f.IO.Out, f.IO.ErrOut, os.Environ())
+		if err != nil {
+			return nil, nil, err
+		}
+		if pg != nil {
+			return pg, func(err error) error {
+				pg.Close()
+				return err
+			}, nil
+		}
+	}
+	return f.IO.Out, func(err error) error { return err }, nil
 }
 
 // investigateIngest ingests investigate's PATHs into the case. PATHs that
@@ -394,31 +446,16 @@ func openForReport(ctx context.Context, f *Factory, ingesting bool) (*store.Stor
 	return st, false, nil
 }
 
-// huntEvents runs the rule pack over the events conds select, copied into an
-// in-memory table beside the case (ATTACH is shared by the pool's
-// connections; a TEMP table would not be).
+// huntEvents runs the rule pack over the events conds select.
 func huntEvents(ctx context.Context, f *Factory, st *store.Store, pack *detect.Pack, conds []analyze.Cond) ([]event.Finding, error) {
-	db := st.DB()
-	if _, err := db.ExecContext(ctx, "ATTACH IF NOT EXISTS ':memory:' AS scratch"); err != nil {
-		return nil, fmt.Errorf("scratch database: %w", err)
+	subsets := make([]detect.Subset, len(conds))
+	for i, c := range conds {
+		subsets[i] = detect.Subset{Where: c.Where, Args: c.Args}
 	}
-	if _, err := db.ExecContext(ctx, "CREATE OR REPLACE TABLE scratch.hunt_scope AS SELECT * FROM events LIMIT 0"); err != nil {
-		return nil, fmt.Errorf("copying the investigated events: %w", err)
-	}
-	for _, c := range conds {
-		// Conditions may overlap: a copied twice event is counted once
-		// (findings keep distinct ids; correlations count distinct events).
-		q := "INSERT INTO scratch.hunt_scope SELECT * FROM events WHERE " + c.Where
-		if _, err := db.ExecContext(ctx, q, c.Args...); err != nil {
-			return nil, fmt.Errorf("copying the investigated events: %w", err)
-		}
-	}
-	res, err := detect.Run(ctx, db, pack, detect.RunOptions{Table: "scratch.hunt_scope", Logger: f.Logger})
+	res, err := detect.RunOnSubsets(ctx, st.DB(), pack, subsets, detect.RunOptions{Logger: f.Logger})
 	if err != nil {
 		return nil, err
 	}
-	for _, e := range res.Errors {
-		f.IO.Warnf("rule %s: %s\n", e.Title, e.Error)
-	}
+	f.warnRuleErrors(res.Errors)
 	return res.Hits, nil
 }

@@ -51,7 +51,7 @@ change the evidence by accident.`,
 			return runQuery(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.Format, "format", "", "output `format`: table, csv, json, jsonl (default: table; text is the same)")
+	addFormatFlag(cmd.Flags(), &opts.Format, "", tabular.Formats, "output `format`: table, csv, json, jsonl (default: table; text is the same)")
 	cmd.Flags().BoolVar(&opts.Write, "write", false, "open the case database read-write (for CREATE VIEW and the like)")
 	return cmd
 }
@@ -81,7 +81,7 @@ func runQuery(ctx context.Context, opts *QueryOptions) (err error) {
 		return err
 	}
 	defer st.Close()
-	rows, err := st.DB().QueryContext(ctx, opts.SQL)
+	rows, err := st.Query(ctx, opts.SQL)
 	if err != nil {
 		return fmt.Errorf("query: %w", err)
 	}

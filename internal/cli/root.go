@@ -23,9 +23,11 @@ import (
 
 // Factory carries what every command needs, set from global flags.
 type Factory struct {
-	IO       *iostreams.IOStreams
-	Version  string
-	DBPath   string
+	IO      *iostreams.IOStreams
+	Version string
+	DBPath  string
+	// DBGiven is whether --db was given (not defaulted).
+	DBGiven  bool
 	LogLevel string
 	Logger   *slog.Logger
 	Args     []string
@@ -96,6 +98,7 @@ Exit status: 0 done, 1 error, 2 bad usage, 3 hunt --fail-on found a hit,
 				lvl = slog.LevelError
 			}
 			f.Logger = slog.New(slog.NewTextHandler(f.IO.ErrOut, &slog.HandlerOptions{Level: lvl}))
+			f.DBGiven = cmd.Flags().Changed("db")
 			return f.startProfile()
 		},
 		PersistentPostRun: func(cmd *cobra.Command, args []string) {
@@ -218,4 +221,12 @@ func isCobraUsage(err error) bool {
 	return strings.HasPrefix(s, "unknown command") || strings.HasPrefix(s, "accepts ") ||
 		strings.HasPrefix(s, "requires at least") || strings.HasPrefix(s, "unknown flag") ||
 		strings.HasPrefix(s, "unknown shorthand flag")
+}
+
+// withCase is f for another case database: a remote engine's
+// investigation reads the events it fetched from a case of its own.
+func (f *Factory) withCase(path string) *Factory {
+	g := *f
+	g.DBPath = path
+	return &g
 }

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/trailsleuth/trailsleuth/internal/detect"
 	"github.com/trailsleuth/trailsleuth/internal/iostreams"
+	"github.com/trailsleuth/trailsleuth/internal/jsonout"
 	"github.com/trailsleuth/trailsleuth/internal/sigma"
 	"github.com/trailsleuth/trailsleuth/internal/store"
 )
@@ -44,9 +44,6 @@ shared datasets (docs/detections.md).`,
 		Example: `  trailsleuth rules calibrate quiet-week.duckdb
   trailsleuth rules calibrate --fired --format markdown bg.duckdb incident.duckdb`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := settleFormat(&opts.Format, calibrateFormats...); err != nil {
-				return err
-			}
 			opts.Cases = args
 			if len(opts.Cases) == 0 {
 				opts.Cases = []string{f.DBPath}
@@ -57,7 +54,7 @@ shared datasets (docs/detections.md).`,
 			return runCalibrate(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.Format, "format", "text", "output `format`: text, markdown or json")
+	addFormatFlag(cmd.Flags(), &opts.Format, "text", calibrateFormats, "output `format`: text, markdown or json")
 	cmd.Flags().BoolVar(&opts.Fired, "fired", false, "list only rules that matched something in some case")
 	return cmd
 }
@@ -76,9 +73,7 @@ func runCalibrate(ctx context.Context, opts *CalibrateOptions) error {
 		runs = append(runs, run)
 	}
 	if opts.Format == "json" {
-		enc := json.NewEncoder(opts.F.IO.Out)
-		enc.SetIndent("", "  ")
-		return enc.Encode(runs)
+		return jsonout.Write(opts.F.IO.Out, runs)
 	}
 	writeCalibration(opts.F.IO.Out, runs, opts.Format == "markdown", opts.Fired)
 	return nil

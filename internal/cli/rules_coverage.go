@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/trailsleuth/trailsleuth/internal/attack"
 	"github.com/trailsleuth/trailsleuth/internal/detect"
+	"github.com/trailsleuth/trailsleuth/internal/jsonout"
 )
 
 // RulesCoverageOptions are the rules coverage command's inputs.
@@ -42,16 +42,13 @@ ATT&CK's IaaS and Identity Provider platforms that CloudTrail can show.`,
   trailsleuth rules coverage --rules ./sigma/rules/cloud/aws --format json | jq '.uncovered'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := settleFormat(&opts.Format, rulesCoverageFormats...); err != nil {
-				return err
-			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
 			return runRulesCoverage(opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.Format, "format", "text", "output `format`: text, markdown or json")
+	addFormatFlag(cmd.Flags(), &opts.Format, "text", rulesCoverageFormats, "output `format`: text, markdown or json")
 	return cmd
 }
 
@@ -60,16 +57,12 @@ func runRulesCoverage(opts *RulesCoverageOptions) error {
 	if err != nil {
 		return err
 	}
-	for _, e := range pack.Errors {
-		opts.F.IO.Warnf("%s: %s\n", e.Source, e.Error)
-	}
+	opts.F.warnRuleErrors(pack.Errors)
 	cov := detect.ComputeCoverage(pack, attack.Default())
 	w := opts.F.IO.Out
 	switch opts.Format {
 	case "json":
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(cov)
+		return jsonout.Write(w, cov)
 	case "markdown":
 		writeRuleCoverageMarkdown(w, cov)
 	default:

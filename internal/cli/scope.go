@@ -27,28 +27,6 @@ type noEventsError struct{ msg string }
 func (e noEventsError) Error() string        { return e.msg }
 func (e noEventsError) Is(target error) bool { return target == errNoEvents }
 
-// span is a set of events' count and first and last times.
-type span struct {
-	n           int64
-	first, last sql.NullTime
-}
-
-func (s span) String() string {
-	if !s.first.Valid {
-		return fmt.Sprintf("%d events, none with a time", s.n)
-	}
-	return fmt.Sprintf("%d events from %s to %s", s.n, s.first.Time.UTC().Format(time.RFC3339), s.last.Time.UTC().Format(time.RFC3339))
-}
-
-func readSpan(ctx context.Context, db *sql.DB, where string, args ...any) (span, error) {
-	var s span
-	err := db.QueryRowContext(ctx, "SELECT count(*), min(event_time), max(event_time) FROM events WHERE "+where, args...).Scan(&s.n, &s.first, &s.last)
-	if err != nil {
-		return s, fmt.Errorf("counting the events in scope: %w", err)
-	}
-	return s, nil
-}
-
 // scopeCheck is what a command reads of the case: a window, accounts and
 // regions, and indicators. checkScope makes sure it matches events.
 type scopeCheck struct {
@@ -104,82 +82,36 @@ func checkScope(ctx context.Context, f *Factory, db *sql.DB, sc scopeCheck) erro
 		}
 		return noEventsError{msg + "; give --allow-empty to go on anyway"}
 	}
-	all, err := readSpan(ctx, db, "true")
+	facts, err := analyze.ReadScope(ctx, db, analyze.ScopeQuery{Since: sc.from, Until: sc.to, Accounts: sc.accounts, Regions: sc.regions,
+		Keys: sc.keys, Principals: sc.principals, IPs: sc.ips})
 	if err != nil {
 		return err
 	}
-	if all.n == 0 {
+	if facts.All.N == 0 {
 		return fail("the case %s holds no events: ingest the logs first (%s), or point --db at the case that holds them",
 			display.Inline(f.DBPath), f.suggest("ingest", "PATH"))
 	}
-	where, args := (&analyze.Options{Since: sc.from, Until: sc.to, Accounts: sc.accounts, Regions: sc.regions}).ScopeWhere()
-	in, err := readSpan(ctx, db, where, args...)
-	if err != nil {
-		return err
-	}
-	if in.n == 0 {
-		where := all.String()
-		for _, c := range []struct{ col, label string }{{"recipient_account_id", "accounts"}, {"aws_region", "regions"}} {
-			vals, _, err := topValues(ctx, db, c.col, "true", nil, "")
-			if err != nil {
-				return fmt.Errorf("listing the case's %s: %w", c.label, err)
-			}
-			where += "; " + c.label + " " + vals
-		}
-		return fail("no event matches %s: the case holds %s; widen or drop those flags", sc.flags(), where)
-	}
-	type indicator struct {
-		flag, value, cond string
-		args              []any
-	}
-	var inds []indicator
-	for _, k := range sc.keys {
-		inds = append(inds, indicator{"--key", k, "access_key_id = ?", []any{k}})
-	}
-	for _, p := range sc.principals {
-		inds = append(inds, indicator{"--principal", p, analyze.PrincipalWhere, []any{p, p, p, p}})
-	}
-	for _, ip := range sc.ips {
-		ips, err := analyze.ExpandIPs(ctx, db, []string{ip}, where, args)
-		if err != nil {
-			return err
-		}
-		if len(ips) == 0 {
-			ips = []string{ip} // a CIDR with no address in scope: matches nothing
-		}
-		cond := "source_ip IN (" + strings.TrimSuffix(strings.Repeat("?,", len(ips)), ",") + ")"
-		ipArgs := make([]any, len(ips))
-		for i, s := range ips {
-			ipArgs[i] = s
-		}
-		inds = append(inds, indicator{"--ip", ip, cond, ipArgs})
+	if facts.InScope.N == 0 {
+		return fail("no event matches %s: the case holds %s; accounts %s; regions %s; widen or drop those flags",
+			sc.flags(), facts.All, listValues(facts.Accounts, ""), listValues(facts.Regions, ""))
 	}
 	var missing []string
-	for _, ind := range inds {
-		s, err := readSpan(ctx, db, "("+where+") AND ("+ind.cond+")", append(append([]any(nil), args...), ind.args...)...)
-		if err != nil {
-			return err
-		}
-		if s.n > 0 {
-			if ind.flag == "--principal" {
-				if err := warnAmbiguous(ctx, f, db, where, args, ind.value); err != nil {
-					return err
-				}
+	for _, ind := range facts.Indicators {
+		if ind.InScope.N > 0 {
+			if len(ind.Identities) > 1 {
+				f.IO.Warnf("warning: --principal %s matches %d identities, investigated together: %s; give an ARN to investigate one\n",
+					ind.Value, len(ind.Identities), listValues(ind.Identities, " (%d events)"))
 			}
 			continue
 		}
-		label := ind.flag + " " + display.Inline(ind.value)
-		outside, err := readSpan(ctx, db, ind.cond, ind.args...)
-		if err != nil {
-			return err
-		}
-		if outside.n > 0 {
-			missing = append(missing, fmt.Sprintf("%s: all its %s lie outside %s", label, outside, sc.flags()))
+		label := ind.Flag + " " + display.Inline(ind.Value)
+		if ind.Anywhere.N > 0 {
+			missing = append(missing, fmt.Sprintf("%s: all its %s lie outside %s", label, ind.Anywhere, sc.flags()))
 		} else {
-			missing = append(missing, fmt.Sprintf("%s matches no event in the case (check the value; the case holds %s)", label, all))
+			missing = append(missing, fmt.Sprintf("%s matches no event in the case (check the value; the case holds %s)", label, facts.All))
 		}
 	}
-	if len(inds) > 0 && len(missing) == len(inds) {
+	if len(facts.Indicators) > 0 && len(missing) == len(facts.Indicators) {
 		return fail("%s", strings.Join(missing, "; "))
 	}
 	for _, m := range missing {
@@ -191,51 +123,22 @@ func checkScope(ctx context.Context, f *Factory, db *sql.DB, sc scopeCheck) erro
 // maxListed bounds the values a message lists.
 const maxListed = 10
 
-// warnAmbiguous warns when a --principal (a bare user or role name, say)
-// names identities in several accounts or several identities: its events
-// are all investigated together, which the user may not mean.
-func warnAmbiguous(ctx context.Context, f *Factory, db *sql.DB, where string, args []any, p string) error {
-	list, total, err := topValues(ctx, db, "coalesce(session_issuer_arn, user_arn, user_name, '?')",
-		"("+where+") AND ("+analyze.PrincipalWhere+")", append(append([]any(nil), args...), p, p, p, p), " (%d events)")
-	if err != nil {
-		return fmt.Errorf("listing the identities of --principal %s: %w", p, err)
-	}
-	if total > 1 {
-		f.IO.Warnf("warning: --principal %s matches %d identities, investigated together: %s; give an ARN to investigate one\n",
-			p, total, list)
-	}
-	return nil
-}
-
-// topValues lists the values of expr over the events where selects, the
-// most frequent first, as "a, b, c, and N more" (at most maxListed), each
-// followed by its count in countFormat unless that is empty; and how many
-// values there are.
-func topValues(ctx context.Context, db *sql.DB, expr, where string, args []any, countFormat string) (string, int, error) {
-	rows, err := db.QueryContext(ctx, "SELECT "+expr+" AS v, count(*) AS n FROM events WHERE ("+where+") AND "+expr+" IS NOT NULL GROUP BY 1 ORDER BY n DESC, v", args...)
-	if err != nil {
-		return "", 0, err
-	}
-	defer rows.Close()
-	var vals []string
-	total := 0
-	for rows.Next() {
-		var v string
-		var n int64
-		if err := rows.Scan(&v, &n); err != nil {
-			return "", 0, err
+// listValues lists values as "a, b, c, and N more" (at most maxListed),
+// each followed by its count in countFormat unless that is empty.
+func listValues(vals []analyze.ValueCount, countFormat string) string {
+	var out []string
+	for i, v := range vals {
+		if i == maxListed {
+			out = append(out, fmt.Sprintf("and %d more", len(vals)-maxListed))
+			break
 		}
-		if total++; total <= maxListed {
-			if countFormat != "" {
-				v += fmt.Sprintf(countFormat, n)
-			}
-			vals = append(vals, display.Inline(v))
+		s := v.Value
+		if countFormat != "" {
+			s += fmt.Sprintf(countFormat, v.N)
 		}
+		out = append(out, display.Inline(s))
 	}
-	if total > maxListed {
-		vals = append(vals, fmt.Sprintf("and %d more", total-maxListed))
-	}
-	return strings.Join(vals, ", "), total, rows.Err()
+	return strings.Join(out, ", ")
 }
 
 // requireCase fails when the case database does not exist: only commands

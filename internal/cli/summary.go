@@ -2,17 +2,12 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
-	"io"
-	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/trailsleuth/trailsleuth/internal/analyze"
-	"github.com/trailsleuth/trailsleuth/internal/display"
+	"github.com/trailsleuth/trailsleuth/internal/report"
 	"github.com/trailsleuth/trailsleuth/internal/store"
 )
 
@@ -62,7 +57,7 @@ events and cut to --top rows (0: all); the totals count them all.`,
 	}
 	fl := cmd.Flags()
 	addScopeFlags(fl, &opts.Since, &opts.Until, &opts.Accounts, &opts.Regions)
-	fl.StringVar(&opts.Format, "format", "", "output `format`: text or json (default: text)")
+	addFormatFlag(fl, &opts.Format, "", summaryFormats, "output `format`: text or json (default: text)")
 	fl.IntVar(&opts.Top, "top", 20, "rows per list, most events first (0: all)")
 	return cmd
 }
@@ -89,54 +84,5 @@ func runSummary(ctx context.Context, opts *SummaryOptions) (err error) {
 	if opts.from != nil || opts.to != nil || len(opts.Accounts)+len(opts.Regions) > 0 {
 		s.Window = map[string]any{"since": opts.from, "until": opts.to, "accounts": opts.Accounts, "regions": opts.Regions}
 	}
-	if opts.Format == "json" {
-		enc := json.NewEncoder(hw)
-		enc.SetIndent("", "  ")
-		return enc.Encode(s)
-	}
-	return writeSummary(hw, s, scopeCheck{from: opts.from, to: opts.to, accounts: opts.Accounts, regions: opts.Regions}.flags())
-}
-
-// writeSummary prints the summary as text: a header and one table a list;
-// scope names the flags that narrowed it.
-func writeSummary(w io.Writer, s *analyze.CaseSummary, scope string) error {
-	s = display.Copy(s) // names come from the evidence: escaped
-	fmt.Fprintf(w, "Case %s: %d events from %d files, %s to %s\n", s.Database, s.Events, s.Files, fmtTime(s.FirstEvent), fmtTime(s.LastEvent))
-	if scope != "" {
-		fmt.Fprintf(w, "Only %s\n", scope)
-	}
-	for _, l := range []struct {
-		title string
-		list  analyze.SummaryList
-		key   bool
-	}{{"Accounts", s.Accounts, false}, {"Regions", s.Regions, false}, {"Principals", s.Principals, false}, {"Access keys", s.AccessKeys, true}} {
-		fmt.Fprintf(w, "\n%s (%d)\n", l.title, l.list.Total)
-		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		head := []string{"EVENTS", "DENIED", "IPS", "FIRST SEEN", "LAST SEEN", "NAME"}
-		if l.key {
-			head = append(head, "PRINCIPAL")
-		}
-		fmt.Fprintln(tw, strings.Join(head, "\t"))
-		for _, r := range l.list.Rows {
-			cells := []string{fmt.Sprint(r.Events), fmt.Sprint(r.Denied), fmt.Sprint(r.SourceIPs), fmtTime(r.FirstSeen), fmtTime(r.LastSeen), r.Name}
-			if l.key {
-				cells = append(cells, r.Principal)
-			}
-			fmt.Fprintln(tw, strings.Join(cells, "\t"))
-		}
-		if err := tw.Flush(); err != nil {
-			return err
-		}
-		if more := l.list.Total - len(l.list.Rows); more > 0 {
-			fmt.Fprintf(w, "  … and %d more (--top 0 lists all)\n", more)
-		}
-	}
-	return nil
-}
-
-func fmtTime(t *time.Time) string {
-	if t == nil {
-		return "-"
-	}
-	return t.Format("2006-01-02 15:04:05")
+	return report.WriteSummary(hw, opts.Format, s, scopeCheck{from: opts.from, to: opts.to, accounts: opts.Accounts, regions: opts.Regions}.flags())
 }

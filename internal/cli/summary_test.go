@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/trailsleuth/trailsleuth/internal/analyze"
+	"github.com/trailsleuth/trailsleuth/internal/event"
 	"github.com/trailsleuth/trailsleuth/internal/testenv"
 )
 
@@ -45,7 +45,7 @@ func TestSummary(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("summary: %+v", r)
 	}
-	var s analyze.CaseSummary
+	var s event.CaseSummary
 	if err := json.Unmarshal([]byte(r.out), &s); err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +71,7 @@ func TestSummary(t *testing.T) {
 	if sum != truth.Totals.Events || len(s.Principals.Rows) != s.Principals.Total {
 		t.Errorf("principals cover %d events in %d rows (total %d)", sum, len(s.Principals.Rows), s.Principals.Total)
 	}
-	var leaked *analyze.SummaryRow
+	var leaked *event.SummaryRow
 	for i, k := range s.AccessKeys.Rows {
 		if k.Name == "AKIAHF6L6KQVHSPLEFOS" {
 			leaked = &s.AccessKeys.Rows[i]

@@ -15,7 +15,6 @@ import (
 	"github.com/trailsleuth/trailsleuth/internal/atomicfile"
 	"github.com/trailsleuth/trailsleuth/internal/detect"
 	"github.com/trailsleuth/trailsleuth/internal/iostreams"
-	"github.com/trailsleuth/trailsleuth/internal/sigma"
 	"github.com/trailsleuth/trailsleuth/internal/store"
 	"github.com/trailsleuth/trailsleuth/internal/timeline"
 )
@@ -92,7 +91,7 @@ docs/timeline.md describes every field.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&opts.Format, "format", "", "`format`: "+strings.Join(timeline.Formats, ", ")+" (default: from --out's extension, .csv or .jsonl, else csv)")
+	addFormatFlag(fl, &opts.Format, "", timeline.Formats, "`format`: "+strings.Join(timeline.Formats, ", ")+" (default: from --out's extension, .csv or .jsonl, else csv)")
 	fl.StringVarP(&opts.Out, "out", "o", "", "write to `file` instead of standard output (a folder for ocsf-parquet)")
 	addScopeFlags(fl, &opts.Since, &opts.Until, &opts.Accounts, &opts.Regions)
 	fl.StringArrayVar(&opts.EventNames, "event-name", nil, "only this event `name`, e.g. ConsoleLogin (repeatable)")
@@ -131,14 +130,7 @@ func runTimeline(ctx context.Context, opts *TimelineOptions) (err error) {
 	stdout := newHashWriter(f.IO.Out)
 	defer func() { // after the read-only handle below is closed
 		if err == nil {
-			outs := []store.AuditFile{stdout.file("(stdout)")}
-			switch {
-			case opts.Format == timeline.ParquetFormat:
-				outs = outputFolder(opts.Out)
-			case opts.Out != "":
-				outs = []store.AuditFile{outputFile(opts.Out)}
-			}
-			f.recordAudit(ctx, nil, store.AuditRead, nil, outs, fmt.Sprintf("timeline %s: %d events", opts.Format, sum.Written))
+			f.recordAudit(ctx, nil, store.AuditRead, nil, timelineOutputs(opts, stdout), fmt.Sprintf("timeline %s: %d events", opts.Format, sum.Written))
 		}
 	}()
 	st, err := f.openReadOnly(ctx)
@@ -153,51 +145,11 @@ func runTimeline(ctx context.Context, opts *TimelineOptions) (err error) {
 	if err := checkScope(ctx, f, st.DB(), sc); err != nil {
 		return err
 	}
-
-	var hits map[string][]string
-	if opts.Hunt {
-		pack, err := opts.Rules.load()
-		if err != nil {
-			return err
-		}
-		prog := f.IO.NewProgress("hunt", int64(len(pack.Rules)), iostreams.Count("rules"))
-		res, err := detect.Run(ctx, st.DB(), pack, detect.RunOptions{TimeFrom: opts.from, TimeTo: opts.to, Logger: f.Logger,
-			Progress: func(done, total int, _ *sigma.Rule) {
-				prog.Update(int64(done), "")
-			}})
-		prog.Done()
-		if err != nil {
-			return err
-		}
-		for _, e := range res.Errors {
-			f.IO.Warnf("rule %s (%s): %s\n", e.Title, e.Source, e.Error)
-		}
-		hits = timeline.HitsFrom(res.Hits)
-		f.IO.Warnf("hunt: %d rules run, %d with hits, %d events tagged\n", res.RulesRun, len(res.Hits), len(hits))
-	}
-
-	// The bar starts at the first report, when the number of events is known.
-	var prog *iostreams.Progress
-	topts := timeline.Options{
-		Format: opts.Format, Hits: hits,
-		Filter: timeline.Filter{Since: opts.from, Until: opts.to, Accounts: opts.Accounts, Regions: opts.Regions,
-			EventNames: opts.EventNames, Keys: opts.Keys, Principals: opts.Principals, IPs: opts.IPs},
-		Progress: func(done, total int64) {
-			if prog == nil {
-				prog = f.IO.NewProgress("timeline", total, iostreams.Count("events"))
-			}
-			prog.Update(done, "")
-		},
-	}
-	if opts.Format == timeline.ParquetFormat {
-		sum, err = timeline.ExportParquet(ctx, st.DB(), opts.Out, topts)
-	} else {
-		sum, err = exportStream(ctx, st.DB(), stdout, opts, topts)
-	}
-	if prog != nil {
-		prog.Done()
-	}
+	hits, err := timelineHits(ctx, opts, st)
 	if err != nil {
+		return err
+	}
+	if sum, err = writeTimeline(ctx, opts, st, stdout, hits); err != nil {
 		return fmt.Errorf("timeline: %w", err)
 	}
 	dest := opts.Out
@@ -212,6 +164,65 @@ func runTimeline(ctx context.Context, opts *TimelineOptions) (err error) {
 		f.IO.Warnf("no event matched the filters\n")
 	}
 	return nil
+}
+
+// timelineOutputs are the files a timeline wrote, for the audit log.
+func timelineOutputs(opts *TimelineOptions, stdout *hashWriter) []store.AuditFile {
+	switch {
+	case opts.Format == timeline.ParquetFormat:
+		return outputFolder(opts.Out)
+	case opts.Out != "":
+		return []store.AuditFile{outputFile(opts.Out)}
+	}
+	return []store.AuditFile{stdout.file("(stdout)")}
+}
+
+// timelineHits runs the rules when --hunt asks for it: event id → the
+// rules that hit it, to tag the timeline's rows.
+func timelineHits(ctx context.Context, opts *TimelineOptions, st *store.Store) (map[string][]string, error) {
+	if !opts.Hunt {
+		return nil, nil
+	}
+	f := opts.F
+	pack, err := opts.Rules.load()
+	if err != nil {
+		return nil, err
+	}
+	res, err := f.runRules(ctx, st, pack, detect.RunOptions{TimeFrom: opts.from, TimeTo: opts.to})
+	if err != nil {
+		return nil, err
+	}
+	f.warnRuleErrors(res.Errors)
+	hits := timeline.HitsFrom(res.Hits)
+	f.IO.Warnf("hunt: %d rules run, %d with hits, %d events tagged\n", res.RulesRun, len(res.Hits), len(hits))
+	return hits, nil
+}
+
+// writeTimeline writes the timeline in its format, with a progress bar
+// that starts at the first report, when the number of events is known.
+func writeTimeline(ctx context.Context, opts *TimelineOptions, st *store.Store, stdout io.Writer, hits map[string][]string) (timeline.Summary, error) {
+	f := opts.F
+	var prog *iostreams.Progress
+	defer func() {
+		if prog != nil {
+			prog.Done()
+		}
+	}()
+	topts := timeline.Options{
+		Format: opts.Format, Hits: hits,
+		Filter: timeline.Filter{Since: opts.from, Until: opts.to, Accounts: opts.Accounts, Regions: opts.Regions,
+			EventNames: opts.EventNames, Keys: opts.Keys, Principals: opts.Principals, IPs: opts.IPs},
+		Progress: func(done, total int64) {
+			if prog == nil {
+				prog = f.IO.NewProgress("timeline", total, iostreams.Count("events"))
+			}
+			prog.Update(done, "")
+		},
+	}
+	if opts.Format == timeline.ParquetFormat {
+		return timeline.ExportParquet(ctx, st.DB(), opts.Out, topts)
+	}
+	return exportStream(ctx, st.DB(), stdout, opts, topts)
 }
 
 // exportStream writes a one-stream format to standard output or, through a

@@ -14,6 +14,7 @@ import (
 	"github.com/trailsleuth/trailsleuth/internal/awsconf"
 	"github.com/trailsleuth/trailsleuth/internal/evidence"
 	"github.com/trailsleuth/trailsleuth/internal/iostreams"
+	"github.com/trailsleuth/trailsleuth/internal/report"
 )
 
 // errEvidenceInvalid makes verify exit 1 after printing its report.
@@ -65,9 +66,6 @@ any problem is an error (tampering, missing or damaged files) or on failure,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Target = args[0]
-			if err := settleFormat(&opts.Format, "table", "json"); err != nil {
-				return err
-			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -76,7 +74,7 @@ any problem is an error (tampering, missing or damaged files) or on failure,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&opts.PublicKeys, "public-keys", "", "saved ListPublicKeys response `file` (default: PATH/public-keys.json; for s3://, the ListPublicKeys API)")
-	fl.StringVar(&opts.Format, "format", "table", "output `format`: table or json")
+	addFormatFlag(fl, &opts.Format, "table", report.VerifyFormats, "output `format`: table or json")
 	fl.StringVar(&opts.Region, "region", "", "AWS `region` for the first S3 call (the bucket's own region is then looked up)")
 	fl.IntVar(&opts.Workers, "workers", 4, "log files read in parallel")
 	addAWSFlags(fl, &opts.AWS)
@@ -106,12 +104,7 @@ func runVerify(ctx context.Context, opts *VerifyOptions) error {
 	if err != nil {
 		return err
 	}
-	if opts.Format == "json" {
-		err = r.WriteJSON(f.IO.Out)
-	} else {
-		err = r.WriteText(f.IO.Out)
-	}
-	if err != nil {
+	if err := report.WriteVerify(f.IO.Out, opts.Format, r); err != nil {
 		return err
 	}
 	if !r.Valid {

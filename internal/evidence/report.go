@@ -1,15 +1,9 @@
 package evidence
 
 import (
-	"encoding/json"
-	"fmt"
-	"io"
 	"slices"
 	"strings"
-	"text/tabwriter"
 	"time"
-
-	"github.com/trailsleuth/trailsleuth/internal/display"
 )
 
 // Problem kinds: stable strings, part of the JSON output.
@@ -120,52 +114,7 @@ func (r *Report) File(path string) (FileStatus, bool) {
 	return r.Files[i], true
 }
 
-// WriteJSON writes the report as indented JSON.
-func (r *Report) WriteJSON(w io.Writer) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(r)
-}
-
-// WriteText writes the summary table, one line per problem and the verdict.
-func (r *Report) WriteText(w io.Writer) error {
-	r = display.Copy(r) // object keys and paths shown escaped
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ACCOUNT\tREGION\tTRAIL\tDIGESTS\tVALID\tMISSING\tLOGS\tVALID\tFROM\tTO\tERRORS")
-	for _, c := range r.Chains {
-		acct := c.Account
-		if c.Org != "" {
-			acct = c.Org + "/" + c.Account
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%d\n", acct, c.Region, c.Trail, c.Digests,
-			c.DigestsValid, c.DigestsMissing, c.Logs, c.LogsValid, fmtTime(c.Start), fmtTime(c.End), c.Errors)
-	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
-	if len(r.Chains) == 0 {
-		fmt.Fprintln(w, "(no digest files found)")
-	}
-	if len(r.Problems) > 0 {
-		fmt.Fprintln(w)
-	}
-	for _, p := range r.Problems {
-		path := p.Path
-		if path == "" {
-			path = "-"
-		}
-		fmt.Fprintf(w, "%-7s %-20s %s: %s\n", strings.ToUpper(p.Severity), p.Kind, path, p.Detail)
-	}
-	t := r.Totals
-	verdict := "VALID"
-	if !r.Valid {
-		verdict = "INVALID"
-	}
-	_, err := fmt.Fprintf(w, "\n%s: %d/%d digests and %d/%d log files verified; %d errors, %d warnings\n",
-		verdict, t.DigestsValid, t.Digests, t.LogsValid, t.Logs, t.Errors, t.Warnings)
-	return err
-}
-
+// fmtTime is a time in a problem's detail: RFC 3339, or "-" when unknown.
 func fmtTime(t time.Time) string {
 	if t.IsZero() {
 		return "-"

@@ -1,12 +1,12 @@
 package report
 
 import (
-	"encoding/json"
 	"io"
 	"reflect"
 	"time"
 
 	"github.com/trailsleuth/trailsleuth/internal/event"
+	"github.com/trailsleuth/trailsleuth/internal/jsonout"
 )
 
 // jsonWriter writes the Case as JSON: the complete, canonical report.
@@ -20,10 +20,7 @@ func (jsonWriter) Write(w io.Writer, c *event.Case) error {
 	if c == nil {
 		return errNilCase
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(normalize(c))
+	return jsonout.Write(w, normalize(c))
 }
 
 // normalize returns a deep copy of c with nil slices made empty and times

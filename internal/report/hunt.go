@@ -1,33 +1,32 @@
-package detect
+package report
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/trailsleuth/trailsleuth/internal/detect"
 	"github.com/trailsleuth/trailsleuth/internal/display"
 	"github.com/trailsleuth/trailsleuth/internal/event"
+	"github.com/trailsleuth/trailsleuth/internal/jsonout"
 )
 
-// Formats are the hunt output formats.
-var Formats = []string{"table", "json", "jsonl", "sarif"}
+// HuntFormats are the hunt output formats.
+var HuntFormats = []string{"table", "json", "jsonl", "sarif"}
 
-// Write renders a hunt result.
-func Write(w io.Writer, format string, res *Result, version string) error {
+// WriteHunt renders a hunt result.
+func WriteHunt(w io.Writer, format string, res *detect.Result, version string) error {
 	switch format {
 	case "table":
-		return writeTable(w, res)
+		return writeHuntTable(w, res)
 	case "json":
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(res)
+		return jsonout.Write(w, res)
 	case "jsonl":
-		enc := json.NewEncoder(w)
+		enc := jsonout.NewLines(w)
 		for _, h := range res.Hits {
-			if err := enc.Encode(h); err != nil {
+			if err := enc.Write(h); err != nil {
 				return err
 			}
 		}
@@ -35,16 +34,16 @@ func Write(w io.Writer, format string, res *Result, version string) error {
 	case "sarif":
 		return writeSARIF(w, res, version)
 	}
-	return fmt.Errorf("unknown format %q (want one of %s)", format, strings.Join(Formats, ", "))
+	return fmt.Errorf("unknown format %q (want one of %s)", format, strings.Join(HuntFormats, ", "))
 }
 
-func writeTable(w io.Writer, res *Result) error {
+func writeHuntTable(w io.Writer, res *detect.Result) error {
 	res = display.Copy(res) // titles and values shown escaped
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "LEVEL\tRULE\tTACTICS\tEVENTS\tFIRST SEEN\tLAST SEEN")
 	for _, h := range res.Hits {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", h.Level, h.Title, strings.Join(h.Tactics, ","), h.Count,
-			fmtTime(h.FirstSeen), fmtTime(h.LastSeen))
+			timeOrDash(h.FirstSeen), timeOrDash(h.LastSeen))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -57,7 +56,8 @@ func writeTable(w io.Writer, res *Result) error {
 	return nil
 }
 
-func fmtTime(t time.Time) string {
+// timeOrDash is a time in RFC 3339, or "-" when unknown.
+func timeOrDash(t time.Time) string {
 	if t.IsZero() {
 		return "-"
 	}
@@ -119,7 +119,7 @@ func sarifLevel(l string) string {
 	return "note"
 }
 
-func writeSARIF(w io.Writer, res *Result, version string) error {
+func writeSARIF(w io.Writer, res *detect.Result, version string) error {
 	run := sarifRun{Tool: sarifTool{Driver: sarifDriver{Name: "trailsleuth", Version: version, Rules: []sarifRule{}}}, Results: []sarifResult{}}
 	for i, h := range res.Hits {
 		r := sarifRule{ID: h.RuleID, Name: h.Title, ShortDescription: sarifText{h.Title},
@@ -133,12 +133,10 @@ func writeSARIF(w io.Writer, res *Result, version string) error {
 		run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, r)
 		run.Results = append(run.Results, sarifResult{
 			RuleID: h.RuleID, RuleIndex: i, Level: sarifLevel(h.Level),
-			Message: sarifText{fmt.Sprintf("%s: %d CloudTrail events from %s to %s", h.Title, h.Count, fmtTime(h.FirstSeen), fmtTime(h.LastSeen))},
-			Properties: map[string]any{"event_ids": h.EventIDs, "first_seen": fmtTime(h.FirstSeen), "last_seen": fmtTime(h.LastSeen),
+			Message: sarifText{fmt.Sprintf("%s: %d CloudTrail events from %s to %s", h.Title, h.Count, timeOrDash(h.FirstSeen), timeOrDash(h.LastSeen))},
+			Properties: map[string]any{"event_ids": h.EventIDs, "first_seen": timeOrDash(h.FirstSeen), "last_seen": timeOrDash(h.LastSeen),
 				"tactics": h.Tactics, "techniques": h.Techniques},
 		})
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(sarifLog{Schema: "https://json.schemastore.org/sarif-2.1.0.json", Version: "2.1.0", Runs: []sarifRun{run}})
+	return jsonout.Write(w, sarifLog{Schema: "https://json.schemastore.org/sarif-2.1.0.json", Version: "2.1.0", Runs: []sarifRun{run}})
 }

@@ -1,0 +1,75 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/trailsleuth/trailsleuth/internal/display"
+	"github.com/trailsleuth/trailsleuth/internal/jsonout"
+	"github.com/trailsleuth/trailsleuth/internal/store"
+)
+
+// WriteAudit renders the case's audit log as JSON or as a table with
+// each entry's notes and outputs below it.
+func WriteAudit(w io.Writer, format string, entries []store.AuditEntry) error {
+	switch format {
+	case "json":
+		if entries == nil {
+			entries = []store.AuditEntry{}
+		}
+		return jsonout.Write(w, entries)
+	case "text", "":
+		entries = display.Copy(entries) // command lines and paths shown escaped
+		var rows [][]string
+		for _, e := range entries {
+			files := fmt.Sprintf("%d in, %d out", len(e.Inputs), len(e.Outputs))
+			rows = append(rows, []string{fmt.Sprint(e.Seq), e.Time.Format("2006-01-02T15:04:05Z"), e.Kind, e.User + "@" + e.Host,
+				e.ToolVersion, e.CommandLine, files, e.Hash[:12]})
+		}
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "SEQ\tTIME (UTC)\tKIND\tWHO\tVERSION\tCOMMAND\tFILES\tHASH")
+		for _, r := range rows {
+			fmt.Fprintln(tw, strings.Join(r, "\t"))
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+		for _, e := range entries {
+			if e.Note != "" || len(e.Outputs) > 0 {
+				fmt.Fprintf(w, "\n#%d", e.Seq)
+				if e.Note != "" {
+					fmt.Fprintf(w, " %s", e.Note)
+				}
+				fmt.Fprintln(w)
+				for _, o := range e.Outputs {
+					fmt.Fprintf(w, "  wrote %s sha256 %s\n", o.Path, o.SHA256)
+				}
+			}
+		}
+		return nil
+	}
+	return fmt.Errorf("audit log format %q: want text or json", format)
+}
+
+// WriteAuditVerify renders audit verify's result: n entries checked and
+// the problems found.
+func WriteAuditVerify(w io.Writer, format string, n int, probs []store.AuditProblem) error {
+	if format == "json" {
+		if probs == nil {
+			probs = []store.AuditProblem{}
+		}
+		return jsonout.Write(w, map[string]any{"entries": n, "ok": len(probs) == 0, "problems": probs})
+	}
+	for _, p := range probs {
+		fmt.Fprintf(w, "entry %d: %s\n", p.Seq, p.Problem)
+	}
+	var err error
+	if len(probs) == 0 {
+		_, err = fmt.Fprintf(w, "audit log intact: %d entries, every hash and link verified\n", n)
+	} else {
+		_, err = fmt.Fprintf(w, "audit log BROKEN: %d problems in %d entries\n", len(probs), n)
+	}
+	return err
+}
