@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"os"
 	"path"
@@ -13,6 +12,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/trailsleuth/trailsleuth/internal/testenv"
 )
 
 // These tests check the pack's structure and fixtures with the standard
@@ -20,8 +21,6 @@ import (
 // job (internal/sigma): every event in testdata/<stem>/hit.jsonl must match the
 // file's rule and none in miss.jsonl may; for a file with a correlation, the
 // correlation must fire on hit.jsonl and not on miss.jsonl.
-
-var update = flag.Bool("update", false, "rewrite the rule table in README.md")
 
 var tactics = []string{
 	"initial-access", "execution", "persistence", "privilege-escalation", "defense-evasion",
@@ -484,7 +483,7 @@ func TestREADMETable(t *testing.T) {
 	if want == s {
 		return
 	}
-	if *update {
+	if testenv.Updating() {
 		if err := os.WriteFile("README.md", []byte(want), 0o644); err != nil {
 			t.Fatal(err)
 		}

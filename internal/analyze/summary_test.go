@@ -2,8 +2,6 @@ package analyze
 
 import (
 	"bytes"
-	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,9 +10,8 @@ import (
 
 	"github.com/trailsleuth/trailsleuth/internal/event"
 	"github.com/trailsleuth/trailsleuth/internal/report"
+	"github.com/trailsleuth/trailsleuth/internal/testenv"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 // TestSummaryGolden: the summary of the bundled example, compared with
 // testdata/summary/<case>.txt (-update rewrites them; review the diff).
@@ -55,21 +52,7 @@ func TestSummaryGolden(t *testing.T) {
 			}
 			checkTextWidth(t, c)
 			path := filepath.Join("testdata", "summary", tt.name+".txt")
-			if *update {
-				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test ./internal/analyze -run TestSummaryGolden -update)", err)
-			}
-			if got != string(want) {
-				t.Errorf("%s differs (run with -update and review the diff)\n got:\n%s\nwant:\n%s", path, got, want)
-			}
+			testenv.Golden(t, path, []byte(got))
 		})
 	}
 }

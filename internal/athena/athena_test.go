@@ -3,7 +3,6 @@ package athena
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -13,9 +12,8 @@ import (
 	"github.com/trailsleuth/trailsleuth/internal/awsconf"
 	"github.com/trailsleuth/trailsleuth/internal/remote"
 	"github.com/trailsleuth/trailsleuth/internal/remote/remotetest"
+	"github.com/trailsleuth/trailsleuth/internal/testenv"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
 
 func client(t *testing.T, fake *remotetest.Server) *Client {
 	cfg, opts := fake.Config(t)
@@ -123,7 +121,7 @@ func TestBilled(t *testing.T) {
 
 func golden(t *testing.T, name, got string) {
 	t.Helper()
-	remotetest.Golden(t, filepath.Join("testdata", name), got, *update)
+	testenv.Golden(t, filepath.Join("testdata", name), []byte(got))
 }
 
 func TestDDL(t *testing.T) {

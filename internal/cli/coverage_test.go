@@ -2,16 +2,12 @@ package cli
 
 import (
 	"encoding/json"
-	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/trailsleuth/trailsleuth/internal/testenv"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 // TestCoverageCommand ingests the analysis fixtures and compares the
 // coverage output with testdata/coverage/<fixture>.<format>.golden.
@@ -48,21 +44,7 @@ func TestCoverageCommand(t *testing.T) {
 				}
 			}
 			golden := filepath.Join("testdata", "coverage", tt.fixture+"."+tt.format+".golden")
-			if *update {
-				if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(golden, []byte(r.out), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test ./internal/cli -run TestCoverageCommand -update)", err)
-			}
-			if r.out != string(want) {
-				t.Errorf("output differs from %s (run with -update and review the diff):\n%s", golden, r.out)
-			}
+			testenv.Golden(t, golden, []byte(r.out))
 		})
 	}
 }

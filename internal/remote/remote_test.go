@@ -2,7 +2,6 @@ package remote_test
 
 import (
 	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -21,11 +20,9 @@ import (
 	"github.com/trailsleuth/trailsleuth/rules"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files")
-
 func golden(t *testing.T, name, got string) {
 	t.Helper()
-	remotetest.Golden(t, filepath.Join("testdata", name), got, *update)
+	testenv.Golden(t, filepath.Join("testdata", name), []byte(got))
 }
 
 func incident(t *testing.T) []remotetest.Event {

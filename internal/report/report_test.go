@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"cmp"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -16,9 +15,8 @@ import (
 	"time"
 
 	"github.com/trailsleuth/trailsleuth/internal/event"
+	"github.com/trailsleuth/trailsleuth/internal/testenv"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
 
 // fixtures are the cases in testdata/<name>.json.
 var fixtures = []string{"case", "empty"}
@@ -69,20 +67,7 @@ func TestGolden(t *testing.T) {
 				}
 				got := render(t, format, loadCase(t, name))
 				path := filepath.Join("testdata", "golden", name+"."+ext)
-				if *update {
-					if err := os.WriteFile(path, got, 0o644); err != nil {
-						t.Fatal(err)
-					}
-					return
-				}
-				want, err := os.ReadFile(path)
-				if err != nil {
-					t.Fatalf("%v (run go test ./internal/report -update)", err)
-				}
-				if !bytes.Equal(got, want) {
-					t.Errorf("%s differs from the output (run go test ./internal/report -update and review the diff):\n%s",
-						path, firstDiff(want, got))
-				}
+				testenv.Golden(t, path, got)
 			})
 		}
 	}

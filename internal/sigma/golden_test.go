@@ -1,16 +1,12 @@
 package sigma
 
 import (
-	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/trailsleuth/trailsleuth/internal/testenv"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/golden")
 
 // goldenRules is a representative handful: plain selections, nested and
 // array fields, fieldref under NOT, regex with filters, whole-document
@@ -51,22 +47,7 @@ func TestGolden(t *testing.T) {
 			}
 			q = "-- " + r.Title + " (" + filepath.Base(p) + ")\n" + q
 			file := filepath.Join("testdata", "golden", string(d), name+".sql")
-			if *update {
-				if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(file, []byte(q), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				continue
-			}
-			want, err := os.ReadFile(file)
-			if err != nil {
-				t.Fatalf("%v (run go test ./internal/sigma -update)", err)
-			}
-			if string(want) != q {
-				t.Errorf("%s differs from the compiled SQL:\n%s", file, q)
-			}
+			testenv.Golden(t, file, []byte(q))
 		}
 	}
 }

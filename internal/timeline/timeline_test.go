@@ -6,9 +6,7 @@ import (
 	"database/sql"
 	"encoding/csv"
 	"encoding/json"
-	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -20,9 +18,8 @@ import (
 	"github.com/trailsleuth/trailsleuth/internal/event"
 	"github.com/trailsleuth/trailsleuth/internal/ingest"
 	"github.com/trailsleuth/trailsleuth/internal/store"
+	"github.com/trailsleuth/trailsleuth/internal/testenv"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
 
 // fixtureHits stands in for a hunt's findings on the fixture case.
 var fixtureHits = HitsFrom([]event.Finding{
@@ -84,21 +81,7 @@ func TestGolden(t *testing.T) {
 				t.Errorf("summary %+v, want 12 matched, 11 written, 1 without time", sum)
 			}
 			path := filepath.Join("testdata", "golden", goldenName[format])
-			if *update {
-				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test -update to create it)", err)
-			}
-			if got != string(want) {
-				t.Errorf("%s differs from %s (go test -update rewrites it):\n%s", format, path, got)
-			}
+			testenv.Golden(t, path, []byte(got))
 		})
 	}
 }

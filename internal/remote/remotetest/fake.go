@@ -12,7 +12,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -363,23 +362,5 @@ func (s *Server) lake(w http.ResponseWriter, op string, in map[string]any) {
 		writeJSON(w, map[string]any{"QueryId": in["QueryId"], "QueryStatus": "CANCELLED"})
 	default:
 		writeErr(w, http.StatusBadRequest, "UnknownOperationException", "CloudTrail_20131101."+op+" is not faked")
-	}
-}
-
-// Golden compares got with the file at path, rewriting it first when
-// update is set (go test -update), for generated SQL reviewed by hand.
-func Golden(t testing.TB, path, got string, update bool) {
-	t.Helper()
-	if update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update)", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs from the golden file (review, then go test -update):\n%s", path, got)
 	}
 }

@@ -283,7 +283,7 @@ func TestBrowserExample(t *testing.T) {
 		t.Error("no timeline rows")
 	}
 	screenshot(t, p, "example.png", false)
-	if *update {
+	if testenv.Updating() {
 		// A taller view for the documentation: header, chart and chain.
 		if err := chromedp.Do(p.ctx, chromedp.EmulateViewport(1400, 1560)); err != nil {
 			t.Fatal(err)

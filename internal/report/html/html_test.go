@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
-	"flag"
 	"path/filepath"
 	"reflect"
 	"regexp"
@@ -25,8 +24,6 @@ import (
 	"github.com/trailsleuth/trailsleuth/internal/testenv"
 	"github.com/trailsleuth/trailsleuth/rules"
 )
-
-var update = flag.Bool("update", false, "rewrite docs/html-report.png from the browser test")
 
 const (
 	dataOpen  = `<script type="application/json" id="case-data">`
