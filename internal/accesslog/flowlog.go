@@ -227,6 +227,7 @@ func (f *FlowFormat) Parse(line []byte, r *Flow) error {
 	return nil
 }
 
+// set stores one field's token ("-" for none) in r.
 func (r *Flow) set(ff flowField, tok []byte) error {
 	if len(tok) == 0 {
 		return fmt.Errorf("empty field: %w", ErrNotFlowLog)
@@ -235,76 +236,97 @@ func (r *Flow) set(ff flowField, tok []byte) error {
 	if !(len(tok) == 1 && tok[0] == '-') {
 		s = string(tok)
 	}
-	num := func(dst *Int) error {
-		if s == "" {
-			return nil
-		}
-		v, err := strconv.ParseInt(s, 10, 64)
-		if err != nil || v < 0 {
-			return fmt.Errorf("%q is not a number: %w", truncate(s, 40), ErrNotFlowLog)
-		}
-		*dst = Int{V: v, OK: true}
+	if dst := r.numField(ff); dst != nil {
+		return parseCount(s, dst)
+	}
+	if dst := r.textField(ff); dst != nil {
+		*dst = s
+	}
+	return nil
+}
+
+// parseCount stores a non-negative number in dst; "" leaves it unset.
+func parseCount(s string, dst *Int) error {
+	if s == "" {
 		return nil
 	}
+	v, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || v < 0 {
+		return fmt.Errorf("%q is not a number: %w", truncate(s, 40), ErrNotFlowLog)
+	}
+	*dst = Int{V: v, OK: true}
+	return nil
+}
+
+// numField is the numeric field of r that ff names, nil for a text field.
+func (r *Flow) numField(ff flowField) *Int {
 	switch ff {
 	case ffVersion:
-		return num(&r.Version)
-	case ffAccountID:
-		r.AccountID = s
-	case ffInterfaceID:
-		r.InterfaceID = s
-	case ffSrcAddr:
-		r.SrcAddr = s
-	case ffDstAddr:
-		r.DstAddr = s
+		return &r.Version
 	case ffSrcPort:
-		return num(&r.SrcPort)
+		return &r.SrcPort
 	case ffDstPort:
-		return num(&r.DstPort)
+		return &r.DstPort
 	case ffProtocol:
-		return num(&r.Protocol)
+		return &r.Protocol
 	case ffPackets:
-		return num(&r.Packets)
+		return &r.Packets
 	case ffBytes:
-		return num(&r.Bytes)
+		return &r.Bytes
 	case ffStart:
-		return num(&r.Start)
+		return &r.Start
 	case ffEnd:
-		return num(&r.End)
-	case ffAction:
-		r.Action = s
-	case ffLogStatus:
-		r.LogStatus = s
-	case ffVPCID:
-		r.VPCID = s
-	case ffSubnetID:
-		r.SubnetID = s
-	case ffInstanceID:
-		r.InstanceID = s
+		return &r.End
 	case ffTCPFlags:
-		return num(&r.TCPFlags)
-	case ffType:
-		r.Type = s
-	case ffPktSrcAddr:
-		r.PktSrcAddr = s
-	case ffPktDstAddr:
-		r.PktDstAddr = s
-	case ffRegion:
-		r.Region = s
-	case ffAZID:
-		r.AZID = s
-	case ffSublocationType:
-		r.SublocationType = s
-	case ffSublocationID:
-		r.SublocationID = s
-	case ffPktSrcAWSService:
-		r.PktSrcAWSService = s
-	case ffPktDstAWSService:
-		r.PktDstAWSService = s
-	case ffFlowDirection:
-		r.FlowDirection = s
+		return &r.TCPFlags
 	case ffTrafficPath:
-		return num(&r.TrafficPath)
+		return &r.TrafficPath
+	}
+	return nil
+}
+
+// textField is the text field of r that ff names, nil for a numeric or
+// unknown field.
+func (r *Flow) textField(ff flowField) *string {
+	switch ff {
+	case ffAccountID:
+		return &r.AccountID
+	case ffInterfaceID:
+		return &r.InterfaceID
+	case ffSrcAddr:
+		return &r.SrcAddr
+	case ffDstAddr:
+		return &r.DstAddr
+	case ffAction:
+		return &r.Action
+	case ffLogStatus:
+		return &r.LogStatus
+	case ffVPCID:
+		return &r.VPCID
+	case ffSubnetID:
+		return &r.SubnetID
+	case ffInstanceID:
+		return &r.InstanceID
+	case ffType:
+		return &r.Type
+	case ffPktSrcAddr:
+		return &r.PktSrcAddr
+	case ffPktDstAddr:
+		return &r.PktDstAddr
+	case ffRegion:
+		return &r.Region
+	case ffAZID:
+		return &r.AZID
+	case ffSublocationType:
+		return &r.SublocationType
+	case ffSublocationID:
+		return &r.SublocationID
+	case ffPktSrcAWSService:
+		return &r.PktSrcAWSService
+	case ffPktDstAWSService:
+		return &r.PktDstAWSService
+	case ffFlowDirection:
+		return &r.FlowDirection
 	}
 	return nil
 }

@@ -137,11 +137,32 @@ func CheckIdent(what, s string) error {
 // gains account and region partitions projected as enums, so one table
 // covers an organization or a multi-region trail.
 func DDL(o DDLOptions) (string, remote.Style, error) {
-	bucket := strings.TrimSuffix(strings.TrimPrefix(o.Bucket, "s3://"), "/")
+	bucket, table, err := o.check()
+	if err != nil {
+		return "", "", err
+	}
+	root := o.root(bucket)
+	var b strings.Builder
+	fmt.Fprintf(&b, "CREATE EXTERNAL TABLE %s (\n%s)\n", table, columns)
+	if !o.Projection {
+		loc := root
+		if len(o.Accounts) == 1 {
+			loc += o.Accounts[0] + "/CloudTrail/"
+		}
+		fmt.Fprintf(&b, "COMMENT 'CloudTrail table for %s bucket'\n%sLOCATION '%s'\nTBLPROPERTIES ('classification'='cloudtrail');\n", bucket, storage, loc)
+		return b.String(), remote.PartitionsNone, nil
+	}
+	return o.projected(&b, root)
+}
+
+// check validates the options (they end up in SQL) and returns the bucket
+// name and the table's qualified name.
+func (o DDLOptions) check() (bucket, table string, err error) {
+	bucket = strings.TrimSuffix(strings.TrimPrefix(o.Bucket, "s3://"), "/")
 	if !bucketRe.MatchString(bucket) {
 		return "", "", fmt.Errorf("bucket %q: not an S3 bucket name", o.Bucket)
 	}
-	table := o.Table
+	table = o.Table
 	if table == "" {
 		table = "cloudtrail_logs"
 	}
@@ -167,6 +188,11 @@ func DDL(o DDLOptions) (string, remote.Style, error) {
 	if o.Organization != "" && !orgRe.MatchString(o.Organization) {
 		return "", "", fmt.Errorf("organization %q: want o- and 10 to 32 letters or digits", o.Organization)
 	}
+	return bucket, table, nil
+}
+
+// root is the trail's AWSLogs/ folder (of the organization, if one).
+func (o DDLOptions) root(bucket string) string {
 	root := "s3://" + bucket + "/"
 	if p := strings.Trim(o.Prefix, "/"); p != "" {
 		root += p + "/"
@@ -175,16 +201,12 @@ func DDL(o DDLOptions) (string, remote.Style, error) {
 	if o.Organization != "" {
 		root += o.Organization + "/"
 	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "CREATE EXTERNAL TABLE %s (\n%s)\n", table, columns)
-	if !o.Projection {
-		loc := root
-		if len(o.Accounts) == 1 {
-			loc += o.Accounts[0] + "/CloudTrail/"
-		}
-		fmt.Fprintf(&b, "COMMENT 'CloudTrail table for %s bucket'\n%sLOCATION '%s'\nTBLPROPERTIES ('classification'='cloudtrail');\n", bucket, storage, loc)
-		return b.String(), remote.PartitionsNone, nil
-	}
+	return root
+}
+
+// projected finishes b as a partition-projection table: AWS's, over one
+// account and region, else with account and region projected as enums.
+func (o DDLOptions) projected(b *strings.Builder, root string) (string, remote.Style, error) {
 	start := o.Start
 	if start == "" {
 		start = "2020/01/01"
@@ -200,7 +222,7 @@ func DDL(o DDLOptions) (string, remote.Style, error) {
 `, start)
 	if len(o.Accounts) == 1 && len(o.Regions) == 1 {
 		loc := root + o.Accounts[0] + "/CloudTrail/" + o.Regions[0]
-		fmt.Fprintf(&b, "PARTITIONED BY (\n   `timestamp` string)\n%sLOCATION\n  '%s'\nTBLPROPERTIES (\n  'projection.enabled'='true',\n%s  'storage.location.template'='%s/${timestamp}');\n",
+		fmt.Fprintf(b, "PARTITIONED BY (\n   `timestamp` string)\n%sLOCATION\n  '%s'\nTBLPROPERTIES (\n  'projection.enabled'='true',\n%s  'storage.location.template'='%s/${timestamp}');\n",
 			storage, loc, dateProps, loc)
 		return b.String(), remote.PartitionsTimestamp, nil
 	}
@@ -211,9 +233,9 @@ func DDL(o DDLOptions) (string, remote.Style, error) {
 	if len(regions) == 0 {
 		regions = DefaultRegions
 	}
-	fmt.Fprintf(&b, "PARTITIONED BY (\n   account string,\n   region string,\n   `timestamp` string)\n%sLOCATION\n  '%s'\nTBLPROPERTIES (\n  'projection.enabled'='true',\n", storage, root)
-	fmt.Fprintf(&b, "  'projection.account.type'='enum',\n  'projection.account.values'='%s',\n", strings.Join(o.Accounts, ","))
-	fmt.Fprintf(&b, "  'projection.region.type'='enum',\n  'projection.region.values'='%s',\n", strings.Join(regions, ","))
-	fmt.Fprintf(&b, "%s  'storage.location.template'='%s${account}/CloudTrail/${region}/${timestamp}');\n", dateProps, root)
+	fmt.Fprintf(b, "PARTITIONED BY (\n   account string,\n   region string,\n   `timestamp` string)\n%sLOCATION\n  '%s'\nTBLPROPERTIES (\n  'projection.enabled'='true',\n", storage, root)
+	fmt.Fprintf(b, "  'projection.account.type'='enum',\n  'projection.account.values'='%s',\n", strings.Join(o.Accounts, ","))
+	fmt.Fprintf(b, "  'projection.region.type'='enum',\n  'projection.region.values'='%s',\n", strings.Join(regions, ","))
+	fmt.Fprintf(b, "%s  'storage.location.template'='%s${account}/CloudTrail/${region}/${timestamp}');\n", dateProps, root)
 	return b.String(), remote.PartitionsProjection, nil
 }

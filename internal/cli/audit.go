@@ -54,7 +54,7 @@ func outputFile(path string) store.AuditFile {
 // store read it through an in-memory layer: the user is told, and the
 // command's audit entry says so.
 func (f *Factory) openReadOnly(ctx context.Context) (*store.Store, error) {
-	return f.openWith(ctx, store.OpenReadOnly)
+	return f.openWith(ctx, f.storeOptions().OpenReadOnly)
 }
 
 // openWith is openReadOnly with the store's opener of choice.
@@ -82,7 +82,7 @@ func (f *Factory) recordAudit(ctx context.Context, st *store.Store, kind string,
 			return // no case to record in
 		}
 		var err error
-		st, err = store.OpenCurrent(ctx, f.DBPath)
+		st, err = f.storeOptions().OpenCurrent(ctx, f.DBPath)
 		if err != nil {
 			f.IO.Warnf("warning: could not record this command in the case's audit log: %v\n", err)
 			return

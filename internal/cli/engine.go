@@ -22,7 +22,6 @@ import (
 	"github.com/trailsleuth/trailsleuth/internal/lake"
 	"github.com/trailsleuth/trailsleuth/internal/remote"
 	"github.com/trailsleuth/trailsleuth/internal/sigma"
-	"github.com/trailsleuth/trailsleuth/internal/store"
 )
 
 // Engines are the --engine values.
@@ -216,7 +215,7 @@ func investigateRemote(ctx context.Context, opts *InvestigateOptions) error {
 // loadCollection ingests the fetched JSON lines and names each source after
 // its query, so the report's evidence says where the events came from.
 func loadCollection(ctx context.Context, f *Factory, col *remote.Collection) error {
-	st, err := store.Open(ctx, f.DBPath)
+	st, err := f.storeOptions().Open(ctx, f.DBPath)
 	if err != nil {
 		return err
 	}

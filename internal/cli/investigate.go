@@ -414,14 +414,14 @@ func conflicts(ctx context.Context, st *store.Store) ([]event.CopyConflict, int,
 // and the user is told. On a writable case, ingests that never finished
 // are rolled back first (as the next ingest would), said and recorded.
 func openForReport(ctx context.Context, f *Factory, ingesting bool) (*store.Store, bool, error) {
-	st, err := store.Open(ctx, f.DBPath)
+	st, err := f.storeOptions().Open(ctx, f.DBPath)
 	if err != nil {
 		if ingesting || errors.Is(err, store.ErrLocked) || errors.Is(err, store.ErrNotCase) {
 			return nil, false, err
 		}
 		// Through the in-memory layer: the rules run on a scratch copy of
 		// the investigated events, which a read-only database cannot hold.
-		ro, rerr := f.openWith(ctx, store.OpenReadThrough)
+		ro, rerr := f.openWith(ctx, f.storeOptions().OpenReadThrough)
 		if rerr != nil {
 			return nil, false, err
 		}

@@ -73,7 +73,7 @@ func runQuery(ctx context.Context, opts *QueryOptions) (err error) {
 		if err = opts.F.requireCase(); err != nil {
 			return err
 		}
-		st, err = store.Open(ctx, opts.F.DBPath)
+		st, err = opts.F.storeOptions().Open(ctx, opts.F.DBPath)
 	} else {
 		st, err = opts.F.openReadOnly(ctx)
 	}

@@ -14,7 +14,6 @@ import (
 	"github.com/trailsleuth/trailsleuth/internal/iostreams"
 	"github.com/trailsleuth/trailsleuth/internal/jsonout"
 	"github.com/trailsleuth/trailsleuth/internal/sigma"
-	"github.com/trailsleuth/trailsleuth/internal/store"
 )
 
 // CalibrateOptions are the rules calibrate command's inputs.
@@ -80,7 +79,7 @@ func runCalibrate(ctx context.Context, opts *CalibrateOptions) error {
 }
 
 func calibrateOne(ctx context.Context, f *Factory, pack *detect.Pack, path string) (*detect.CalibrationRun, error) {
-	st, err := store.OpenReadOnly(ctx, path)
+	st, err := f.storeOptions().OpenReadOnly(ctx, path)
 	if err != nil {
 		return nil, err
 	}

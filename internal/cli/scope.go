@@ -169,7 +169,7 @@ func caseExists(path string) bool {
 // reports whether it did.
 func (f *Factory) openForIngest(ctx context.Context) (st *store.Store, settle func(empty bool) bool, err error) {
 	created := !caseExists(f.DBPath)
-	if st, err = store.Open(ctx, f.DBPath); err != nil {
+	if st, err = f.storeOptions().Open(ctx, f.DBPath); err != nil {
 		if created {
 			discardNewCase(nil, f.DBPath, err)
 		}

@@ -105,157 +105,159 @@ func (s *Summary) Empty() bool {
 // runs left (store.RollBackInterrupted), so runs on one case database must not overlap:
 // DuckDB's file lock ensures that across processes, callers within one.
 func Run(ctx context.Context, st *store.Store, files []acquire.File, walkErrs []acquire.WalkError, opts Options) (*Summary, error) {
-	start := time.Now()
-	workers := opts.Workers
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
+	r, err := begin(ctx, st, files, walkErrs, opts)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	r.cancel = cancel
+	stopProgress := r.startProgress()
+	restore, err := st.BulkLoad(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r.decodeAll(ctx)
+	if err := restore(context.WithoutCancel(ctx)); err != nil {
+		r.fail(err)
+	}
+	stopProgress()
+	if err := r.stopped(ctx); err != nil {
+		return nil, err
+	}
+	r.logFiles()
+	return r.finish(ctx)
+}
+
+// ingestRun is one ingest under way: its inputs, the run it is recorded as,
+// the counters its workers share and the first error that stops it.
+type ingestRun struct {
+	st      *store.Store
+	opts    Options
+	files   []acquire.File
+	start   time.Time
+	workers int
+	run     int64
+	// baseID is the source ID of files[0]; files[i] is baseID+i and the
+	// unread paths follow the files.
+	baseID     int64
+	known      map[string]store.StoredSource
+	bytesTotal int64
+	sum        *Summary
+	unread     []store.Source
+	results    []fileResult
+
+	filesDone, bytesDone, eventsRead, appended atomic.Int64
+
+	cancel   context.CancelFunc
+	errMu    sync.Mutex
+	writeErr error
+}
+
+// begin rolls back interrupted runs, records this one and reads what the
+// case already holds, before any file is opened.
+func begin(ctx context.Context, st *store.Store, files []acquire.File, walkErrs []acquire.WalkError, opts Options) (*ingestRun, error) {
+	r := &ingestRun{st: st, opts: opts, files: files, start: time.Now(), workers: opts.Workers}
+	if r.workers <= 0 {
+		r.workers = runtime.GOMAXPROCS(0)
 	}
 	rolledBack, err := st.RollBackInterrupted(ctx)
 	if err != nil {
 		return nil, err
 	}
-	run, err := st.BeginRun(ctx, opts.ToolVersion, opts.CommandLine)
-	if err != nil {
+	if r.run, err = st.BeginRun(ctx, opts.ToolVersion, opts.CommandLine); err != nil {
 		return nil, err
 	}
-	baseID, err := st.NextSourceID(ctx)
-	if err != nil {
+	if r.baseID, err = st.NextSourceID(ctx); err != nil {
 		return nil, err
 	}
-	known, err := st.StoredSources(ctx)
-	if err != nil {
+	if r.known, err = st.StoredSources(ctx); err != nil {
 		return nil, err
 	}
-	sum := &Summary{RunID: run, Errors: map[Reason]int64{}, RolledBack: rolledBack}
-	// Paths that could not be examined (an unreadable folder) are sources
-	// too: the case records every input it was given, read or not.
-	var unread []store.Source
+	r.sum = &Summary{RunID: r.run, Errors: map[Reason]int64{}, RolledBack: rolledBack}
+	r.addUnread(walkErrs)
+	for _, f := range files {
+		r.bytesTotal += f.Size
+	}
+	r.results = make([]fileResult, len(files))
+	return r, nil
+}
+
+// addUnread counts the paths that could not be examined (an unreadable
+// folder): they are sources too, as the case records every input it was
+// given, read or not.
+func (r *ingestRun) addUnread(walkErrs []acquire.WalkError) {
 	for i, we := range walkErrs {
-		sum.Errors[ReasonReadError]++
-		sum.FilesSkipped++
-		sum.Skipped = append(sum.Skipped, SkippedFile{Path: we.Path, Reason: ReasonReadError, Detail: we.Err.Error()})
+		r.sum.Errors[ReasonReadError]++
+		r.sum.FilesSkipped++
+		r.sum.Skipped = append(r.sum.Skipped, SkippedFile{Path: we.Path, Reason: ReasonReadError, Detail: we.Err.Error()})
 		p := we.Path
 		if abs, err := filepath.Abs(p); err == nil {
 			p = abs
 		}
-		unread = append(unread, store.Source{ID: baseID + int64(len(files)+i), Run: run, Path: p, Status: statusSkipped,
+		r.unread = append(r.unread, store.Source{ID: r.baseID + int64(len(r.files)+i), Run: r.run, Path: p, Status: statusSkipped,
 			SkipReason: string(ReasonReadError), ErrorDetail: we.Err.Error(), Errors: map[string]int64{string(ReasonReadError): 1}})
 	}
-	var bytesTotal int64
-	for _, f := range files {
-		bytesTotal += f.Size
-	}
+}
 
-	var (
-		filesDone, bytesDone, eventsRead, appended atomic.Int64
-		errMu                                      sync.Mutex
-		writeErr                                   error
-	)
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	fail := func(err error) {
-		errMu.Lock()
-		if writeErr == nil {
-			writeErr = err
-		}
-		errMu.Unlock()
-		cancel()
+// fail keeps the first error that stops the run and cancels the rest.
+func (r *ingestRun) fail(err error) {
+	r.errMu.Lock()
+	if r.writeErr == nil {
+		r.writeErr = err
 	}
+	r.errMu.Unlock()
+	r.cancel()
+}
 
-	var stopProgress chan struct{}
-	if opts.Progress != nil {
-		stopProgress = make(chan struct{})
-		every := opts.ProgressEvery
-		if every <= 0 {
-			every = 200 * time.Millisecond
-		}
-		go func() {
-			t := time.NewTicker(every)
-			defer t.Stop()
-			for {
-				select {
-				case <-stopProgress:
-					return
-				case <-t.C:
-					opts.Progress(Progress{filesDone.Load(), int64(len(files)), bytesDone.Load(), bytesTotal, eventsRead.Load(), time.Since(start)})
-				}
+// progress is a snapshot of the counters so far.
+func (r *ingestRun) progress() Progress {
+	return Progress{r.filesDone.Load(), int64(len(r.files)), r.bytesDone.Load(), r.bytesTotal, r.eventsRead.Load(), time.Since(r.start)}
+}
+
+// startProgress reports progress every opts.ProgressEvery until the
+// returned stop is called, which reports the final totals once more.
+func (r *ingestRun) startProgress() (stop func()) {
+	if r.opts.Progress == nil {
+		return func() {}
+	}
+	done := make(chan struct{})
+	every := r.opts.ProgressEvery
+	if every <= 0 {
+		every = 200 * time.Millisecond
+	}
+	go func() {
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				r.opts.Progress(r.progress())
 			}
-		}()
+		}
+	}()
+	return func() {
+		close(done)
+		r.opts.Progress(r.progress())
 	}
+}
 
-	restore, err := st.BulkLoad(ctx)
-	if err != nil {
-		return nil, err
-	}
-	// Each worker decodes and appends on its own connection: DuckDB appends
-	// from several connections in parallel, and no event crosses goroutines.
+// decodeAll hands the files to the workers and waits for them. Each worker
+// decodes and appends on its own connection: DuckDB appends from several
+// connections in parallel, and no event crosses goroutines.
+func (r *ingestRun) decodeAll(ctx context.Context) {
 	jobs := make(chan int)
-	results := make([]fileResult, len(files))
 	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
+	for w := 0; w < r.workers; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			app, err := st.NewEventAppender(ctx, run)
-			if err != nil {
-				fail(err)
-				for range jobs {
-				}
-				return
-			}
-			defer func() {
-				appended.Add(app.Count())
-				if err := app.Close(); err != nil {
-					fail(err)
-				}
-			}()
-			fr := newFileReader()
-			fr.limit = opts.inflateLimit()
-			failed := false
-			appendLog := func(err error) {
-				if err != nil && !failed {
-					failed = true
-					fail(err)
-				}
-			}
-			for i := range jobs {
-				f := files[i]
-				res := &results[i]
-				res.source.ID = baseID + int64(i)
-				if failed || ctx.Err() != nil {
-					res.source.Status = statusNotRead
-					continue
-				}
-				fr.dec.emitS3 = func(r *accesslog.S3Access) {
-					if !failed {
-						r.SourceID = res.source.ID
-						appendLog(app.AppendS3Access(r))
-					}
-				}
-				fr.dec.emitFlow = func(r *accesslog.Flow) {
-					if !failed {
-						r.SourceID = res.source.ID
-						appendLog(app.AppendFlow(r))
-					}
-				}
-				fr.read(ctx, f, known, res, func(ev *event.Event) {
-					if failed {
-						return
-					}
-					ev.Provenance.SourceID = res.source.ID
-					if err := app.Append(ev); err != nil {
-						failed = true
-						fail(err)
-						return
-					}
-					eventsRead.Add(1)
-				})
-				filesDone.Add(1)
-				bytesDone.Add(f.Size)
-			}
+			r.work(ctx, jobs)
 		}()
 	}
-	for i := range files {
+	for i := range r.files {
 		if ctx.Err() != nil {
 			break
 		}
@@ -263,26 +265,105 @@ func Run(ctx context.Context, st *store.Store, files []acquire.File, walkErrs []
 	}
 	close(jobs)
 	wg.Wait()
-	if err := restore(context.WithoutCancel(ctx)); err != nil {
-		fail(err)
+}
+
+// work is one worker: it opens an appender and reads the files it is given
+// until the jobs run out.
+func (r *ingestRun) work(ctx context.Context, jobs <-chan int) {
+	app, err := r.st.NewEventAppender(ctx, r.run)
+	if err != nil {
+		r.fail(err)
+		for range jobs { // drained so that decodeAll does not block
+		}
+		return
 	}
-	if stopProgress != nil {
-		close(stopProgress)
-		opts.Progress(Progress{filesDone.Load(), int64(len(files)), bytesDone.Load(), bytesTotal, eventsRead.Load(), time.Since(start)})
+	defer func() {
+		r.appended.Add(app.Count())
+		if err := app.Close(); err != nil {
+			r.fail(err)
+		}
+	}()
+	w := &worker{run: r, app: app, fr: newFileReader()}
+	w.fr.limit = r.opts.inflateLimit()
+	for i := range jobs {
+		w.readFile(ctx, i)
 	}
-	if writeErr != nil {
-		return nil, fmt.Errorf("writing events to the case database: %w", writeErr)
+}
+
+// worker is the state of one decoding goroutine.
+type worker struct {
+	run *ingestRun
+	app *store.EventAppender
+	fr  *fileReader
+	// failed: an append of this worker failed; it reads no more.
+	failed bool
+}
+
+// appended notes the result of an append: the first failure stops this
+// worker and the run. It reports whether the append succeeded.
+func (w *worker) appended(err error) bool {
+	if err != nil && !w.failed {
+		w.failed = true
+		w.run.fail(err)
+	}
+	return err == nil
+}
+
+// readFile decodes files[i] into results[i], appending its events and log
+// records under its source ID.
+func (w *worker) readFile(ctx context.Context, i int) {
+	r := w.run
+	f := r.files[i]
+	res := &r.results[i]
+	res.source.ID = r.baseID + int64(i)
+	if w.failed || ctx.Err() != nil {
+		res.source.Status = statusNotRead
+		return
+	}
+	w.fr.dec.emitS3 = func(rec *accesslog.S3Access) {
+		if !w.failed {
+			rec.SourceID = res.source.ID
+			w.appended(w.app.AppendS3Access(rec))
+		}
+	}
+	w.fr.dec.emitFlow = func(rec *accesslog.Flow) {
+		if !w.failed {
+			rec.SourceID = res.source.ID
+			w.appended(w.app.AppendFlow(rec))
+		}
+	}
+	w.fr.read(ctx, f, r.known, res, func(ev *event.Event) {
+		if w.failed {
+			return
+		}
+		ev.Provenance.SourceID = res.source.ID
+		if w.appended(w.app.Append(ev)) {
+			r.eventsRead.Add(1)
+		}
+	})
+	r.filesDone.Add(1)
+	r.bytesDone.Add(f.Size)
+}
+
+// stopped is the error that ended the decoding early, if any.
+func (r *ingestRun) stopped(ctx context.Context) error {
+	if r.writeErr != nil {
+		return fmt.Errorf("writing events to the case database: %w", r.writeErr)
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("ingest interrupted: %w", err)
+		return fmt.Errorf("ingest interrupted: %w", err)
 	}
+	return nil
+}
 
-	log := opts.Logger
+// logFiles logs a line per file: damaged files warn, skipped ones inform.
+func (r *ingestRun) logFiles() {
+	log := r.opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	for i := range results {
-		src := &results[i].source
+	for i := range r.results {
+		src := &r.results[i].source
 		attrs := []any{"path", src.Path, "status", src.Status, "format", src.Format, "events", src.Events}
 		switch src.Status {
 		case statusPartial, statusFailed:
@@ -293,73 +374,111 @@ func Run(ctx context.Context, st *store.Store, files []acquire.File, walkErrs []
 			log.Debug("file read", attrs...)
 		}
 	}
+}
 
-	// Book-keeping: sources, record errors, totals.
+// finish stores the sources and their record errors, removes duplicates
+// and closes the run record with the totals.
+func (r *ingestRun) finish(ctx context.Context) (*Summary, error) {
+	sources, recErrs := r.tally()
+	if err := r.st.AddSources(ctx, append(sources, r.unread...)); err != nil {
+		return nil, err
+	}
+	if err := r.st.AddRecordErrors(ctx, recErrs); err != nil {
+		return nil, err
+	}
+	if err := r.dedup(ctx); err != nil {
+		return nil, err
+	}
+	sum := r.sum
+	sum.Seconds = time.Since(r.start).Seconds()
+	runRec := store.Run{ID: r.run, Files: sum.Files, FilesSkipped: sum.FilesSkipped, Events: sum.Events, Duplicates: sum.Duplicates, Errors: map[string]int64{}}
+	for k, v := range sum.Errors {
+		runRec.Errors[string(k)] = v
+	}
+	if err := r.st.FinishRun(ctx, runRec); err != nil {
+		return nil, err
+	}
+	return sum, nil
+}
+
+// tally adds each file's result to the summary and returns the sources to
+// store (all but unchanged files) with their record errors.
+func (r *ingestRun) tally() ([]store.Source, []store.RecordError) {
 	var sources []store.Source
 	var recErrs []store.RecordError
-	for i := range results {
-		r := &results[i]
-		sum.Bytes += files[i].Size
-		logs := IsLogFormat(r.source.Format)
-		if logs {
-			if sum.LogRecords == nil {
-				sum.LogRecords = map[string]int64{}
-			}
-			sum.LogRecords[r.source.Format] += r.source.Events
-		} else {
-			sum.EventsRead += r.source.Events
-		}
-		for k, v := range r.errors {
-			sum.Errors[k] += v
-		}
-		sum.Lost += lost(r.errors)
-		if r.cutShort {
-			// The reason that stopped the file is not a record.
-			sum.Lost--
-			sum.CutShort++
-		}
-		switch r.source.Status {
-		case statusUnchanged:
-			sum.Unchanged++
-			sum.FilesSkipped++
-			if !logs {
-				sum.Duplicates += r.source.Events
-			}
-			sum.Skipped = append(sum.Skipped, SkippedFile{Path: r.source.Path, Reason: SkipAlreadyStored, Detail: r.source.ErrorDetail})
+	for i := range r.results {
+		res := &r.results[i]
+		r.sum.Bytes += r.files[i].Size
+		if !r.sum.count(res) {
 			continue
-		case statusSkipped:
-			sum.FilesSkipped++
-			sum.Skipped = append(sum.Skipped, SkippedFile{Path: r.source.Path, Reason: Reason(r.source.SkipReason), Detail: r.source.ErrorDetail})
-		case statusDigest:
-			sum.DigestFiles++
-		default:
-			sum.Files++
 		}
-		r.source.Run = run
-		r.source.Errors = map[string]int64{}
-		for k, v := range r.errors {
-			r.source.Errors[string(k)] = v
+		res.source.Run = r.run
+		res.source.Errors = map[string]int64{}
+		for k, v := range res.errors {
+			res.source.Errors[string(k)] = v
 		}
-		sources = append(sources, r.source)
-		recErrs = append(recErrs, r.details...)
+		sources = append(sources, res.source)
+		recErrs = append(recErrs, res.details...)
 	}
-	if err := st.AddSources(ctx, append(sources, unread...)); err != nil {
-		return nil, err
+	return sources, recErrs
+}
+
+// count adds one file's records, errors and status to the summary. It
+// reports false for an unchanged file, which is not stored as a source again.
+func (s *Summary) count(res *fileResult) bool {
+	logs := IsLogFormat(res.source.Format)
+	if logs {
+		if s.LogRecords == nil {
+			s.LogRecords = map[string]int64{}
+		}
+		s.LogRecords[res.source.Format] += res.source.Events
+	} else {
+		s.EventsRead += res.source.Events
 	}
-	if err := st.AddRecordErrors(ctx, recErrs); err != nil {
-		return nil, err
+	for k, v := range res.errors {
+		s.Errors[k] += v
 	}
-	logDups, logDupFiles, err := st.DedupLogs(ctx, run)
+	s.Lost += lost(res.errors)
+	if res.cutShort {
+		// The reason that stopped the file is not a record.
+		s.Lost--
+		s.CutShort++
+	}
+	switch res.source.Status {
+	case statusUnchanged:
+		s.Unchanged++
+		s.FilesSkipped++
+		if !logs {
+			s.Duplicates += res.source.Events
+		}
+		s.Skipped = append(s.Skipped, SkippedFile{Path: res.source.Path, Reason: SkipAlreadyStored, Detail: res.source.ErrorDetail})
+		return false
+	case statusSkipped:
+		s.FilesSkipped++
+		s.Skipped = append(s.Skipped, SkippedFile{Path: res.source.Path, Reason: Reason(res.source.SkipReason), Detail: res.source.ErrorDetail})
+	case statusDigest:
+		s.DigestFiles++
+	default:
+		s.Files++
+	}
+	return true
+}
+
+// dedup removes the log records and events of this run already in the
+// case, and counts them and the conflicting copies in the summary.
+func (r *ingestRun) dedup(ctx context.Context) error {
+	sum := r.sum
+	logDups, logDupFiles, err := r.st.DedupLogs(ctx, r.run)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	sum.LogDuplicates = logDups
 	sum.Files -= logDupFiles
 	sum.Unchanged += logDupFiles
 	sum.FilesSkipped += logDupFiles
-	dd, err := st.Dedup(ctx, run)
+	dd, err := r.st.Dedup(ctx, r.run)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if dd.Reused > 0 {
 		sum.Errors[ReasonEventIDReused] = dd.Reused
@@ -368,16 +487,8 @@ func Run(ctx context.Context, st *store.Store, files []acquire.File, walkErrs []
 		sum.Errors[ReasonConflictingCopy] = dd.SetAside
 	}
 	sum.Duplicates += dd.Removed
-	sum.Events = appended.Load() - dd.Removed - dd.SetAside
-	sum.Seconds = time.Since(start).Seconds()
-	runRec := store.Run{ID: run, Files: sum.Files, FilesSkipped: sum.FilesSkipped, Events: sum.Events, Duplicates: sum.Duplicates, Errors: map[string]int64{}}
-	for k, v := range sum.Errors {
-		runRec.Errors[string(k)] = v
-	}
-	if err := st.FinishRun(ctx, runRec); err != nil {
-		return nil, err
-	}
-	return sum, nil
+	sum.Events = r.appended.Load() - dd.Removed - dd.SetAside
+	return nil
 }
 
 // ErrNothingIngested is returned (with the summary) when inputs were given

@@ -123,35 +123,17 @@ func tagDecompress(err error) error {
 	return &decompressErr{err}
 }
 
+// read decodes one file into res, passing each event to emit: it opens and
+// hashes the file (skipping it if the case holds it already), undoes its
+// compression, decodes it and classifies how decoding ended.
 func (fr *fileReader) read(ctx context.Context, f acquire.File, known map[string]store.StoredSource, res *fileResult, emit func(*event.Event)) {
-	src := &res.source
-	src.Path = f.Path
-	if abs, err := filepath.Abs(f.Path); err == nil {
-		src.Path = abs
-	}
-	src.Size, src.ModifiedAt, src.AccountID, src.Region, src.IsDigest = f.Size, f.ModTime, f.Account, f.Region, f.Digest
-	res.errors = map[Reason]int64{}
-
-	skip := func(r Reason, detail string) {
-		src.Status, src.SkipReason, src.ErrorDetail = statusSkipped, string(r), detail
-		res.cutShort = true // not read: how many records it held is unknown
-	}
-	file, err := os.Open(f.Path)
+	src := res.describe(f)
+	file, before, err := openStat(f.Path)
 	if err != nil {
-		res.errors[ReasonReadError]++
-		skip(ReasonReadError, err.Error())
+		res.skipUnreadable(err)
 		return
 	}
 	defer file.Close()
-	// What the file looked like when opened, to tell afterwards whether it
-	// changed while being read (the evidence would then not be what was
-	// hashed on disk).
-	before, err := file.Stat()
-	if err != nil {
-		res.errors[ReasonReadError]++
-		skip(ReasonReadError, err.Error())
-		return
-	}
 	src.Size, src.ModifiedAt = before.Size(), before.ModTime()
 	if fr.afterOpen != nil {
 		fr.afterOpen(f.Path)
@@ -160,22 +142,12 @@ func (fr *fileReader) read(ctx context.Context, f acquire.File, known map[string
 	var in io.Reader
 	var hasher hash.Hash
 	if before.Size() <= fr.wholeLimit {
-		if need := int(before.Size()) + 1; cap(fr.data) < need {
-			fr.data = make([]byte, 0, need) // one allocation instead of doublings
-		}
-		data, err := readAll(ctx, file, fr.data[:0])
-		fr.data = data
+		data, err := fr.readWhole(ctx, file, before.Size())
 		if err != nil {
-			res.errors[ReasonReadError]++
-			skip(ReasonReadError, err.Error())
+			res.skipUnreadable(err)
 			return
 		}
-		sum := sha256.Sum256(data)
-		src.SHA256 = hex.EncodeToString(sum[:])
-		src.Size = int64(len(data))
-		if prev, ok := known[src.SHA256]; ok {
-			src.Status, src.Events, src.Format = statusUnchanged, prev.Events, prev.Format
-			src.ErrorDetail = fmt.Sprintf("same SHA-256 as source %d (%s)", prev.ID, prev.Path)
+		if fr.hashWhole(data, known, src) {
 			return
 		}
 		in = bytes.NewReader(data)
@@ -189,37 +161,111 @@ func (fr *fileReader) read(ctx context.Context, f acquire.File, known map[string
 	}
 	defer fr.checkUnchanged(f.Path, before, hasher != nil, res)
 
+	stream, closeStream, err := fr.decompress(in, src)
+	if err != nil {
+		fr.finish(res, hasher, in, &decompressErr{err})
+		return
+	}
+	defer closeStream()
+	fr.br.Reset(stream)
+	fr.finish(res, hasher, in, fr.decode(res, emit))
+}
+
+// describe starts the source record of f with what the walk found.
+func (res *fileResult) describe(f acquire.File) *store.Source {
+	src := &res.source
+	src.Path = f.Path
+	if abs, err := filepath.Abs(f.Path); err == nil {
+		src.Path = abs
+	}
+	src.Size, src.ModifiedAt, src.AccountID, src.Region, src.IsDigest = f.Size, f.ModTime, f.Account, f.Region, f.Digest
+	res.errors = map[Reason]int64{}
+	return src
+}
+
+// skipUnreadable records a file that could not be opened or read.
+func (res *fileResult) skipUnreadable(err error) {
+	res.errors[ReasonReadError]++
+	src := &res.source
+	src.Status, src.SkipReason, src.ErrorDetail = statusSkipped, string(ReasonReadError), err.Error()
+	res.cutShort = true // not read: how many records it held is unknown
+}
+
+// openStat opens path and takes what the file looked like when opened, to
+// tell afterwards whether it changed while being read (the evidence would
+// then not be what was hashed on disk).
+func openStat(path string) (*os.File, os.FileInfo, error) {
+	file, err := os.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	before, err := file.Stat()
+	if err != nil {
+		file.Close()
+		return nil, nil, err
+	}
+	return file, before, nil
+}
+
+// readWhole reads a small file into the reader's reused buffer.
+func (fr *fileReader) readWhole(ctx context.Context, file io.Reader, size int64) ([]byte, error) {
+	if need := int(size) + 1; cap(fr.data) < need {
+		fr.data = make([]byte, 0, need) // one allocation instead of doublings
+	}
+	data, err := readAll(ctx, file, fr.data[:0])
+	fr.data = data
+	return data, err
+}
+
+// hashWhole records the SHA-256 and size of a file read whole. It reports
+// true, with the source marked unchanged, when the case holds the same bytes.
+func (fr *fileReader) hashWhole(data []byte, known map[string]store.StoredSource, src *store.Source) bool {
+	sum := sha256.Sum256(data)
+	src.SHA256 = hex.EncodeToString(sum[:])
+	src.Size = int64(len(data))
+	prev, ok := known[src.SHA256]
+	if ok {
+		src.Status, src.Events, src.Format = statusUnchanged, prev.Events, prev.Format
+		src.ErrorDetail = fmt.Sprintf("same SHA-256 as source %d (%s)", prev.ID, prev.Path)
+	}
+	return ok
+}
+
+// decompress recognises gzip and zstd by their magic bytes and returns the
+// stream to decode (in itself when it is not compressed) and what closes it.
+func (fr *fileReader) decompress(in io.Reader, src *store.Source) (io.Reader, func(), error) {
 	compressed := &countingReader{r: in}
 	fr.head.Reset(compressed)
 	magic, _ := fr.head.Peek(4)
-	var stream io.Reader = fr.head
 	switch {
 	case len(magic) >= 2 && magic[0] == 0x1f && magic[1] == 0x8b:
 		src.Compression = "gzip"
+		var err error
 		if fr.gz == nil {
 			fr.gz, err = gzip.NewReader(fr.head)
 		} else {
 			err = fr.gz.Reset(fr.head)
 		}
 		if err != nil {
-			fr.finish(res, hasher, in, &decompressErr{err})
-			return
+			return nil, nil, err
 		}
-		stream = &limitedInflater{r: tagReader{fr.gz, tagDecompress}, in: compressed, lim: fr.limit}
+		return &limitedInflater{r: tagReader{fr.gz, tagDecompress}, in: compressed, lim: fr.limit}, func() {}, nil
 	case len(magic) == 4 && bytes.Equal(magic, []byte{0x28, 0xb5, 0x2f, 0xfd}):
 		src.Compression = "zstd"
 		// The decoder allocates the window a frame declares, whatever the
 		// frame holds: bounded as the zstd tool bounds it by default.
 		zr, err := zstd.NewReader(fr.head, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true), zstd.WithDecoderMaxWindow(maxZstdWindow))
 		if err != nil {
-			fr.finish(res, hasher, in, &decompressErr{err})
-			return
+			return nil, nil, err
 		}
-		defer zr.Close()
-		stream = &limitedInflater{r: tagReader{zr, tagDecompress}, in: compressed, lim: fr.limit}
+		return &limitedInflater{r: tagReader{zr, tagDecompress}, in: compressed, lim: fr.limit}, zr.Close, nil
 	}
-	fr.br.Reset(stream)
+	return fr.head, func() {}, nil
+}
 
+// decode runs the decoder over fr.br, counting each record's problem in res
+// and keeping the first few of each reason in detail.
+func (fr *fileReader) decode(res *fileResult, emit func(*event.Event)) error {
 	d := fr.dec
 	d.reset()
 	d.emit = emit
@@ -227,11 +273,10 @@ func (fr *fileReader) read(ctx context.Context, f acquire.File, known map[string
 		res.errors[r]++
 		if res.errors[r] <= detailsPerReason {
 			res.details = append(res.details, store.RecordError{
-				SourceID: src.ID, Position: d.index - 1, Offset: off, Reason: string(r), Detail: detail})
+				SourceID: res.source.ID, Position: d.index - 1, Offset: off, Reason: string(r), Detail: detail})
 		}
 	}
-	err = d.decode(fr.br)
-	fr.finish(res, hasher, in, err)
+	return d.decode(fr.br)
 }
 
 // finish classifies how decoding ended and completes the source record.
@@ -245,21 +290,42 @@ func (fr *fileReader) finish(res *fileResult, hasher hash.Hash, in io.Reader, er
 	}
 	src.Format = d.format()
 	src.Events = d.events
+	err = fr.streamCause(src, err)
+	if fr.countEnd(res, err) {
+		return
+	}
+	res.cutShort = err != nil
+	fr.setStatus(res, err)
+}
+
+// streamCause: when decoding stopped on bad JSON inside a compressed
+// stream and the stream itself is damaged (its checksum comes at the end),
+// that damage is the cause to report.
+func (fr *fileReader) streamCause(src *store.Source, err error) error {
 	var re *readErr
 	var de *decompressErr
 	if err != nil && src.Compression != "" && !errors.As(err, &de) && !errors.As(err, &re) {
-		// Decoding stopped on bad JSON inside a compressed stream: if the
-		// stream itself is damaged (its checksum comes at the end), that
-		// is the cause to report.
 		if _, derr := io.Copy(io.Discard, fr.br); derr != nil && errors.As(derr, &de) {
 			err = fmt.Errorf("%w (after: %v)", derr, err)
 		}
 	}
+	return err
+}
+
+// countEnd counts the reason decoding stopped, if it did, and keeps its
+// detail. It reports true when the file held nothing to ingest (empty, not
+// JSON): its status is then set already.
+func (fr *fileReader) countEnd(res *fileResult, err error) (skipped bool) {
+	src := &res.source
+	d := fr.dec
+	var re *readErr
+	var de *decompressErr
 	switch {
 	case err == nil:
+		return false
 	case errors.Is(err, io.EOF) && d.index == 0 && !d.isDigest:
 		src.Status, src.SkipReason = statusSkipped, string(SkipEmpty)
-		return
+		return true
 	case errors.Is(err, errNotJSON):
 		src.Status, src.SkipReason = statusSkipped, string(SkipNotJSON)
 		src.ErrorDetail = "content is not JSON"
@@ -269,7 +335,7 @@ func (fr *fileReader) finish(res *fileResult, hasher hash.Hash, in io.Reader, er
 		if head, _ := fr.br.Peek(linePeek); recogniseText(head) != "" {
 			src.ErrorDetail += ": " + recogniseText(head)
 		}
-		return
+		return true
 	case errors.As(err, &re):
 		res.errors[ReasonReadError]++
 		src.ErrorDetail = err.Error()
@@ -293,7 +359,13 @@ func (fr *fileReader) finish(res *fileResult, hasher hash.Hash, in io.Reader, er
 		res.errors[ReasonMalformedJSON]++
 		src.ErrorDetail = err.Error()
 	}
-	res.cutShort = err != nil
+	return false
+}
+
+// setStatus sets the status of a file that was decoded, fully or in part.
+func (fr *fileReader) setStatus(res *fileResult, err error) {
+	src := &res.source
+	d := fr.dec
 	switch {
 	case d.isDigest && d.events == 0:
 		src.Status = statusDigest
@@ -303,14 +375,7 @@ func (fr *fileReader) finish(res *fileResult, hasher hash.Hash, in io.Reader, er
 		src.Status = statusFailed
 	case d.events == 0 && d.notEvents > 0 && lost(res.errors) == res.errors[ReasonNotEvent]:
 		// Nothing in it looked like CloudTrail: a skipped file, not errors.
-		delete(res.errors, ReasonNotEvent)
-		kept := res.details[:0]
-		for _, r := range res.details {
-			if r.Reason != string(ReasonNotEvent) {
-				kept = append(kept, r)
-			}
-		}
-		res.details = kept
+		res.dropNotEvents()
 		src.Status, src.SkipReason = statusSkipped, string(SkipNoEvents)
 		src.ErrorDetail = "JSON, but no CloudTrail events: " + d.notWhat
 	case d.events == 0 && lost(res.errors) > 0:
@@ -320,6 +385,19 @@ func (fr *fileReader) finish(res *fileResult, hasher hash.Hash, in io.Reader, er
 	default:
 		src.Status = statusIngested
 	}
+}
+
+// dropNotEvents forgets the not-an-event records of a file that turned out
+// to hold no CloudTrail at all.
+func (res *fileResult) dropNotEvents() {
+	delete(res.errors, ReasonNotEvent)
+	kept := res.details[:0]
+	for _, r := range res.details {
+		if r.Reason != string(ReasonNotEvent) {
+			kept = append(kept, r)
+		}
+	}
+	res.details = kept
 }
 
 // lost counts the records of a file that were met and not stored.

@@ -179,6 +179,25 @@ func sessionViews(c *event.Case) []sessionView {
 //	│ └─AssumeRole <time> from <ip>→ ASIA… (assumed-role/infra-admin/backup-sync)
 //	└─ConsoleLogin <time> from <ip>→ ASIA… (user/svc-backup-sync)
 func chainLines(c *event.Case) []string {
+	t := chainTree{principal: chainPrincipals(c), children: map[string][]event.ChainEdge{}, seen: map[string]bool{}}
+	isChild := map[string]bool{}
+	for _, e := range c.CredentialChain {
+		t.children[e.From] = append(t.children[e.From], e)
+		isChild[e.To] = true
+	}
+	for _, r := range chainRoots(c, isChild) {
+		t.draw(r)
+	}
+	// Edges on a cycle with no root are drawn from their first source.
+	for _, e := range c.CredentialChain {
+		t.draw(e.From)
+	}
+	return t.out
+}
+
+// chainPrincipals maps each key of the chain to its principal: the
+// compromised credentials' own first, then the edges'.
+func chainPrincipals(c *event.Case) map[string]string {
 	principal := map[string]string{}
 	for _, cr := range c.CompromisedCredentials {
 		principal[cr.AccessKeyID] = cr.PrincipalARN
@@ -188,19 +207,11 @@ func chainLines(c *event.Case) []string {
 			principal[e.To] = e.PrincipalARN
 		}
 	}
-	node := func(key string) string {
-		if p := principal[key]; p != "" {
-			return cmp.Or(key, "(no key)") + " (" + cloudtrail.PrincipalLabel(p) + ")"
-		}
-		return cmp.Or(key, "(no key)")
-	}
-	children := map[string][]event.ChainEdge{}
-	isChild := map[string]bool{}
-	for _, e := range c.CredentialChain {
-		children[e.From] = append(children[e.From], e)
-		isChild[e.To] = true
-	}
-	// Roots: the seeds, then any edge source nothing leads to.
+	return principal
+}
+
+// chainRoots are the seeds, then any edge source nothing leads to.
+func chainRoots(c *event.Case, isChild map[string]bool) []string {
 	var roots []string
 	addRoot := func(k string) {
 		if !slices.Contains(roots, k) {
@@ -217,48 +228,63 @@ func chainLines(c *event.Case) []string {
 			addRoot(e.From)
 		}
 	}
-	var out []string
-	seen := map[string]bool{}
-	var walk func(key, indent string)
-	walk = func(key, indent string) {
-		kids := children[key]
-		for i, e := range kids {
-			branch, next := "├─", "│ "
-			if i == len(kids)-1 {
-				branch, next = "└─", "  "
-			}
-			label := e.How
-			if !e.EventTime.IsZero() {
-				label += " " + fmtTime(e.EventTime)
-			}
-			if e.SourceIP != "" {
-				label += " from " + e.SourceIP
-			}
-			line := indent + branch + label + "→ " + node(e.To)
-			if seen[e.To] {
-				out = append(out, line+" (see above)")
-				continue
-			}
-			seen[e.To] = true
-			out = append(out, line)
-			walk(e.To, indent+next)
-		}
+	return roots
+}
+
+// chainTree draws the credential chain's edges as tree lines; a key met
+// again is drawn once and then referred to.
+type chainTree struct {
+	principal map[string]string
+	children  map[string][]event.ChainEdge
+	seen      map[string]bool
+	out       []string
+}
+
+// node is a key with the principal it belongs to.
+func (t *chainTree) node(key string) string {
+	if p := t.principal[key]; p != "" {
+		return cmp.Or(key, "(no key)") + " (" + cloudtrail.PrincipalLabel(p) + ")"
 	}
-	for _, r := range roots {
-		if seen[r] {
+	return cmp.Or(key, "(no key)")
+}
+
+// draw draws the tree under root, unless root was drawn already.
+func (t *chainTree) draw(root string) {
+	if t.seen[root] {
+		return
+	}
+	t.seen[root] = true
+	t.out = append(t.out, t.node(root))
+	t.walk(root, "")
+}
+
+// walk draws the edges from key, each child under its parent.
+func (t *chainTree) walk(key, indent string) {
+	kids := t.children[key]
+	for i, e := range kids {
+		branch, next := "├─", "│ "
+		if i == len(kids)-1 {
+			branch, next = "└─", "  "
+		}
+		line := indent + branch + edgeLabel(e) + "→ " + t.node(e.To)
+		if t.seen[e.To] {
+			t.out = append(t.out, line+" (see above)")
 			continue
 		}
-		seen[r] = true
-		out = append(out, node(r))
-		walk(r, "")
+		t.seen[e.To] = true
+		t.out = append(t.out, line)
+		t.walk(e.To, indent+next)
 	}
-	// Edges on a cycle with no root are drawn from their first source.
-	for _, e := range c.CredentialChain {
-		if !seen[e.From] {
-			seen[e.From] = true
-			out = append(out, node(e.From))
-			walk(e.From, "")
-		}
+}
+
+// edgeLabel is how a key led to the next, when and from where.
+func edgeLabel(e event.ChainEdge) string {
+	label := e.How
+	if !e.EventTime.IsZero() {
+		label += " " + fmtTime(e.EventTime)
 	}
-	return out
+	if e.SourceIP != "" {
+		label += " from " + e.SourceIP
+	}
+	return label
 }

@@ -103,6 +103,9 @@ func (s *Store) Resettle(ctx context.Context) (int64, error) {
 	return res.SetAside, err
 }
 
+// settle chooses, for every event whose id idsQuery lists, the copy used
+// and applies the choice: duplicates deleted, conflicting copies set aside
+// or brought back, their records on the sources replaced.
 func (s *Store) settle(ctx context.Context, run int64, idsQuery string) (DedupResult, error) {
 	var res DedupResult
 	tx, err := s.db.BeginTx(ctx, nil)
@@ -113,122 +116,19 @@ func (s *Store) settle(ctx context.Context, run int64, idsQuery string) (DedupRe
 	if _, err := tx.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE settle_ids AS `+idsQuery); err != nil {
 		return res, fmt.Errorf("finding copies of events: %w", err)
 	}
-	rows, err := tx.QueryContext(ctx, fmt.Sprintf(`
-		SELECT e.rowid, false, e.event_id, coalesce(e.event_name, ''), e.event_time, %[1]s, %[2]s, e.run_id, e.source_id, e.source_position,
-			coalesce(s.path, ''), coalesce(s.validation, ''), NULL::BIGINT
-		FROM events e LEFT JOIN sources s USING (source_id) WHERE e.event_id IN (SELECT event_id FROM settle_ids)
-		UNION ALL
-		SELECT c.rowid, true, c.event_id, coalesce(c.event_name, ''), c.event_time, %[3]s, %[2]s, c.run_id, c.source_id, c.source_position,
-			coalesce(s.path, ''), coalesce(s.validation, ''), c.kept_source_id
-		FROM event_conflicts c LEFT JOIN sources s USING (source_id) WHERE c.event_id IN (SELECT event_id FROM settle_ids)`,
-		fingerprint("e"), validationRank, fingerprint("c")))
+	groups, keys, err := readCopies(ctx, tx)
 	if err != nil {
-		return res, fmt.Errorf("reading copies of events: %w", err)
-	}
-	groups := map[string][]*copyRow{}
-	var keys []string
-	byID := map[string]map[string]bool{} // event id → group keys (name, time) in events
-	for rows.Next() {
-		r := &copyRow{}
-		if err := rows.Scan(&r.rid, &r.aside, &r.id, &r.name, &r.at, &r.fp, &r.rank, &r.run, &r.source, &r.pos, &r.path, &r.validation, &r.keptSource); err != nil {
-			rows.Close()
-			return res, err
-		}
-		k := r.id + "\x00" + r.name + "\x00" + fmt.Sprint(r.at.Time.UnixMicro(), r.at.Valid)
-		if groups[k] == nil {
-			keys = append(keys, k)
-		}
-		groups[k] = append(groups[k], r)
-		if !r.aside {
-			if byID[r.id] == nil {
-				byID[r.id] = map[string]bool{}
-			}
-			byID[r.id][k] = true
-		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return res, err
 	}
-	sort.Strings(keys)
-
-	var drop, toAside, toEvents []int64 // rowids: events to delete, events to set aside, conflicts to bring back
-	asideWhy := map[int64][2]any{}      // events rowid → kept source, reason
-	var settled []*copyRow              // every copy of a group in conflict, for ingest_errors
+	p := settlePlan{asideWhy: map[int64][2]any{}}
 	for _, k := range keys {
-		g := groups[k]
-		sort.Slice(g, func(i, j int) bool { return better(g[i], g[j]) })
-		// Copies by content, best first; the best content is used.
-		var fps []string
-		byFP := map[string][]*copyRow{}
-		aside := false
-		for _, r := range g {
-			aside = aside || r.aside
-			if byFP[r.fp] == nil {
-				fps = append(fps, r.fp)
-			}
-			byFP[r.fp] = append(byFP[r.fp], r)
-		}
-		// One copy per content is kept: for the content used, the best; for
-		// content set aside, the copy already set aside if there is one
-		// (its record stands). The others are duplicates.
-		var versions []*copyRow
-		for i, fp := range fps {
-			rows := byFP[fp]
-			keep := rows[0]
-			if i > 0 {
-				for _, r := range rows {
-					if r.aside {
-						keep = r
-						break
-					}
-				}
-			}
-			versions = append(versions, keep)
-			for _, r := range rows {
-				switch {
-				case r == keep:
-				case r.aside:
-					drop = append(drop, -r.rid-1) // a negative rowid: an event_conflicts row
-					settled = append(settled, r)  // its record goes
-				default:
-					drop = append(drop, r.rid)
-					res.Removed++
-				}
-			}
-		}
-		if len(versions) == 1 {
-			if versions[0].aside {
-				// Its rival left (a rolled-back ingest): it is the event now.
-				toEvents = append(toEvents, versions[0].rid)
-			}
-			if aside {
-				settled = append(settled, versions[0]) // clears its old record
-			}
-			continue
-		}
-		used := versions[0]
-		if used.aside {
-			toEvents = append(toEvents, used.rid)
-		}
-		for _, r := range versions[1:] {
-			why := conflictWhy(used, r)
-			r.conflictReasonShown = why
-			if !r.aside {
-				toAside = append(toAside, r.rid)
-				asideWhy[r.rid] = [2]any{used.source, why}
-				res.SetAside++
-			} else if !r.keptSource.Valid || r.keptSource.Int64 != used.source {
-				asideWhy[-r.rid-1] = [2]any{used.source, why}
-			}
-		}
-		settled = append(settled, versions...)
+		p.choose(groups[k])
 	}
-
-	if err := s.applySettle(ctx, tx, drop, toAside, toEvents, asideWhy); err != nil {
+	res.Removed, res.SetAside = p.removed, p.setAside
+	if err := s.applySettle(ctx, tx, p.drop, p.toAside, p.toEvents, p.asideWhy); err != nil {
 		return res, err
 	}
-	if err := recordConflicts(ctx, tx, settled); err != nil {
+	if err := recordConflicts(ctx, tx, p.settled); err != nil {
 		return res, err
 	}
 	if run > 0 {
@@ -242,6 +142,132 @@ func (s *Store) settle(ctx context.Context, run int64, idsQuery string) (DedupRe
 		return res, err
 	}
 	return res, tx.Commit()
+}
+
+// readCopies reads every copy, in events and event_conflicts, of the events
+// in settle_ids, grouped by copy key (id, name, time); keys come sorted.
+func readCopies(ctx context.Context, tx *sql.Tx) (map[string][]*copyRow, []string, error) {
+	rows, err := tx.QueryContext(ctx, fmt.Sprintf(`
+		SELECT e.rowid, false, e.event_id, coalesce(e.event_name, ''), e.event_time, %[1]s, %[2]s, e.run_id, e.source_id, e.source_position,
+			coalesce(s.path, ''), coalesce(s.validation, ''), NULL::BIGINT
+		FROM events e LEFT JOIN sources s USING (source_id) WHERE e.event_id IN (SELECT event_id FROM settle_ids)
+		UNION ALL
+		SELECT c.rowid, true, c.event_id, coalesce(c.event_name, ''), c.event_time, %[3]s, %[2]s, c.run_id, c.source_id, c.source_position,
+			coalesce(s.path, ''), coalesce(s.validation, ''), c.kept_source_id
+		FROM event_conflicts c LEFT JOIN sources s USING (source_id) WHERE c.event_id IN (SELECT event_id FROM settle_ids)`,
+		fingerprint("e"), validationRank, fingerprint("c")))
+	if err != nil {
+		return nil, nil, fmt.Errorf("reading copies of events: %w", err)
+	}
+	defer rows.Close()
+	groups := map[string][]*copyRow{}
+	var keys []string
+	for rows.Next() {
+		r := &copyRow{}
+		if err := rows.Scan(&r.rid, &r.aside, &r.id, &r.name, &r.at, &r.fp, &r.rank, &r.run, &r.source, &r.pos, &r.path, &r.validation, &r.keptSource); err != nil {
+			return nil, nil, err
+		}
+		k := r.id + "\x00" + r.name + "\x00" + fmt.Sprint(r.at.Time.UnixMicro(), r.at.Valid)
+		if groups[k] == nil {
+			keys = append(keys, k)
+		}
+		groups[k] = append(groups[k], r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, err
+	}
+	sort.Strings(keys)
+	return groups, keys, nil
+}
+
+// settlePlan collects what settling will do, by rowid; a negative rowid
+// -r-1 stands for row r of event_conflicts.
+type settlePlan struct {
+	drop     []int64          // copies to delete
+	toAside  []int64          // events to set aside
+	toEvents []int64          // event_conflicts rows to bring back
+	asideWhy map[int64][2]any // set-aside rowid → kept source, reason
+	settled  []*copyRow       // every copy of a group in conflict, for ingest_errors
+
+	removed, setAside int64
+}
+
+// choose settles one group of copies of an event: the best content is
+// used, one copy of each other content is set aside, the rest dropped.
+func (p *settlePlan) choose(g []*copyRow) {
+	sort.Slice(g, func(i, j int) bool { return better(g[i], g[j]) })
+	versions, aside := p.versions(g)
+	if len(versions) == 1 {
+		if versions[0].aside {
+			// Its rival left (a rolled-back ingest): it is the event now.
+			p.toEvents = append(p.toEvents, versions[0].rid)
+		}
+		if aside {
+			p.settled = append(p.settled, versions[0]) // clears its old record
+		}
+		return
+	}
+	used := versions[0]
+	if used.aside {
+		p.toEvents = append(p.toEvents, used.rid)
+	}
+	for _, r := range versions[1:] {
+		why := conflictWhy(used, r)
+		r.conflictReasonShown = why
+		if !r.aside {
+			p.toAside = append(p.toAside, r.rid)
+			p.asideWhy[r.rid] = [2]any{used.source, why}
+			p.setAside++
+		} else if !r.keptSource.Valid || r.keptSource.Int64 != used.source {
+			p.asideWhy[-r.rid-1] = [2]any{used.source, why}
+		}
+	}
+	p.settled = append(p.settled, versions...)
+}
+
+// versions keeps one copy per content of a sorted group, best content
+// first, and drops the others as duplicates. aside says whether any copy
+// of the group was set aside before.
+func (p *settlePlan) versions(g []*copyRow) (versions []*copyRow, aside bool) {
+	var fps []string
+	byFP := map[string][]*copyRow{}
+	for _, r := range g {
+		aside = aside || r.aside
+		if byFP[r.fp] == nil {
+			fps = append(fps, r.fp)
+		}
+		byFP[r.fp] = append(byFP[r.fp], r)
+	}
+	for i, fp := range fps {
+		keep := keptCopy(byFP[fp], i == 0)
+		versions = append(versions, keep)
+		for _, r := range byFP[fp] {
+			switch {
+			case r == keep:
+			case r.aside:
+				p.drop = append(p.drop, -r.rid-1) // a negative rowid: an event_conflicts row
+				p.settled = append(p.settled, r)  // its record goes
+			default:
+				p.drop = append(p.drop, r.rid)
+				p.removed++
+			}
+		}
+	}
+	return versions, aside
+}
+
+// keptCopy is the copy kept of one content: for the content used, the
+// best; for content set aside, the copy already set aside if there is one
+// (its record stands).
+func keptCopy(rows []*copyRow, used bool) *copyRow {
+	if !used {
+		for _, r := range rows {
+			if r.aside {
+				return r
+			}
+		}
+	}
+	return rows[0]
 }
 
 // better orders copies: validated source first, then unchecked, then

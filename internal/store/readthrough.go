@@ -166,8 +166,8 @@ func (r unfinishedRun) String() string {
 //   - ingests that never finished: their events and sources are left out
 //     (views over the file, no copy), as the next ingest would roll them
 //     back, so no reader trusts a half-written run.
-func readThrough(ctx context.Context, path string, version int, open []unfinishedRun) (*Store, error) {
-	s, err := open1(ctx)
+func readThrough(ctx context.Context, path string, version int, open []unfinishedRun, o Options) (*Store, error) {
+	s, err := open1(ctx, o)
 	if err != nil {
 		return nil, err
 	}
@@ -240,12 +240,12 @@ func additiveFrom(version int) bool {
 }
 
 // open1 opens an in-memory database configured like a case.
-func open1(ctx context.Context) (*Store, error) {
+func open1(ctx context.Context, o Options) (*Store, error) {
 	connector, err := duckdb.NewConnector("", nil)
 	if err != nil {
 		return nil, fmt.Errorf("opening an in-memory database: %w", err)
 	}
-	s := &Store{db: sql.OpenDB(connector)}
+	s := &Store{db: sql.OpenDB(connector), opts: o}
 	if err := s.configure(ctx); err != nil {
 		s.Close()
 		return nil, err

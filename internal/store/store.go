@@ -3,6 +3,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"database/sql/driver"
@@ -54,6 +55,19 @@ type Store struct {
 	notes []string
 	// readOnly: opened with OpenReadOnly.
 	readOnly bool
+	// opts are the options it was opened with.
+	opts Options
+}
+
+// Options configure a case database as it is opened. The zero value caps
+// DuckDB at DefaultMemoryLimit and records no command line.
+type Options struct {
+	// Command is the command line (os.Args) that the audit log's first
+	// entry records when an open creates the case or starts its audit log.
+	Command []string
+	// MemoryLimit caps DuckDB's buffer pool, in DuckDB's syntax ("4GB");
+	// empty means DefaultMemoryLimit. The CLI reads it from MemoryLimitEnv.
+	MemoryLimit string
 }
 
 // DefaultPath is where the case database lives unless --db says otherwise.
@@ -64,6 +78,11 @@ const DefaultPath = "trailsleuth.duckdb"
 // new or empty file; any other file must already be a case database
 // (ErrNotCase). An empty path opens an in-memory database.
 func Open(ctx context.Context, path string) (*Store, error) {
+	return Options{}.Open(ctx, path)
+}
+
+// Open is the package's Open with these options.
+func (o Options) Open(ctx context.Context, path string) (*Store, error) {
 	if path != "" {
 		if dir := filepath.Dir(path); dir != "" {
 			if _, err := os.Stat(dir); err != nil {
@@ -82,7 +101,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 			}
 		}
 	}
-	s, v, err := openCase(ctx, path, path)
+	s, v, err := openCase(ctx, path, path, o)
 	if err != nil {
 		return nil, err
 	}
@@ -95,8 +114,8 @@ func Open(ctx context.Context, path string) (*Store, error) {
 
 // openCase opens the database named by dsn and returns it with its schema
 // version, after checkCase: ErrNotCase for anything but a case (0: empty).
-func openCase(ctx context.Context, dsn, path string) (*Store, int, error) {
-	s, err := open(ctx, dsn, path)
+func openCase(ctx context.Context, dsn, path string, o Options) (*Store, int, error) {
+	s, err := open(ctx, dsn, path, o)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -115,10 +134,15 @@ var ErrOldSchema = errors.New("the case has an older schema")
 // migration: a read command records itself in the audit log through it,
 // and must not migrate the case to do so.
 func OpenCurrent(ctx context.Context, path string) (*Store, error) {
+	return Options{}.OpenCurrent(ctx, path)
+}
+
+// OpenCurrent is the package's OpenCurrent with these options.
+func (o Options) OpenCurrent(ctx context.Context, path string) (*Store, error) {
 	if err := checkHeader(path); err != nil {
 		return nil, err
 	}
-	s, v, err := openCase(ctx, path, path)
+	s, v, err := openCase(ctx, path, path, o)
 	if err != nil {
 		return nil, err
 	}
@@ -130,7 +154,7 @@ func OpenCurrent(ctx context.Context, path string) (*Store, error) {
 }
 
 // open connects to the database named by dsn and configures it.
-func open(ctx context.Context, dsn, path string) (*Store, error) {
+func open(ctx context.Context, dsn, path string, o Options) (*Store, error) {
 	connector, err := duckdb.NewConnector(dsn, nil)
 	if err != nil {
 		if lerr := lockedErr(path, err); lerr != nil {
@@ -141,7 +165,7 @@ func open(ctx context.Context, dsn, path string) (*Store, error) {
 		}
 		return nil, fmt.Errorf("opening case database %s: %w", path, err)
 	}
-	s := &Store{db: sql.OpenDB(connector), path: path}
+	s := &Store{db: sql.OpenDB(connector), path: path, opts: o}
 	if err := s.configure(ctx); err != nil {
 		s.Close()
 		return nil, err
@@ -176,17 +200,27 @@ func lockedErr(path string, err error) error {
 // is, so a preserved case keeps its hash and a case on read-only storage
 // can be read.
 func OpenReadOnly(ctx context.Context, path string) (*Store, error) {
-	return openReadOnly(ctx, path, false)
+	return Options{}.OpenReadOnly(ctx, path)
+}
+
+// OpenReadOnly is the package's OpenReadOnly with these options.
+func (o Options) OpenReadOnly(ctx context.Context, path string) (*Store, error) {
+	return o.openReadOnly(ctx, path, false)
 }
 
 // OpenReadThrough is OpenReadOnly always through the in-memory layer: a
 // command that needs scratch tables beside the case (investigate's rule
 // run) can then work on a case it cannot write.
 func OpenReadThrough(ctx context.Context, path string) (*Store, error) {
-	return openReadOnly(ctx, path, true)
+	return Options{}.OpenReadThrough(ctx, path)
 }
 
-func openReadOnly(ctx context.Context, path string, layer bool) (*Store, error) {
+// OpenReadThrough is the package's OpenReadThrough with these options.
+func (o Options) OpenReadThrough(ctx context.Context, path string) (*Store, error) {
+	return o.openReadOnly(ctx, path, true)
+}
+
+func (o Options) openReadOnly(ctx context.Context, path string, layer bool) (*Store, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
 		return nil, fmt.Errorf("case database %s: %w (run 'trailsleuth --db %s ingest PATH' first, or point --db at an existing case)", path, err, shell.QuoteOr(path, "PATH"))
@@ -197,7 +231,7 @@ func openReadOnly(ctx context.Context, path string, layer bool) (*Store, error) 
 	if err := checkHeader(path); err != nil {
 		return nil, err
 	}
-	s, v, err := openCase(ctx, path+"?access_mode=read_only", path)
+	s, v, err := openCase(ctx, path+"?access_mode=read_only", path, o)
 	if err != nil {
 		return nil, err
 	}
@@ -217,7 +251,7 @@ func openReadOnly(ctx context.Context, path string, layer bool) (*Store, error) 
 		return s, nil
 	}
 	s.Close()
-	return readThrough(ctx, path, v, open)
+	return readThrough(ctx, path, v, open, o)
 }
 
 // ReadOnly reports whether the store was opened with OpenReadOnly.
@@ -227,7 +261,8 @@ func (s *Store) ReadOnly() bool { return s.readOnly }
 // is (an older schema, an unfinished ingest): for the user and the audit log.
 func (s *Store) Notes() []string { return s.notes }
 
-// MemoryLimitEnv overrides DefaultMemoryLimit.
+// MemoryLimitEnv is the environment variable whose value the CLI passes as
+// Options.MemoryLimit.
 const MemoryLimitEnv = "TRAILSLEUTH_MEMORY_LIMIT"
 
 // DefaultMemoryLimit caps DuckDB's buffer pool. DuckDB would otherwise take
@@ -235,10 +270,7 @@ const MemoryLimitEnv = "TRAILSLEUTH_MEMORY_LIMIT"
 const DefaultMemoryLimit = "512MB"
 
 func (s *Store) configure(ctx context.Context) error {
-	limit := DefaultMemoryLimit
-	if v := os.Getenv(MemoryLimitEnv); v != "" {
-		limit = v
-	}
+	limit := cmp.Or(s.opts.MemoryLimit, DefaultMemoryLimit)
 	for _, q := range []string{
 		"SET memory_limit = " + quoteLiteral(limit),
 		// Order of rows in a table carries no meaning here (queries sort by
@@ -296,7 +328,7 @@ func (s *Store) migrate(ctx context.Context, from int) error {
 		}
 	}
 	if from < 3 {
-		if err := startAudit(ctx, tx, from); err != nil {
+		if err := startAudit(ctx, tx, from, s.opts.Command); err != nil {
 			return err
 		}
 	}
@@ -308,7 +340,7 @@ func (s *Store) migrate(ctx context.Context, from int) error {
 
 // startAudit opens the chain of custody with what the case held when the
 // audit log came into being.
-func startAudit(ctx context.Context, tx *sql.Tx, from int) error {
+func startAudit(ctx context.Context, tx *sql.Tx, from int, command []string) error {
 	note := "case database created"
 	if from > 0 {
 		var events, sources int64
@@ -318,7 +350,7 @@ func startAudit(ctx context.Context, tx *sql.Tx, from int) error {
 		note = fmt.Sprintf("audit log started when the case was migrated from schema %d: %d events from %d sources were already in it", from, events, sources)
 	}
 	_, err := appendAudit(ctx, tx, AuditEntry{Kind: AuditWrite, ToolVersion: fmt.Sprintf("schema %d", SchemaVersion),
-		CommandLine: strings.Join(os.Args, " "), Note: note})
+		CommandLine: strings.Join(command, " "), Note: note})
 	return err
 }
 

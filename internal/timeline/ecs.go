@@ -55,8 +55,33 @@ func init() {
 	}
 }
 
+// ecsCT prefixes the fields of the integration's own aws.cloudtrail object.
+const ecsCT = "aws.cloudtrail."
+
+// ecsObject is r as an ECS document, in the order of the pipeline's steps.
 func ecsObject(r *Record) any {
 	o := obj{}
+	ecsEvent(o, r)
+	ecsCaller(o, r)
+	ecsIdentity(o, r)
+	req := jsonObject(r.RequestParams)
+	resp := jsonObject(r.ResponseElements)
+	add := jsonObject(r.AdditionalData)
+	ecsDocuments(o, r, req, resp, add)
+	ecsCall(o, r)
+	o.set("related.user", ecsRelatedUsers(r, req))
+	if r.EventName == "ConsoleLogin" {
+		ecsConsoleLogin(o, add)
+	}
+	ecsTargets(o, req, resp)
+	ecsTLS(o, r)
+	ecsThreat(o, r)
+	o.set("rule.name", r.Rules)
+	return o
+}
+
+// ecsEvent fills the time, cloud and event.* fields.
+func ecsEvent(o obj, r *Record) {
 	o.set("@timestamp", esTime(r.Time))
 	o.set("ecs.version", ECSVersion)
 	o.set("cloud.provider", "aws")
@@ -67,14 +92,7 @@ func ecsObject(r *Record) any {
 	o.set("event.action", r.EventName)
 	o.set("event.provider", r.EventSource)
 	o.set("event.id", r.EventID)
-	outcome := "success"
-	if r.ErrorCode != "" || r.ErrorMessage != "" {
-		outcome = "failure"
-	}
-	if res := r.consoleLoginResult(); res != "" {
-		outcome = strings.ToLower(res)
-	}
-	o.set("event.outcome", outcome)
+	o.set("event.outcome", ecsOutcome(r))
 	if c, ok := ecsCategory[r.EventName]; ok {
 		o.set("event.category", c[0])
 		o.set("event.type", c[1])
@@ -84,7 +102,22 @@ func ecsObject(r *Record) any {
 		o.set("event.category", []string{"api"})
 		o.set("event.type", []string{"info"})
 	}
+}
 
+// ecsOutcome is failure for an error, a console login's own result, else success.
+func ecsOutcome(r *Record) string {
+	outcome := "success"
+	if r.ErrorCode != "" || r.ErrorMessage != "" {
+		outcome = "failure"
+	}
+	if res := r.consoleLoginResult(); res != "" {
+		outcome = strings.ToLower(res)
+	}
+	return outcome
+}
+
+// ecsCaller fills source.*, user_agent and the caller's user.* fields.
+func ecsCaller(o obj, r *Record) {
 	o.set("source.address", r.SourceIP)
 	if r.IsIP() {
 		o.set("source.ip", r.SourceIP)
@@ -96,30 +129,34 @@ func ecsObject(r *Record) any {
 	// role's name.
 	o.set("user.name", first(r.UserName, r.IssuerUserName))
 	o.set("user.id", r.PrincipalID)
+}
 
-	ct := "aws.cloudtrail."
+// ecsIdentity fills aws.cloudtrail's user_identity and error fields.
+func ecsIdentity(o obj, r *Record) {
+	const ct, sc = ecsCT, ecsCT + "user_identity.session_context."
 	o.set(ct+"event_version", r.EventVersion)
 	o.set(ct+"user_identity.type", r.IdentityType)
 	o.set(ct+"user_identity.arn", r.UserARN)
 	o.set(ct+"user_identity.access_key_id", r.AccessKeyID)
 	o.set(ct+"user_identity.invoked_by", r.InvokedBy)
 	if r.SessionMFA != nil {
-		o.set(ct+"user_identity.session_context.mfa_authenticated", strconv.FormatBool(*r.SessionMFA))
+		o.set(sc+"mfa_authenticated", strconv.FormatBool(*r.SessionMFA))
 	}
 	if !r.SessionCreated.IsZero() {
-		o.set(ct+"user_identity.session_context.creation_date", esTime(r.SessionCreated))
+		o.set(sc+"creation_date", esTime(r.SessionCreated))
 	}
-	o.set(ct+"user_identity.session_context.session_issuer.type", r.IssuerType)
-	o.set(ct+"user_identity.session_context.session_issuer.principal_id", r.IssuerPrincipal)
-	o.set(ct+"user_identity.session_context.session_issuer.arn", r.IssuerARN)
-	o.set(ct+"user_identity.session_context.session_issuer.account_id", r.IssuerAccountID)
+	o.set(sc+"session_issuer.type", r.IssuerType)
+	o.set(sc+"session_issuer.principal_id", r.IssuerPrincipal)
+	o.set(sc+"session_issuer.arn", r.IssuerARN)
+	o.set(sc+"session_issuer.account_id", r.IssuerAccountID)
 	o.set(ct+"event_category", r.EventCategory)
 	o.set(ct+"error_code", r.ErrorCode)
 	o.set(ct+"error_message", r.ErrorMessage)
+}
 
-	req := jsonObject(r.RequestParams)
-	resp := jsonObject(r.ResponseElements)
-	add := jsonObject(r.AdditionalData)
+// ecsDocuments sets each JSON document as text and, below the keyword
+// limit, as a flattened object without its empty values.
+func ecsDocuments(o obj, r *Record, req, resp, add map[string]any) {
 	for _, d := range []struct {
 		name, text string
 		m          map[string]any
@@ -129,11 +166,16 @@ func ecsObject(r *Record) any {
 		{"additional_eventdata", r.AdditionalData, add},
 		{"service_event_details", r.ServiceDetails, jsonObject(r.ServiceDetails)},
 	} {
-		o.set(ct+d.name, d.text)
+		o.set(ecsCT+d.name, d.text)
 		if len(d.text) < flattenedLimit {
-			o.set(ct+"flattened."+d.name, pruneEmpty(d.m))
+			o.set(ecsCT+"flattened."+d.name, pruneEmpty(d.m))
 		}
 	}
+}
+
+// ecsCall fills aws.cloudtrail's fields about the call itself.
+func ecsCall(o obj, r *Record) {
+	const ct = ecsCT
 	o.set(ct+"request_id", r.RequestID)
 	o.set(ct+"event_type", r.EventType)
 	o.set(ct+"api_version", r.APIVersion)
@@ -146,51 +188,67 @@ func ecsObject(r *Record) any {
 	o.set(ct+"recipient_account_id", r.RecipientAcct)
 	o.set(ct+"shared_event_id", r.SharedEventID)
 	o.set(ct+"vpc_endpoint_id", r.VPCEndpointID)
+}
 
+// ecsRelatedUsers is related.user: the caller and the users the request
+// names, each once.
+func ecsRelatedUsers(r *Record, req map[string]any) []string {
 	var related []string
 	for _, u := range []string{r.UserName, str(req, "userName"), str(req, "newUserName")} {
 		if u != "" && !slices.Contains(related, u) {
 			related = append(related, u)
 		}
 	}
-	o.set("related.user", related)
+	return related
+}
 
-	if r.EventName == "ConsoleLogin" {
-		cl := ct + "console_login.additional_eventdata."
-		if v := str(add, "MobileVersion"); v != "" {
-			o.set(cl+"mobile_version", v != "No")
-		}
-		o.set(cl+"login_to", str(add, "LoginTo"))
-		if v := str(add, "MFAUsed"); v != "" {
-			o.set(cl+"mfa_used", v != "No")
-		}
+// ecsConsoleLogin fills a ConsoleLogin's additional event data, the Yes/No
+// answers as booleans.
+func ecsConsoleLogin(o obj, add map[string]any) {
+	cl := ecsCT + "console_login.additional_eventdata."
+	if v := str(add, "MobileVersion"); v != "" {
+		o.set(cl+"mobile_version", v != "No")
 	}
+	o.set(cl+"login_to", str(add, "LoginTo"))
+	if v := str(add, "MFAUsed"); v != "" {
+		o.set(cl+"mfa_used", v != "No")
+	}
+}
 
+// ecsTargets fills the group and user an IAM call acted on.
+func ecsTargets(o obj, req, resp map[string]any) {
 	o.set("group.id", str(resp, "group", "groupId"))
 	o.set("user.target.id", str(resp, "user", "userId"))
 	o.set("user.changes.name", str(req, "newUserName"))
 	o.set("group.name", str(req, "groupName"))
 	o.set("user.target.name", str(req, "userName"))
+}
 
-	if tls := jsonObject(r.TLSDetails); tls != nil {
-		// "TLSv1.3" → tls.version_protocol "tls", tls.version "1.3"
-		if proto, ver, ok := strings.Cut(str(tls, "tlsVersion"), "v"); ok {
-			o.set("tls.version_protocol", strings.ToLower(proto))
-			o.set("tls.version", ver)
-		}
-		o.set("tls.cipher", str(tls, "cipherSuite"))
-		o.set("tls.client.server_name", str(tls, "clientProvidedHostHeader"))
+// ecsTLS fills tls.* from the record's TLS details.
+func ecsTLS(o obj, r *Record) {
+	tls := jsonObject(r.TLSDetails)
+	if tls == nil {
+		return
 	}
+	// "TLSv1.3" → tls.version_protocol "tls", tls.version "1.3"
+	if proto, ver, ok := strings.Cut(str(tls, "tlsVersion"), "v"); ok {
+		o.set("tls.version_protocol", strings.ToLower(proto))
+		o.set("tls.version", ver)
+	}
+	o.set("tls.cipher", str(tls, "cipherSuite"))
+	o.set("tls.client.server_name", str(tls, "clientProvidedHostHeader"))
+}
 
-	if r.Tactic != "" {
-		o.set("threat.framework", "MITRE ATT&CK")
-		o.set("threat.tactic.id", []string{r.TacticID})
-		o.set("threat.tactic.name", []string{r.Tactic})
-		o.set("threat.technique.id", []string{r.TechniqueID})
-		o.set("threat.technique.name", []string{techniqueName(r.Technique, r.TechniqueID)})
+// ecsThreat fills threat.* with the record's ATT&CK tactic and technique.
+func ecsThreat(o obj, r *Record) {
+	if r.Tactic == "" {
+		return
 	}
-	o.set("rule.name", r.Rules)
-	return o
+	o.set("threat.framework", "MITRE ATT&CK")
+	o.set("threat.tactic.id", []string{r.TacticID})
+	o.set("threat.tactic.name", []string{r.Tactic})
+	o.set("threat.technique.id", []string{r.TechniqueID})
+	o.set("threat.technique.name", []string{techniqueName(r.Technique, r.TechniqueID)})
 }
 
 // ecsResources renames the resources' ARN and accountId as the pipeline

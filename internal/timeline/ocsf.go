@@ -132,10 +132,31 @@ func accountChangeActivityID(name string) int {
 	return firstMatch(name, 99, accountChangeRules)
 }
 
+// ocsfObject is r as an OCSF event of the class its eventName routes to.
 func ocsfObject(r *Record) any {
 	c := classOf(r.EventName)
-	act := c.activity(r.EventName)
 	o := obj{}
+	ocsfClassification(o, r, c)
+	ocsfStatus(o, r)
+	ocsfMetadata(o, r)
+	o.set("cloud.provider", "AWS")
+	o.set("cloud.region", r.Region)
+	o.set("cloud.account.uid", r.RecipientAcct)
+	ocsfActor(o, r)
+	ocsfAPI(o, r)
+	o.set("src_endpoint", ocsfSource(r))
+	o.set("http_request.user_agent", r.UserAgent)
+	// After ocsfActor: the user observable is the actor's name.
+	o.set("observables", ocsfObservables(o, r))
+	ocsfClassDetails(o, r, c)
+	ocsfUnmapped(o, r)
+	return o
+}
+
+// ocsfClassification fills the class, category, activity and type, the
+// severity, the time and the message.
+func ocsfClassification(o obj, r *Record, c *ocsfClass) {
+	act := c.activity(r.EventName)
 	o.set("class_uid", c.uid)
 	o.set("class_name", c.name)
 	o.set("category_uid", c.categoryUID)
@@ -156,7 +177,10 @@ func ocsfObject(r *Record) any {
 	o.set("time", r.Time.UnixMilli())
 	o.set("time_dt", esTime(r.Time))
 	o.set("message", message(r))
+}
 
+// ocsfStatus fills status_* from the record's error, if any.
+func ocsfStatus(o obj, r *Record) {
 	if r.Failed() {
 		o.set("status_id", 2)
 		o.set("status", "Failure")
@@ -166,7 +190,11 @@ func ocsfObject(r *Record) any {
 	}
 	o.set("status_code", r.ErrorCode)
 	o.set("status_detail", r.ErrorMessage)
+}
 
+// ocsfMetadata fills metadata: the product, the event's ids and
+// trailsleuth's labels.
+func ocsfMetadata(o obj, r *Record) {
 	o.set("metadata.version", OCSFVersion)
 	o.set("metadata.product.name", "CloudTrail")
 	o.set("metadata.product.vendor_name", "AWS")
@@ -180,12 +208,10 @@ func ocsfObject(r *Record) any {
 		labels = append(labels, r.TechniqueID)
 	}
 	o.set("metadata.labels", labels)
+}
 
-	o.set("cloud.provider", "AWS")
-	o.set("cloud.region", r.Region)
-	o.set("cloud.account.uid", r.RecipientAcct)
-
-	ocsfActor(o, r)
+// ocsfAPI fills api: the operation, its request and its response.
+func ocsfAPI(o obj, r *Record) {
 	o.set("api.operation", r.EventName)
 	o.set("api.service.name", r.EventSource)
 	o.set("api.version", r.APIVersion)
@@ -200,10 +226,10 @@ func ocsfObject(r *Record) any {
 	o.set("api.response.error", r.ErrorCode)
 	o.set("api.response.message", r.ErrorMessage)
 	o.set("api.response.data", jsonDoc(r.ResponseElements))
+}
 
-	o.set("src_endpoint", ocsfSource(r))
-	o.set("http_request.user_agent", r.UserAgent)
-
+// ocsfObservables lists the source address and the actor's name.
+func ocsfObservables(o obj, r *Record) []any {
 	var observables []any
 	if r.IsIP() {
 		observables = append(observables, obj{"name": "src_endpoint.ip", "type": "IP Address", "type_id": 2, "value": r.SourceIP})
@@ -211,8 +237,11 @@ func ocsfObject(r *Record) any {
 	if name := str(o, "actor", "user", "name"); name != "" {
 		observables = append(observables, obj{"name": "actor.user.name", "type": "User Name", "type_id": 4, "value": name})
 	}
-	o.set("observables", observables)
+	return observables
+}
 
+// ocsfClassDetails fills what only events of class c carry.
+func ocsfClassDetails(o obj, r *Record, c *ocsfClass) {
 	add := jsonObject(r.AdditionalData)
 	req := jsonObject(r.RequestParams)
 	resp := jsonObject(r.ResponseElements)
@@ -227,14 +256,16 @@ func ocsfObject(r *Record) any {
 	case accountChange:
 		ocsfAccountChange(o, r, req, resp)
 	}
+}
 
+// ocsfUnmapped keeps the CloudTrail fields OCSF has no attribute for.
+func ocsfUnmapped(o obj, r *Record) {
 	o.set("unmapped.recipientAccountId", r.RecipientAcct)
 	o.set("unmapped.sharedEventID", r.SharedEventID)
 	o.set("unmapped.readOnly", r.ReadOnly)
 	o.set("unmapped.managementEvent", r.ManagementEvent)
 	o.set("unmapped.additionalEventData", jsonDoc(r.AdditionalData))
 	o.set("unmapped.serviceEventDetails", jsonDoc(r.ServiceDetails))
-	return o
 }
 
 // ocsfActor fills actor: the caller as actor.user, its session, and the AWS
