@@ -80,13 +80,6 @@ func WhoAmI() (string, string) {
 // returns it with its sequence number and hash. The time is truncated to
 // the database's microsecond precision so the hash can be recomputed.
 func (s *Store) AppendAudit(ctx context.Context, e AuditEntry) (AuditEntry, error) {
-	if e.Time.IsZero() {
-		e.Time = time.Now()
-	}
-	e.Time = e.Time.UTC().Truncate(time.Microsecond)
-	if e.User == "" && e.Host == "" {
-		e.User, e.Host = WhoAmI()
-	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return e, fmt.Errorf("audit log: %w", err)
@@ -99,7 +92,13 @@ func (s *Store) AppendAudit(ctx context.Context, e AuditEntry) (AuditEntry, erro
 }
 
 // appendAudit appends e within tx (AppendAudit's, or a migration's).
+// Every entry gets its time and who made it here, the first one of a new
+// case too.
 func appendAudit(ctx context.Context, tx *sql.Tx, e AuditEntry) (AuditEntry, error) {
+	if e.Time.IsZero() {
+		e.Time = time.Now()
+	}
+	e.Time = e.Time.UTC().Truncate(time.Microsecond)
 	if e.User == "" && e.Host == "" {
 		e.User, e.Host = WhoAmI()
 	}

@@ -83,3 +83,20 @@ func TestCaseState(t *testing.T) {
 		t.Errorf("case state %d after a write, want %d", seq, w.Seq)
 	}
 }
+
+// TestAuditFirstEntryTime: the entry that starts a new case's log has its
+// time, as every later one (it was written as 0001-01-01).
+func TestAuditFirstEntryTime(t *testing.T) {
+	ctx := context.Background()
+	st := openTemp(t)
+	entries, err := st.Audit(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) == 0 {
+		t.Fatal("a new case has no audit entry")
+	}
+	if first := entries[0]; first.Time.Year() < 2000 {
+		t.Errorf("first entry (%s) at %s, want the time it was written", first.Note, first.Time)
+	}
+}
