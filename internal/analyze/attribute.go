@@ -47,24 +47,43 @@ func (v verdict) String() string {
 // (offensive tooling; a high or critical detection, logging weakened or a
 // sign-in without MFA by an identity that always used it, on a use that is
 // not the identity's routine) or with clues adding up to attackerAt; a use
-// with some points but fewer is unsure. One table, so that the balance can
-// be read and changed in one place.
-var weight = struct {
-	offensive, critical, high, medium, low float64
-	weakens, noMFA                         float64
-	newToAccount, newToIdentity, newTool   float64
-	newNetwork, newAddress                 float64
-	placeAndTool, denials, sharedAddress   float64
-	hop, machine                           float64
-	consoleNewPlace, roaming, auditing     float64
-}{
+// with some points but fewer is unsure. Triage adds the points of an
+// identity's uses, and of its kill chain. One table, so that the balance
+// can be read and changed in one place.
+type weights struct {
+	offensive float64 // calls with offensive tooling (strong)
+	critical  float64 // a critical detection (strong, unless on sign-ins only)
+	high      float64 // a high detection (strong, unless on sign-ins only)
+	medium    float64 // a medium detection; mediums and lows add up to mediumCap
+	low       float64 // a low detection
+	weakens   float64 // logging or monitoring weakened, or tried (strong)
+	noMFA     float64 // a console sign-in without MFA by an identity that always used it elsewhere (strong)
+
+	newToIdentity   float64 // an address or network new to the identity, known to the account or the organisation
+	newTool         float64 // tools new to the identity; a rare tool shared with the attacker's use
+	newNetwork      float64 // a network the account never used (or the attacker's network for this identity)
+	newAddress      float64 // an address new to the account in a network the identity uses
+	placeAndTool    float64 // a new network and a new tool together
+	denials         float64 // a burst of denied calls across several APIs
+	sharedAddress   float64 // acting from an address the attacker used (related identities)
+	hop             float64 // another network new to the account within days (hopping VPN exits)
+	machine         float64 // a machine's identity, or an instance's role session, from a network not its own (strong)
+	consoleNewPlace float64 // a console sign-in from a new address
+	roaming         float64 // a session key used away from the workload or person it was issued to (strong)
+	auditing        float64 // calls with an auditing scanner: reconnaissance as often as routine
+
+	chainStage float64 // triage: each kill-chain stage reached in order, after the first
+}
+
+var weight = weights{
 	offensive: 8, critical: 10, high: 6, medium: 2, low: 0.5,
 	weakens: 6, noMFA: 6,
-	newToAccount: 2, newToIdentity: 1, newTool: 2,
+	newToIdentity: 1, newTool: 2,
 	newNetwork: 3, newAddress: 0.5,
 	placeAndTool: 2, denials: 3, sharedAddress: 3,
 	hop: 3, machine: 6,
 	consoleNewPlace: 1, roaming: 6, auditing: 3,
+	chainStage: 1.5,
 }
 
 const (
