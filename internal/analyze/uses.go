@@ -801,7 +801,7 @@ func (inv *investigation) keyOrigins(keys []string) (map[string]keyOrigin, error
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("attribution: reading session keys: %w", err)
 	}
-	rows.Close()
+	rows.Close() // before the next query
 	// A key AWS issued to a service's workload (an ECS task, a Lambda
 	// function, an instance) has that service as its origin, even when the
 	// workload's own calls are not in the evidence.
