@@ -47,24 +47,43 @@ func (v verdict) String() string {
 // (offensive tooling; a high or critical detection, logging weakened or a
 // sign-in without MFA by an identity that always used it, on a use that is
 // not the identity's routine) or with clues adding up to attackerAt; a use
-// with some points but fewer is unsure. One table, so that the balance can
-// be read and changed in one place.
-var weight = struct {
-	offensive, critical, high, medium, low float64
-	weakens, noMFA                         float64
-	newToAccount, newToIdentity, newTool   float64
-	newNetwork, newAddress                 float64
-	placeAndTool, denials, sharedAddress   float64
-	hop, machine                           float64
-	consoleNewPlace, roaming, auditing     float64
-}{
+// with some points but fewer is unsure. Triage adds the points of an
+// identity's uses, and of its kill chain. One table, so that the balance
+// can be read and changed in one place.
+type weights struct {
+	offensive float64 // calls with offensive tooling (strong)
+	critical  float64 // a critical detection (strong, unless on sign-ins only)
+	high      float64 // a high detection (strong, unless on sign-ins only)
+	medium    float64 // a medium detection; mediums and lows add up to mediumCap
+	low       float64 // a low detection
+	weakens   float64 // logging or monitoring weakened, or tried (strong)
+	noMFA     float64 // a console sign-in without MFA by an identity that always used it elsewhere (strong)
+
+	newToIdentity   float64 // an address or network new to the identity, known to the account or the organisation
+	newTool         float64 // tools new to the identity; a rare tool shared with the attacker's use
+	newNetwork      float64 // a network the account never used (or the attacker's network for this identity)
+	newAddress      float64 // an address new to the account in a network the identity uses
+	placeAndTool    float64 // a new network and a new tool together
+	denials         float64 // a burst of denied calls across several APIs
+	sharedAddress   float64 // acting from an address the attacker used (related identities)
+	hop             float64 // another network new to the account within days (hopping VPN exits)
+	machine         float64 // a machine's identity, or an instance's role session, from a network not its own (strong)
+	consoleNewPlace float64 // a console sign-in from a new address
+	roaming         float64 // a session key used away from the workload or person it was issued to (strong)
+	auditing        float64 // calls with an auditing scanner: reconnaissance as often as routine
+
+	chainStage float64 // triage: each kill-chain stage reached in order, after the first
+}
+
+var weight = weights{
 	offensive: 8, critical: 10, high: 6, medium: 2, low: 0.5,
 	weakens: 6, noMFA: 6,
-	newToAccount: 2, newToIdentity: 1, newTool: 2,
+	newToIdentity: 1, newTool: 2,
 	newNetwork: 3, newAddress: 0.5,
 	placeAndTool: 2, denials: 3, sharedAddress: 3,
 	hop: 3, machine: 6,
 	consoleNewPlace: 1, roaming: 6, auditing: 3,
+	chainStage: 1.5,
 }
 
 const (
@@ -282,51 +301,66 @@ func (h *history) accountKnown(acct string, t time.Time) bool {
 // how, against the identity's history.
 func (h *history) judge(u *use) {
 	idKnown := h.identityKnown(u.identity, u.histFirst)
-	// Where: the address's network (its AS with an ASN database, its AWS
-	// range with AWS's ip-ranges, else its /16) says more than the address:
-	// home and mobile addresses change every few days inside one network,
-	// an attacker's VPS, VPN or Tor exit is a network the identity and the
-	// account never used.
-	if cloudtrail.Address(u.ip) {
-		acctFirst := h.acctIPFirst[[2]string{u.account, u.ip}]
-		net := h.network(u.ip)
-		netAcct := h.acctNetFirst[[2]string{u.account, net}]
-		netID := h.idNetFirst[[2]string{u.identity, net}]
-		acctKnown := h.accountKnown(u.account, u.histFirst)
-		switch {
-		case cloudtrail.PrivateAddress(u.ip):
-			// A host inside a VPC (through a VPC endpoint); workloads change
-			// private addresses all day. New to the identity is all it says.
-			if idKnown {
-				u.add(clue{kind: "where", points: weight.newToIdentity, at: u.histFirst,
-					text: fmt.Sprintf("private address %s was new to this identity at %s", u.ip, stampOf(u.histFirst))})
-			}
-		case acctKnown && !netAcct.IsZero() && !netAcct.Before(u.histFirst):
-			if org := h.orgNetFirst[net]; org.Before(u.histFirst) {
-				// The organisation's other accounts know the network (the
-				// company VPN, a colleague's provider): new here only.
-				u.add(clue{kind: "where", points: weight.newToIdentity + weight.newAddress, at: u.histFirst,
-					text: fmt.Sprintf("%s (%s) was first seen in account %s at this use (%s), a network the case's other accounts used since %s", u.ip, net, u.account, stampOf(u.histFirst), stampOf(org))})
-				break
-			}
-			text := fmt.Sprintf("%s (%s) was first seen in account %s at this use (%s), a network the account had never used", u.ip, net, u.account, stampOf(u.histFirst))
-			if len(h.acctFirst) > 1 {
-				text += ", nor any of the case's other accounts"
-			}
-			u.add(clue{kind: "where", points: weight.newNetwork, newPlace: true, at: u.histFirst, text: text})
-		case idKnown && !netID.IsZero() && !netID.Before(u.histFirst):
-			// A network colleagues use (the company VPN, the office) is the
-			// organisation's: new to this identity only.
-			u.add(clue{kind: "where", points: weight.newToIdentity, at: u.histFirst,
-				text: fmt.Sprintf("%s (%s) was a network new to this identity at %s (the account used it since %s)", u.ip, net, stampOf(u.histFirst), stampOf(netAcct))})
-		case acctKnown && !acctFirst.Before(u.histFirst):
-			u.add(clue{kind: "where", points: weight.newAddress, at: u.histFirst,
-				text: fmt.Sprintf("%s was first seen in the account at this use (%s), in a network this identity uses (%s)", u.ip, stampOf(u.histFirst), net)})
-		}
+	h.judgePlace(u, idKnown)
+	h.judgeMachine(u)
+	newTools := h.judgeNewTools(u, idKnown)
+	// How: console sign-ins.
+	h.judgeSignIns(u, idKnown)
+	h.judgeRoutine(u, len(newTools) == 0)
+	u.decide()
+}
+
+// judgePlace adds the "where" clue of the use's address. The address's
+// network (its AS with an ASN database, its AWS range with AWS's
+// ip-ranges, else its /16) says more than the address: home and mobile
+// addresses change every few days inside one network, an attacker's VPS,
+// VPN or Tor exit is a network the identity and the account never used.
+func (h *history) judgePlace(u *use, idKnown bool) {
+	if !cloudtrail.Address(u.ip) {
+		return
 	}
-	// A machine's identity (a service or CI key: days of use from one or
-	// two networks with one or two programmatic tools) does not roam; one
-	// used from a network the account never saw is someone else.
+	acctFirst := h.acctIPFirst[[2]string{u.account, u.ip}]
+	net := h.network(u.ip)
+	netAcct := h.acctNetFirst[[2]string{u.account, net}]
+	netID := h.idNetFirst[[2]string{u.identity, net}]
+	acctKnown := h.accountKnown(u.account, u.histFirst)
+	switch {
+	case cloudtrail.PrivateAddress(u.ip):
+		// A host inside a VPC (through a VPC endpoint); workloads change
+		// private addresses all day. New to the identity is all it says.
+		if idKnown {
+			u.add(clue{kind: "where", points: weight.newToIdentity, at: u.histFirst,
+				text: fmt.Sprintf("private address %s was new to this identity at %s", u.ip, stampOf(u.histFirst))})
+		}
+	case acctKnown && !netAcct.IsZero() && !netAcct.Before(u.histFirst):
+		if org := h.orgNetFirst[net]; org.Before(u.histFirst) {
+			// The organisation's other accounts know the network (the
+			// company VPN, a colleague's provider): new here only.
+			u.add(clue{kind: "where", points: weight.newToIdentity + weight.newAddress, at: u.histFirst,
+				text: fmt.Sprintf("%s (%s) was first seen in account %s at this use (%s), a network the case's other accounts used since %s", u.ip, net, u.account, stampOf(u.histFirst), stampOf(org))})
+			break
+		}
+		text := fmt.Sprintf("%s (%s) was first seen in account %s at this use (%s), a network the account had never used", u.ip, net, u.account, stampOf(u.histFirst))
+		if len(h.acctFirst) > 1 {
+			text += ", nor any of the case's other accounts"
+		}
+		u.add(clue{kind: "where", points: weight.newNetwork, newPlace: true, at: u.histFirst, text: text})
+	case idKnown && !netID.IsZero() && !netID.Before(u.histFirst):
+		// A network colleagues use (the company VPN, the office) is the
+		// organisation's: new to this identity only.
+		u.add(clue{kind: "where", points: weight.newToIdentity, at: u.histFirst,
+			text: fmt.Sprintf("%s (%s) was a network new to this identity at %s (the account used it since %s)", u.ip, net, stampOf(u.histFirst), stampOf(netAcct))})
+	case acctKnown && !acctFirst.Before(u.histFirst):
+		u.add(clue{kind: "where", points: weight.newAddress, at: u.histFirst,
+			text: fmt.Sprintf("%s was first seen in the account at this use (%s), in a network this identity uses (%s)", u.ip, stampOf(u.histFirst), net)})
+	}
+}
+
+// judgeMachine adds the strong clue of a machine's identity (a service or
+// CI key: days of use from one or two networks with one or two
+// programmatic tools), which does not roam: one used from a network the
+// account never saw is someone else.
+func (h *history) judgeMachine(u *use) {
 	newToOrg := slices.ContainsFunc(u.clues, func(c clue) bool { return c.newPlace && c.kind == "where" })
 	newToID := false
 	if cloudtrail.Address(u.ip) && !cloudtrail.PrivateAddress(u.ip) {
@@ -347,30 +381,37 @@ func (h *history) judge(u *use) {
 		u.add(clue{kind: "where", points: weight.machine, strong: true, newPlace: true, at: u.histFirst,
 			text: fmt.Sprintf("a machine's identity (its first days only from %s, with programmatic tools) appeared from %s", strings.Join(nets, ", "), h.network(u.ip))})
 	}
+}
 
-	// How: tools new to the identity.
+// judgeNewTools adds the clues of tools new to a known identity (and of a
+// new network with them); it returns those tools' labels.
+func (h *history) judgeNewTools(u *use, idKnown bool) []string {
+	if !idKnown {
+		return nil
+	}
 	var newTools []string
-	if idKnown {
-		for fam, example := range u.families {
-			if f := h.famFirst[[2]string{u.identity, fam}]; !f.Before(u.histFirst) {
-				newTools = append(newTools, uaLabel(example))
-			}
-		}
-		slices.Sort(newTools)
-		newTools = slices.Compact(newTools)
-		if len(newTools) > 0 {
-			u.add(clue{kind: "tool", points: weight.newTool, at: u.histFirst, text: "tools new to this identity: " + strings.Join(newTools, ", ")})
-			if slices.ContainsFunc(u.clues, func(c clue) bool { return c.newPlace }) {
-				u.add(clue{kind: "place+tool", points: weight.placeAndTool, at: u.histFirst, text: "a new network and a new tool together"})
-			}
+	for fam, example := range u.families {
+		if f := h.famFirst[[2]string{u.identity, fam}]; !f.Before(u.histFirst) {
+			newTools = append(newTools, uaLabel(example))
 		}
 	}
-	// How: console sign-ins.
-	h.judgeSignIns(u, idKnown)
-	// Routine: the identity had used this address, and every tool of this
-	// use, for a day before the first strong clue — or, without one, over
-	// the use's own span. Novelty was judged at the use's start above, so a
-	// long campaign from a new address stays new.
+	slices.Sort(newTools)
+	newTools = slices.Compact(newTools)
+	if len(newTools) > 0 {
+		u.add(clue{kind: "tool", points: weight.newTool, at: u.histFirst, text: "tools new to this identity: " + strings.Join(newTools, ", ")})
+		if slices.ContainsFunc(u.clues, func(c clue) bool { return c.newPlace }) {
+			u.add(clue{kind: "place+tool", points: weight.placeAndTool, at: u.histFirst, text: "a new network and a new tool together"})
+		}
+	}
+	return newTools
+}
+
+// judgeRoutine sets whether the use is the identity's routine: it had used
+// this address, and every tool of this use (noNewTools: none new to it),
+// for a day before the first strong clue — or, without one, over the use's
+// own span. Novelty was judged at the use's start, so a long campaign from
+// a new address stays new.
+func (h *history) judgeRoutine(u *use, noNewTools bool) {
 	strong, strongAt := u.strong()
 	ref := u.last
 	if strong {
@@ -381,7 +422,7 @@ func (h *history) judge(u *use) {
 		placeFirst := h.ipFirst[[2]string{u.identity, u.ip}]
 		u.routinePlace = !placeFirst.IsZero() && hasHistory(placeFirst, ref) && h.idHours[u.identity].before(ref) >= minIdentityEvents
 	}
-	u.routine = !u.histFirst.IsZero() && hasHistory(u.histFirst, ref) && h.idHours[u.identity].before(ref) >= minIdentityEvents && len(newTools) == 0
+	u.routine = !u.histFirst.IsZero() && hasHistory(u.histFirst, ref) && h.idHours[u.identity].before(ref) >= minIdentityEvents && noNewTools
 	if u.routine {
 		for fam := range u.families {
 			if !hasHistory(h.famFirst[[2]string{u.identity, fam}], ref) {
@@ -389,7 +430,6 @@ func (h *history) judge(u *use) {
 			}
 		}
 	}
-	u.decide()
 }
 
 // judgeSignIns adds the clues of the use's console sign-ins: without MFA by

@@ -11,6 +11,7 @@ import (
 	"github.com/trailsleuth/trailsleuth/internal/cloudtrail"
 	"github.com/trailsleuth/trailsleuth/internal/event"
 	"github.com/trailsleuth/trailsleuth/internal/ipinfo"
+	"github.com/trailsleuth/trailsleuth/internal/useragent"
 )
 
 // baselineSpan is how long a credential's first activity counts as its
@@ -88,107 +89,18 @@ func (inv *investigation) baselines(idCol string, ids []string, end baselineEnd,
 	if len(dims) == 0 {
 		dims = []string{dimIP, dimUA, dimAPI, dimRegion}
 	}
-	pf := inv.opts.placeFilter()
-	where := "(" + pf.where + ") AND " + idCol + " IS NOT NULL"
-	args := slices.Clone(pf.args)
-	if ids != nil {
-		if len(ids) == 0 {
-			return map[string]*novelty{}, nil
-		}
-		where += " AND list_contains(?, " + idCol + ")"
-		args = append(args, ids)
+	if ids != nil && len(ids) == 0 {
+		return map[string]*novelty{}, nil
 	}
-	// One pass per dimension, each the first time a value was seen for an id.
-	q := `WITH e AS (SELECT ` + idCol + ` AS id, event_time, source_ip, coalesce(user_agent, '') AS ua,
-			coalesce(event_source, '') || ':' || coalesce(event_name, '') AS api, coalesce(aws_region, '') AS region
-		FROM events WHERE ` + where + `)
-	` + strings.Join(dimQueries(dims), "\n\tUNION ALL ")
-	rows, err := inv.db.QueryContext(inv.ctx, q, args...)
+	all, err := inv.firstSightings(idCol, ids, dims)
 	if err != nil {
-		return nil, fmt.Errorf("computing baselines: %w", err)
+		return nil, err
 	}
-	defer rows.Close()
-	type seen struct {
-		id, dim, val string
-		t            time.Time
-		n            int
-	}
-	var all []seen
-	firsts := map[string]time.Time{}
-	for rows.Next() {
-		var s seen
-		if err := rows.Scan(&s.id, &s.dim, &s.val, &s.t, &s.n); err != nil {
-			return nil, fmt.Errorf("computing baselines: %w", err)
-		}
-		s.t = s.t.UTC()
-		if f, ok := firsts[s.id]; !ok || s.t.Before(f) {
-			firsts[s.id] = s.t
-		}
-		all = append(all, s)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("computing baselines: %w", err)
-	}
-	out := map[string]*novelty{}
-	for id, f := range firsts {
-		until, ok := end(id, f)
-		if !ok {
-			continue // no baseline: nothing can be called new
-		}
-		u := until
-		out[id] = &novelty{first: f, until: until, baseline: event.Baseline{Until: &u},
-			fresh: map[string]map[string]time.Time{}, uaExample: map[string]string{}}
-	}
-	// User agents are compared by family (tool, not version): fold first.
-	uaFirst := map[[2]string]seen{}
-	known := map[string]map[string]map[string]bool{} // id → dim → value in baseline
-	mark := func(n *novelty, id, dim, val string, t time.Time, example string) {
-		if t.Before(n.until) {
-			if known[id] == nil {
-				known[id] = map[string]map[string]bool{}
-			}
-			if known[id][dim] == nil {
-				known[id][dim] = map[string]bool{}
-			}
-			known[id][dim][val] = true
-			return
-		}
-		if n.fresh[dim] == nil {
-			n.fresh[dim] = map[string]time.Time{}
-		}
-		n.fresh[dim][val] = t
-		if dim == dimUA {
-			n.uaExample[val] = example
-		}
-	}
-	for _, s := range all {
-		n := out[s.id]
-		if n == nil {
-			continue
-		}
-		if s.dim == dimUA {
-			fam := inv.uaClass(s.val).Family()
-			k := [2]string{s.id, fam}
-			if prev, ok := uaFirst[k]; !ok || s.t.Before(prev.t) {
-				uaFirst[k] = seen{id: s.id, dim: dimUA, val: s.val, t: s.t}
-			}
-			continue
-		}
-		if s.dim == dimIP && !cloudtrail.Address(s.val) {
-			continue
-		}
-		mark(n, s.id, s.dim, s.val, s.t, "")
-	}
-	for k, s := range uaFirst {
-		mark(out[k[0]], k[0], dimUA, k[1], s.t, s.val)
-	}
+	out := startNovelties(all, end)
+	known := inv.splitSightings(out, all)
 	if countEvents {
-		for _, id := range sortedKeys(out) {
-			n := out[id]
-			q := "SELECT count(*) FROM events WHERE (" + pf.where + ") AND " + idCol + " = ? AND event_time < ?"
-			if err := inv.db.QueryRowContext(inv.ctx, q, append(slices.Clone(pf.args), id, n.until)...).Scan(&n.baseline.Events); err != nil {
-				return nil, fmt.Errorf("counting baseline events: %w", err)
-			}
+		if err := inv.countBaselineEvents(out, idCol); err != nil {
+			return nil, err
 		}
 	}
 	for id, n := range out {
@@ -204,6 +116,137 @@ func (inv *investigation) baselines(idCol string, ids []string, end baselineEnd,
 	return out, nil
 }
 
+// sighting is the first time a value of a dimension was seen for an id.
+type sighting struct {
+	id, dim, val string
+	t            time.Time
+	n            int
+}
+
+// firstSightings reads, in one query with a pass per dimension, when each
+// value was first seen for each id in ids (all ids when nil).
+func (inv *investigation) firstSightings(idCol string, ids []string, dims []string) ([]sighting, error) {
+	pf := inv.opts.placeFilter()
+	where := "(" + pf.where + ") AND " + idCol + " IS NOT NULL"
+	args := slices.Clone(pf.args)
+	if ids != nil {
+		where += " AND list_contains(?, " + idCol + ")"
+		args = append(args, ids)
+	}
+	q := `WITH e AS (SELECT ` + idCol + ` AS id, event_time, source_ip, coalesce(user_agent, '') AS ua,
+			coalesce(event_source, '') || ':' || coalesce(event_name, '') AS api, coalesce(aws_region, '') AS region
+		FROM events WHERE ` + where + `)
+	` + strings.Join(dimQueries(dims), "\n\tUNION ALL ")
+	rows, err := inv.db.QueryContext(inv.ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("computing baselines: %w", err)
+	}
+	defer rows.Close()
+	var all []sighting
+	for rows.Next() {
+		var s sighting
+		if err := rows.Scan(&s.id, &s.dim, &s.val, &s.t, &s.n); err != nil {
+			return nil, fmt.Errorf("computing baselines: %w", err)
+		}
+		s.t = s.t.UTC()
+		all = append(all, s)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("computing baselines: %w", err)
+	}
+	return all, nil
+}
+
+// startNovelties starts the novelty of each id with a baseline: its first
+// sighting of anything, and where end says its baseline ends.
+func startNovelties(all []sighting, end baselineEnd) map[string]*novelty {
+	firsts := map[string]time.Time{}
+	for _, s := range all {
+		if f, ok := firsts[s.id]; !ok || s.t.Before(f) {
+			firsts[s.id] = s.t
+		}
+	}
+	out := map[string]*novelty{}
+	for id, f := range firsts {
+		until, ok := end(id, f)
+		if !ok {
+			continue // no baseline: nothing can be called new
+		}
+		u := until
+		out[id] = &novelty{first: f, until: until, baseline: event.Baseline{Until: &u},
+			fresh: map[string]map[string]time.Time{}, uaExample: map[string]string{}}
+	}
+	return out
+}
+
+// knownValues are the values seen in each id's baseline: id → dim → value.
+type knownValues map[string]map[string]map[string]bool
+
+// splitSightings sorts the sightings of the ids in out into their baseline
+// (returned) or what was new after it (n.fresh). User agents are compared
+// by family (tool, not version): they are folded first.
+func (inv *investigation) splitSightings(out map[string]*novelty, all []sighting) knownValues {
+	uaFirst := map[[2]string]sighting{}
+	known := knownValues{}
+	for _, s := range all {
+		n := out[s.id]
+		if n == nil {
+			continue
+		}
+		if s.dim == dimUA {
+			fam := inv.uaClass(s.val).Family()
+			k := [2]string{s.id, fam}
+			if prev, ok := uaFirst[k]; !ok || s.t.Before(prev.t) {
+				uaFirst[k] = sighting{id: s.id, dim: dimUA, val: s.val, t: s.t}
+			}
+			continue
+		}
+		if s.dim == dimIP && !cloudtrail.Address(s.val) {
+			continue
+		}
+		known.mark(n, s.id, s.dim, s.val, s.t, "")
+	}
+	for k, s := range uaFirst {
+		known.mark(out[k[0]], k[0], dimUA, k[1], s.t, s.val)
+	}
+	return known
+}
+
+// mark puts a value first seen at t in id's baseline, or among n's new
+// values (with an example user agent of a new family).
+func (known knownValues) mark(n *novelty, id, dim, val string, t time.Time, example string) {
+	if t.Before(n.until) {
+		if known[id] == nil {
+			known[id] = map[string]map[string]bool{}
+		}
+		if known[id][dim] == nil {
+			known[id][dim] = map[string]bool{}
+		}
+		known[id][dim][val] = true
+		return
+	}
+	if n.fresh[dim] == nil {
+		n.fresh[dim] = map[string]time.Time{}
+	}
+	n.fresh[dim][val] = t
+	if dim == dimUA {
+		n.uaExample[val] = example
+	}
+}
+
+// countBaselineEvents reads how many events each id had in its baseline.
+func (inv *investigation) countBaselineEvents(out map[string]*novelty, idCol string) error {
+	pf := inv.opts.placeFilter()
+	for _, id := range sortedKeys(out) {
+		n := out[id]
+		q := "SELECT count(*) FROM events WHERE (" + pf.where + ") AND " + idCol + " = ? AND event_time < ?"
+		if err := inv.db.QueryRowContext(inv.ctx, q, append(slices.Clone(pf.args), id, n.until)...).Scan(&n.baseline.Events); err != nil {
+			return fmt.Errorf("counting baseline events: %w", err)
+		}
+	}
+	return nil
+}
+
 // enrichNovelty fills each compromised credential's new_* fields and each
 // source address's new_for, country, ASN and AWS marks.
 func (inv *investigation) enrichNovelty(c *event.Case, ipdb *ipinfo.Enricher) error {
@@ -213,15 +256,7 @@ func (inv *investigation) enrichNovelty(c *event.Case, ipdb *ipinfo.Enricher) er
 			keys = append(keys, cr.AccessKeyID)
 		}
 	}
-	keyFirst, arnFirst := map[string]time.Time{}, map[string]time.Time{}
-	for _, a := range c.Actions { // in time order
-		if _, ok := keyFirst[a.AccessKeyID]; !ok && a.AccessKeyID != "" {
-			keyFirst[a.AccessKeyID] = a.EventTime
-		}
-		if _, ok := arnFirst[a.PrincipalARN]; !ok && a.PrincipalARN != "" {
-			arnFirst[a.PrincipalARN] = a.EventTime
-		}
-	}
+	keyFirst, arnFirst := firstActions(c.Actions)
 	byKey, err := inv.baselines("access_key_id", keys, beforeAttack(inv.opts.Since, keyFirst), true)
 	if err != nil {
 		return err
@@ -230,87 +265,122 @@ func (inv *investigation) enrichNovelty(c *event.Case, ipdb *ipinfo.Enricher) er
 	if err != nil {
 		return err
 	}
-	info := map[string]ipinfo.Info{}
-	lookup := func(ip string) ipinfo.Info {
-		in, ok := info[ip]
-		if !ok {
-			in = ipdb.Lookup(ip)
-			info[ip] = in
-		}
-		return in
-	}
+	info := &ipCache{db: ipdb, info: map[string]ipinfo.Info{}}
 	for i := range c.CompromisedCredentials {
-		cr := &c.CompromisedCredentials[i]
-		cr.NewSourceIPs, cr.NewUserAgents, cr.NewAPIs, cr.NewRegions = []string{}, []string{}, []string{}, []string{}
-		n := byKey[cr.AccessKeyID]
-		if n == nil {
-			if !isConsole(cr.AccessKeyID) {
-				cr.Baseline = &event.Baseline{SourceIPs: []string{}, UserAgents: []string{}, Regions: []string{},
-					Note: "no use of this key before its first event in the attacker's activity: nothing can be called new"}
-			}
-			continue
-		}
-		b := n.baseline
-		cr.Baseline = &b
-		cr.NewSourceIPs, cr.NewUserAgents = n.list(dimIP), n.list(dimUA)
-		cr.NewAPIs, cr.NewRegions = n.list(dimAPI), n.list(dimRegion)
-		// Countries and ASNs: new when no baseline address shared them.
-		oldC, oldA := map[string]bool{}, map[string]bool{}
-		for _, ip := range b.SourceIPs {
-			in := lookup(ip)
-			oldC[in.Country], oldA[asnLabel(in)] = true, true
-		}
-		newC, newA := map[string]bool{}, map[string]bool{}
-		for _, ip := range cr.NewSourceIPs {
-			in := lookup(ip)
-			if in.Country != "" && !oldC[in.Country] {
-				newC[in.Country] = true
-			}
-			if l := asnLabel(in); l != "" && !oldA[l] {
-				newA[l] = true
-			}
-		}
-		cr.NewCountries, cr.NewASNs = sortedKeys(newC), sortedKeys(newA)
+		credentialNovelty(&c.CompromisedCredentials[i], byKey, info)
 	}
-	// Per address: principals, tool classes, and for whom it was new.
-	type ipCtx struct{ principals, classes map[string]bool }
-	ctx := map[string]*ipCtx{}
-	for _, a := range c.Actions {
-		x := ctx[a.SourceIP]
-		if x == nil {
-			x = &ipCtx{map[string]bool{}, map[string]bool{}}
-			ctx[a.SourceIP] = x
-		}
-		if a.PrincipalARN != "" {
-			x.principals[a.PrincipalARN] = true
-		}
-		x.classes[inv.uaClass(a.UserAgent).Label()] = true
-	}
+	ctx := addressContexts(c.Actions, inv.uaClass)
 	for i := range c.SourceIPs {
 		s := &c.SourceIPs[i]
-		in := lookup(s.IP)
+		in := info.lookup(s.IP)
 		s.Kind, s.Country, s.ASN, s.ASOrg, s.AWS = in.Kind, in.Country, int(in.ASN), in.ASOrg, in.AWS
 		s.Principals, s.UserAgentClasses, s.NewFor = []string{}, []string{}, []string{}
 		if x := ctx[s.IP]; x != nil {
 			s.Principals, s.UserAgentClasses = sortedKeys(x.principals), sortedKeys(x.classes)
 		}
-		newFor := map[string]bool{}
-		for id, n := range byKey {
-			if _, ok := n.fresh[dimIP][s.IP]; ok {
-				newFor[id] = true
-			}
-		}
-		for id, n := range byARN {
-			if _, ok := n.fresh[dimIP][s.IP]; ok {
-				newFor[id] = true
-			}
-		}
-		s.NewFor = sortedKeys(newFor)
+		s.NewFor = newFor(s.IP, byKey, byARN)
 	}
 	if ipdb != nil {
 		c.Evidence.Enrichment = ipdb.Sources()
 	}
 	return inv.addressNovelty(c, ipdb)
+}
+
+// firstActions are when each access key and each principal first acted
+// (actions are in time order).
+func firstActions(actions []event.Action) (keyFirst, arnFirst map[string]time.Time) {
+	keyFirst, arnFirst = map[string]time.Time{}, map[string]time.Time{}
+	for _, a := range actions {
+		if _, ok := keyFirst[a.AccessKeyID]; !ok && a.AccessKeyID != "" {
+			keyFirst[a.AccessKeyID] = a.EventTime
+		}
+		if _, ok := arnFirst[a.PrincipalARN]; !ok && a.PrincipalARN != "" {
+			arnFirst[a.PrincipalARN] = a.EventTime
+		}
+	}
+	return keyFirst, arnFirst
+}
+
+// ipCache looks each address up once.
+type ipCache struct {
+	db   *ipinfo.Enricher
+	info map[string]ipinfo.Info
+}
+
+func (x *ipCache) lookup(ip string) ipinfo.Info {
+	in, ok := x.info[ip]
+	if !ok {
+		in = x.db.Lookup(ip)
+		x.info[ip] = in
+	}
+	return in
+}
+
+// credentialNovelty fills a credential's baseline and what was new after
+// it: addresses, tools, APIs, regions, and the countries and ASNs no
+// baseline address shared.
+func credentialNovelty(cr *event.Credential, byKey map[string]*novelty, info *ipCache) {
+	cr.NewSourceIPs, cr.NewUserAgents, cr.NewAPIs, cr.NewRegions = []string{}, []string{}, []string{}, []string{}
+	n := byKey[cr.AccessKeyID]
+	if n == nil {
+		if !isConsole(cr.AccessKeyID) {
+			cr.Baseline = &event.Baseline{SourceIPs: []string{}, UserAgents: []string{}, Regions: []string{},
+				Note: "no use of this key before its first event in the attacker's activity: nothing can be called new"}
+		}
+		return
+	}
+	b := n.baseline
+	cr.Baseline = &b
+	cr.NewSourceIPs, cr.NewUserAgents = n.list(dimIP), n.list(dimUA)
+	cr.NewAPIs, cr.NewRegions = n.list(dimAPI), n.list(dimRegion)
+	oldC, oldA := map[string]bool{}, map[string]bool{}
+	for _, ip := range b.SourceIPs {
+		in := info.lookup(ip)
+		oldC[in.Country], oldA[asnLabel(in)] = true, true
+	}
+	newC, newA := map[string]bool{}, map[string]bool{}
+	for _, ip := range cr.NewSourceIPs {
+		in := info.lookup(ip)
+		if in.Country != "" && !oldC[in.Country] {
+			newC[in.Country] = true
+		}
+		if l := asnLabel(in); l != "" && !oldA[l] {
+			newA[l] = true
+		}
+	}
+	cr.NewCountries, cr.NewASNs = sortedKeys(newC), sortedKeys(newA)
+}
+
+// ipContext is who acted from an address and with which classes of tool.
+type ipContext struct{ principals, classes map[string]bool }
+
+func addressContexts(actions []event.Action, class func(string) useragent.Class) map[string]*ipContext {
+	ctx := map[string]*ipContext{}
+	for _, a := range actions {
+		x := ctx[a.SourceIP]
+		if x == nil {
+			x = &ipContext{map[string]bool{}, map[string]bool{}}
+			ctx[a.SourceIP] = x
+		}
+		if a.PrincipalARN != "" {
+			x.principals[a.PrincipalARN] = true
+		}
+		x.classes[class(a.UserAgent).Label()] = true
+	}
+	return ctx
+}
+
+// newFor lists the keys and principals an address was new for.
+func newFor(ip string, byKey, byARN map[string]*novelty) []string {
+	ids := map[string]bool{}
+	for _, by := range []map[string]*novelty{byKey, byARN} {
+		for id, n := range by {
+			if _, ok := n.fresh[dimIP][ip]; ok {
+				ids[id] = true
+			}
+		}
+	}
+	return sortedKeys(ids)
 }
 
 // addressNovelty says, for each of the attacker's addresses, when it was

@@ -136,165 +136,246 @@ func (inv *investigation) sortedEvents() []row {
 	return out
 }
 
+// fill builds the case's lists from the attacker's events, in time order:
+// one pass that cuts sessions at gaps and feeds each event to every list.
 func (inv *investigation) fill(c *event.Case, evs []row) {
+	b := newCaseBuilder(inv, c)
+	for i, r := range evs {
+		if i == 0 || r.Time.Sub(evs[i-1].Time) > b.gap {
+			b.openSession(r.Time)
+		}
+		b.add(r)
+	}
+	b.closeSession()
+	b.finish(evs)
+}
+
+// caseBuilder holds what fill gathers while it walks the events. Sources,
+// data access and changes keep the order their keys first appeared in.
+type caseBuilder struct {
+	inv *investigation
+	c   *event.Case
+	gap time.Duration // a pause longer than this starts a new session
+
+	accounts, regions map[string]bool
+	ips               map[string]*ipAgg
+	ipOrder           []string
+	data              map[dataKey]*event.DataAccess
+	dataOrder         []dataKey
+	changes           map[changeKey]*event.Change
+	changeOrder       []changeKey
+
+	sess                           *event.Session // the open session; nil before the first event
+	sessKeys, sessIPs, sessTactics map[string]bool
+}
+
+// ipAgg is one source address's activity.
+type ipAgg struct {
+	n           int
+	uas         map[string]bool
+	first, last time.Time
+}
+
+// dataKey is one entry of the data accessed: log marks object access seen
+// in a bucket's access log.
+type dataKey struct {
+	resource, kind, name string
+	log                  bool
+}
+
+// changeKey is one entry of the changes: a service's resource.
+type changeKey struct{ service, resource string }
+
+func newCaseBuilder(inv *investigation, c *event.Case) *caseBuilder {
 	gap := inv.opts.SessionGap
 	if gap <= 0 {
 		gap = 30 * time.Minute
 	}
-	accounts, regions := map[string]bool{}, map[string]bool{}
-	type ipAgg struct {
-		n           int
-		uas         map[string]bool
-		first, last time.Time
-	}
-	ips := map[string]*ipAgg{}
-	var ipOrder []string
-	type daKey struct {
-		resource, kind, name string
-		log                  bool
-	}
-	data := map[daKey]*event.DataAccess{}
-	var dataOrder []daKey
-	type chKey struct{ service, resource string }
-	changes := map[chKey]*event.Change{}
-	var chOrder []chKey
-	var sess *event.Session
-	sessKeys, sessIPs, sessTactics := map[string]bool{}, map[string]bool{}, map[string]bool{}
-	closeSession := func() {
-		if sess != nil {
-			sess.AccessKeys, sess.SourceIPs, sess.Tactics = sortedKeys(sessKeys), sortedKeys(sessIPs), sortedKeys(sessTactics)
-			c.Sessions = append(c.Sessions, *sess)
-		}
-	}
-	for i, r := range evs {
-		if r.Account != "" {
-			accounts[r.Account] = true
-		}
-		if r.Region != "" {
-			regions[r.Region] = true
-		}
-		if i == 0 || r.Time.Sub(evs[i-1].Time) > gap {
-			closeSession()
-			sess = &event.Session{Number: len(c.Sessions) + 1, Start: r.Time}
-			sessKeys, sessIPs, sessTactics = map[string]bool{}, map[string]bool{}, map[string]bool{}
-		}
-		sess.End = r.Time
-		sess.EventCount++
-		if r.Key != "" {
-			sessKeys[r.Key] = true
-		}
-		if cloudtrail.Address(r.IP) {
-			sessIPs[r.IP] = true
-		}
-		if cloudtrail.Denied(r.ErrorCode) {
-			sess.Denied++
-		}
-		tech := inv.cat.Classify(r.Source, r.Name)
-		tactic := tacticName(tech.Tactic)
-		if tactic != "" {
-			sessTactics[tactic] = true
-		}
-		res := ""
-		if r.obj != nil {
-			res = r.obj.resource()
-		} else {
-			res = resourceOf(r)
-		}
-		a := event.Action{
-			EventTime: r.Time, EventID: r.ID, EventName: r.Name, EventSource: r.Source, PrincipalARN: r.ARN,
-			AccessKeyID: r.Key, SourceIP: r.IP, AWSRegion: r.Region, ErrorCode: r.ErrorCode, UserAgent: r.UserAgent,
-			Tactic: tactic, Technique: strings.TrimSpace(tech.TechniqueID + " " + strings.TrimPrefix(tech.Technique, tech.TechniqueID)),
-			Resource: res, Session: sess.Number,
-		}
-		if r.obj != nil {
-			a.Log = LogS3Access
-		}
-		c.Actions = append(c.Actions, a)
+	return &caseBuilder{inv: inv, c: c, gap: gap,
+		accounts: map[string]bool{}, regions: map[string]bool{}, ips: map[string]*ipAgg{},
+		data: map[dataKey]*event.DataAccess{}, changes: map[changeKey]*event.Change{}}
+}
 
-		if r.IP != "" {
-			ia := ips[r.IP]
-			if ia == nil {
-				ia = &ipAgg{uas: map[string]bool{}, first: r.Time}
-				ips[r.IP] = ia
-				ipOrder = append(ipOrder, r.IP)
-			}
-			ia.n++
-			ia.last = r.Time
-			if r.UserAgent != "" {
-				ia.uas[r.UserAgent] = true
-			}
-		}
-		if r.obj != nil && r.obj.action != "" {
-			// An object read, written or deleted, seen in the bucket's
-			// access log: one entry per object and call.
-			k := daKey{res, "S3 object", r.Name, true}
-			d := data[k]
-			if d == nil {
-				d = &event.DataAccess{Resource: res, EventName: r.Name, FirstSeen: r.Time}
-				data[k] = d
-				dataOrder = append(dataOrder, k)
-			}
-			d.LastSeen = r.Time
-			addObjectAccess(d, r)
-		} else if kind, ok := inv.cat.DataAccess(r.Source, r.Name); ok && r.obj == nil {
-			k := daKey{res, kind, r.Name, false}
-			d := data[k]
-			if d == nil {
-				d = &event.DataAccess{Resource: res, Kind: kind, EventName: r.Name, FirstSeen: r.Time}
-				data[k] = d
-				dataOrder = append(dataOrder, k)
-			}
-			d.LastSeen = r.Time
-			if r.ErrorCode != "" {
-				d.Denied++
-			} else {
-				d.Count++
-				d.Bytes += int64(jsonNumber(r.Additional, "bytesTransferredOut"))
-			}
-		}
-		if inv.cat.IsWrite(r.Name, r.ReadOnly) {
-			svc := strings.TrimSuffix(r.Source, ".amazonaws.com")
-			k := chKey{svc, res}
-			ch := changes[k]
-			if ch == nil {
-				ch = &event.Change{Service: svc, Resource: res}
-				changes[k] = ch
-				chOrder = append(chOrder, k)
-			}
-			ch.Count++
-			if r.ErrorCode != "" {
-				ch.Denied++
-			}
-			if !slices.Contains(ch.EventNames, r.Name) {
-				ch.EventNames = append(ch.EventNames, r.Name)
-			}
-		}
-		if _, ok := inv.cat.DefenseEvasion(r.Source, r.Name); ok {
-			c.DefenseEvasion = append(c.DefenseEvasion, a)
-		}
-		if kind, ok := inv.cat.Persistence(r.Source, r.Name); ok && r.ErrorCode == "" {
-			pres := res
-			if k := jsonPath(r.Response, "accessKey", "accessKeyId"); k != "" {
-				pres = "access key " + k + " of " + res
-			}
-			c.Persistence = append(c.Persistence, event.Persistence{
-				Kind: kind, Resource: pres, EventID: r.ID, EventName: r.Name, EventTime: r.Time, CreatedBy: orLabel(r.ARN, r.Key),
-			})
-		}
+// openSession closes the current session and starts the next at t.
+func (b *caseBuilder) openSession(t time.Time) {
+	b.closeSession()
+	b.sess = &event.Session{Number: len(b.c.Sessions) + 1, Start: t}
+	b.sessKeys, b.sessIPs, b.sessTactics = map[string]bool{}, map[string]bool{}, map[string]bool{}
+}
+
+func (b *caseBuilder) closeSession() {
+	if b.sess != nil {
+		b.sess.AccessKeys, b.sess.SourceIPs, b.sess.Tactics = sortedKeys(b.sessKeys), sortedKeys(b.sessIPs), sortedKeys(b.sessTactics)
+		b.c.Sessions = append(b.c.Sessions, *b.sess)
 	}
-	closeSession()
-	c.ConsoleActions = groupConsole(c.Actions, inv.uaClass)
-	c.Accounts, c.Regions = sortedKeys(accounts), sortedKeys(regions)
-	for _, ip := range ipOrder {
-		ia := ips[ip]
+}
+
+// add feeds one event to every list it belongs in.
+func (b *caseBuilder) add(r row) {
+	if r.Account != "" {
+		b.accounts[r.Account] = true
+	}
+	if r.Region != "" {
+		b.regions[r.Region] = true
+	}
+	var res string
+	if r.obj != nil {
+		res = r.obj.resource()
+	} else {
+		res = resourceOf(r)
+	}
+	a := b.action(r, res)
+	b.countInSession(r, a.Tactic)
+	b.c.Actions = append(b.c.Actions, a)
+	b.countSourceIP(r)
+	b.countDataAccess(r, res)
+	b.countChange(r, res)
+	if _, ok := b.inv.cat.DefenseEvasion(r.Source, r.Name); ok {
+		b.c.DefenseEvasion = append(b.c.DefenseEvasion, a)
+	}
+	b.addPersistence(r, res)
+}
+
+// action is the timeline entry of an event, classified by ATT&CK.
+func (b *caseBuilder) action(r row, res string) event.Action {
+	tech := b.inv.cat.Classify(r.Source, r.Name)
+	a := event.Action{
+		EventTime: r.Time, EventID: r.ID, EventName: r.Name, EventSource: r.Source, PrincipalARN: r.ARN,
+		AccessKeyID: r.Key, SourceIP: r.IP, AWSRegion: r.Region, ErrorCode: r.ErrorCode, UserAgent: r.UserAgent,
+		Tactic: tacticName(tech.Tactic), Technique: strings.TrimSpace(tech.TechniqueID + " " + strings.TrimPrefix(tech.Technique, tech.TechniqueID)),
+		Resource: res, Session: b.sess.Number,
+	}
+	if r.obj != nil {
+		a.Log = LogS3Access
+	}
+	return a
+}
+
+// countInSession adds the event to the open session.
+func (b *caseBuilder) countInSession(r row, tactic string) {
+	b.sess.End = r.Time
+	b.sess.EventCount++
+	if r.Key != "" {
+		b.sessKeys[r.Key] = true
+	}
+	if cloudtrail.Address(r.IP) {
+		b.sessIPs[r.IP] = true
+	}
+	if cloudtrail.Denied(r.ErrorCode) {
+		b.sess.Denied++
+	}
+	if tactic != "" {
+		b.sessTactics[tactic] = true
+	}
+}
+
+// countSourceIP adds the event to its address's activity.
+func (b *caseBuilder) countSourceIP(r row) {
+	if r.IP == "" {
+		return
+	}
+	ia := b.ips[r.IP]
+	if ia == nil {
+		ia = &ipAgg{uas: map[string]bool{}, first: r.Time}
+		b.ips[r.IP] = ia
+		b.ipOrder = append(b.ipOrder, r.IP)
+	}
+	ia.n++
+	ia.last = r.Time
+	if r.UserAgent != "" {
+		ia.uas[r.UserAgent] = true
+	}
+}
+
+// countDataAccess adds an object access from a bucket's access log, or a
+// CloudTrail call that reads data, to the data accessed.
+func (b *caseBuilder) countDataAccess(r row, res string) {
+	if r.obj != nil && r.obj.action != "" {
+		// An object read, written or deleted, seen in the bucket's
+		// access log: one entry per object and call.
+		d := b.dataEntry(dataKey{res, "S3 object", r.Name, true}, event.DataAccess{Resource: res, EventName: r.Name, FirstSeen: r.Time})
+		d.LastSeen = r.Time
+		addObjectAccess(d, r)
+		return
+	}
+	kind, ok := b.inv.cat.DataAccess(r.Source, r.Name)
+	if !ok || r.obj != nil {
+		return
+	}
+	d := b.dataEntry(dataKey{res, kind, r.Name, false}, event.DataAccess{Resource: res, Kind: kind, EventName: r.Name, FirstSeen: r.Time})
+	d.LastSeen = r.Time
+	if r.ErrorCode != "" {
+		d.Denied++
+	} else {
+		d.Count++
+		d.Bytes += int64(jsonNumber(r.Additional, "bytesTransferredOut"))
+	}
+}
+
+// dataEntry is the data accessed under k, started as fresh if new.
+func (b *caseBuilder) dataEntry(k dataKey, fresh event.DataAccess) *event.DataAccess {
+	d := b.data[k]
+	if d == nil {
+		d = &fresh
+		b.data[k] = d
+		b.dataOrder = append(b.dataOrder, k)
+	}
+	return d
+}
+
+// countChange adds a write call to the changes of its resource.
+func (b *caseBuilder) countChange(r row, res string) {
+	if !b.inv.cat.IsWrite(r.Name, r.ReadOnly) {
+		return
+	}
+	svc := strings.TrimSuffix(r.Source, ".amazonaws.com")
+	k := changeKey{svc, res}
+	ch := b.changes[k]
+	if ch == nil {
+		ch = &event.Change{Service: svc, Resource: res}
+		b.changes[k] = ch
+		b.changeOrder = append(b.changeOrder, k)
+	}
+	ch.Count++
+	if r.ErrorCode != "" {
+		ch.Denied++
+	}
+	if !slices.Contains(ch.EventNames, r.Name) {
+		ch.EventNames = append(ch.EventNames, r.Name)
+	}
+}
+
+// addPersistence lists a successful call that leaves persistence.
+func (b *caseBuilder) addPersistence(r row, res string) {
+	kind, ok := b.inv.cat.Persistence(r.Source, r.Name)
+	if !ok || r.ErrorCode != "" {
+		return
+	}
+	pres := res
+	if k := jsonPath(r.Response, "accessKey", "accessKeyId"); k != "" {
+		pres = "access key " + k + " of " + res
+	}
+	b.c.Persistence = append(b.c.Persistence, event.Persistence{
+		Kind: kind, Resource: pres, EventID: r.ID, EventName: r.Name, EventTime: r.Time, CreatedBy: orLabel(r.ARN, r.Key),
+	})
+}
+
+// finish writes the gathered lists into the case, with the timeframe and
+// the count of CloudTrail events.
+func (b *caseBuilder) finish(evs []row) {
+	c := b.c
+	c.ConsoleActions = groupConsole(c.Actions, b.inv.uaClass)
+	c.Accounts, c.Regions = sortedKeys(b.accounts), sortedKeys(b.regions)
+	for _, ip := range b.ipOrder {
+		ia := b.ips[ip]
 		c.SourceIPs = append(c.SourceIPs, event.SourceIP{IP: ip, EventCount: ia.n, UserAgents: sortedKeys(ia.uas), FirstSeen: ia.first, LastSeen: ia.last})
 	}
 	sort.SliceStable(c.SourceIPs, func(i, j int) bool { return c.SourceIPs[i].EventCount > c.SourceIPs[j].EventCount })
-	for _, k := range dataOrder {
-		c.DataAccessed = append(c.DataAccessed, *data[k])
+	for _, k := range b.dataOrder {
+		c.DataAccessed = append(c.DataAccessed, *b.data[k])
 	}
-	for _, k := range chOrder {
-		c.Changes = append(c.Changes, *changes[k])
+	for _, k := range b.changeOrder {
+		c.Changes = append(c.Changes, *b.changes[k])
 	}
 	var start, end time.Time
 	for _, r := range evs {

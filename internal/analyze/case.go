@@ -17,89 +17,21 @@ import (
 
 func jsonUnmarshal(doc string, v any) error { return json.Unmarshal([]byte(doc), v) }
 
-// Investigate runs the investigation over the case database.
+// Investigate runs the investigation over the case database: it finds where
+// the attacker started (by triage, or from the indicators given), follows
+// everything derived from there, and builds the case from their events.
 func Investigate(ctx context.Context, db *sql.DB, opts Options) (*event.Case, error) {
 	if opts.Now.IsZero() {
 		opts.Now = time.Now().UTC()
 	}
 	inv := newInvestigation(ctx, db, &opts)
-	log := opts.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	step := time.Now()
-	done := func(name string) { // per-step timings at --log-level debug
-		log.Debug("investigate step", "step", name, "seconds", time.Since(step).Seconds())
-		step = time.Now()
-	}
-	generated := opts.GeneratedAt
-	if generated.IsZero() {
-		generated = opts.Now
-	}
-	c := &event.Case{
-		ReportID:    fmt.Sprintf("AWS-IR-%s-%03d", opts.Now.Format("20060102"), opts.ReportSeq),
-		GeneratedAt: generated.UTC(),
-		Tool:        opts.Tool,
-		Scope: event.Scope{Since: opts.Since, Until: opts.Until, Accounts: opts.Accounts, Regions: opts.Regions,
-			Keys: opts.Keys, Principals: opts.Principals, IPs: opts.IPs, Mode: "indicators"},
-	}
-	if !opts.indicators() {
-		c.Scope.Mode = "triage"
-		tri, uses, err := inv.triage()
-		if err != nil {
-			return nil, err
-		}
-		done("triage")
-		for i := range tri {
-			if tri[i].Verdict == verdictAttacker.String() {
-				tri[i].Investigated = true
-			}
-		}
-		c.Triage = tri
-		// The origins only: what they derived is followed by expand, which
-		// draws the credential chain.
-		origin := func(u *use) bool { return u.verdict == verdictAttacker && !hasKind(u.clues, "lineage") }
-		if err := inv.seedUses(uses, origin, "triage", "true"); err != nil {
-			return nil, err
-		}
-		if len(inv.attacker) == 0 {
-			inv.notes = append(inv.notes, "Triage found no use of a credential with evidence of an attacker (offensive tooling, a high or critical detection off the identity's routine, weakened logging, or a new address with a new tool); nothing was investigated. Identities with unusual activity are listed under triage; give --key, --principal or --ip to investigate an indicator.")
-		}
-	}
-	if opts.Detect != nil && opts.indicators() {
-		// The seed's split into owner and attacker reads detection levels.
-		conds, err := inv.indicatorConds()
-		if err != nil {
-			return nil, err
-		}
-		if err := inv.detectOn(conds...); err != nil {
-			return nil, err
-		}
-		done("detect seed")
-	}
-	if opts.indicators() {
-		if err := inv.seed(); err != nil {
-			return nil, err
-		}
-		done("seed")
-	}
-	if err := inv.expand(); err != nil {
+	steps := &stepClock{log: inv.log, from: time.Now()}
+	c := newCase(opts)
+	if err := inv.seedCase(c, steps); err != nil {
 		return nil, err
 	}
-	done("expand")
-	if err := inv.widen(); err != nil {
+	if err := inv.follow(steps); err != nil {
 		return nil, err
-	}
-	if err := inv.expand(); err != nil { // what the widened uses derived
-		return nil, err
-	}
-	done("widen")
-	if opts.Detect != nil && opts.indicators() {
-		// Derived credentials' events: the rest of the attacker's.
-		if err := inv.detectOn(inv.derivedCond()...); err != nil {
-			return nil, err
-		}
-		done("detect derived")
 	}
 	rel, err := inv.related()
 	if err != nil {
@@ -112,36 +44,12 @@ func Investigate(ctx context.Context, db *sql.DB, opts Options) (*event.Case, er
 	if c.Triage == nil {
 		c.Triage = []event.TriageEntry{}
 	}
-	done("related")
-	evs := inv.sortedEvents()
-	// S3 server access logs show the object reads, writes and deletes
-	// CloudTrail records only with (rarely enabled) data events.
-	objRows, err := inv.accessLogRows()
+	steps.done("related")
+	found, err := inv.build(c)
 	if err != nil {
 		return nil, err
 	}
-	inv.fill(c, mergeRows(evs, objRows))
-	if c.NetworkFlows, err = inv.networkFlows(); err != nil {
-		return nil, err
-	}
-	if err := inv.accessLogBursts(); err != nil {
-		return nil, err
-	}
-
-	inv.credentials(c)
-	c.CredentialChain = inv.chain
-	if err := inv.markRemoved(c); err != nil {
-		return nil, err
-	}
-	for _, f := range opts.Findings {
-		for _, id := range f.EventIDs {
-			if _, ok := inv.attacker[id]; ok {
-				c.Findings = append(c.Findings, f)
-				break
-			}
-		}
-	}
-	done("build")
+	steps.done("build")
 	c.Remediation = inv.remediation(c, opts.Now)
 	cov, err := Coverage(ctx, db, CoverageOptions{Since: opts.Since, Until: opts.Until, Accounts: opts.Accounts, Regions: opts.Regions,
 		Buckets: accessedBuckets(c)})
@@ -149,8 +57,8 @@ func Investigate(ctx context.Context, db *sql.DB, opts Options) (*event.Case, er
 		return nil, err
 	}
 	c.Coverage = cov
-	done("coverage")
-	if len(evs) == 0 && len(objRows) == 0 {
+	steps.done("coverage")
+	if !found {
 		fallBackToEvidence(c, opts)
 	}
 	ev, err := evidence(ctx, db, opts.Database)
@@ -158,11 +66,11 @@ func Investigate(ctx context.Context, db *sql.DB, opts Options) (*event.Case, er
 		return nil, err
 	}
 	c.Evidence = ev
-	done("evidence")
+	steps.done("evidence")
 	if err := inv.enrichNovelty(c, opts.IPInfo); err != nil {
 		return nil, err
 	}
-	done("baselines")
+	steps.done("baselines")
 	c.Summary = inv.summary(c)
 	c.Notes = inv.notes
 	if c.Notes == nil {
@@ -172,6 +80,144 @@ func Investigate(ctx context.Context, db *sql.DB, opts Options) (*event.Case, er
 		c.Compliance = []event.ComplianceItem{}
 	}
 	return c, nil
+}
+
+// stepClock logs how long each step of an investigation took (at
+// --log-level debug).
+type stepClock struct {
+	log  *slog.Logger
+	from time.Time
+}
+
+// done logs the step that just ended and starts timing the next.
+func (s *stepClock) done(name string) {
+	s.log.Debug("investigate step", "step", name, "seconds", time.Since(s.from).Seconds())
+	s.from = time.Now()
+}
+
+// newCase is the case's header: its id, when and by what it was made, and
+// the scope asked for.
+func newCase(opts Options) *event.Case {
+	generated := opts.GeneratedAt
+	if generated.IsZero() {
+		generated = opts.Now
+	}
+	return &event.Case{
+		ReportID:    fmt.Sprintf("AWS-IR-%s-%03d", opts.Now.Format("20060102"), opts.ReportSeq),
+		GeneratedAt: generated.UTC(),
+		Tool:        opts.Tool,
+		Scope: event.Scope{Since: opts.Since, Until: opts.Until, Accounts: opts.Accounts, Regions: opts.Regions,
+			Keys: opts.Keys, Principals: opts.Principals, IPs: opts.IPs, Mode: "indicators"},
+	}
+}
+
+// seedCase finds where the attacker started: by triage without
+// indicators, else from the indicators (detections run on their events
+// first).
+func (inv *investigation) seedCase(c *event.Case, steps *stepClock) error {
+	if !inv.opts.indicators() {
+		return inv.seedFromTriage(c, steps)
+	}
+	if inv.opts.Detect != nil {
+		// The seed's split into owner and attacker reads detection levels.
+		conds, err := inv.indicatorConds()
+		if err != nil {
+			return err
+		}
+		if err := inv.detectOn(conds...); err != nil {
+			return err
+		}
+		steps.done("detect seed")
+	}
+	if err := inv.seed(); err != nil {
+		return err
+	}
+	steps.done("seed")
+	return nil
+}
+
+// seedFromTriage ranks every identity in scope and seeds the investigation
+// with the attacker uses triage found.
+func (inv *investigation) seedFromTriage(c *event.Case, steps *stepClock) error {
+	c.Scope.Mode = "triage"
+	tri, uses, err := inv.triage()
+	if err != nil {
+		return err
+	}
+	steps.done("triage")
+	for i := range tri {
+		if tri[i].Verdict == verdictAttacker.String() {
+			tri[i].Investigated = true
+		}
+	}
+	c.Triage = tri
+	// The origins only: what they derived is followed by expand, which
+	// draws the credential chain.
+	origin := func(u *use) bool { return u.verdict == verdictAttacker && !hasKind(u.clues, "lineage") }
+	if err := inv.seedUses(uses, origin, "triage", "true"); err != nil {
+		return err
+	}
+	if len(inv.attacker) == 0 {
+		inv.notes = append(inv.notes, "Triage found no use of a credential with evidence of an attacker (offensive tooling, a high or critical detection off the identity's routine, weakened logging, or a new address with a new tool); nothing was investigated. Identities with unusual activity are listed under triage; give --key, --principal or --ip to investigate an indicator.")
+	}
+	return nil
+}
+
+// follow expands the seed to every credential derived from it, widens to
+// the other uses of the attacker's identities and expands again.
+func (inv *investigation) follow(steps *stepClock) error {
+	if err := inv.expand(); err != nil {
+		return err
+	}
+	steps.done("expand")
+	if err := inv.widen(); err != nil {
+		return err
+	}
+	if err := inv.expand(); err != nil { // what the widened uses derived
+		return err
+	}
+	steps.done("widen")
+	if inv.opts.Detect != nil && inv.opts.indicators() {
+		// Derived credentials' events: the rest of the attacker's.
+		if err := inv.detectOn(inv.derivedCond()...); err != nil {
+			return err
+		}
+		steps.done("detect derived")
+	}
+	return nil
+}
+
+// build fills the case from the attacker's events and what they made. It
+// reports whether there were any such events or access log records.
+func (inv *investigation) build(c *event.Case) (bool, error) {
+	evs := inv.sortedEvents()
+	// S3 server access logs show the object reads, writes and deletes
+	// CloudTrail records only with (rarely enabled) data events.
+	objRows, err := inv.accessLogRows()
+	if err != nil {
+		return false, err
+	}
+	inv.fill(c, mergeRows(evs, objRows))
+	if c.NetworkFlows, err = inv.networkFlows(); err != nil {
+		return false, err
+	}
+	if err := inv.accessLogBursts(); err != nil {
+		return false, err
+	}
+	inv.credentials(c)
+	c.CredentialChain = inv.chain
+	if err := inv.markRemoved(c); err != nil {
+		return false, err
+	}
+	for _, f := range inv.opts.Findings {
+		for _, id := range f.EventIDs {
+			if _, ok := inv.attacker[id]; ok {
+				c.Findings = append(c.Findings, f)
+				break
+			}
+		}
+	}
+	return len(evs) > 0 || len(objRows) > 0, nil
 }
 
 // fallBackToEvidence fills the header facts of a report that found no

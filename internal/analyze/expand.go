@@ -22,57 +22,11 @@ func (inv *investigation) expand() error {
 	if _, err := inv.loadFedGrants(); err != nil {
 		return err
 	}
-	for round := 0; round < 20; round++ {
-		var added []*cred
-		for _, g := range inv.grant {
-			if _, ok := inv.attacker[g.ev.ID]; !ok {
-				// Grants by others still matter when they use a role the
-				// attacker opened to them.
-				if g.kind == "temporary" {
-					if tg, ok := inv.roles[roleOf(g.target)]; ok && g.ev.Time.After(tg.ev.Time) && g.newKey != "" && inv.newAssumer(g, tg) {
-						c := &cred{key: g.newKey, arn: g.newARN, derivedFrom: g.ev.Key, how: g.ev.Name,
-							reason: fmt.Sprintf("session of role %s, whose trust policy the attacker changed at %s", roleOf(g.target), tg.ev.Time.Format("2006-01-02T15:04:05Z"))}
-						if inv.addCred(c) {
-							inv.addEvents(g.ev)
-							inv.edge(g, c)
-							added = append(added, c)
-						}
-					}
-				}
-				continue
-			}
-			switch g.kind {
-			case "temporary", "access_key":
-				arn := g.newARN
-				reason := "temporary credentials obtained with an attacker credential"
-				if g.kind == "access_key" {
-					reason = fmt.Sprintf("access key created by the attacker for user %s", g.target)
-				}
-				c := &cred{key: g.newKey, arn: arn, derivedFrom: g.ev.Key, how: g.ev.Name, reason: reason}
-				if inv.addCred(c) {
-					inv.edge(g, c)
-					added = append(added, c)
-				}
-			case "user", "login_profile":
-				if _, ok := inv.users[g.target]; !ok && g.target != "" {
-					inv.users[g.target] = g
-				}
-			case "trust_policy":
-				if _, ok := inv.roles[g.target]; !ok && g.target != "" {
-					inv.roles[g.target] = g
-				}
-			}
-		}
-		users, err := inv.userCredentials()
+	for round := 0; round < maxExpandRounds; round++ {
+		added, err := inv.expandRound()
 		if err != nil {
 			return err
 		}
-		added = append(added, users...)
-		workloads, err := inv.workloadCredentials()
-		if err != nil {
-			return err
-		}
-		added = append(added, workloads...)
 		if len(added) == 0 {
 			// Roles opened in this round may have federated sessions.
 			more, err := inv.loadFedGrants()
@@ -84,29 +38,116 @@ func (inv *investigation) expand() error {
 			}
 			continue
 		}
-		// Everything a derived credential did is the attacker's.
-		var keys []string
-		for _, c := range added {
-			if !isConsole(c.key) {
-				keys = append(keys, c.key)
-			}
-		}
-		cond, args := inList("access_key_id", keys)
-		rows, err := query(inv.ctx, inv.db, inv.f, cond, args...)
-		if err != nil {
+		if err := inv.addDerivedEvents(added); err != nil {
 			return err
 		}
-		for _, r := range rows {
-			if c := inv.creds[r.Key]; c != nil {
-				c.events = append(c.events, r)
-				if c.arn == "" {
-					c.arn = r.ARN
-				}
-				inv.addEvents(r)
-			}
+	}
+	inv.notes = append(inv.notes, fmt.Sprintf("credential expansion stopped after %d rounds", maxExpandRounds))
+	return nil
+}
+
+// maxExpandRounds bounds expand: each round follows one more step of the
+// credential chain.
+const maxExpandRounds = 20
+
+// expandRound follows every grant once, then the credentials of the users
+// and workloads the attacker opened; it returns the credentials new in
+// this round.
+func (inv *investigation) expandRound() ([]*cred, error) {
+	var added []*cred
+	for _, g := range inv.grant {
+		var c *cred
+		if _, ok := inv.attacker[g.ev.ID]; ok {
+			c = inv.followGrant(g)
+		} else {
+			c = inv.openedRoleSession(g)
+		}
+		if c != nil {
+			added = append(added, c)
 		}
 	}
-	inv.notes = append(inv.notes, "credential expansion stopped after 20 rounds")
+	users, err := inv.userCredentials()
+	if err != nil {
+		return nil, err
+	}
+	added = append(added, users...)
+	workloads, err := inv.workloadCredentials()
+	if err != nil {
+		return nil, err
+	}
+	return append(added, workloads...), nil
+}
+
+// followGrant records what one of the attacker's grants made: a
+// credential (returned if new), or a user or role opened for later rounds.
+func (inv *investigation) followGrant(g grant) *cred {
+	switch g.kind {
+	case "temporary", "access_key":
+		reason := "temporary credentials obtained with an attacker credential"
+		if g.kind == "access_key" {
+			reason = fmt.Sprintf("access key created by the attacker for user %s", g.target)
+		}
+		c := &cred{key: g.newKey, arn: g.newARN, derivedFrom: g.ev.Key, how: g.ev.Name, reason: reason}
+		if inv.addCred(c) {
+			inv.edge(g, c)
+			return c
+		}
+	case "user", "login_profile":
+		if _, ok := inv.users[g.target]; !ok && g.target != "" {
+			inv.users[g.target] = g
+		}
+	case "trust_policy":
+		if _, ok := inv.roles[g.target]; !ok && g.target != "" {
+			inv.roles[g.target] = g
+		}
+	}
+	return nil
+}
+
+// openedRoleSession returns the session, if new, that someone else's grant
+// g opened on a role whose trust policy the attacker had changed to let
+// them in: grants by others still matter when they use such a role.
+func (inv *investigation) openedRoleSession(g grant) *cred {
+	if g.kind != "temporary" {
+		return nil
+	}
+	tg, ok := inv.roles[roleOf(g.target)]
+	if !ok || !g.ev.Time.After(tg.ev.Time) || g.newKey == "" || !inv.newAssumer(g, tg) {
+		return nil
+	}
+	c := &cred{key: g.newKey, arn: g.newARN, derivedFrom: g.ev.Key, how: g.ev.Name,
+		reason: fmt.Sprintf("session of role %s, whose trust policy the attacker changed at %s", roleOf(g.target), tg.ev.Time.Format("2006-01-02T15:04:05Z"))}
+	if !inv.addCred(c) {
+		return nil
+	}
+	inv.addEvents(g.ev)
+	inv.edge(g, c)
+	return c
+}
+
+// addDerivedEvents makes everything the derived credentials (with an
+// access key) did the attacker's.
+func (inv *investigation) addDerivedEvents(added []*cred) error {
+	var keys []string
+	for _, c := range added {
+		if !isConsole(c.key) {
+			keys = append(keys, c.key)
+		}
+	}
+	cond, args := inList("access_key_id", keys)
+	rows, err := query(inv.ctx, inv.db, inv.f, cond, args...)
+	if err != nil {
+		return err
+	}
+	for _, r := range rows {
+		if c := inv.creds[r.Key]; c != nil {
+			c.events = append(c.events, r)
+			if c.arn == "" {
+				c.arn = r.ARN
+			}
+			inv.addEvents(r)
+		}
+	}
 	return nil
 }
 
@@ -320,36 +361,7 @@ func (inv *investigation) widen() error {
 // sessions are named after the instance). Those sessions' keys, from that
 // moment on, are the attacker's.
 func (inv *investigation) workloadCredentials() ([]*cred, error) {
-	type workload struct {
-		since time.Time
-		how   string
-		ev    row
-	}
-	found := map[string]workload{} // session name → since when
-	for _, r := range inv.attacker {
-		if r.ErrorCode != "" {
-			continue
-		}
-		var names []string
-		switch r.Name {
-		case "CreateFunction20150331", "CreateFunction", "UpdateFunctionCode20150331v2", "UpdateFunctionCode",
-			"UpdateFunctionConfiguration20150331v2", "UpdateFunctionConfiguration":
-			if n := jsonPath(r.Request, "functionName"); n != "" {
-				names = append(names, lastSegment(n))
-			}
-		case "RunInstances":
-			if strings.Contains(r.Request, "iamInstanceProfile") {
-				for _, id := range instanceIDs(r.Response) {
-					names = append(names, id)
-				}
-			}
-		}
-		for _, n := range names {
-			if w, ok := found[n]; !ok || r.Time.Before(w.since) {
-				found[n] = workload{since: r.Time, how: r.Name, ev: r}
-			}
-		}
-	}
+	found := inv.attackerWorkloads()
 	var fresh []string
 	for n := range found {
 		if !inv.workloads[n] {
@@ -381,28 +393,74 @@ func (inv *investigation) workloadCredentials() ([]*cred, error) {
 			added = append(added, c)
 		}
 	}
-	// The AssumeRole calls by which the service issued those sessions are
-	// part of what the attacker's compute did.
+	if err := inv.addIssuingCalls(added); err != nil {
+		return nil, err
+	}
+	return added, nil
+}
+
+// workload is compute the attacker made run their code, since when and by
+// which call.
+type workload struct {
+	since time.Time
+	how   string
+	ev    row
+}
+
+// attackerWorkloads are the Lambda functions the attacker created or
+// changed and the instances they launched with a role, by the session
+// name their role sessions carry, each from the attacker's first such call.
+func (inv *investigation) attackerWorkloads() map[string]workload {
+	found := map[string]workload{}
+	for _, r := range inv.attacker {
+		if r.ErrorCode != "" {
+			continue
+		}
+		var names []string
+		switch r.Name {
+		case "CreateFunction20150331", "CreateFunction", "UpdateFunctionCode20150331v2", "UpdateFunctionCode",
+			"UpdateFunctionConfiguration20150331v2", "UpdateFunctionConfiguration":
+			if n := jsonPath(r.Request, "functionName"); n != "" {
+				names = append(names, lastSegment(n))
+			}
+		case "RunInstances":
+			if strings.Contains(r.Request, "iamInstanceProfile") {
+				names = append(names, instanceIDs(r.Response)...)
+			}
+		}
+		for _, n := range names {
+			if w, ok := found[n]; !ok || r.Time.Before(w.since) {
+				found[n] = workload{since: r.Time, how: r.Name, ev: r}
+			}
+		}
+	}
+	return found
+}
+
+// addIssuingCalls adds the AssumeRole calls by which a service issued the
+// workloads' sessions (added): part of what the attacker's compute did.
+func (inv *investigation) addIssuingCalls(added []*cred) error {
 	var keys []string
 	for _, c := range added {
 		keys = append(keys, c.key)
 	}
-	if len(keys) > 0 {
-		issued, err := query(inv.ctx, inv.db, inv.f, `event_name = 'AssumeRole' AND identity_type = 'AWSService'
+	if len(keys) == 0 {
+		return nil
+	}
+	issued, err := query(inv.ctx, inv.db, inv.f, `event_name = 'AssumeRole' AND identity_type = 'AWSService'
 			AND list_contains(?, `+issuedKeySQL+`)`, keys)
-		if err != nil {
-			return nil, err
-		}
-		for _, r := range issued {
-			if c := inv.creds[jsonPath(r.Response, "credentials", "accessKeyId")]; c != nil {
-				if _, seen := inv.attacker[r.ID]; !seen {
-					c.events = append(c.events, r)
-					inv.addEvents(r)
-				}
+	if err != nil {
+		return err
+	}
+	for _, r := range issued {
+		if c := inv.creds[jsonPath(r.Response, "credentials", "accessKeyId")]; c != nil {
+			if _, seen := inv.attacker[r.ID]; !seen {
+				c.events = append(c.events, r)
+				inv.addEvents(r)
 			}
 		}
 	}
-	return added, nil
+	return nil
 }
 
 // lastSegment is what follows the last ':' or '/' (a function's name in

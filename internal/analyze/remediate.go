@@ -349,18 +349,51 @@ func (inv *investigation) remediation(c *event.Case, now time.Time) []event.Reme
 	p := &plan{seen: map[string]bool{}}
 	db := inv.opts.Database
 	stamp := now.UTC().Format(time.RFC3339)
-	// Users the attacker created: their own block deletes them, so the
-	// owner is not told to get a new key, and any revocation policy put on
-	// them is deleted before the user.
+	created := inv.createdUsers(c)
+	containCredentials(p, c.CompromisedCredentials, created, stamp)
+	for _, per := range c.Persistence {
+		if per.Removed {
+			continue
+		}
+		r, ok := inv.attacker[per.EventID]
+		if !ok {
+			continue
+		}
+		inv.remediatePersistence(p, per, r, db)
+	}
+	for u := range created {
+		if p.has("revoke-user-sessions", u, stamp) {
+			p.add(eradicate, userTarget(u), 4, "delete-inline-policy", "user", u, revokePolicyName)
+		}
+	}
+	inv.checkTrails(p, c.DefenseEvasion)
+	recoverData(p, c.DataAccessed, db)
+	blockAddresses(p, c.SourceIPs, db)
+	return p.ordered()
+}
+
+// userTarget is the target of a user's steps.
+func userTarget(u string) string { return "user " + u }
+
+// createdUsers are the users the attacker created (and nobody removed):
+// their own block deletes them, so the owner is not told to get a new key,
+// and any revocation policy put on them is deleted before the user.
+func (inv *investigation) createdUsers(c *event.Case) map[string]bool {
 	created := map[string]bool{}
 	for _, per := range c.Persistence {
 		if r, ok := inv.attacker[per.EventID]; ok && !per.Removed && r.Name == "CreateUser" {
 			created[jsonPath(r.Request, "userName")] = true
 		}
 	}
-	userTarget := func(u string) string { return "user " + u }
+	return created
+}
+
+// containCredentials plans what stops each compromised credential: keys
+// deactivated (and replaced for their owner), console passwords deleted,
+// sessions of users and roles revoked as of stamp.
+func containCredentials(p *plan, creds []event.Credential, created map[string]bool, stamp string) {
 	roles := map[string]bool{}
-	for _, cr := range c.CompromisedCredentials {
+	for _, cr := range creds {
 		user := userOf(cr.PrincipalARN)
 		switch {
 		case cloudtrail.LongTermKey(cr.AccessKeyID):
@@ -388,22 +421,12 @@ func (inv *investigation) remediation(c *event.Case, now time.Time) []event.Reme
 	for _, r := range slices.Sorted(maps.Keys(roles)) {
 		p.add(contain, "role "+r, 3, "revoke-role-sessions", r, stamp)
 	}
-	for _, per := range c.Persistence {
-		if per.Removed {
-			continue
-		}
-		r, ok := inv.attacker[per.EventID]
-		if !ok {
-			continue
-		}
-		inv.remediatePersistence(p, per, r, db)
-	}
-	for u := range created {
-		if p.has("revoke-user-sessions", u, stamp) {
-			p.add(eradicate, userTarget(u), 4, "delete-inline-policy", "user", u, revokePolicyName)
-		}
-	}
-	for _, a := range c.DefenseEvasion {
+}
+
+// checkTrails plans a check of every trail the attacker stopped, deleted
+// or narrowed (or tried to).
+func (inv *investigation) checkTrails(p *plan, evasion []event.Action) {
+	for _, a := range evasion {
 		r := inv.attacker[a.EventID]
 		switch a.EventName {
 		case "StopLogging", "DeleteTrail", "UpdateTrail", "PutEventSelectors":
@@ -415,7 +438,12 @@ func (inv *investigation) remediation(c *event.Case, now time.Time) []event.Reme
 			p.add(phase, "trail "+trail, 1, "check-trail", trail)
 		}
 	}
-	for _, d := range c.DataAccessed {
+}
+
+// recoverData plans the rotation of the secrets and parameters read, then
+// an exposure assessment of each bucket read.
+func recoverData(p *plan, data []event.DataAccess, db string) {
+	for _, d := range data {
 		if d.Count == 0 {
 			continue
 		}
@@ -426,14 +454,19 @@ func (inv *investigation) remediation(c *event.Case, now time.Time) []event.Reme
 			p.add(recover, "parameter "+d.Resource, 1, "change-parameter", d.Resource)
 		}
 	}
-	for _, d := range c.DataAccessed {
+	for _, d := range data {
 		if d.Count > 0 && strings.HasPrefix(d.Resource, "s3://") {
 			b, _, _ := strings.Cut(strings.TrimPrefix(d.Resource, "s3://"), "/")
 			p.add(recover, "bucket "+b, 1, "bucket-exposure", db, b)
 		}
 	}
+}
+
+// blockAddresses plans a block of each of the attacker's addresses, the
+// busiest first, up to maxBlockSteps.
+func blockAddresses(p *plan, ips []event.SourceIP, db string) {
 	addresses := 0
-	for _, ip := range c.SourceIPs {
+	for _, ip := range ips {
 		if !cloudtrail.Address(ip.IP) {
 			continue // a service name cannot be blocked
 		}
@@ -442,7 +475,6 @@ func (inv *investigation) remediation(c *event.Case, now time.Time) []event.Reme
 		}
 		p.add(recover, "address "+ip.IP, 1, "block-address", db, ip.IP)
 	}
-	return p.ordered()
 }
 
 // maxBlockSteps bounds the addresses given a step of their own; all are
@@ -450,28 +482,63 @@ func (inv *investigation) remediation(c *event.Case, now time.Time) []event.Reme
 const maxBlockSteps = 40
 
 // remediatePersistence plans the steps that undo one persistence the
-// attacker left (r is the call that made it).
+// attacker left (r is the call that made it). When no command undoes it,
+// or the event lacks the identifier one needs, the call itself is the
+// lead: a review step shows it.
 func (inv *investigation) remediatePersistence(p *plan, per event.Persistence, r row, db string) {
-	req, resp := r.Request, r.Response
-	user := func(u string) string { return "user " + u }
-	// review: no command undoes it, or the event lacks the identifier one
-	// needs; the call itself is the lead.
-	review := func() {
-		p.add(eradicate, strings.ToLower(per.Kind)+" "+per.Resource, 5, "review-persistence", db, strings.ToLower(per.Kind), per.Resource,
-			per.EventName, per.EventTime.Format(time.RFC3339), per.EventID)
+	api := apiName(r.Name)
+	if undoIdentity(p, api, r) || undoPolicy(p, api, r) || undoCompute(p, api, r) {
+		return
 	}
-	switch apiName(r.Name) {
+	p.add(eradicate, strings.ToLower(per.Kind)+" "+per.Resource, 5, "review-persistence", db, strings.ToLower(per.Kind), per.Resource,
+		per.EventName, per.EventTime.Format(time.RFC3339), per.EventID)
+}
+
+// undoIdentity plans the undoing of an IAM user, key, password, group
+// membership, MFA device or SSH key the call r (api) made; false if it
+// made none of those or lacks what the command needs.
+func undoIdentity(p *plan, api string, r row) bool {
+	req, resp := r.Request, r.Response
+	switch api {
 	case "CreateUser":
 		u := jsonPath(req, "userName")
-		p.add(eradicate, user(u), 8, "check-user-empty", u)
-		p.add(eradicate, user(u), 9, "delete-user", u)
+		p.add(eradicate, userTarget(u), 8, "check-user-empty", u)
+		p.add(eradicate, userTarget(u), 9, "delete-user", u)
 	case "CreateAccessKey":
 		u, k := jsonPath(resp, "accessKey", "userName"), jsonPath(resp, "accessKey", "accessKeyId")
-		p.add(contain, user(u), 1, "deactivate-key", u, k)
-		p.add(eradicate, user(u), 2, "delete-access-key", u, k)
+		p.add(contain, userTarget(u), 1, "deactivate-key", u, k)
+		p.add(eradicate, userTarget(u), 2, "delete-access-key", u, k)
 	case "CreateLoginProfile", "UpdateLoginProfile":
 		u := jsonPath(req, "userName")
-		p.add(contain, user(u), 2, "delete-login-profile", u)
+		p.add(contain, userTarget(u), 2, "delete-login-profile", u)
+	case "AddUserToGroup":
+		u := jsonPath(req, "userName")
+		p.add(eradicate, userTarget(u), 5, "remove-from-group", jsonPath(req, "groupName"), u)
+	case "CreateGroup":
+		g := jsonPath(req, "groupName")
+		p.add(eradicate, "group "+g, 9, "delete-group", g)
+	case "EnableMFADevice":
+		u := jsonPath(req, "userName")
+		p.add(contain, userTarget(u), 4, "deactivate-mfa", u, jsonPath(req, "serialNumber"))
+	case "UploadSSHPublicKey":
+		u := jsonPath(req, "userName")
+		id := cmp.Or(jsonPath(resp, "sSHPublicKey", "sSHPublicKeyId"), jsonPath(resp, "SSHPublicKey", "SSHPublicKeyId"))
+		if id == "" {
+			return false
+		}
+		p.add(contain, userTarget(u), 4, "delete-ssh-key", u, id)
+	default:
+		return false
+	}
+	return true
+}
+
+// undoPolicy plans the undoing of a policy attached, put, created or
+// changed, or of a role created or opened, by the call r (api); false if
+// it did none of those.
+func undoPolicy(p *plan, api string, r row) bool {
+	req, resp := r.Request, r.Response
+	switch api {
 	case "AttachUserPolicy", "AttachRolePolicy", "AttachGroupPolicy", "PutUserPolicy", "PutRolePolicy", "PutGroupPolicy":
 		kind, name := "user", jsonPath(req, "userName")
 		switch {
@@ -497,23 +564,18 @@ func (inv *investigation) remediatePersistence(p *plan, per event.Persistence, r
 	case "CreatePolicyVersion", "SetDefaultPolicyVersion":
 		arn := jsonPath(req, "policyArn")
 		p.add(eradicate, "policy "+arn, 5, "restore-policy-version", arn)
-	case "AddUserToGroup":
-		u := jsonPath(req, "userName")
-		p.add(eradicate, user(u), 5, "remove-from-group", jsonPath(req, "groupName"), u)
-	case "CreateGroup":
-		g := jsonPath(req, "groupName")
-		p.add(eradicate, "group "+g, 9, "delete-group", g)
-	case "EnableMFADevice":
-		u := jsonPath(req, "userName")
-		p.add(contain, user(u), 4, "deactivate-mfa", u, jsonPath(req, "serialNumber"))
-	case "UploadSSHPublicKey":
-		u := jsonPath(req, "userName")
-		id := cmp.Or(jsonPath(resp, "sSHPublicKey", "sSHPublicKeyId"), jsonPath(resp, "SSHPublicKey", "SSHPublicKeyId"))
-		if id == "" {
-			review()
-			return
-		}
-		p.add(contain, user(u), 4, "delete-ssh-key", u, id)
+	default:
+		return false
+	}
+	return true
+}
+
+// undoCompute plans the undoing of a Lambda function, URL or permission,
+// an EC2 key pair, instances or an ingress rule the call r (api) made;
+// false if it made none of those or lacks what the command needs.
+func undoCompute(p *plan, api string, r row) bool {
+	req, resp := r.Request, r.Response
+	switch api {
 	case "CreateFunction":
 		f := jsonPath(req, "functionName")
 		p.add(eradicate, "Lambda function "+f, 9, "delete-function", f)
@@ -523,8 +585,7 @@ func (inv *investigation) remediatePersistence(p *plan, per event.Persistence, r
 	case "AddPermission":
 		f, sid := jsonPath(req, "functionName"), jsonPath(req, "statementId")
 		if r.Source != "lambda.amazonaws.com" || sid == "" {
-			review()
-			return
+			return false
 		}
 		p.add(contain, "Lambda function "+f, 2, "remove-permission", f, sid)
 	case "CreateKeyPair", "ImportKeyPair":
@@ -533,8 +594,7 @@ func (inv *investigation) remediatePersistence(p *plan, per event.Persistence, r
 	case "RunInstances":
 		ids := jsonItems(resp, "instanceId", "instancesSet", "items")
 		if len(ids) == 0 {
-			review()
-			return
+			return false
 		}
 		target := "EC2 instances " + strings.Join(ids, " ")
 		p.add(contain, target, 1, "stop-instances", strings.Join(ids, " "))
@@ -549,6 +609,7 @@ func (inv *investigation) remediatePersistence(p *plan, per event.Persistence, r
 			p.add(contain, "security group "+g, 1, "revoke-ingress", g)
 		}
 	default:
-		review()
+		return false
 	}
+	return true
 }

@@ -212,7 +212,7 @@ func (inv *investigation) triageEntry(id string, keys []useKey, uses map[useKey]
 	for _, p := range e.Parts {
 		e.Score += p.Points
 	}
-	e.Score = math.Round(e.Score*10) / 10
+	e.Score = math.Round(e.Score*10) / 10 // one decimal, without the noise of adding floats
 	e.AccessKeyIDs = sortedKeys(keySet)
 	e.Addresses = sortedKeys(addrSet)
 	for _, why := range sortedKeys(benign) {
@@ -245,11 +245,16 @@ var chainStages = []struct {
 	{"objective (collection, persistence, evasion or impact)", []string{"collection", "exfiltration", "impact", "persistence", "defense-evasion"}},
 }
 
-// chainPoints is what each stage reached in order adds after the first.
-const chainPoints = 1.5
+// Stages of chainStages reached by more than detections: a burst of
+// denials is reconnaissance, a key or user the uses created a new
+// credential.
+const (
+	stageRecon      = 0
+	stageCredential = 2
+)
 
 // killChain scores the order of what the uses did: each stage of
-// chainStages seen at or after the previous one adds chainPoints.
+// chainStages seen at or after the previous one adds weight.chainStage.
 func (inv *investigation) killChain(us []*use, grants []grant) (float64, string) {
 	first := make([]time.Time, len(chainStages))
 	in := map[useKey]bool{}
@@ -263,13 +268,13 @@ func (inv *investigation) killChain(us []*use, grants []grant) (float64, string)
 			}
 		}
 		if hasKind(u.clues, "denials") {
-			first[0] = minTime(first[0], u.first)
+			first[stageRecon] = minTime(first[stageRecon], u.first)
 		}
 	}
 	// A credential the uses produced is the "new credential" stage.
 	for _, g := range grants {
 		if (g.kind == "access_key" || g.kind == "login_profile" || g.kind == "user") && in[inv.keyOf(g.ev)] {
-			first[2] = minTime(first[2], g.ev.Time)
+			first[stageCredential] = minTime(first[stageCredential], g.ev.Time)
 		}
 	}
 	var reached []string
@@ -284,5 +289,5 @@ func (inv *investigation) killChain(us []*use, grants []grant) (float64, string)
 	if len(reached) < 2 {
 		return 0, ""
 	}
-	return chainPoints * float64(len(reached)-1), strings.Join(reached, " → ")
+	return weight.chainStage * float64(len(reached)-1), strings.Join(reached, " → ")
 }

@@ -134,69 +134,81 @@ func (inv *investigation) useAggregates(cond string, args []any) (map[useKey]*us
 	uses := map[useKey]*use{}
 	deniedAPIs := map[useKey]map[string]bool{}
 	for rows.Next() {
-		var id, ip, ua string
-		var acct *string
-		var names, keys []any
-		var first, last sql.NullTime
-		var n, nDenied int
-		if err := rows.Scan(&id, &ip, &ua, &acct, &first, &last, &n, &nDenied, &names, &keys); err != nil {
+		var a uaAggregate
+		if err := rows.Scan(&a.id, &a.ip, &a.ua, &a.acct, &a.first, &a.last, &a.n, &a.nDenied, &a.names, &a.keys); err != nil {
 			return nil, fmt.Errorf("attribution: reading uses: %w", err)
 		}
-		c := inv.uaClass(ua)
-		k := useKey{id, ip, toolOf(c)}
-		u := uses[k]
-		if u == nil {
-			u = &use{identity: id, ip: ip, tool: k.tool, families: map[string]string{}, hits: map[string]*ruleHit{}, benign: map[string]int{}}
-			uses[k] = u
-			deniedAPIs[k] = map[string]bool{}
-		}
-		if k.tool != "" {
-			if _, ok := u.families[k.tool]; !ok {
-				u.families[k.tool] = ua
-			}
-		}
-		// Events without a time (old or damaged records) are counted; no
-		// statement about time covers them.
-		if first.Valid && (u.first.IsZero() || first.Time.Before(u.first)) {
-			u.first = first.Time.UTC()
-			if acct != nil {
-				u.account = *acct
-			}
-		}
-		if last.Valid && last.Time.After(u.last) {
-			u.last = last.Time.UTC()
-		}
-		if u.account == "" && acct != nil {
-			u.account = *acct
-		}
-		u.events += n
-		u.denied += nDenied
-		for _, x := range names {
-			if s, ok := x.(string); ok {
-				deniedAPIs[k][s] = true
-			}
-		}
-		for _, x := range keys {
-			if s, ok := x.(string); ok && !slices.Contains(u.keys, s) {
-				u.keys = append(u.keys, s)
-			}
-		}
-		switch {
-		case c.Auditing():
-			u.auditing += n
-			u.auditTool = c.Name
-		case c.Kind == useragent.Offensive:
-			u.offensive += n
-			if u.offensiveTool == "" || c.Name < u.offensiveTool {
-				u.offensiveTool = c.Name
-			}
-		}
+		inv.foldUserAgent(uses, deniedAPIs, a)
 	}
 	for k, u := range uses {
 		u.deniedAPIs = len(deniedAPIs[k])
 		slices.Sort(u.keys)
 	}
 	return uses, rows.Err()
+}
+
+// uaAggregate is one row of useAggregates: the calls of an identity from
+// an address with one user agent.
+type uaAggregate struct {
+	id, ip, ua  string
+	acct        *string // the account of the first call
+	first, last sql.NullTime
+	n, nDenied  int
+	names, keys []any // denied APIs; valid access key ids
+}
+
+// foldUserAgent adds a user agent's calls to their use (made on first
+// sight), and their denied APIs to the use's set in deniedAPIs.
+func (inv *investigation) foldUserAgent(uses map[useKey]*use, deniedAPIs map[useKey]map[string]bool, a uaAggregate) {
+	c := inv.uaClass(a.ua)
+	k := useKey{a.id, a.ip, toolOf(c)}
+	u := uses[k]
+	if u == nil {
+		u = &use{identity: a.id, ip: a.ip, tool: k.tool, families: map[string]string{}, hits: map[string]*ruleHit{}, benign: map[string]int{}}
+		uses[k] = u
+		deniedAPIs[k] = map[string]bool{}
+	}
+	if k.tool != "" {
+		if _, ok := u.families[k.tool]; !ok {
+			u.families[k.tool] = a.ua
+		}
+	}
+	// Events without a time (old or damaged records) are counted; no
+	// statement about time covers them.
+	if a.first.Valid && (u.first.IsZero() || a.first.Time.Before(u.first)) {
+		u.first = a.first.Time.UTC()
+		if a.acct != nil {
+			u.account = *a.acct
+		}
+	}
+	if a.last.Valid && a.last.Time.After(u.last) {
+		u.last = a.last.Time.UTC()
+	}
+	if u.account == "" && a.acct != nil {
+		u.account = *a.acct
+	}
+	u.events += a.n
+	u.denied += a.nDenied
+	for _, x := range a.names {
+		if s, ok := x.(string); ok {
+			deniedAPIs[k][s] = true
+		}
+	}
+	for _, x := range a.keys {
+		if s, ok := x.(string); ok && !slices.Contains(u.keys, s) {
+			u.keys = append(u.keys, s)
+		}
+	}
+	switch {
+	case c.Auditing():
+		u.auditing += a.n
+		u.auditTool = c.Name
+	case c.Kind == useragent.Offensive:
+		u.offensive += a.n
+		if u.offensiveTool == "" || c.Name < u.offensiveTool {
+			u.offensiveTool = c.Name
+		}
+	}
 }
 
 // history reads, over the place scope and all time, when each identity of
@@ -206,6 +218,38 @@ func (inv *investigation) useAggregates(cond string, args []any) (map[useKey]*us
 func (inv *investigation) history(uses map[useKey]*use, all bool) (*history, error) {
 	h := &history{identityFirst: map[string]time.Time{}, ipFirst: map[[2]string]time.Time{}, famFirst: map[[2]string]time.Time{},
 		signIns: map[string][]signIn{}}
+	where, wargs := inv.historyScope(uses, all)
+	useFirst, err := inv.readFirsts(h, where, wargs)
+	if err != nil {
+		return nil, err
+	}
+	inv.log.Debug("attribution history", "part", "identities")
+	for k, u := range uses {
+		u.histFirst = useFirst[k]
+		if u.histFirst.IsZero() {
+			u.histFirst = u.first
+		}
+	}
+	if err := inv.addAccountHistory(h); err != nil {
+		return nil, err
+	}
+	indexIdentities(h, inv.network)
+	// How much history lay before each moment, per identity.
+	h.idHours = map[string]*hourly{}
+	q := `SELECT ` + identitySQL + `, date_trunc('hour', event_time) AS hr, count(*) FROM events
+			WHERE ` + where + ` AND event_time IS NOT NULL GROUP BY ALL ORDER BY 1, 2`
+	if err := scanHourly(inv, q, wargs, h.idHours); err != nil {
+		return nil, fmt.Errorf("attribution: counting history: %w", err)
+	}
+	if err := inv.readSignIns(h, where, wargs); err != nil {
+		return nil, err
+	}
+	return h, nil
+}
+
+// historyScope is the filter of history's queries: the place scope, no
+// AWS service, and (unless all) the identities of uses.
+func (inv *investigation) historyScope(uses map[useKey]*use, all bool) (string, []any) {
 	pf := inv.opts.placeFilter()
 	idSet := map[string]bool{}
 	for k := range uses {
@@ -219,8 +263,12 @@ func (inv *investigation) history(uses map[useKey]*use, all bool) (*history, err
 		idCond = "(list_contains(?, user_arn) OR list_contains(?, session_issuer_arn) OR user_arn IS NULL) AND list_contains(?, " + identitySQL + ")"
 		idArgs = []any{ids, ids, ids}
 	}
-	where := "(" + pf.where + ") AND " + humanCond + " AND " + idCond
-	wargs := append(slices.Clone(pf.args), idArgs...)
+	return "(" + pf.where + ") AND " + humanCond + " AND " + idCond, append(slices.Clone(pf.args), idArgs...)
+}
+
+// readFirsts fills when each identity, each of its addresses and each of
+// its tools was first seen, and returns when each use was.
+func (inv *investigation) readFirsts(h *history, where string, wargs []any) (map[useKey]time.Time, error) {
 	q := `SELECT identity, ip, ua, min(event_time) FROM (SELECT ` + identitySQL + ` AS identity, coalesce(source_ip, '') AS ip,
 			coalesce(user_agent, '') AS ua, event_time FROM events WHERE ` + where + `)
 		GROUP BY identity, ip, ua`
@@ -228,12 +276,12 @@ func (inv *investigation) history(uses map[useKey]*use, all bool) (*history, err
 	if err != nil {
 		return nil, fmt.Errorf("attribution: reading history: %w", err)
 	}
+	defer rows.Close()
 	useFirst := map[useKey]time.Time{}
 	for rows.Next() {
 		var id, ip, ua string
 		var nt sql.NullTime
 		if err := rows.Scan(&id, &ip, &ua, &nt); err != nil {
-			rows.Close()
 			return nil, fmt.Errorf("attribution: reading history: %w", err)
 		}
 		if !nt.Valid {
@@ -251,20 +299,18 @@ func (inv *investigation) history(uses map[useKey]*use, all bool) (*history, err
 		uk := useKey{id, ip, tool}
 		useFirst[uk] = minTime(useFirst[uk], t)
 	}
-	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("attribution: reading history: %w", err)
 	}
-	inv.log.Debug("attribution history", "part", "identities")
-	for k, u := range uses {
-		u.histFirst = useFirst[k]
-		if u.histFirst.IsZero() {
-			u.histFirst = u.first
-		}
-	}
+	return useFirst, nil
+}
+
+// addAccountHistory copies the accounts' history (read once per
+// investigation) into h, with when each network was first seen anywhere.
+func (inv *investigation) addAccountHistory(h *history) error {
 	acct, err := inv.accountHistory()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	h.acctFirst, h.orgFirst, h.acctHours = acct.first, acct.orgFirst, acct.hours
 	h.acctIPFirst, h.orgIPFirst, h.acctNetFirst = acct.ipFirst, acct.orgIPFirst, acct.netFirst
@@ -273,6 +319,12 @@ func (inv *investigation) history(uses map[useKey]*use, all bool) (*history, err
 		h.orgNetFirst[k[1]] = minTime(h.orgNetFirst[k[1]], t)
 	}
 	h.network = inv.network
+	return nil
+}
+
+// indexIdentities lists, per identity, the addresses, networks and tools
+// it ever used, and when it first used each network.
+func indexIdentities(h *history, network func(ip string) string) {
 	h.idNetFirst, h.byID = map[[2]string]time.Time{}, map[string]*idIndex{}
 	index := func(id string) *idIndex {
 		x := h.byID[id]
@@ -285,7 +337,7 @@ func (inv *investigation) history(uses map[useKey]*use, all bool) (*history, err
 	for k, t := range h.ipFirst {
 		if cloudtrail.Address(k[1]) {
 			index(k[0]).ips = append(index(k[0]).ips, k[1])
-			nk := [2]string{k[0], inv.network(k[1])}
+			nk := [2]string{k[0], network(k[1])}
 			if _, ok := h.idNetFirst[nk]; !ok {
 				index(k[0]).nets = append(index(k[0]).nets, nk[1])
 			}
@@ -295,32 +347,29 @@ func (inv *investigation) history(uses map[useKey]*use, all bool) (*history, err
 	for k := range h.famFirst {
 		index(k[0]).tools = append(index(k[0]).tools, k[1])
 	}
-	// How much history lay before each moment, per identity.
-	h.idHours = map[string]*hourly{}
-	q = `SELECT ` + identitySQL + `, date_trunc('hour', event_time) AS hr, count(*) FROM events
-			WHERE ` + where + ` AND event_time IS NOT NULL GROUP BY ALL ORDER BY 1, 2`
-	if err := scanHourly(inv, q, wargs, h.idHours); err != nil {
-		return nil, fmt.Errorf("attribution: counting history: %w", err)
-	}
-	// Console sign-ins of these identities.
-	q = `SELECT ` + identitySQL + `, event_time, coalesce(source_ip, ''), coalesce(json_extract_string(additional_event_data, '$.MFAUsed'), ''),
+}
+
+// readSignIns reads the console sign-ins of the identities where selects,
+// in time order.
+func (inv *investigation) readSignIns(h *history, where string, wargs []any) error {
+	q := `SELECT ` + identitySQL + `, event_time, coalesce(source_ip, ''), coalesce(json_extract_string(additional_event_data, '$.MFAUsed'), ''),
 			error_code IS NULL AND coalesce(json_extract_string(response_elements, '$.ConsoleLogin'), 'Success') = 'Success'
 		FROM events WHERE ` + where + ` AND event_name = 'ConsoleLogin' AND event_time IS NOT NULL ORDER BY event_time`
-	rows, err = inv.db.QueryContext(inv.ctx, q, wargs...)
+	rows, err := inv.db.QueryContext(inv.ctx, q, wargs...)
 	if err != nil {
-		return nil, fmt.Errorf("attribution: reading sign-ins: %w", err)
+		return fmt.Errorf("attribution: reading sign-ins: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var id string
 		var s signIn
 		if err := rows.Scan(&id, &s.t, &s.ip, &s.mfa, &s.success); err != nil {
-			return nil, fmt.Errorf("attribution: reading sign-ins: %w", err)
+			return fmt.Errorf("attribution: reading sign-ins: %w", err)
 		}
 		s.t = s.t.UTC()
 		h.signIns[id] = append(h.signIns[id], s)
 	}
-	return h, rows.Err()
+	return rows.Err()
 }
 
 // sharedTool links uses through a rare tool: when an attacker's use has a
@@ -684,6 +733,29 @@ func (inv *investigation) useLogging(uses map[useKey]*use, cond string, args []a
 // the keys used elsewhere. Pools of NAT addresses and several SDKs in one
 // workload are the identity's routine, so they do not count.
 func (inv *investigation) useRoaming(uses map[useKey]*use, h *history) error {
+	cand, keys := roamingCandidates(uses)
+	if len(keys) == 0 {
+		return nil
+	}
+	origin, err := inv.keyOrigins(keys)
+	if err != nil {
+		return err
+	}
+	for _, key := range keys {
+		o, ok := origin[key]
+		if !ok {
+			continue
+		}
+		for _, u := range cand[key] {
+			inv.judgeRoaming(u, key, o, h)
+		}
+	}
+	return nil
+}
+
+// roamingCandidates are the session keys (ASIA…) of the uses that could
+// have roamed, in order of first sight, with their uses.
+func roamingCandidates(uses map[useKey]*use) (map[string][]*use, []string) {
 	cand := map[string][]*use{}
 	var keys []string
 	for _, k := range sortedUseKeys(uses) {
@@ -700,85 +772,94 @@ func (inv *investigation) useRoaming(uses map[useKey]*use, h *history) error {
 			}
 		}
 	}
-	if len(keys) == 0 {
-		return nil
-	}
+	return cand, keys
+}
+
+// keyOrigins reads where each session key was first used from an address,
+// or which service it was issued to before that.
+func (inv *investigation) keyOrigins(keys []string) (map[string]keyOrigin, error) {
 	q := `SELECT access_key_id, coalesce(source_ip, ''), arg_min(coalesce(user_agent, ''), event_time), min(event_time) FROM events
 		WHERE (` + inv.f.where + `) AND list_contains(?, access_key_id) AND event_time IS NOT NULL
 			AND NOT coalesce(session_credential_from_console, false) AND ` + cloudtrail.AddressSQL("source_ip") + `
 		GROUP BY 1, 2 ORDER BY 1, 4`
 	rows, err := inv.db.QueryContext(inv.ctx, q, append(slices.Clone(inv.f.args), keys)...)
 	if err != nil {
-		return fmt.Errorf("attribution: reading session keys: %w", err)
+		return nil, fmt.Errorf("attribution: reading session keys: %w", err)
 	}
+	defer rows.Close()
 	origin := map[string]keyOrigin{}
 	for rows.Next() {
 		var key, ip, ua string
 		var t time.Time
 		if err := rows.Scan(&key, &ip, &ua, &t); err != nil {
-			rows.Close()
-			return fmt.Errorf("attribution: reading session keys: %w", err)
+			return nil, fmt.Errorf("attribution: reading session keys: %w", err)
 		}
 		if _, ok := origin[key]; !ok {
 			origin[key] = keyOrigin{ip, ua, t.UTC()}
 		}
 	}
-	rows.Close()
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("attribution: reading session keys: %w", err)
+		return nil, fmt.Errorf("attribution: reading session keys: %w", err)
 	}
+	rows.Close() // before the next query
 	// A key AWS issued to a service's workload (an ECS task, a Lambda
 	// function, an instance) has that service as its origin, even when the
 	// workload's own calls are not in the evidence.
 	if err := inv.issuedToServices(keys, origin); err != nil {
-		return err
+		return nil, err
 	}
-	for _, key := range keys {
-		o, ok := origin[key]
-		if !ok {
+	return origin, nil
+}
+
+// judgeRoaming adds the roaming clue to u when it used session key key
+// after its origin o, from a network new to the account, with tools new to
+// its identity.
+func (inv *investigation) judgeRoaming(u *use, key string, o keyOrigin, h *history) {
+	if o.ip == u.ip || !u.histFirst.After(o.t) {
+		return // first used here: this is the origin
+	}
+	// Workloads reach AWS from several of the account's own
+	// addresses (a VPC endpoint and a NAT gateway): only a network
+	// the account had not used before is elsewhere.
+	if f := h.acctNetFirst[[2]string{u.account, h.network(u.ip)}]; !f.IsZero() && f.Before(u.histFirst) {
+		return
+	}
+	oc := inv.uaClass(o.ua)
+	fresh, interactive := inv.freshTools(u, toolOf(oc), h)
+	// Without a routine to compare with, only the clearest case
+	// counts: a workload's key (an AWS runtime or agent first used
+	// it) in an interactive tool: the CLI, a console, curl.
+	if len(fresh) == 0 || !(h.identityKnown(u.identity, u.histFirst) || (oc.Kind == useragent.AWSService && interactive)) {
+		return
+	}
+	slices.Sort(fresh)
+	u.add(clue{kind: "roaming", points: weight.roaming, strong: true, at: u.histFirst,
+		text: fmt.Sprintf("session key %s, first used from %s by %s at %s, used from %s with %s at %s", key, orDash(o.ip), oc.Label(), stampOf(o.t),
+			u.ip, strings.Join(slices.Compact(fresh), ", "), stampOf(u.histFirst))})
+	u.decide()
+}
+
+// freshTools labels u's tools that its identity had not used before it,
+// other than AWS services and the origin's tool, and reports whether one
+// of them is interactive.
+func (inv *investigation) freshTools(u *use, originTool string, h *history) ([]string, bool) {
+	var fresh []string
+	interactive := false
+	for fam, example := range u.families {
+		c := inv.uaClass(example)
+		if c.Kind == useragent.AWSService || fam == originTool {
 			continue
 		}
-		oc := inv.uaClass(o.ua)
-		for _, u := range cand[key] {
-			if o.ip == u.ip || !u.histFirst.After(o.t) {
-				continue // first used here: this is the origin
-			}
-			// Workloads reach AWS from several of the account's own
-			// addresses (a VPC endpoint and a NAT gateway): only a network
-			// the account had not used before is elsewhere.
-			if f := h.acctNetFirst[[2]string{u.account, h.network(u.ip)}]; !f.IsZero() && f.Before(u.histFirst) {
-				continue
-			}
-			var fresh []string
-			interactive := false
-			for fam, example := range u.families {
-				c := inv.uaClass(example)
-				if c.Kind == useragent.AWSService || fam == toolOf(oc) {
-					continue
-				}
-				if f := h.famFirst[[2]string{u.identity, fam}]; f.Before(u.histFirst) {
-					continue // a tool the identity already used
-				}
-				fresh = append(fresh, c.Label())
-				switch c.Kind {
-				case useragent.CLI, useragent.Console, useragent.Offensive, useragent.Other, useragent.Empty:
-					interactive = true
-				}
-			}
-			// Without a routine to compare with, only the clearest case
-			// counts: a workload's key (an AWS runtime or agent first used
-			// it) in an interactive tool: the CLI, a console, curl.
-			if len(fresh) == 0 || !(h.identityKnown(u.identity, u.histFirst) || (oc.Kind == useragent.AWSService && interactive)) {
-				continue
-			}
-			slices.Sort(fresh)
-			u.add(clue{kind: "roaming", points: weight.roaming, strong: true, at: u.histFirst,
-				text: fmt.Sprintf("session key %s, first used from %s by %s at %s, used from %s with %s at %s", key, orDash(o.ip), oc.Label(), stampOf(o.t),
-					u.ip, strings.Join(slices.Compact(fresh), ", "), stampOf(u.histFirst))})
-			u.decide()
+		if f := h.famFirst[[2]string{u.identity, fam}]; f.Before(u.histFirst) {
+			continue // a tool the identity already used
+		}
+		fresh = append(fresh, c.Label())
+		switch c.Kind {
+		case useragent.CLI, useragent.Console, useragent.Offensive, useragent.Other, useragent.Empty:
+			interactive = true
 		}
 	}
-	return nil
+	return fresh, interactive
 }
 
 // keyOrigin is where a session key was first used (or who it was issued to).
