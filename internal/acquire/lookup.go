@@ -145,6 +145,29 @@ func queryFile(out, dir string, stamp time.Time) (abs, rel string) {
 	}
 }
 
+// QueryFile is a new file under an evidence folder for one query's records
+// as JSON lines, named like lookup-events' (collect lake writes one).
+type QueryFile struct {
+	abs string
+	// Rel is the path the manifest records, relative to the folder and
+	// slash-separated; after a failed Write it names the *.incomplete.jsonl
+	// file that kept what was written.
+	Rel string
+}
+
+// NewQueryFile names a new file under out/dir, unique per run, after stamp.
+func NewQueryFile(out, dir string, stamp time.Time) *QueryFile {
+	abs, rel := queryFile(out, dir, stamp)
+	return &QueryFile{abs: abs, Rel: rel}
+}
+
+// Write writes the file through page (see writeLines) and returns its size
+// and SHA-256.
+func (f *QueryFile) Write(page func(*bufio.Writer) error) (size int64, sha256 string, err error) {
+	w, err := writeLines(f.abs, &f.Rel, page)
+	return w.Size, w.SHA256, err
+}
+
 // incompleteName is the name a query's lines are kept under when paging
 // stopped early.
 func incompleteName(p string) string { return strings.TrimSuffix(p, ".jsonl") + ".incomplete.jsonl" }
