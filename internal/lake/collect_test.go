@@ -14,9 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
-
 	"github.com/trailsleuth/trailsleuth/internal/acquire"
 	"github.com/trailsleuth/trailsleuth/internal/awsconf"
 	"github.com/trailsleuth/trailsleuth/internal/testenv"
@@ -33,20 +30,14 @@ func fixture(t *testing.T, name string) string {
 	return string(b)
 }
 
-// fixtureClient is the real SDK client pointed at a testenv fake, with
-// retries that do not wait, polling every millisecond.
+// fixtureClient is the real SDK client pointed at a testenv fake (which
+// answers without errors, so nothing is retried), polling every millisecond.
 func fixtureClient(t *testing.T, url string) *Client {
 	t.Helper()
 	opts := awsconf.Options{EndpointURL: url, Region: "us-east-1"}
 	cfg, err := awsconf.Load(t.Context(), opts)
 	if err != nil {
 		t.Fatal(err)
-	}
-	cfg.Retryer = func() aws.Retryer {
-		return retry.NewStandard(func(o *retry.StandardOptions) {
-			o.MaxAttempts = 5
-			o.Backoff = retry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { return 0, nil })
-		})
 	}
 	return &Client{API: awsconf.CloudTrail(cfg, opts), Poll: time.Millisecond, MaxPoll: time.Millisecond}
 }
