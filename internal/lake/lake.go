@@ -50,12 +50,13 @@ type Progress struct {
 	Rows         int64 // rows of the pages handed over
 }
 
-// Page is one page of a query's results: its rows, each a list of
-// one-entry maps (column name → value, in SELECT order; a NULL value's
-// entry may be absent), and the query's progress with the page counted.
+// Page is one page of a query's results.
 type Page struct {
-	Progress
+	// Rows are the page's rows, each a list of one-entry maps (column name
+	// → value, in SELECT order; a NULL value's entry may be absent).
 	Rows [][]map[string]string
+	// Progress is the query's, this page counted in Pages (not yet in Rows).
+	Progress Progress
 }
 
 // StoreID is the event data store id a query's FROM names: the last part of
@@ -84,9 +85,9 @@ func (e *QueryError) Error() string {
 // API or network error.
 func (e *QueryError) Unwrap() error { return ErrQueryFailed }
 
-// Query runs sql, waits for it to finish and hands each page of its results
-// to yield, in order: Start, Wait and Results. The Progress returned is how
-// far the query got, on error too.
+// Query runs sql to the end (Start, Wait, then Results), handing each page
+// of its results to yield in order. The Progress returned is how far the
+// query got, on error too.
 func (c *Client) Query(ctx context.Context, sql string, yield func(Page) error) (Progress, error) {
 	p, err := c.Start(ctx, sql)
 	if err != nil {
@@ -157,7 +158,7 @@ func (c *Client) Results(ctx context.Context, p *Progress, yield func(Page) erro
 			return &QueryError{QueryID: p.QueryID, Status: string(out.QueryStatus), Message: msg}
 		}
 		p.Pages++
-		if err := yield(Page{Progress: *p, Rows: out.QueryResultRows}); err != nil {
+		if err := yield(Page{Rows: out.QueryResultRows, Progress: *p}); err != nil {
 			return err
 		}
 		p.Rows += int64(len(out.QueryResultRows))
