@@ -1,7 +1,6 @@
 package acquire
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -159,102 +158,6 @@ func TestParseLookupAttribute(t *testing.T) {
 		case err != nil || string(a.AttributeKey) != tc.key:
 			t.Errorf("%q: %v %v", tc.in, a, err)
 		}
-	}
-}
-
-func TestCollectLake(t *testing.T) {
-	const eds = "arn:aws:cloudtrail:eu-west-1:493812077610:eventdatastore/EXAMPLE-f852-4e8f-8bd1-bcf6cEXAMPLE"
-	cases := []struct {
-		name     string
-		describe []string // fixtures answered in turn
-		wantErr  error
-		wantRows int64
-	}{
-		{"finished", []string{"describe-queued.json", "describe-running.json", "describe-finished.json"}, nil, 4},
-		{"failed", []string{"describe-queued.json", "describe-failed.json"}, ErrQueryFailed, 0},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			api, url := testenv.CloudTrailServer(t, map[string]testenv.CloudTrailHandler{
-				"StartQuery": func(_ int, req map[string]any) (int, string) {
-					if !strings.Contains(req["QueryStatement"].(string), "FROM EXAMPLE-f852-4e8f-8bd1-bcf6cEXAMPLE") {
-						t.Errorf("StartQuery: %v", req)
-					}
-					return http.StatusOK, fixture(t, "lake/start-query.json")
-				},
-				"DescribeQuery": func(n int, req map[string]any) (int, string) {
-					if req["QueryId"] != "8b1b6b6e-2ef5-4d1c-a2f6-0e5f4f6f1f2a" {
-						t.Errorf("DescribeQuery: %v", req)
-					}
-					return http.StatusOK, fixture(t, "lake/"+tc.describe[min(n, len(tc.describe))-1])
-				},
-				// Answers follow the request, as the service's do, so an
-				// SDK retry gets the same page again.
-				"GetQueryResults": func(n int, req map[string]any) (int, string) {
-					switch req["NextToken"] {
-					case nil:
-						return http.StatusOK, fixture(t, "lake/results-page1.json")
-					case "20add42078135EXAMPLE":
-						return http.StatusOK, fixture(t, "lake/results-page2.json")
-					}
-					t.Errorf("GetQueryResults %d: %v", n, req)
-					return testenv.CloudTrailError("InvalidNextTokenException", "bad token")
-				},
-			})
-			sql, err := BuildLakeSQL(eds, LakeFilter{Since: time.Date(2025, 3, 11, 0, 0, 0, 0, time.UTC), Regions: []string{"eu-west-1"}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			out := t.TempDir()
-			sleeps := 0
-			cl := ctClient(t, url)
-			res, err := CollectLake(context.Background(), cl, LakeOptions{
-				EventDataStore: eds, SQL: sql, Out: out,
-				Sleep: func(context.Context, time.Duration) error { sleeps++; return nil },
-				Now:   func() time.Time { return time.Date(2025, 3, 12, 9, 0, 0, 0, time.UTC) },
-			})
-			if !errors.Is(err, tc.wantErr) {
-				t.Fatalf("err = %v, want %v", err, tc.wantErr)
-			}
-			if sleeps != len(tc.describe)-1 || res.Rows != tc.wantRows || res.QueryID != "8b1b6b6e-2ef5-4d1c-a2f6-0e5f4f6f1f2a" {
-				t.Errorf("%d polls slept, result %+v", sleeps, res)
-			}
-			m, merr := ReadManifest(filepath.Join(out, ManifestName))
-			e := m["lake/20250312T090000Z.jsonl"]
-			if merr != nil || e.Query == nil || e.Query.SQL != sql || e.Query.QueryID != res.QueryID || e.Query.EventDataStore != eds {
-				t.Fatalf("manifest: %v %+v", merr, m)
-			}
-			if tc.wantErr != nil {
-				if e.Status != StatusFailed || !strings.Contains(e.Error, "cannot be resolved") || len(api.Calls()) != 3 {
-					t.Errorf("failed query: %+v, %d calls", e, len(api.Calls()))
-				}
-				return
-			}
-			b, err := os.ReadFile(filepath.Join(out, "lake", "20250312T090000Z.jsonl"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			sum := sha256.Sum256(b)
-			if e.Status != StatusOK || e.SHA256 != hex.EncodeToString(sum[:]) || e.Query.Records != 4 || e.Query.Requests != 2 {
-				t.Errorf("entry %+v", e)
-			}
-			lines := bytes.Split(bytes.TrimSpace(b), []byte("\n"))
-			var ev struct {
-				EventID, EventName, EventTime, SourceIPAddress string
-				UserIdentity                                   struct{ AccessKeyID, UserName string } `json:"userIdentity"`
-				RequestParameters                              map[string]any
-			}
-			if err := json.Unmarshal(lines[0], &ev); err != nil {
-				t.Fatal(err)
-			}
-			if len(lines) != 4 || ev.EventID != "092ded33-711b-4196-aac6-e449a00b5c0b" || ev.SourceIPAddress != "185.220.101.47" ||
-				ev.UserIdentity.AccessKeyID != "AKIAHF6L6KQVHSPLEFOS" || ev.UserIdentity.UserName != "ci-deploy" || ev.RequestParameters == nil {
-				t.Errorf("%d lines, first %+v\n%s", len(lines), ev, lines[0])
-			}
-			if !bytes.Contains(lines[0], []byte(`"accessKeyId":"AKIAHF6L6KQVHSPLEFOS"`)) {
-				t.Errorf("identity keys not in CloudTrail's case: %s", lines[0])
-			}
-		})
 	}
 }
 

@@ -1,49 +1,17 @@
 package acquire
 
 import (
-	"bufio"
-	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"regexp"
 	"strings"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
-	cttypes "github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
 )
 
-// LakeClient is the CloudTrail Lake query API.
-type LakeClient interface {
-	StartQuery(context.Context, *cloudtrail.StartQueryInput, ...func(*cloudtrail.Options)) (*cloudtrail.StartQueryOutput, error)
-	DescribeQuery(context.Context, *cloudtrail.DescribeQueryInput, ...func(*cloudtrail.Options)) (*cloudtrail.DescribeQueryOutput, error)
-	GetQueryResults(context.Context, *cloudtrail.GetQueryResultsInput, ...func(*cloudtrail.Options)) (*cloudtrail.GetQueryResultsOutput, error)
-}
-
-// LakeOptions say which query to run and where to write its rows.
-type LakeOptions struct {
-	EventDataStore string // ARN or ID, recorded in the manifest
-	SQL            string
-	Out            string
-	// Poll is the wait between DescribeQuery calls (default 2 s); Sleep
-	// waits (tests make it instant).
-	Poll     time.Duration
-	Sleep    func(ctx context.Context, d time.Duration) error
-	Progress func(status string, rows int64)
-	Now      func() time.Time
-}
-
-// LakeResult is what a Lake collection did.
-type LakeResult struct {
-	QueryID      string `json:"query_id"`
-	Status       string `json:"status"`
-	Path         string `json:"path,omitempty"`
-	Rows         int64  `json:"rows"`
-	Pages        int    `json:"pages"`
-	BytesScanned int64  `json:"bytes_scanned"`
-}
+// This file is collect lake's query (BuildLakeSQL) and row format
+// (LakeRowJSON). The collection itself is internal/lake's Collect: it runs
+// on the Lake client, which acquire cannot import (the remote engine's
+// packages import acquire).
 
 var edsIDRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]{2,}$`)
 
@@ -146,131 +114,6 @@ func BuildLakeSQL(eventDataStore string, f LakeFilter) (string, error) {
 		sql += " WHERE " + strings.Join(where, " AND ")
 	}
 	return sql + " ORDER BY eventTime", nil
-}
-
-// ErrQueryFailed is returned when Lake ends a query other than FINISHED.
-var ErrQueryFailed = errors.New("CloudTrail Lake query did not finish")
-
-// CollectLake runs a Lake query (StartQuery, DescribeQuery until it ends,
-// GetQueryResults page by page) and writes each row as one JSON object
-// per line under Out/lake/, recorded in the manifest.
-func CollectLake(ctx context.Context, client LakeClient, opts LakeOptions) (*LakeResult, error) {
-	if opts.Now == nil {
-		opts.Now = time.Now
-	}
-	if opts.Poll <= 0 {
-		opts.Poll = 2 * time.Second
-	}
-	if opts.Sleep == nil {
-		opts.Sleep = sleep
-	}
-	mw, err := NewManifestWriter(opts.Out)
-	if err != nil {
-		return nil, err
-	}
-	res, err := runLake(ctx, client, opts, mw)
-	if cerr := mw.Close(); err == nil && cerr != nil {
-		err = cerr
-	}
-	// The query ran: unfinished files of an earlier, killed run can go.
-	if res != nil {
-		if _, rerr := RemovePartials(opts.Out); rerr != nil && err == nil {
-			err = rerr
-		}
-	}
-	return res, err
-}
-
-func runLake(ctx context.Context, client LakeClient, opts LakeOptions, mw *ManifestWriter) (*LakeResult, error) {
-	res := &LakeResult{}
-	abs, rel := queryFile(opts.Out, "lake", opts.Now().UTC())
-	q := &ManifestQuery{EventDataStore: opts.EventDataStore, SQL: opts.SQL}
-	record := func(w written, err error) {
-		q.QueryID, q.Requests, q.Records = res.QueryID, res.Pages, res.Rows
-		e := ManifestEntry{Source: SourceLake, Path: rel, Size: w.Size, SHA256: w.SHA256, FetchedAt: Timestamp(opts.Now()), Status: StatusOK, Query: q}
-		if err != nil {
-			e.Status, e.Error = StatusFailed, err.Error()
-		}
-		res.Path = rel
-		if merr := mw.Write(e); merr != nil && err == nil {
-			err = merr
-		}
-	}
-
-	start, err := client.StartQuery(ctx, &cloudtrail.StartQueryInput{QueryStatement: aws.String(opts.SQL)})
-	if err != nil {
-		return res, fmt.Errorf("StartQuery: %w", apiErr{err})
-	}
-	res.QueryID = aws.ToString(start.QueryId)
-	for {
-		d, err := client.DescribeQuery(ctx, &cloudtrail.DescribeQueryInput{QueryId: aws.String(res.QueryID)})
-		if err != nil {
-			err = fmt.Errorf("DescribeQuery %s: %w", res.QueryID, apiErr{err})
-			record(written{}, err)
-			return res, err
-		}
-		res.Status = string(d.QueryStatus)
-		if opts.Progress != nil {
-			opts.Progress(res.Status, 0)
-		}
-		if st := d.QueryStatistics; st != nil {
-			res.BytesScanned = aws.ToInt64(st.BytesScanned)
-		}
-		switch d.QueryStatus {
-		case cttypes.QueryStatusQueued, cttypes.QueryStatusRunning:
-			if err := opts.Sleep(ctx, opts.Poll); err != nil {
-				return res, err
-			}
-			continue
-		case cttypes.QueryStatusFinished:
-		default:
-			err := fmt.Errorf("query %s ended %s: %s: %w", res.QueryID, d.QueryStatus, aws.ToString(d.ErrorMessage), ErrQueryFailed)
-			record(written{}, err)
-			return res, err
-		}
-		break
-	}
-
-	in := &cloudtrail.GetQueryResultsInput{QueryId: aws.String(res.QueryID)}
-	w, err := writeLines(abs, &rel, func(bw *bufio.Writer) error {
-		for {
-			out, err := client.GetQueryResults(ctx, in)
-			if err != nil {
-				return fmt.Errorf("GetQueryResults %s: %w", res.QueryID, apiErr{err})
-			}
-			res.Pages++
-			for _, row := range out.QueryResultRows {
-				b, err := LakeRowJSON(row)
-				if err != nil {
-					return fmt.Errorf("row %d: %w", res.Rows+1, err)
-				}
-				if _, err := bw.Write(append(b, '\n')); err != nil {
-					return err
-				}
-				res.Rows++
-			}
-			if opts.Progress != nil {
-				opts.Progress(res.Status, res.Rows)
-			}
-			if out.NextToken == nil || *out.NextToken == "" {
-				return nil
-			}
-			in.NextToken = out.NextToken
-		}
-	})
-	record(w, err)
-	return res, err
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // canonical restores CloudTrail's spelling of field names that Lake (like

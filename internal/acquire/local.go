@@ -34,6 +34,10 @@ type WalkError struct {
 
 func (e WalkError) Error() string { return fmt.Sprintf("%s: %v", e.Path, e.Err) }
 
+// Unwrap lets errors.Is see why the path could not be examined
+// (fs.ErrNotExist, fs.ErrPermission).
+func (e WalkError) Unwrap() error { return e.Err }
+
 // Walk expands paths (files or directories, walked recursively) into the
 // regular files under them, sorted by path so runs are reproducible.
 // Paths that cannot be read are returned as WalkErrors, not dropped; an

@@ -61,6 +61,7 @@ type LookupRegionResult struct {
 	Requests int    `json:"requests"`
 	Bad      int64  `json:"bad_events,omitempty"` // CloudTrailEvent not a JSON object
 	Error    string `json:"error,omitempty"`
+	err      error  // Error's error, kept for the chain of CollectLookupEvents'
 }
 
 // ParseLookupAttribute reads Key=Value, checking Key against the API's
@@ -108,10 +109,10 @@ func CollectLookupEvents(ctx context.Context, opts LookupOptions) ([]LookupRegio
 	}
 	wg.Wait()
 	err = mw.Close()
-	var failed []string
+	var failed errList
 	for _, r := range results {
-		if r.Error != "" {
-			failed = append(failed, r.Region+": "+r.Error)
+		if r.err != nil {
+			failed = append(failed, fmt.Errorf("%s: %w", r.Region, r.err))
 		}
 	}
 	// CloudTrail answered (a region completed): unfinished files of an
@@ -122,10 +123,24 @@ func CollectLookupEvents(ctx context.Context, opts LookupOptions) ([]LookupRegio
 		}
 	}
 	if len(failed) > 0 {
-		return results, fmt.Errorf("%d of %d regions incomplete (%s): %w", len(failed), len(results), strings.Join(failed, "; "), ErrIncomplete)
+		return results, fmt.Errorf("%d of %d regions incomplete (%w): %w", len(failed), len(results), failed, ErrIncomplete)
 	}
 	return results, err
 }
+
+// errList reads as its errors joined by "; " (errors.Join puts each on a
+// line of its own) and keeps them all in its chain.
+type errList []error
+
+func (l errList) Error() string {
+	texts := make([]string, len(l))
+	for i, err := range l {
+		texts[i] = err.Error()
+	}
+	return strings.Join(texts, "; ")
+}
+
+func (l errList) Unwrap() []error { return l }
 
 // queryFile names a new output file under out/dir, unique per run.
 func queryFile(out, dir string, stamp time.Time) (abs, rel string) {
@@ -143,6 +158,29 @@ func queryFile(out, dir string, stamp time.Time) (abs, rel string) {
 			}
 		}
 	}
+}
+
+// QueryFile is a new file under an evidence folder for one query's records
+// as JSON lines, named like lookup-events' (collect lake writes one).
+type QueryFile struct {
+	abs string
+	// Rel is the path the manifest records, relative to the folder and
+	// slash-separated; after a failed Write it names the *.incomplete.jsonl
+	// file that kept what was written.
+	Rel string
+}
+
+// NewQueryFile names a new file under out/dir, unique per run, after stamp.
+func NewQueryFile(out, dir string, stamp time.Time) *QueryFile {
+	abs, rel := queryFile(out, dir, stamp)
+	return &QueryFile{abs: abs, Rel: rel}
+}
+
+// Write writes the file through page (see writeLines) and returns its size
+// and SHA-256.
+func (f *QueryFile) Write(page func(*bufio.Writer) error) (size int64, sha256 string, err error) {
+	w, err := writeLines(f.abs, &f.Rel, page)
+	return w.Size, w.SHA256, err
 }
 
 // incompleteName is the name a query's lines are kept under when paging
@@ -221,7 +259,7 @@ func lookupRegion(ctx context.Context, opts LookupOptions, region string, stamp 
 	q.Requests, q.Records = res.Requests, res.Events
 	e := ManifestEntry{Source: SourceLookupEvents, Path: rel, Size: w.Size, SHA256: w.SHA256, FetchedAt: Timestamp(opts.Now()), Status: StatusOK, Query: q}
 	if err != nil {
-		e.Status, e.Error, res.Error = StatusFailed, err.Error(), err.Error()
+		e.Status, e.Error, res.Error, res.err = StatusFailed, err.Error(), err.Error(), err
 	}
 	if res.Bad > 0 {
 		note := fmt.Sprintf("%d events whose CloudTrailEvent is not a JSON object were left out", res.Bad)
@@ -229,7 +267,7 @@ func lookupRegion(ctx context.Context, opts LookupOptions, region string, stamp 
 	}
 	res.Path = rel
 	if merr := mw.Write(e); merr != nil && res.Error == "" {
-		res.Error = merr.Error()
+		res.Error, res.err = merr.Error(), merr
 	}
 	return res
 }

@@ -624,6 +624,10 @@ type apiErr struct{ err error }
 func (e apiErr) Error() string { return apiErrorText(e.err) }
 func (e apiErr) Unwrap() error { return e.err }
 
+// APIErr wraps an SDK error as apiErr does, for the other collectors
+// (internal/lake) to word API errors the same way.
+func APIErr(err error) error { return apiErr{err} }
+
 func apiErrorText(err error) string {
 	var ae smithy.APIError
 	if errors.As(err, &ae) {

@@ -19,6 +19,7 @@ import (
 	"github.com/trailsleuth/trailsleuth/internal/ingest"
 	"github.com/trailsleuth/trailsleuth/internal/iostreams"
 	"github.com/trailsleuth/trailsleuth/internal/jsonout"
+	"github.com/trailsleuth/trailsleuth/internal/lake"
 )
 
 // collectMaxAttempts gives throttled calls (S3 SlowDown, CloudTrail
@@ -470,7 +471,7 @@ The client region is the event data store's, from its ARN, unless --region says 
 	fl.StringArrayVar(&opts.Filter.Principals, "principal", nil, "only this userIdentity ARN or user name (repeatable)")
 	fl.StringArrayVar(&opts.Filter.SourceIPs, "source-ip", nil, "only this sourceIPAddress (repeatable)")
 	fl.StringArrayVar(&opts.EventRegions, "event-region", nil, "only events of this awsRegion (repeatable)")
-	fl.DurationVar(&opts.Poll, "poll", 2*time.Second, "time between DescribeQuery calls")
+	fl.DurationVar(&opts.Poll, "poll", 2*time.Second, "longest time between DescribeQuery calls")
 	return cmd
 }
 
@@ -486,10 +487,10 @@ func runCollectLake(ctx context.Context, opts *CollectLakeOptions) error {
 	}
 	f.Logger.Info("lake query", "sql", opts.sql)
 	prog := f.IO.NewProgress("lake", 0, iostreams.Count("rows"))
-	res, err := acquire.CollectLake(ctx, awsconf.CloudTrail(cfg, ao), acquire.LakeOptions{
-		EventDataStore: opts.EventDataStore, SQL: opts.sql, Out: opts.Out, Poll: opts.Poll,
-		Progress: func(status string, rows int64) { prog.Update(0, fmt.Sprintf("query %s, %d rows", status, rows)) },
-	})
+	// Polls start at a second (or --poll, if shorter) and double up to --poll.
+	client := &lake.Client{API: awsconf.CloudTrail(cfg, ao), Poll: min(time.Second, opts.Poll), MaxPoll: opts.Poll,
+		Watch: func(p lake.Progress) { prog.Update(0, fmt.Sprintf("query %s, %d rows", p.Status, p.Rows)) }}
+	res, err := lake.Collect(ctx, client, lake.CollectOptions{EventDataStore: opts.EventDataStore, SQL: opts.sql, Out: opts.Out})
 	prog.Done()
 	if res == nil {
 		return err

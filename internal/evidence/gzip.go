@@ -40,7 +40,7 @@ func hashGzip(r io.Reader, out io.Writer, limit int64) (hashes, error) {
 		if isReadErr(err, cr) {
 			return h, err
 		}
-		return h, fmt.Errorf("%w: not gzip: %v", errFormat, err)
+		return h, fmt.Errorf("%w: not gzip: %w", errFormat, err)
 	}
 	zr.Multistream(false)
 	un := sha256.New()
@@ -52,7 +52,7 @@ func hashGzip(r io.Reader, out io.Writer, limit int64) (hashes, error) {
 	if err == nil && n > limit {
 		err = fmt.Errorf("%w: decompresses to more than %d bytes", errFormat, limit)
 	} else if err != nil && !isReadErr(err, cr) {
-		err = fmt.Errorf("%w: damaged gzip: %v", errFormat, err)
+		err = fmt.Errorf("%w: damaged gzip: %w", errFormat, err)
 	}
 	if err == nil {
 		if _, perr := br.Peek(1); perr == nil {

@@ -53,4 +53,8 @@ func TestHashGzip(t *testing.T) {
 			t.Errorf("%s: error %v, want invalid format %q", tc.name, err, tc.err)
 		}
 	}
+	// gzip's own error stays in the chain beside errFormat.
+	if _, err := hashGzip(strings.NewReader(content), nil, 1<<20); !errors.Is(err, gzip.ErrHeader) {
+		t.Errorf("not gzip: error %v lost gzip.ErrHeader", err)
+	}
 }

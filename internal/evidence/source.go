@@ -41,6 +41,20 @@ type Source interface {
 	Location(path string) (bucket, key string)
 }
 
+// A Source may also keep the record of its collection (Dir: the manifest).
+// Verify asks for it through these optional interfaces, checked by type
+// assertion, so that it depends on what a source knows, not on its type.
+type (
+	// manifestReporter says the record is damaged (its good lines still used).
+	manifestReporter interface{ ManifestErr() error }
+	// collectedHasher knows the SHA-256 an object had when collected.
+	collectedHasher interface{ ManifestSHA256(path string) string }
+	// fetchFailures knows why collect could not fetch an object.
+	fetchFailures interface {
+		ManifestFailure(bucket, key string) string
+	}
+)
+
 // Dir is a local copy of a CloudTrail bucket, with the manifest.jsonl
 // that `collect s3` writes when there is one.
 type Dir struct {
@@ -75,6 +89,9 @@ func OpenDir(dir string) (*Dir, error) {
 	}
 	return d, nil
 }
+
+// ManifestErr is the damaged manifest's error (nil when it is whole or absent).
+func (d *Dir) ManifestErr() error { return d.manifestErr }
 
 // Root implements Source.
 func (d *Dir) Root() string { return d.dir }
@@ -129,16 +146,17 @@ func (d *Dir) Location(path string) (string, string) {
 	return "", path
 }
 
-// manifestSHA256 returns the hash collect recorded for path.
-func (d *Dir) manifestSHA256(path string) string {
+// ManifestSHA256 returns the hash collect recorded for path ("" when none).
+func (d *Dir) ManifestSHA256(path string) string {
 	if e, ok := d.byPath[path]; ok && e.Status == acquire.StatusOK {
 		return e.SHA256
 	}
 	return ""
 }
 
-// manifestFailure returns collect's error for an object it could not fetch.
-func (d *Dir) manifestFailure(bucket, key string) string {
+// ManifestFailure returns collect's error for an object it could not fetch
+// ("" when it did not fail).
+func (d *Dir) ManifestFailure(bucket, key string) string {
 	for _, e := range d.byPath {
 		if e.Key == key && (bucket == "" || e.Bucket == bucket) && e.Status == acquire.StatusFailed {
 			return e.Error

@@ -99,9 +99,9 @@ func Verify(ctx context.Context, src Source, opts Options) (*Report, error) {
 		claims: map[loc]string{}, keys: map[string][]PublicKey{}, cache: map[string]objResult{},
 		seen: map[string]bool{}, files: map[string]*FileStatus{}, listed: map[string]bool{},
 		missing: map[string][]span{}, covered: map[string][]span{}}
-	if d, ok := src.(*Dir); ok && d.manifestErr != nil {
+	if m, ok := src.(manifestReporter); ok && m.ManifestErr() != nil {
 		v.add(Problem{Kind: KindInvalidFormat, Severity: SeverityError, Path: "manifest.jsonl",
-			Detail: fmt.Sprintf("damaged manifest, the damaged lines are not used: %v", d.manifestErr)})
+			Detail: fmt.Sprintf("damaged manifest, the damaged lines are not used: %v", m.ManifestErr())})
 	}
 	objs, err := src.List(ctx)
 	if err != nil {
@@ -202,12 +202,23 @@ func (v *verifier) read(ctx context.Context, path string, out *bytes.Buffer, lim
 	return r
 }
 
+// fetchFailure is the note on a missing object when the source knows that
+// collect failed to fetch it ("" otherwise).
+func (v *verifier) fetchFailure(bucket, key string) string {
+	if f, ok := v.src.(fetchFailures); ok {
+		if e := f.ManifestFailure(bucket, key); e != "" {
+			return "; collect failed to fetch it: " + e
+		}
+	}
+	return ""
+}
+
 // objectProblem turns a read result into a problem (and file status).
 func (v *verifier) objectProblem(chain, path string, r objResult) (string, bool) {
 	switch {
 	case r.err == nil:
-		if d, ok := v.src.(*Dir); ok {
-			if want := d.manifestSHA256(path); want != "" && !strings.EqualFold(want, r.h.Stored) {
+		if h, ok := v.src.(collectedHasher); ok {
+			if want := h.ManifestSHA256(path); want != "" && !strings.EqualFold(want, r.h.Stored) {
 				v.addOnce(Problem{Kind: KindHashMismatch, Severity: SeverityError, Chain: chain, Path: path,
 					Detail: fmt.Sprintf("file changed since it was collected: SHA-256 %s, manifest.jsonl says %s", r.h.Stored, want)})
 			}
@@ -428,11 +439,7 @@ func (v *verifier) missingDigests(id string, ds []*digestInfo, cur *digestInfo, 
 		}
 	}
 	detail := fmt.Sprintf("digest named by previousDigestS3Object of %s is not in the tree%s", cur.path, note)
-	if d, ok := v.src.(*Dir); ok {
-		if e := d.manifestFailure(*cur.d.PreviousDigestS3Bucket, po); e != "" {
-			detail += "; collect failed to fetch it: " + e
-		}
-	}
+	detail += v.fetchFailure(*cur.d.PreviousDigestS3Bucket, po)
 	v.add(Problem{Kind: KindDigestMissing, Severity: sev, Chain: id, Path: po, Detail: detail})
 	v.missing[cur.name.scope()] = append(v.missing[cur.name.scope()], span{from, cur.d.Start})
 	if older != nil {
@@ -566,11 +573,7 @@ func (v *verifier) checkLog(ctx context.Context, di *digestInfo, lf LogFile) {
 	if !ok {
 		v.listed[lf.S3Object] = true
 		detail := fmt.Sprintf("listed by %s, not in the tree", di.path)
-		if d, isDir := v.src.(*Dir); isDir {
-			if e := d.manifestFailure(lf.S3Bucket, lf.S3Object); e != "" {
-				detail += "; collect failed to fetch it: " + e
-			}
-		}
+		detail += v.fetchFailure(lf.S3Bucket, lf.S3Object)
 		v.addOnce(Problem{Kind: KindLogMissing, Severity: SeverityError, Chain: id, Path: lf.S3Object, Detail: detail})
 		v.setFile(FileStatus{Path: lf.S3Object, Status: StatusMissing, Digest: di.path})
 		return

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -250,6 +251,59 @@ func TestVerifyNoDigests(t *testing.T) {
 	for _, f := range r.Files {
 		if f.Status != evidence.StatusNotCovered || f.SHA256 == "" {
 			t.Errorf("file %+v: want not_covered with its hash", f)
+		}
+	}
+}
+
+// recordSource is a Source that is not a Dir but keeps a record of its
+// collection: Verify must use what it reports through the optional
+// interfaces (damaged record, hashes at collection, failed fetches).
+type recordSource struct {
+	evidence.Source // only Source's methods are promoted
+	manifestErr     error
+	sums            map[string]string
+	failures        map[string]string
+}
+
+func (s recordSource) ManifestErr() error                   { return s.manifestErr }
+func (s recordSource) ManifestSHA256(path string) string    { return s.sums[path] }
+func (s recordSource) ManifestFailure(_, key string) string { return s.failures[key] }
+
+func TestVerifyAsksTheSourceForItsRecord(t *testing.T) {
+	tr := evidencetest.New(t, t.TempDir())
+	a := tr.AddChain(evidencetest.ChainOptions{Digests: 2})
+	tr.Remove(a.Logs[1][0])
+	dir, err := evidence.OpenDir(tr.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := evidence.LoadPublicKeys(filepath.Join(tr.Dir, "public-keys.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	verify := func(src evidence.Source) *evidence.Report {
+		r, err := evidence.Verify(context.Background(), src, evidence.Options{Keys: keys})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	plain := recordSource{Source: dir}
+	rec := recordSource{Source: dir, manifestErr: errors.New("line 3 damaged"),
+		sums:     map[string]string{a.Logs[0][0]: strings.Repeat("0", 64)},
+		failures: map[string]string{a.Logs[1][0]: "AccessDenied: no"}}
+	if got, want := problems(verify(plain)), []string{"error log_missing " + a.Logs[1][0]}; !slices.Equal(got, want) {
+		t.Errorf("source without a record: problems %q, want %q", got, want)
+	}
+	r := verify(rec)
+	want := []string{"error hash_mismatch " + a.Logs[0][0], "error invalid_format manifest.jsonl", "error log_missing " + a.Logs[1][0]}
+	slices.Sort(want)
+	if got := problems(r); !slices.Equal(got, want) {
+		t.Errorf("source with a record: problems %q, want %q", got, want)
+	}
+	for _, p := range r.Problems {
+		if p.Kind == evidence.KindLogMissing && !strings.HasSuffix(p.Detail, "; collect failed to fetch it: AccessDenied: no") {
+			t.Errorf("missing log's detail %q does not carry the failed fetch", p.Detail)
 		}
 	}
 }

@@ -1,12 +1,14 @@
 package lake
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/aws/smithy-go"
 	"github.com/trailsleuth/trailsleuth/internal/awsconf"
 	"github.com/trailsleuth/trailsleuth/internal/remote/remotetest"
 )
@@ -70,5 +72,43 @@ func TestStoreID(t *testing.T) {
 		if got := StoreID(in); got != want {
 			t.Errorf("StoreID(%s) = %s", in, got)
 		}
+	}
+}
+
+// A caller that gives up while the query runs stops it, so it does not go
+// on scanning and billing.
+func TestQueryCancelled(t *testing.T) {
+	for _, via := range []string{"Run", "Collect"} {
+		t.Run(via, func(t *testing.T) {
+			fake := remotetest.New(t)
+			ctx, cancel := context.WithCancel(t.Context())
+			fake.Handler = func(sql string) ([]string, [][]*string, error) { return []string{"n"}, nil, nil }
+			fake.OnPoll = cancel // the caller gives up while the query runs
+			var err error
+			out := t.TempDir()
+			if via == "Run" {
+				_, err = client(t, fake).Run(ctx, "SELECT count(*) FROM EXAMPLEf852")
+			} else {
+				_, err = Collect(ctx, client(t, fake), CollectOptions{SQL: "SELECT count(*) FROM EXAMPLEf852", Out: out})
+			}
+			if !errors.Is(err, context.Canceled) {
+				t.Fatalf("error %v, want context.Canceled", err)
+			}
+			if fake.Calls("CancelQuery") != 1 || fake.Calls("GetQueryResults") != 0 {
+				t.Errorf("CancelQuery calls %d (want 1), GetQueryResults calls %d (want 0)", fake.Calls("CancelQuery"), fake.Calls("GetQueryResults"))
+			}
+		})
+	}
+}
+
+// API errors keep their chain through the client's wording: errors.As
+// finds the service's error, and the text is its code and message.
+func TestAPIErrChain(t *testing.T) {
+	fake := remotetest.New(t)
+	fake.Throttle["StartQuery"] = 100 // more than the SDK retries
+	_, err := client(t, fake).Run(t.Context(), "SELECT 1")
+	var ae smithy.APIError
+	if !errors.As(err, &ae) || ae.ErrorCode() != "ThrottlingException" || !strings.HasPrefix(err.Error(), "StartQuery: ThrottlingException: Rate exceeded") {
+		t.Errorf("error %v", err)
 	}
 }

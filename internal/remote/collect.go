@@ -201,104 +201,148 @@ func Collect(ctx context.Context, run Runner, t Target, o CollectOptions) (*Coll
 	if rounds <= 0 {
 		rounds = 10
 	}
-	c := &Collection{Labels: map[string]string{}}
-	f := &follower{keys: map[string]bool{}, principals: map[string]bool{}, addrs: map[string]bool{}, roles: map[string]string{}}
-	fetch := func(purpose, sql string) ([]*lite, error) {
-		rs, err := run.Run(ctx, sql)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", purpose, err)
-		}
-		o.Ledger.add(purpose, rs)
-		evs, err := t.EventsFromRows(rs)
-		if err != nil {
-			return nil, err
-		}
-		out := make([]*lite, 0, len(evs))
-		for _, b := range evs {
-			var l lite
-			if err := json.Unmarshal(b, &l); err != nil {
-				return nil, fmt.Errorf("%s: %w", purpose, err)
-			}
-			out = append(out, &l)
-		}
-		if len(evs) == 0 {
-			return out, nil
-		}
-		name := filepath.Join(o.Dir, fmt.Sprintf("%s-%03d-%s.jsonl", o.Engine, len(c.Files)+1, safeName(rs.QueryID)))
-		data := append(bytesJoin(evs), '\n')
-		if err := atomicfile.Write(name, 0o600, func(w io.Writer) error { _, err := w.Write(data); return err }); err != nil {
-			return nil, fmt.Errorf("writing %s: %w", name, err)
-		}
-		c.Files = append(c.Files, name)
-		c.Labels[name] = fmt.Sprintf("%s:query/%s (%s; %s scanned)", o.Engine, rs.QueryID, purpose, HumanBytes(rs.Stats.BytesScanned))
-		c.Events += len(evs)
-		return out, nil
-	}
-	grants, err := fetch("credential grants in scope", GrantsSQL(t, o.Scope))
+	cr := &collector{run: run, t: t, o: o, c: &Collection{Labels: map[string]string{}}}
+	grants, err := cr.fetch(ctx, "credential grants in scope", GrantsSQL(t, o.Scope))
 	if err != nil {
 		return nil, err
 	}
-	next := o.Indicators
-	for _, ip := range next.IPs {
+	f := newFollower(o.Indicators.IPs)
+	for next := o.Indicators; !next.empty(); {
+		if cr.c.Rounds == rounds {
+			cr.c.Notes = append(cr.c.Notes, fmt.Sprintf("credential expansion stopped after %d rounds; not followed: %s", rounds,
+				strings.Join(append(append([]string{}, next.Keys...), next.Principals...), ", ")))
+			break
+		}
+		if next, err = cr.round(ctx, f, next, grants); err != nil {
+			return nil, err
+		}
+	}
+	return cr.c, nil
+}
+
+// collector runs Collect's queries and keeps what they brought.
+type collector struct {
+	run Runner
+	t   Target
+	o   CollectOptions
+	c   *Collection
+}
+
+// round fetches the events of the indicators next (one round of Collect)
+// and returns the indicators derived from them through the grants.
+func (cr *collector) round(ctx context.Context, f *follower, next Indicators, grants []*lite) (Indicators, error) {
+	c := cr.c
+	c.Rounds++
+	f.know(next)
+	c.Keys = append(c.Keys, next.Keys...)
+	c.Principals = append(c.Principals, next.Principals...)
+	if _, err := cr.fetch(ctx, fmt.Sprintf("events of indicators, round %d", c.Rounds), EventsSQL(cr.t, cr.o.Scope, next)); err != nil {
+		return Indicators{}, err
+	}
+	return f.expand(grants), nil
+}
+
+// fetch runs one query, records it in the ledger, saves the events it
+// returned as a file of the collection and returns them as lites.
+func (cr *collector) fetch(ctx context.Context, purpose, sql string) ([]*lite, error) {
+	rs, err := cr.run.Run(ctx, sql)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", purpose, err)
+	}
+	cr.o.Ledger.add(purpose, rs)
+	evs, err := cr.t.EventsFromRows(rs)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*lite, 0, len(evs))
+	for _, b := range evs {
+		var l lite
+		if err := json.Unmarshal(b, &l); err != nil {
+			return nil, fmt.Errorf("%s: %w", purpose, err)
+		}
+		out = append(out, &l)
+	}
+	if len(evs) == 0 {
+		return out, nil
+	}
+	return out, cr.save(purpose, rs, evs)
+}
+
+// save writes a query's events as the collection's next file, labelled
+// with the engine, query id, purpose and bytes scanned.
+func (cr *collector) save(purpose string, rs *Result, evs [][]byte) error {
+	c, o := cr.c, cr.o
+	name := filepath.Join(o.Dir, fmt.Sprintf("%s-%03d-%s.jsonl", o.Engine, len(c.Files)+1, safeName(rs.QueryID)))
+	data := append(bytesJoin(evs), '\n')
+	if err := atomicfile.Write(name, 0o600, func(w io.Writer) error { _, err := w.Write(data); return err }); err != nil {
+		return fmt.Errorf("writing %s: %w", name, err)
+	}
+	c.Files = append(c.Files, name)
+	c.Labels[name] = fmt.Sprintf("%s:query/%s (%s; %s scanned)", o.Engine, rs.QueryID, purpose, HumanBytes(rs.Stats.BytesScanned))
+	c.Events += len(evs)
+	return nil
+}
+
+// newFollower starts following the given source IPs and CIDRs.
+func newFollower(ips []string) *follower {
+	f := &follower{keys: map[string]bool{}, principals: map[string]bool{}, addrs: map[string]bool{}, roles: map[string]string{}}
+	for _, ip := range ips {
 		if p, err := netip.ParsePrefix(ip); err == nil {
 			f.prefixes = append(f.prefixes, p)
 		} else {
 			f.addrs[ip] = true
 		}
 	}
-	for !next.empty() {
-		if c.Rounds == rounds {
-			c.Notes = append(c.Notes, fmt.Sprintf("credential expansion stopped after %d rounds; not followed: %s", rounds,
-				strings.Join(append(append([]string{}, next.Keys...), next.Principals...), ", ")))
-			break
-		}
-		c.Rounds++
-		for _, k := range next.Keys {
-			f.keys[k] = true
-		}
-		for _, p := range next.Principals {
-			f.principals[p] = true
-		}
-		c.Keys = append(c.Keys, next.Keys...)
-		c.Principals = append(c.Principals, next.Principals...)
-		if _, err := fetch(fmt.Sprintf("events of indicators, round %d", c.Rounds), EventsSQL(t, o.Scope, next)); err != nil {
-			return nil, err
-		}
-		next = Indicators{}
-		// Derivations chain (a role's trust changed, then assumed), so run
-		// over the grants until they give nothing new.
-		for changed := true; changed; {
-			changed = false
-			for _, g := range grants {
-				keys, users := f.derive(g)
-				for _, k := range keys {
-					if !f.keys[k] && !contains(next.Keys, k) {
-						next.Keys = append(next.Keys, k)
-						f.keys[k] = true
-						changed = true
-					}
+	return f
+}
+
+// know marks indicators as followed.
+func (f *follower) know(in Indicators) {
+	for _, k := range in.Keys {
+		f.keys[k] = true
+	}
+	for _, p := range in.Principals {
+		f.principals[p] = true
+	}
+}
+
+// expand returns the keys and users the grants give that are not followed
+// yet, sorted.
+func (f *follower) expand(grants []*lite) Indicators {
+	var next Indicators
+	// Derivations chain (a role's trust changed, then assumed), so run over
+	// the grants until they give nothing new.
+	for changed := true; changed; {
+		changed = false
+		for _, g := range grants {
+			keys, users := f.derive(g)
+			for _, k := range keys {
+				if !f.keys[k] && !contains(next.Keys, k) {
+					next.Keys = append(next.Keys, k)
+					f.keys[k] = true
+					changed = true
 				}
-				for _, u := range users {
-					if !f.principals[u] && !contains(next.Principals, u) {
-						next.Principals = append(next.Principals, u)
-						f.principals[u] = true
-						changed = true
-					}
+			}
+			for _, u := range users {
+				if !f.principals[u] && !contains(next.Principals, u) {
+					next.Principals = append(next.Principals, u)
+					f.principals[u] = true
+					changed = true
 				}
 			}
 		}
-		sort.Strings(next.Keys)
-		sort.Strings(next.Principals)
-		// Not yet fetched: mark them unknown again so the next round's
-		// bookkeeping adds them to the lists once.
-		for _, k := range next.Keys {
-			delete(f.keys, k)
-		}
-		for _, p := range next.Principals {
-			delete(f.principals, p)
-		}
 	}
-	return c, nil
+	sort.Strings(next.Keys)
+	sort.Strings(next.Principals)
+	// Not yet fetched: mark them unknown again so the next round's
+	// bookkeeping adds them to the lists once.
+	for _, k := range next.Keys {
+		delete(f.keys, k)
+	}
+	for _, p := range next.Principals {
+		delete(f.principals, p)
+	}
+	return next
 }
 
 func contains(l []string, s string) bool {

@@ -218,89 +218,104 @@ func (s *Server) athena(w http.ResponseWriter, op string, in map[string]any) {
 		if s.OnPoll != nil {
 			s.OnPoll()
 		}
-		q := s.lookup(w, in, "QueryExecutionId")
-		if q == nil {
-			return
+		if q := s.lookup(w, in, "QueryExecutionId"); q != nil {
+			writeJSON(w, map[string]any{"QueryExecution": s.athenaExecution(q, in["QueryExecutionId"].(string))})
 		}
-		id := in["QueryExecutionId"].(string)
-		state := q.state("SUCCEEDED", "FAILED")
-		status := map[string]any{"State": state, "SubmissionDateTime": float64(q.submit.Unix())}
-		stats := map[string]any{"EngineExecutionTimeInMillis": 0, "TotalExecutionTimeInMillis": 0, "QueryQueueTimeInMillis": 0}
-		switch state {
-		case "SUCCEEDED":
-			status["CompletionDateTime"] = float64(q.submit.Unix() + 3)
-			stats = map[string]any{"EngineExecutionTimeInMillis": 1250, "DataScannedInBytes": s.scanned(q),
-				"TotalExecutionTimeInMillis": 1410, "QueryQueueTimeInMillis": 95, "ServiceProcessingTimeInMillis": 65}
-		case "FAILED":
-			status["CompletionDateTime"] = float64(q.submit.Unix() + 1)
-			status["StateChangeReason"] = q.err.Error()
-			status["AthenaError"] = map[string]any{"ErrorCategory": 2, "ErrorType": 1100, "Retryable": false, "ErrorMessage": q.err.Error()}
-		}
-		writeJSON(w, map[string]any{"QueryExecution": map[string]any{
-			"QueryExecutionId": id, "Query": q.sql, "StatementType": "DML",
-			"ResultConfiguration":   map[string]any{"OutputLocation": "s3://athena-results-fake/" + id + ".csv"},
-			"QueryExecutionContext": map[string]any{"Database": "cloudtrail", "Catalog": "awsdatacatalog"},
-			"Status":                status, "Statistics": stats, "WorkGroup": "primary",
-			"EngineVersion": map[string]any{"SelectedEngineVersion": "AUTO", "EffectiveEngineVersion": "Athena engine version 3"},
-		}})
 	case "GetQueryResults":
-		q := s.lookup(w, in, "QueryExecutionId")
-		if q == nil {
-			return
-		}
-		if q.err != nil || q.polls < 3 {
-			writeErr(w, http.StatusBadRequest, "InvalidRequestException", "Query has not yet finished. Current state: RUNNING")
-			return
-		}
-		n := s.PageSize
-		if m, ok := in["MaxResults"].(float64); ok && int(m) < n {
-			n = int(m)
-		}
-		token, _ := in["NextToken"].(string)
-		first := token == ""
-		if first {
-			n-- // the header row takes a place on the first page
-		}
-		rows, _, next, ok := page(q, token, n)
-		if !ok {
-			writeErr(w, http.StatusBadRequest, "InvalidRequestException", "invalid NextToken")
-			return
-		}
-		var out []any
-		datum := func(v *string) map[string]any {
-			if v == nil {
-				return map[string]any{}
-			}
-			return map[string]any{"VarCharValue": *v}
-		}
-		var info []any
-		var header []any
-		for _, c := range q.cols {
-			lc := strings.ToLower(c) // Athena lower-cases column names
-			info = append(info, map[string]any{"CatalogName": "hive", "SchemaName": "", "TableName": "", "Name": lc, "Label": lc,
-				"Type": "varchar", "Precision": 2147483647, "Scale": 0, "Nullable": "UNKNOWN", "CaseSensitive": true})
-			header = append(header, map[string]any{"VarCharValue": lc})
-		}
-		if first {
-			out = append(out, map[string]any{"Data": header})
-		}
-		for _, r := range rows {
-			d := make([]any, len(r))
-			for i, v := range r {
-				d[i] = datum(v)
-			}
-			out = append(out, map[string]any{"Data": d})
-		}
-		resp := map[string]any{"UpdateCount": 0, "ResultSet": map[string]any{"Rows": out, "ResultSetMetadata": map[string]any{"ColumnInfo": info}}}
-		if next != "" {
-			resp["NextToken"] = next
-		}
-		writeJSON(w, resp)
+		s.athenaResults(w, in)
 	case "StopQueryExecution":
 		writeJSON(w, map[string]any{})
 	default:
 		writeErr(w, http.StatusBadRequest, "UnknownOperationException", "AmazonAthena."+op+" is not faked")
 	}
+}
+
+// athenaExecution is GetQueryExecution's answer, one poll further on.
+func (s *Server) athenaExecution(q *query, id string) map[string]any {
+	state := q.state("SUCCEEDED", "FAILED")
+	status := map[string]any{"State": state, "SubmissionDateTime": float64(q.submit.Unix())}
+	stats := map[string]any{"EngineExecutionTimeInMillis": 0, "TotalExecutionTimeInMillis": 0, "QueryQueueTimeInMillis": 0}
+	switch state {
+	case "SUCCEEDED":
+		status["CompletionDateTime"] = float64(q.submit.Unix() + 3)
+		stats = map[string]any{"EngineExecutionTimeInMillis": 1250, "DataScannedInBytes": s.scanned(q),
+			"TotalExecutionTimeInMillis": 1410, "QueryQueueTimeInMillis": 95, "ServiceProcessingTimeInMillis": 65}
+	case "FAILED":
+		status["CompletionDateTime"] = float64(q.submit.Unix() + 1)
+		status["StateChangeReason"] = q.err.Error()
+		status["AthenaError"] = map[string]any{"ErrorCategory": 2, "ErrorType": 1100, "Retryable": false, "ErrorMessage": q.err.Error()}
+	}
+	return map[string]any{
+		"QueryExecutionId": id, "Query": q.sql, "StatementType": "DML",
+		"ResultConfiguration":   map[string]any{"OutputLocation": "s3://athena-results-fake/" + id + ".csv"},
+		"QueryExecutionContext": map[string]any{"Database": "cloudtrail", "Catalog": "awsdatacatalog"},
+		"Status":                status, "Statistics": stats, "WorkGroup": "primary",
+		"EngineVersion": map[string]any{"SelectedEngineVersion": "AUTO", "EffectiveEngineVersion": "Athena engine version 3"},
+	}
+}
+
+// athenaResults answers GetQueryResults: a page of rows, the first one led
+// by the header row, with the column metadata.
+func (s *Server) athenaResults(w http.ResponseWriter, in map[string]any) {
+	q := s.lookup(w, in, "QueryExecutionId")
+	if q == nil {
+		return
+	}
+	if q.err != nil || q.polls < 3 {
+		writeErr(w, http.StatusBadRequest, "InvalidRequestException", "Query has not yet finished. Current state: RUNNING")
+		return
+	}
+	n := s.PageSize
+	if m, ok := in["MaxResults"].(float64); ok && int(m) < n {
+		n = int(m)
+	}
+	token, _ := in["NextToken"].(string)
+	first := token == ""
+	if first {
+		n-- // the header row takes a place on the first page
+	}
+	rows, _, next, ok := page(q, token, n)
+	if !ok {
+		writeErr(w, http.StatusBadRequest, "InvalidRequestException", "invalid NextToken")
+		return
+	}
+	info, header := athenaColumns(q.cols)
+	var out []any
+	if first {
+		out = append(out, map[string]any{"Data": header})
+	}
+	for _, r := range rows {
+		d := make([]any, len(r))
+		for i, v := range r {
+			d[i] = athenaDatum(v)
+		}
+		out = append(out, map[string]any{"Data": d})
+	}
+	resp := map[string]any{"UpdateCount": 0, "ResultSet": map[string]any{"Rows": out, "ResultSetMetadata": map[string]any{"ColumnInfo": info}}}
+	if next != "" {
+		resp["NextToken"] = next
+	}
+	writeJSON(w, resp)
+}
+
+// athenaColumns is the column metadata and the header row; Athena
+// lower-cases column names.
+func athenaColumns(cols []string) (info, header []any) {
+	for _, c := range cols {
+		lc := strings.ToLower(c)
+		info = append(info, map[string]any{"CatalogName": "hive", "SchemaName": "", "TableName": "", "Name": lc, "Label": lc,
+			"Type": "varchar", "Precision": 2147483647, "Scale": 0, "Nullable": "UNKNOWN", "CaseSensitive": true})
+		header = append(header, map[string]any{"VarCharValue": lc})
+	}
+	return info, header
+}
+
+// athenaDatum is one cell; NULL is a datum without a value.
+func athenaDatum(v *string) map[string]any {
+	if v == nil {
+		return map[string]any{}
+	}
+	return map[string]any{"VarCharValue": *v}
 }
 
 func (s *Server) lake(w http.ResponseWriter, op string, in map[string]any) {
