@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/trailsleuth/trailsleuth/internal/sqlquote"
 )
 
 // This file is collect lake's query (BuildLakeSQL) and row format
@@ -69,13 +71,10 @@ var lakeColumns = []string{
 	"json_format(CAST(tlsDetails AS JSON)) AS tlsDetails",
 }
 
-// sqlString quotes s as a SQL string literal.
-func sqlString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
-
 func sqlIn(column string, values []string) string {
 	q := make([]string, len(values))
 	for i, v := range values {
-		q[i] = sqlString(v)
+		q[i] = sqlquote.String(v)
 	}
 	return column + " IN (" + strings.Join(q, ", ") + ")"
 }
@@ -90,10 +89,10 @@ func BuildLakeSQL(eventDataStore string, f LakeFilter) (string, error) {
 	var where []string
 	const ts = "2006-01-02 15:04:05"
 	if !f.Since.IsZero() {
-		where = append(where, "eventTime >= "+sqlString(f.Since.UTC().Format(ts)))
+		where = append(where, "eventTime >= "+sqlquote.String(f.Since.UTC().Format(ts)))
 	}
 	if !f.Until.IsZero() {
-		where = append(where, "eventTime < "+sqlString(f.Until.UTC().Format(ts)))
+		where = append(where, "eventTime < "+sqlquote.String(f.Until.UTC().Format(ts)))
 	}
 	for _, c := range []struct {
 		col    string

@@ -14,6 +14,7 @@ import (
 	"github.com/trailsleuth/trailsleuth/internal/cloudtrail"
 	"github.com/trailsleuth/trailsleuth/internal/event"
 	"github.com/trailsleuth/trailsleuth/internal/shell"
+	"github.com/trailsleuth/trailsleuth/internal/sqlquote"
 )
 
 // A step template turns values read from the events into a remediation step:
@@ -141,7 +142,7 @@ var remediationSteps = map[string]stepTemplate{
 	}},
 	"review-persistence": {[]string{"db", "kind", "resource", "event-name", "event-time", "event-id"}, func(v []string) (string, [][]string) {
 		return fmt.Sprintf("Review and undo %s %s (%s at %s): the command shows the call", v[1], v[2], v[3], v[4]),
-			[][]string{trailsleuth(v[0], "query", "SELECT raw FROM events WHERE event_id = "+sqlString(v[5]))}
+			[][]string{trailsleuth(v[0], "query", "SELECT raw FROM events WHERE event_id = "+sqlquote.String(v[5]))}
 	}},
 	"check-trail": {[]string{"trail-name"}, func(v []string) (string, [][]string) {
 		return "Check trail " + v[0] + " is logging with its full configuration (the attacker tried to change it)",
@@ -162,7 +163,7 @@ var remediationSteps = map[string]stepTemplate{
 	"bucket-exposure": {[]string{"db", "bucket"}, func(v []string) (string, [][]string) {
 		return "Assess the exposure of bucket " + v[1] + ": list every object read, for the data owner",
 			[][]string{trailsleuth(v[0], "query", "--format", "csv", "SELECT event_time, event_name, request_parameters->>'/key' AS object_key, source_ip FROM events WHERE request_parameters->>'/bucketName' = "+
-				sqlString(v[1])+" AND event_name IN ('GetObject','CopyObject') ORDER BY event_time")}
+				sqlquote.String(v[1])+" AND event_name IN ('GetObject','CopyObject') ORDER BY event_time")}
 	}},
 	"block-address": {[]string{"db", "ip"}, func(v []string) (string, [][]string) {
 		return "Block address " + v[1] + " and look for it elsewhere in the organization",
@@ -232,9 +233,6 @@ func joinCommands(cmds [][]string) string {
 	}
 	return strings.Join(lines, "\n")
 }
-
-// sqlString is s as a SQL string literal.
-func sqlString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 // jsonString is s as a JSON string (for a policy document).
 func jsonString(s string) string {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/trailsleuth/trailsleuth/internal/atomicfile"
 	"github.com/trailsleuth/trailsleuth/internal/event"
+	"github.com/trailsleuth/trailsleuth/internal/sqlquote"
 	"github.com/trailsleuth/trailsleuth/internal/useragent"
 )
 
@@ -60,7 +61,7 @@ var grantEvents = []string{
 // analysis links credentials through them), AWS services' own left out.
 func GrantsSQL(t Target, s Scope) string {
 	preds := append(t.wherePreds(s),
-		t.col("eventname", "eventName")+" IN ("+quoteAll(grantEvents)+")",
+		t.col("eventname", "eventName")+" IN ("+sqlquote.Strings(grantEvents)+")",
 		t.col("errorcode", "errorCode")+" IS NULL",
 		"coalesce("+t.col("useridentity.type", "userIdentity.type")+", '') <> 'AWSService'")
 	return t.fetchSelect() + "\nFROM " + t.Table + "\nWHERE " + strings.Join(preds, "\n  AND ") + "\n"
@@ -70,10 +71,10 @@ func GrantsSQL(t Target, s Scope) string {
 func EventsSQL(t Target, s Scope, in Indicators) string {
 	var or []string
 	if len(in.Keys) > 0 {
-		or = append(or, t.col("useridentity.accesskeyid", "userIdentity.accessKeyId")+" IN ("+quoteAll(in.Keys)+")")
+		or = append(or, t.col("useridentity.accesskeyid", "userIdentity.accessKeyId")+" IN ("+sqlquote.Strings(in.Keys)+")")
 	}
 	if p := in.Principals; len(p) > 0 {
-		l := quoteAll(p)
+		l := sqlquote.Strings(p)
 		or = append(or,
 			t.col("useridentity.arn", "userIdentity.arn")+" IN ("+l+")",
 			t.col("useridentity.username", "userIdentity.userName")+" IN ("+l+")",
@@ -84,13 +85,13 @@ func EventsSQL(t Target, s Scope, in Indicators) string {
 	ip := t.col("sourceipaddress", "sourceIPAddress")
 	for _, v := range in.IPs {
 		if strings.Contains(v, "/") {
-			or = append(or, "contains("+quote(v)+", TRY_CAST("+ip+" AS IPADDRESS))")
+			or = append(or, "contains("+sqlquote.String(v)+", TRY_CAST("+ip+" AS IPADDRESS))")
 		} else {
 			plain = append(plain, v)
 		}
 	}
 	if len(plain) > 0 {
-		or = append(or, ip+" IN ("+quoteAll(plain)+")")
+		or = append(or, ip+" IN ("+sqlquote.Strings(plain)+")")
 	}
 	preds := append(t.wherePreds(s), "(\n       "+strings.Join(or, "\n    OR ")+"\n  )")
 	return t.fetchSelect() + "\nFROM " + t.Table + "\nWHERE " + strings.Join(preds, "\n  AND ") + "\n"
@@ -425,12 +426,12 @@ func TriageIndicators(ctx context.Context, run Runner, t Target, s Scope, hits [
 	const chunk = 500 // keeps each statement far below the services' length limits
 	for i := 0; i < len(ids); i += chunk {
 		part := ids[i:min(i+chunk, len(ids))]
-		preds := append(t.wherePreds(s), t.col("eventid", "eventID")+" IN ("+quoteAll(part)+")")
+		preds := append(t.wherePreds(s), t.col("eventid", "eventID")+" IN ("+sqlquote.Strings(part)+")")
 		if err := add("principals of high and critical hits", sel+strings.Join(preds, "\n  AND ")+group); err != nil {
 			return in, err
 		}
 	}
-	preds := append(t.wherePreds(s), "regexp_like("+t.col("useragent", "userAgent")+", "+quote(useragent.New().OffensivePattern())+")")
+	preds := append(t.wherePreds(s), "regexp_like("+t.col("useragent", "userAgent")+", "+sqlquote.String(useragent.New().OffensivePattern())+")")
 	if err := add("principals with offensive-tool user agents", sel+strings.Join(preds, "\n  AND ")+group); err != nil {
 		return in, err
 	}

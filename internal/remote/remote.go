@@ -167,17 +167,6 @@ func HumanBytes(n int64) string {
 	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }
 
-// quote is a SQL string literal.
-func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
-
-func quoteAll(vals []string) string {
-	q := make([]string, len(vals))
-	for i, v := range vals {
-		q[i] = quote(v)
-	}
-	return strings.Join(q, ", ")
-}
-
 // Poll calls check until it reports done or fails, waiting first, then
 // twice as long each time up to limit (defaults 1s and 5s). When ctx ends
 // first, abandon is called (to stop the query, which would go on scanning

@@ -3,6 +3,8 @@ package remote
 import (
 	"strings"
 	"time"
+
+	"github.com/trailsleuth/trailsleuth/internal/sqlquote"
 )
 
 // Scope restricts every query: the window and the accounts and regions.
@@ -27,9 +29,9 @@ func (t Target) timeExpr() string {
 // window.
 func (t Target) timeLiteral(v time.Time) string {
 	if t.lake() {
-		return "TIMESTAMP " + quote(v.UTC().Format("2006-01-02 15:04:05.999"))
+		return "TIMESTAMP " + sqlquote.String(v.UTC().Format("2006-01-02 15:04:05.999"))
 	}
-	return "from_iso8601_timestamp(" + quote(v.UTC().Format(time.RFC3339Nano)) + ")"
+	return "from_iso8601_timestamp(" + sqlquote.String(v.UTC().Format(time.RFC3339Nano)) + ")"
 }
 
 // partitionPreds are predicates on the partition columns only. A log file
@@ -41,17 +43,17 @@ func (t Target) partitionPreds(s Scope) []string {
 	}
 	var p []string
 	if s.Since != nil {
-		p = append(p, `"timestamp" >= `+quote(s.Since.UTC().Format("2006/01/02")))
+		p = append(p, `"timestamp" >= `+sqlquote.String(s.Since.UTC().Format("2006/01/02")))
 	}
 	if s.Until != nil {
-		p = append(p, `"timestamp" <= `+quote(s.Until.Add(-time.Nanosecond).UTC().AddDate(0, 0, 1).Format("2006/01/02")))
+		p = append(p, `"timestamp" <= `+sqlquote.String(s.Until.Add(-time.Nanosecond).UTC().AddDate(0, 0, 1).Format("2006/01/02")))
 	}
 	if t.Partitions == PartitionsProjection {
 		if len(s.Accounts) > 0 {
-			p = append(p, "account IN ("+quoteAll(s.Accounts)+")")
+			p = append(p, "account IN ("+sqlquote.Strings(s.Accounts)+")")
 		}
 		if len(s.Regions) > 0 {
-			p = append(p, "region IN ("+quoteAll(s.Regions)+")")
+			p = append(p, "region IN ("+sqlquote.Strings(s.Regions)+")")
 		}
 	}
 	return p
@@ -61,10 +63,10 @@ func (t Target) partitionPreds(s Scope) []string {
 func (t Target) fieldPreds(s Scope) []string {
 	var p []string
 	if len(s.Accounts) > 0 {
-		p = append(p, t.col("recipientaccountid", "recipientAccountId")+" IN ("+quoteAll(s.Accounts)+")")
+		p = append(p, t.col("recipientaccountid", "recipientAccountId")+" IN ("+sqlquote.Strings(s.Accounts)+")")
 	}
 	if len(s.Regions) > 0 {
-		p = append(p, t.col("awsregion", "awsRegion")+" IN ("+quoteAll(s.Regions)+")")
+		p = append(p, t.col("awsregion", "awsRegion")+" IN ("+sqlquote.Strings(s.Regions)+")")
 	}
 	return p
 }

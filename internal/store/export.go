@@ -11,12 +11,11 @@ import (
 	"strings"
 
 	"github.com/trailsleuth/trailsleuth/internal/atomicfile"
+	"github.com/trailsleuth/trailsleuth/internal/sqlquote"
 )
 
 // ExportFormats are the formats Export writes.
 var ExportFormats = []string{"parquet", "jsonl"}
-
-func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 // whereCond is the user's WHERE clause as one condition, TRUE when empty.
 func whereCond(where string) string {
@@ -64,7 +63,7 @@ func timeSlices(ctx context.Context, conn *sql.Conn, where string, per int64) ([
 			return nil, err
 		}
 		if t.Valid {
-			cuts = append(cuts, "TIMESTAMPTZ "+quoteLiteral(t.String))
+			cuts = append(cuts, "TIMESTAMPTZ "+sqlquote.String(t.String))
 		}
 	}
 	if err := rows.Err(); err != nil {
@@ -151,7 +150,7 @@ func (s *Store) Export(ctx context.Context, format, path, where string) (int64, 
 		if err != nil {
 			return 0, err
 		}
-		q := fmt.Sprintf("COPY (SELECT * FROM events WHERE %s) TO %s (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 16384)", whereCond(where), quoteLiteral(tmp))
+		q := fmt.Sprintf("COPY (SELECT * FROM events WHERE %s) TO %s (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 16384)", whereCond(where), sqlquote.String(tmp))
 		res, err := s.db.ExecContext(ctx, q)
 		if ferr := finish(err == nil); err == nil {
 			err = ferr

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/duckdb/duckdb-go/v2"
+	"github.com/trailsleuth/trailsleuth/internal/sqlquote"
 )
 
 // ErrNotCase is wrapped by the error of opening a file that is not a
@@ -176,7 +177,7 @@ func readThrough(ctx context.Context, path string, version int, open []unfinishe
 		s.Close()
 		return nil, fmt.Errorf("reading case database %s: %w", path, err)
 	}
-	if _, err := s.db.ExecContext(ctx, "ATTACH "+quoteLiteral(path)+" AS casefile (READ_ONLY)"); err != nil {
+	if _, err := s.db.ExecContext(ctx, "ATTACH "+sqlquote.String(path)+" AS casefile (READ_ONLY)"); err != nil {
 		return fail(err)
 	}
 	if version < SchemaVersion && additiveFrom(version) {
@@ -195,7 +196,7 @@ func readThrough(ctx context.Context, path string, version int, open []unfinishe
 			path, version, SchemaVersion))
 	} else if version < SchemaVersion {
 		// A temporary folder lets a large copy spill out of memory.
-		if _, err := s.db.ExecContext(ctx, "SET temp_directory = "+quoteLiteral(os.TempDir())); err != nil {
+		if _, err := s.db.ExecContext(ctx, "SET temp_directory = "+sqlquote.String(os.TempDir())); err != nil {
 			return fail(err)
 		}
 		if _, err := s.db.ExecContext(ctx, "COPY FROM DATABASE casefile TO memory"); err != nil {
@@ -284,7 +285,7 @@ func (s *Store) viewsWithout(ctx context.Context, open []unfinishedRun) error {
 		return err
 	}
 	for _, t := range tables {
-		q := fmt.Sprintf("CREATE VIEW %s AS SELECT * FROM casefile.main.%s", quoteIdent(t.name), quoteIdent(t.name))
+		q := fmt.Sprintf("CREATE VIEW %s AS SELECT * FROM casefile.main.%s", sqlquote.Ident(t.name), sqlquote.Ident(t.name))
 		if len(open) > 0 && t.hasRun && t.name != "ingest_runs" {
 			q += " WHERE " + without
 		}
@@ -294,8 +295,6 @@ func (s *Store) viewsWithout(ctx context.Context, open []unfinishedRun) error {
 	}
 	return nil
 }
-
-func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
 
 // RollBackInterrupted undoes what earlier ingests that never finished left
 // in the case and returns how many events it removed. Their events were

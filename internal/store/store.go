@@ -19,6 +19,7 @@ import (
 	"github.com/duckdb/duckdb-go/v2"
 
 	"github.com/trailsleuth/trailsleuth/internal/shell"
+	"github.com/trailsleuth/trailsleuth/internal/sqlquote"
 )
 
 // SchemaVersion is the version of the schema this build writes.
@@ -272,7 +273,7 @@ const DefaultMemoryLimit = "512MB"
 func (s *Store) configure(ctx context.Context) error {
 	limit := cmp.Or(s.opts.MemoryLimit, DefaultMemoryLimit)
 	for _, q := range []string{
-		"SET memory_limit = " + quoteLiteral(limit),
+		"SET memory_limit = " + sqlquote.String(limit),
 		// Order of rows in a table carries no meaning here (queries sort by
 		// event_time); dropping it lets DuckDB stream large copies.
 		"SET preserve_insertion_order = false",

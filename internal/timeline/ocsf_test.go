@@ -15,6 +15,7 @@ import (
 
 	"github.com/trailsleuth/trailsleuth/internal/acquire"
 	"github.com/trailsleuth/trailsleuth/internal/ingest"
+	"github.com/trailsleuth/trailsleuth/internal/sqlquote"
 	"github.com/trailsleuth/trailsleuth/internal/store"
 	"github.com/trailsleuth/trailsleuth/internal/testenv"
 )
@@ -383,7 +384,7 @@ func requireParquet(t *testing.T, db *sql.DB, want int64) {
 	var rows, unsorted int64
 	q := `SELECT count(*), count(*) FILTER (WHERE time < prev) FROM (
 		SELECT time, lag(time) OVER (PARTITION BY filename ORDER BY file_row_number) AS prev
-		FROM read_parquet(` + sqlString(filepath.Join(dir, "*", "**", "*.parquet")) + `, filename = true, file_row_number = true))`
+		FROM read_parquet(` + sqlquote.String(filepath.Join(dir, "*", "**", "*.parquet")) + `, filename = true, file_row_number = true))`
 	if err := db.QueryRow(q).Scan(&rows, &unsorted); err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/trailsleuth/trailsleuth/internal/sqlquote"
 )
 
 // Amazon Security Lake takes a custom source as Parquet files of one OCSF
@@ -183,14 +185,12 @@ func copyParquet(ctx context.Context, db *sql.DB, c *ocsfClass, src, dst string)
 			strftime(make_timestamp(time * 1000), '%%Y%%m%%d') AS eventDay
 		FROM read_json(%s, format = 'newline_delimited', columns = {%s})
 	) TO %s (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (region, accountId, eventDay), FILENAME_PATTERN 'part-{uuid}')`,
-		sqlString(src), strings.Join(fields, ", "), sqlString(dst))
+		sqlquote.String(src), strings.Join(fields, ", "), sqlquote.String(dst))
 	if _, err := db.ExecContext(ctx, q); err != nil {
 		return fmt.Errorf("writing %s Parquet: %w", c.name, err)
 	}
 	return nil
 }
-
-func sqlString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 // parquetWriter sorts OCSF records into one JSON lines file per class,
 // shaped for the class's Parquet columns.

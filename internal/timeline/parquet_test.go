@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/trailsleuth/trailsleuth/internal/sqlquote"
 )
 
 // parquetFolders lists the Parquet files under dir by their path relative
@@ -69,7 +71,7 @@ func TestParquet(t *testing.T) {
 	}
 
 	for folder, uid := range map[string]int64{"api_activity": 6003, "authentication": 3002, "account_change": 3001} {
-		glob := sqlString(filepath.Join(dir, folder, "**", "*.parquet"))
+		glob := sqlquote.String(filepath.Join(dir, folder, "**", "*.parquet"))
 		var n, classes int64
 		var region, account, day string
 		q := "SELECT count(*), count(DISTINCT class_uid), min(region), min(accountId), min(eventDay) FROM read_parquet(" + glob + ", hive_partitioning = true) WHERE class_uid = " + itoa(uid)
@@ -105,7 +107,7 @@ func TestParquet(t *testing.T) {
 	var uidv, data string
 	var created int64
 	err = db.QueryRow(`SELECT actor.user.uid, api.request.data, actor.session.created_time FROM read_parquet(`+
-		sqlString(filepath.Join(dir, "api_activity", "**", "*.parquet"))+`) WHERE api.operation = 'StopLogging'`).Scan(&uidv, &data, &created)
+		sqlquote.String(filepath.Join(dir, "api_activity", "**", "*.parquet"))+`) WHERE api.operation = 'StopLogging'`).Scan(&uidv, &data, &created)
 	if err != nil || uidv != "arn:aws:sts::111122223333:assumed-role/infra-admin/x" || !strings.Contains(data, `"name":"arn:aws:cloudtrail`) || created != 1741660200000 {
 		t.Errorf("StopLogging row: %q %q %d %v", uidv, data, created, err)
 	}
