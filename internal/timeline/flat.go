@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/trailsleuth/trailsleuth/internal/jsonout"
 	"github.com/trailsleuth/trailsleuth/internal/tabular"
 )
 
@@ -187,15 +188,13 @@ func (c *csvWriter) flush() error {
 
 // jsonWriter writes one JSON object per line.
 type jsonWriter struct {
-	enc    *json.Encoder
+	enc    *jsonout.Lines
 	object func(*Record) any
 }
 
 func newJSONWriter(w io.Writer, object func(*Record) any) *jsonWriter {
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false) // "&" and "<" stay readable; this is not HTML
-	return &jsonWriter{enc: enc, object: object}
+	return &jsonWriter{enc: jsonout.NewLines(w), object: object}
 }
 
-func (j *jsonWriter) write(r *Record) error { return j.enc.Encode(j.object(r)) }
+func (j *jsonWriter) write(r *Record) error { return j.enc.Write(j.object(r)) }
 func (j *jsonWriter) flush() error          { return nil }

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/trailsleuth/trailsleuth/internal/jsonout"
 	"github.com/trailsleuth/trailsleuth/internal/sqlquote"
 )
 
@@ -203,7 +204,7 @@ type classFile struct {
 	path string
 	f    *os.File
 	bw   *bufio.Writer
-	enc  *json.Encoder
+	enc  *jsonout.Lines
 }
 
 func (p *parquetWriter) write(r *Record) error {
@@ -220,10 +221,10 @@ func (p *parquetWriter) write(r *Record) error {
 			return fmt.Errorf("creating %s: %w", path, err)
 		}
 		f = &classFile{path: path, f: file, bw: bufio.NewWriterSize(file, 1<<20)}
-		f.enc = json.NewEncoder(f.bw)
+		f.enc = jsonout.NewLines(f.bw)
 		p.files[c] = f
 	}
-	return f.enc.Encode(o)
+	return f.enc.Write(o)
 }
 
 func (p *parquetWriter) flush() error { return nil }
