@@ -115,6 +115,7 @@ func Run(ctx context.Context, st *store.Store, files []acquire.File, walkErrs []
 	stopProgress := r.startProgress()
 	restore, err := st.BulkLoad(ctx)
 	if err != nil {
+		stopProgress()
 		return nil, err
 	}
 	r.decodeAll(ctx)
