@@ -478,7 +478,7 @@ func (j *ciJob) assumeInfraAdmin() {
 	j.s = &session{role: w.infraAdmin, name: fmt.Sprintf("terraform-ci-%d", j.runID), key: g.keyID("ASIA"), created: j.t, exp: j.t.Add(time.Hour)}
 	j.user(call{ua: tfUA("sts#1.28.2"), src: "sts.amazonaws.com", name: "AssumeRole",
 		req:  o("roleArn", w.infraAdmin.arn(), "roleSessionName", j.s.name, "durationSeconds", 3600),
-		resp: j.g.assumeResp(j.s), ro: true, res: roleRes(w.infraAdmin)})
+		resp: g.assumeResp(j.s), ro: true, res: roleRes(w.infraAdmin)})
 	j.next(1, 3)
 }
 
