@@ -407,105 +407,155 @@ func (g *gen) ciDeploy() {
 	}
 }
 
+// ciJob is one CI run as it happens: its clock, the user's key and the
+// Terraform session it assumes.
+type ciJob struct {
+	g     *gen
+	w     *world
+	t     time.Time
+	runID int
+	key   obj      // ci-deploy's long-term key
+	s     *session // infra-admin, assumed for Terraform
+}
+
+// ciRun plays one run: on apply runs, artifacts first; then Terraform's
+// plan reads, and on apply runs the deployment.
 func (g *gen) ciRun(r ciRun, runID int) {
-	w := &g.w
-	u := w.ciDeploy
-	t := r.at
-	key := u.identKey(u.key)
-	next := func(lo, hi int) { t = t.Add(g.jitter(lo, hi)) }
-	user := func(c call) {
-		c.t, c.ident, c.ip = t, key, ciIP
-		if c.region == "" {
-			c.region = usEast1
-		}
-		g.emit(c, "")
-	}
+	u := g.w.ciDeploy
+	j := &ciJob{g: g, w: &g.w, t: r.at, runID: runID, key: u.identKey(u.key)}
 	if r.apply {
-		for _, f := range []string{"order-processor", "orders-api"} {
-			k := fmt.Sprintf("builds/%s/%d/%s.zip", f, runID, f)
-			user(g.putObject(call{region: usEast1, ua: ciCLIBase + "s3.cp"}, bktArtifacts, k, 2_000_000+g.r.IntN(9_000_000), "Default_SSE_S3"))
-			next(2, 9)
-		}
+		j.uploadArtifacts()
 	}
-	user(call{ua: tfUA("sts#1.28.2"), src: "sts.amazonaws.com", name: "GetCallerIdentity", ro: true})
-	next(1, 2)
-	s := &session{role: w.infraAdmin, name: fmt.Sprintf("terraform-ci-%d", runID), key: g.keyID("ASIA"), created: t, exp: t.Add(time.Hour)}
-	user(call{ua: tfUA("sts#1.28.2"), src: "sts.amazonaws.com", name: "AssumeRole",
-		req:  o("roleArn", w.infraAdmin.arn(), "roleSessionName", s.name, "durationSeconds", 3600),
-		resp: g.assumeResp(s), ro: true, res: roleRes(w.infraAdmin)})
-	next(1, 3)
-	tf := func(region, src, name, apiv string, req any, ro bool, resp any) {
-		g.emit(call{t: t, region: region, ident: s.ident(), ip: ciIP, ua: tfUA(apiv), src: src, name: name, req: req, resp: resp, ro: ro}, "")
-		next(0, 2)
-	}
-	bucketGet := func(bucket, name, sub string) {
-		host := s3Host(bucket, usEast1)
-		g.emit(call{t: t, region: usEast1, ident: s.ident(), ip: ciIP, ua: tfUA("s3#1.51.3"), src: "s3.amazonaws.com", name: name,
-			req: o("bucketName", bucket, "Host", host, sub, ""), add: g.s3Add("TLS_AES_128_GCM_SHA256", 0, 300+g.r.IntN(900), ""),
-			ro: true, res: bucketRes(bucket), host: host}, "")
-		next(0, 2)
-	}
-	us, eu := usEast1, euWest1
-	tf(us, "ec2.amazonaws.com", "DescribeVpcs", "ec2#1.149.1", o("vpcSet", o("items", []obj{o("vpcId", w.vpc[us])}), "filterSet", o()), true, nil)
-	tf(us, "ec2.amazonaws.com", "DescribeVpcAttribute", "ec2#1.149.1", o("vpcId", w.vpc[us], "attribute", "enableDnsSupport"), true, nil)
-	tf(us, "ec2.amazonaws.com", "DescribeVpcAttribute", "ec2#1.149.1", o("vpcId", w.vpc[us], "attribute", "enableDnsHostnames"), true, nil)
-	for _, sn := range w.subnets[us] {
-		tf(us, "ec2.amazonaws.com", "DescribeSubnets", "ec2#1.149.1", o("subnetSet", o("items", []obj{o("subnetId", sn)}), "filterSet", o()), true, nil)
-	}
-	for _, sg := range w.sgs[us] {
-		tf(us, "ec2.amazonaws.com", "DescribeSecurityGroups", "ec2#1.149.1", o("securityGroupSet", o(), "securityGroupIdSet", o("items", []obj{o("groupId", sg)}), "filterSet", o()), true, nil)
-	}
-	tf(us, "ec2.amazonaws.com", "DescribeRouteTables", "ec2#1.149.1", o("routeTableIdSet", o(), "filterSet", o("items", []obj{o("name", "vpc-id", "valueSet", o("items", []obj{o("value", w.vpc[us])}))})), true, nil)
-	for _, rn := range []*role{w.ordersTask, w.orderProc, w.euExport} {
-		tf(us, "iam.amazonaws.com", "GetRole", "iam#1.31.1", o("roleName", rn.name), true, nil)
-		tf(us, "iam.amazonaws.com", "ListRolePolicies", "iam#1.31.1", o("roleName", rn.name), true, nil)
-		tf(us, "iam.amazonaws.com", "ListAttachedRolePolicies", "iam#1.31.1", o("roleName", rn.name), true, nil)
-	}
-	pol := "arn:aws:iam::" + acct + ":policy/orders-api-data-access"
-	tf(us, "iam.amazonaws.com", "GetPolicy", "iam#1.31.1", o("policyArn", pol), true, nil)
-	tf(us, "iam.amazonaws.com", "GetPolicyVersion", "iam#1.31.1", o("policyArn", pol, "versionId", "v4"), true, nil)
-	tf(us, "lambda.amazonaws.com", "GetFunction20150331v2", "lambda#1.53.1", o("functionName", "order-processor"), true, nil)
-	tf(us, "lambda.amazonaws.com", "ListVersionsByFunction20150331", "lambda#1.53.1", o("functionName", "arn:aws:lambda:us-east-1:"+acct+":function:order-processor"), true, nil)
-	tf(us, "lambda.amazonaws.com", "GetFunctionCodeSigningConfig", "lambda#1.53.1", o("functionName", "order-processor"), true, nil)
-	tf(eu, "lambda.amazonaws.com", "GetFunction20150331v2", "lambda#1.53.1", o("functionName", "eu-gdpr-export"), true, nil)
-	tf(eu, "ec2.amazonaws.com", "DescribeVpcs", "ec2#1.149.1", o("vpcSet", o("items", []obj{o("vpcId", w.vpc[eu])}), "filterSet", o()), true, nil)
-	for _, b := range []string{bktCustomer, bktOrders} {
-		bucketGet(b, "GetBucketPolicy", "policy")
-		bucketGet(b, "GetBucketVersioning", "versioning")
-		bucketGet(b, "GetBucketEncryption", "encryption")
-	}
-	tf(us, "kms.amazonaws.com", "DescribeKey", "kms#1.29.1", o("keyId", w.kmsKey[us]), true, nil)
-	tf(us, "kms.amazonaws.com", "GetKeyPolicy", "kms#1.29.1", o("keyId", w.kmsKey[us], "policyName", "default"), true, nil)
-	tf(us, "kms.amazonaws.com", "GetKeyRotationStatus", "kms#1.29.1", o("keyId", w.kmsKey[us]), true, nil)
-	tf(us, "secretsmanager.amazonaws.com", "DescribeSecret", "secretsmanager#1.28.1", o("secretId", w.secrets[0]), true, nil)
-	tf(us, "secretsmanager.amazonaws.com", "GetResourcePolicy", "secretsmanager#1.28.1", o("secretId", w.secrets[0]), true, nil)
-	tf(us, "logs.amazonaws.com", "DescribeLogGroups", "cloudwatchlogs#1.34.1", o("logGroupNamePrefix", "/aws/lambda/order-processor"), true, nil)
-	tf(us, "ecs.amazonaws.com", "DescribeClusters", "ecs#1.41.1", o("clusters", []string{"prod"}), true, nil)
-	tf(us, "ecs.amazonaws.com", "DescribeServices", "ecs#1.41.1", o("cluster", "prod", "services", []string{"orders-api"}), true, nil)
-	tf(us, "ecs.amazonaws.com", "DescribeTaskDefinition", "ecs#1.41.1", o("taskDefinition", "orders-api"), true, nil)
+	j.assumeInfraAdmin()
+	j.terraformPlan()
 	if !r.apply {
 		return
 	}
-	next(20, 60)
+	rev := j.terraformApply()
+	j.rollECSService(rev)
+}
+
+func (j *ciJob) next(lo, hi int) { j.t = j.t.Add(j.g.jitter(lo, hi)) }
+
+// user emits c as ci-deploy's key from the runner (us-east-1 by default).
+func (j *ciJob) user(c call) {
+	c.t, c.ident, c.ip = j.t, j.key, ciIP
+	if c.region == "" {
+		c.region = usEast1
+	}
+	j.g.emit(c, "")
+}
+
+// tf emits one Terraform call of the infra-admin session.
+func (j *ciJob) tf(region, src, name, apiv string, req any, ro bool, resp any) {
+	j.g.emit(call{t: j.t, region: region, ident: j.s.ident(), ip: ciIP, ua: tfUA(apiv), src: src, name: name, req: req, resp: resp, ro: ro}, "")
+	j.next(0, 2)
+}
+
+// bucketGet emits Terraform's read of one bucket subresource.
+func (j *ciJob) bucketGet(bucket, name, sub string) {
+	g := j.g
+	host := s3Host(bucket, usEast1)
+	g.emit(call{t: j.t, region: usEast1, ident: j.s.ident(), ip: ciIP, ua: tfUA("s3#1.51.3"), src: "s3.amazonaws.com", name: name,
+		req: o("bucketName", bucket, "Host", host, sub, ""), add: g.s3Add("TLS_AES_128_GCM_SHA256", 0, 300+g.r.IntN(900), ""),
+		ro: true, res: bucketRes(bucket), host: host}, "")
+	j.next(0, 2)
+}
+
+func (j *ciJob) uploadArtifacts() {
+	g := j.g
+	for _, f := range []string{"order-processor", "orders-api"} {
+		k := fmt.Sprintf("builds/%s/%d/%s.zip", f, j.runID, f)
+		j.user(g.putObject(call{region: usEast1, ua: ciCLIBase + "s3.cp"}, bktArtifacts, k, 2_000_000+g.r.IntN(9_000_000), "Default_SSE_S3"))
+		j.next(2, 9)
+	}
+}
+
+func (j *ciJob) assumeInfraAdmin() {
+	g, w := j.g, j.w
+	j.user(call{ua: tfUA("sts#1.28.2"), src: "sts.amazonaws.com", name: "GetCallerIdentity", ro: true})
+	j.next(1, 2)
+	j.s = &session{role: w.infraAdmin, name: fmt.Sprintf("terraform-ci-%d", j.runID), key: g.keyID("ASIA"), created: j.t, exp: j.t.Add(time.Hour)}
+	j.user(call{ua: tfUA("sts#1.28.2"), src: "sts.amazonaws.com", name: "AssumeRole",
+		req:  o("roleArn", w.infraAdmin.arn(), "roleSessionName", j.s.name, "durationSeconds", 3600),
+		resp: g.assumeResp(j.s), ro: true, res: roleRes(w.infraAdmin)})
+	j.next(1, 3)
+}
+
+// terraformPlan is the refresh of the state: a read of every resource.
+func (j *ciJob) terraformPlan() {
+	w := j.w
+	us, eu := usEast1, euWest1
+	j.tf(us, "ec2.amazonaws.com", "DescribeVpcs", "ec2#1.149.1", o("vpcSet", o("items", []obj{o("vpcId", w.vpc[us])}), "filterSet", o()), true, nil)
+	j.tf(us, "ec2.amazonaws.com", "DescribeVpcAttribute", "ec2#1.149.1", o("vpcId", w.vpc[us], "attribute", "enableDnsSupport"), true, nil)
+	j.tf(us, "ec2.amazonaws.com", "DescribeVpcAttribute", "ec2#1.149.1", o("vpcId", w.vpc[us], "attribute", "enableDnsHostnames"), true, nil)
+	for _, sn := range w.subnets[us] {
+		j.tf(us, "ec2.amazonaws.com", "DescribeSubnets", "ec2#1.149.1", o("subnetSet", o("items", []obj{o("subnetId", sn)}), "filterSet", o()), true, nil)
+	}
+	for _, sg := range w.sgs[us] {
+		j.tf(us, "ec2.amazonaws.com", "DescribeSecurityGroups", "ec2#1.149.1", o("securityGroupSet", o(), "securityGroupIdSet", o("items", []obj{o("groupId", sg)}), "filterSet", o()), true, nil)
+	}
+	j.tf(us, "ec2.amazonaws.com", "DescribeRouteTables", "ec2#1.149.1", o("routeTableIdSet", o(), "filterSet", o("items", []obj{o("name", "vpc-id", "valueSet", o("items", []obj{o("value", w.vpc[us])}))})), true, nil)
+	for _, rn := range []*role{w.ordersTask, w.orderProc, w.euExport} {
+		j.tf(us, "iam.amazonaws.com", "GetRole", "iam#1.31.1", o("roleName", rn.name), true, nil)
+		j.tf(us, "iam.amazonaws.com", "ListRolePolicies", "iam#1.31.1", o("roleName", rn.name), true, nil)
+		j.tf(us, "iam.amazonaws.com", "ListAttachedRolePolicies", "iam#1.31.1", o("roleName", rn.name), true, nil)
+	}
+	pol := "arn:aws:iam::" + acct + ":policy/orders-api-data-access"
+	j.tf(us, "iam.amazonaws.com", "GetPolicy", "iam#1.31.1", o("policyArn", pol), true, nil)
+	j.tf(us, "iam.amazonaws.com", "GetPolicyVersion", "iam#1.31.1", o("policyArn", pol, "versionId", "v4"), true, nil)
+	j.tf(us, "lambda.amazonaws.com", "GetFunction20150331v2", "lambda#1.53.1", o("functionName", "order-processor"), true, nil)
+	j.tf(us, "lambda.amazonaws.com", "ListVersionsByFunction20150331", "lambda#1.53.1", o("functionName", "arn:aws:lambda:us-east-1:"+acct+":function:order-processor"), true, nil)
+	j.tf(us, "lambda.amazonaws.com", "GetFunctionCodeSigningConfig", "lambda#1.53.1", o("functionName", "order-processor"), true, nil)
+	j.tf(eu, "lambda.amazonaws.com", "GetFunction20150331v2", "lambda#1.53.1", o("functionName", "eu-gdpr-export"), true, nil)
+	j.tf(eu, "ec2.amazonaws.com", "DescribeVpcs", "ec2#1.149.1", o("vpcSet", o("items", []obj{o("vpcId", w.vpc[eu])}), "filterSet", o()), true, nil)
+	for _, b := range []string{bktCustomer, bktOrders} {
+		j.bucketGet(b, "GetBucketPolicy", "policy")
+		j.bucketGet(b, "GetBucketVersioning", "versioning")
+		j.bucketGet(b, "GetBucketEncryption", "encryption")
+	}
+	j.tf(us, "kms.amazonaws.com", "DescribeKey", "kms#1.29.1", o("keyId", w.kmsKey[us]), true, nil)
+	j.tf(us, "kms.amazonaws.com", "GetKeyPolicy", "kms#1.29.1", o("keyId", w.kmsKey[us], "policyName", "default"), true, nil)
+	j.tf(us, "kms.amazonaws.com", "GetKeyRotationStatus", "kms#1.29.1", o("keyId", w.kmsKey[us]), true, nil)
+	j.tf(us, "secretsmanager.amazonaws.com", "DescribeSecret", "secretsmanager#1.28.1", o("secretId", w.secrets[0]), true, nil)
+	j.tf(us, "secretsmanager.amazonaws.com", "GetResourcePolicy", "secretsmanager#1.28.1", o("secretId", w.secrets[0]), true, nil)
+	j.tf(us, "logs.amazonaws.com", "DescribeLogGroups", "cloudwatchlogs#1.34.1", o("logGroupNamePrefix", "/aws/lambda/order-processor"), true, nil)
+	j.tf(us, "ecs.amazonaws.com", "DescribeClusters", "ecs#1.41.1", o("clusters", []string{"prod"}), true, nil)
+	j.tf(us, "ecs.amazonaws.com", "DescribeServices", "ecs#1.41.1", o("cluster", "prod", "services", []string{"orders-api"}), true, nil)
+	j.tf(us, "ecs.amazonaws.com", "DescribeTaskDefinition", "ecs#1.41.1", o("taskDefinition", "orders-api"), true, nil)
+}
+
+// terraformApply deploys the new function code and task definition; it
+// returns the task definition's revision.
+func (j *ciJob) terraformApply() int {
+	g, w, us := j.g, j.w, usEast1
+	j.next(20, 60)
 	fnArn := "arn:aws:lambda:us-east-1:" + acct + ":function:order-processor"
-	tf(us, "lambda.amazonaws.com", "UpdateFunctionCode20150331v2", "lambda#1.53.1",
-		o("functionName", "order-processor", "s3Bucket", bktArtifacts, "s3Key", fmt.Sprintf("builds/order-processor/%d/order-processor.zip", runID), "publish", false, "dryRun", false),
+	j.tf(us, "lambda.amazonaws.com", "UpdateFunctionCode20150331v2", "lambda#1.53.1",
+		o("functionName", "order-processor", "s3Bucket", bktArtifacts, "s3Key", fmt.Sprintf("builds/order-processor/%d/order-processor.zip", j.runID), "publish", false, "dryRun", false),
 		false, o("functionName", "order-processor", "functionArn", fnArn, "runtime", "python3.12", "role", w.orderProc.arn(),
-			"handler", "app.handler", "codeSize", 48211+g.r.IntN(2000), "lastModified", t.Format("2006-01-02T15:04:05.000-0700"),
+			"handler", "app.handler", "codeSize", 48211+g.r.IntN(2000), "lastModified", j.t.Format("2006-01-02T15:04:05.000-0700"),
 			"version", "$LATEST", "revisionId", g.uuid(), "state", "Active", "lastUpdateStatus", "InProgress", "packageType", "Zip"))
-	next(5, 15)
-	tf(us, "lambda.amazonaws.com", "PublishVersion20150331", "lambda#1.53.1", o("functionName", "order-processor"), false, nil)
-	rev := 212 + runID%50
-	tf(us, "ecs.amazonaws.com", "RegisterTaskDefinition", "ecs#1.41.1", o("family", "orders-api", "taskRoleArn", w.ordersTask.arn(),
+	j.next(5, 15)
+	j.tf(us, "lambda.amazonaws.com", "PublishVersion20150331", "lambda#1.53.1", o("functionName", "order-processor"), false, nil)
+	rev := 212 + j.runID%50
+	j.tf(us, "ecs.amazonaws.com", "RegisterTaskDefinition", "ecs#1.41.1", o("family", "orders-api", "taskRoleArn", w.ordersTask.arn(),
 		"networkMode", "awsvpc", "requiresCompatibilities", []string{"FARGATE"}, "cpu", "1024", "memory", "2048"),
 		false, o("taskDefinition", o("taskDefinitionArn", fmt.Sprintf("arn:aws:ecs:us-east-1:%s:task-definition/orders-api:%d", acct, rev), "family", "orders-api", "revision", rev, "status", "ACTIVE")))
-	next(2, 6)
-	t = t.Add(g.jitter(30, 90))
-	g.emit(call{t: t, region: us, ident: key, ip: ciIP, ua: ciCLIBase + "ecs.update-service", src: "ecs.amazonaws.com", name: "UpdateService",
+	j.next(2, 6)
+	return rev
+}
+
+// rollECSService points the service at revision rev with the user's own
+// key and waits for it, as the pipeline's last step.
+func (j *ciJob) rollECSService(rev int) {
+	g := j.g
+	j.t = j.t.Add(g.jitter(30, 90))
+	g.emit(call{t: j.t, region: usEast1, ident: j.key, ip: ciIP, ua: ciCLIBase + "ecs.update-service", src: "ecs.amazonaws.com", name: "UpdateService",
 		req: o("cluster", "prod", "service", "orders-api", "taskDefinition", fmt.Sprintf("orders-api:%d", rev), "forceNewDeployment", false)}, "")
 	for i := 0; i < 3; i++ {
-		t = t.Add(g.jitter(14, 17))
-		g.emit(call{t: t, region: us, ident: key, ip: ciIP, ua: ciCLIBase + "ecs.wait", src: "ecs.amazonaws.com", name: "DescribeServices",
+		j.t = j.t.Add(g.jitter(14, 17))
+		g.emit(call{t: j.t, region: usEast1, ident: j.key, ip: ciIP, ua: ciCLIBase + "ecs.wait", src: "ecs.amazonaws.com", name: "DescribeServices",
 			req: o("cluster", "prod", "services", []string{"orders-api"}), ro: true}, "")
 	}
 }

@@ -249,6 +249,8 @@ type gen struct {
 
 	// The account's principals and resources, created by newGen.
 	w world
+	// What the intrusion created, for the ground truth.
+	facts incidentFacts
 }
 
 func newGen() *gen {

@@ -67,90 +67,129 @@ const (
 // Evaluate scores report c of mode against truth t.
 func Evaluate(t *scenario.Truth, mode string, c *event.Case) Score {
 	s := Score{Scenario: t.Scenario, Kind: t.Kind, Background: t.Background, Mode: mode, Compromised: len(c.CompromisedCredentials)}
-	neutral := set(t.Neutral.Credentials, t.Neutral.Addresses, t.Neutral.EventIDs)
-	ownerCreds, ownerAddrs := set(t.Owner.Credentials), set(t.Owner.Addresses)
-	var atkCreds, atkAddrs, atkEvents map[string]bool
-	var principals []string
-	var persistence []scenario.PersistenceTruth
-	var data []string
+	k := newSides(t)
+	s.scoreCreds(c, k)
+	s.scoreAddrs(c, k)
+	s.Persistence = matchItems(reportedPersistence(c, k.neutral), persistenceNames(k.persistence))
+	s.Data = scoreData(c, t.Neutral.Data, k.data)
+	s.Events = scoreEvents(c, k)
+	if mode == ModeTriage && len(c.Triage) > 0 {
+		s.First, s.Rank = c.Triage[0].PrincipalARN, triageRank(c, k.principals)
+	}
+	slices.Sort(s.Missed)
+	slices.Sort(s.OwnerCreds)
+	slices.Sort(s.OwnerAddrs)
+	s.Failures = s.failures(t)
+	return s
+}
+
+// sides is the truth as sets: what is neutral, the owner's and the
+// attacker's (nil maps and lists for a control).
+type sides struct {
+	neutral                       map[string]bool
+	ownerCreds, ownerAddrs        map[string]bool
+	atkCreds, atkAddrs, atkEvents map[string]bool
+	principals                    []string
+	persistence                   []scenario.PersistenceTruth
+	data                          []string
+}
+
+func newSides(t *scenario.Truth) sides {
+	k := sides{
+		neutral:    set(t.Neutral.Credentials, t.Neutral.Addresses, t.Neutral.EventIDs),
+		ownerCreds: set(t.Owner.Credentials),
+		ownerAddrs: set(t.Owner.Addresses),
+	}
 	if a := t.Attack; a != nil {
-		atkCreds, atkAddrs, atkEvents = map[string]bool{}, map[string]bool{}, set(a.EventIDs)
+		k.atkCreds, k.atkAddrs, k.atkEvents = map[string]bool{}, map[string]bool{}, set(a.EventIDs)
 		for _, cr := range a.Credentials {
-			atkCreds[cr.AccessKeyID] = true
+			k.atkCreds[cr.AccessKeyID] = true
 		}
 		for _, ad := range a.Addresses {
-			atkAddrs[ad.IP] = true
+			k.atkAddrs[ad.IP] = true
 		}
-		principals, persistence, data = a.Principals, a.Persistence, a.Data
+		k.principals, k.persistence, k.data = a.Principals, a.Persistence, a.Data
 	}
+	return k
+}
 
-	// Credentials. One without a key is named principal@address: it is
-	// the attacker's (or the owner's, or neutral) when its address is.
+// scoreCreds scores the compromised credentials. One without a key is
+// named principal@address: it is the attacker's (or the owner's, or
+// neutral) when its address is.
+func (s *Score) scoreCreds(c *event.Case, k sides) {
 	named := map[string]bool{}
 	for _, cr := range c.CompromisedCredentials {
 		id := cr.AccessKeyID
 		ip := ""
-		if at := strings.LastIndex(id, "@"); at > 0 && !atkCreds[id] {
+		if at := strings.LastIndex(id, "@"); at > 0 && !k.atkCreds[id] {
 			ip = id[at+1:]
 		}
-		if neutral[id] || (ip != "" && neutral[ip]) || named[id] {
+		if k.neutral[id] || (ip != "" && k.neutral[ip]) || named[id] {
 			continue
 		}
 		named[id] = true
 		s.Creds.Named++
 		switch {
-		case atkCreds[id] || (ip != "" && atkAddrs[ip]):
+		case k.atkCreds[id] || (ip != "" && k.atkAddrs[ip]):
 			s.Creds.Right++
-		case ownerCreds[id] || (ip != "" && ownerAddrs[ip]):
+		case k.ownerCreds[id] || (ip != "" && k.ownerAddrs[ip]):
 			s.OwnerCreds = append(s.OwnerCreds, id)
 		}
 	}
-	s.Creds.Truth = len(atkCreds)
-	for id := range atkCreds {
+	s.Creds.Truth = len(k.atkCreds)
+	for id := range k.atkCreds {
 		if named[id] {
 			s.Creds.Found++
 		} else {
 			s.Missed = append(s.Missed, id)
 		}
 	}
+}
 
-	// Addresses.
+// scoreAddrs scores the source addresses the report lists.
+func (s *Score) scoreAddrs(c *event.Case, k sides) {
 	namedIP := map[string]bool{}
 	for _, ip := range c.SourceIPs {
-		if _, err := netip.ParseAddr(ip.IP); err != nil || neutral[ip.IP] || namedIP[ip.IP] {
+		if _, err := netip.ParseAddr(ip.IP); err != nil || k.neutral[ip.IP] || namedIP[ip.IP] {
 			continue
 		}
 		namedIP[ip.IP] = true
 		s.Addrs.Named++
 		switch {
-		case atkAddrs[ip.IP]:
+		case k.atkAddrs[ip.IP]:
 			s.Addrs.Right++
-		case ownerAddrs[ip.IP]:
+		case k.ownerAddrs[ip.IP]:
 			s.OwnerAddrs = append(s.OwnerAddrs, ip.IP)
 		}
 	}
-	s.Addrs.Truth = len(atkAddrs)
-	for ip := range atkAddrs {
+	s.Addrs.Truth = len(k.atkAddrs)
+	for ip := range k.atkAddrs {
 		if namedIP[ip] {
 			s.Addrs.Found++
 		} else {
 			s.Missed = append(s.Missed, ip)
 		}
 	}
+}
 
-	// Persistence: a truth item is found when a reported item names it.
+// reportedPersistence is the resources of the report's persistence items
+// not made by neutral events; a truth item is found when one names it.
+func reportedPersistence(c *event.Case, neutral map[string]bool) []string {
 	var reported []string
 	for _, p := range c.Persistence {
 		if !neutral[p.EventID] {
 			reported = append(reported, p.Resource)
 		}
 	}
-	s.Persistence = matchItems(reported, persistenceNames(persistence))
+	return reported
+}
 
-	// Data: S3 by bucket.
+// scoreData scores the data the report says was accessed, S3 by bucket,
+// against the attacker's data; neutral data counts for neither.
+func scoreData(c *event.Case, neutralData, data []string) Ratio {
 	var touched []string
 	for _, d := range c.DataAccessed {
-		if r := bucketOf(d.Resource); !anySame(r, t.Neutral.Data) {
+		if r := bucketOf(d.Resource); !anySame(r, neutralData) {
 			touched = append(touched, r)
 		}
 	}
@@ -158,42 +197,41 @@ func Evaluate(t *scenario.Truth, mode string, c *event.Case) Score {
 	for _, d := range data {
 		dataNames = append(dataNames, []string{d})
 	}
-	s.Data = matchItems(dedupe(touched), dataNames)
+	return matchItems(dedupe(touched), dataNames)
+}
 
-	// Events.
+// scoreEvents scores the report's actions against the attacker's events.
+func scoreEvents(c *event.Case, k sides) Ratio {
+	var r Ratio
 	seen := map[string]bool{}
 	for _, a := range c.Actions {
-		if neutral[a.EventID] || seen[a.EventID] {
+		if k.neutral[a.EventID] || seen[a.EventID] {
 			continue
 		}
 		seen[a.EventID] = true
-		s.Events.Named++
-		if atkEvents[a.EventID] {
-			s.Events.Right++
+		r.Named++
+		if k.atkEvents[a.EventID] {
+			r.Right++
 		}
 	}
-	s.Events.Truth = len(atkEvents)
-	for id := range atkEvents {
+	r.Truth = len(k.atkEvents)
+	for id := range k.atkEvents {
 		if seen[id] {
-			s.Events.Found++
+			r.Found++
 		}
 	}
+	return r
+}
 
-	// Triage rank.
-	if mode == ModeTriage && len(c.Triage) > 0 {
-		s.First = c.Triage[0].PrincipalARN
-		for i, e := range c.Triage {
-			if samePrincipal(e.PrincipalARN, principals) {
-				s.Rank = i + 1
-				break
-			}
+// triageRank is the 1-based place of the first attacker principal in
+// triage, 0 when none is there.
+func triageRank(c *event.Case, principals []string) int {
+	for i, e := range c.Triage {
+		if samePrincipal(e.PrincipalARN, principals) {
+			return i + 1
 		}
 	}
-	slices.Sort(s.Missed)
-	slices.Sort(s.OwnerCreds)
-	slices.Sort(s.OwnerAddrs)
-	s.Failures = s.failures(t)
-	return s
+	return 0
 }
 
 func (s Score) failures(t *scenario.Truth) []string {

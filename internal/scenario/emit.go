@@ -66,16 +66,33 @@ func (w *World) emit(t time.Time, cred *Cred, src Source, c Call) *Record {
 	if c.Recipient != nil {
 		acct = c.Recipient
 	}
-	region := c.Region
-	switch {
-	case region != "":
-	case c.Global:
-		region = "us-east-1"
-	case src.Region != "":
-		region = src.Region
-	default:
-		region = acct.Region
+	region := callRegion(c, src, acct)
+	rec := w.newRecord(t, cred, src, c, acct, region)
+	w.setKindFields(rec, c)
+	w.setClientFields(rec, cred, src, c, region)
+	if keep { // the trail does not select this bucket's data events: nothing is written
+		w.records = append(w.records, rec)
 	}
+	return rec
+}
+
+// callRegion is the region a call is recorded in: the call's own, us-east-1
+// for global services, else the client's, else the account's.
+func callRegion(c Call, src Source, acct *Account) string {
+	switch {
+	case c.Region != "":
+		return c.Region
+	case c.Global:
+		return "us-east-1"
+	case src.Region != "":
+		return src.Region
+	}
+	return acct.Region
+}
+
+// newRecord is the record of c with the fields every call has; its event
+// id is drawn here.
+func (w *World) newRecord(t time.Time, cred *Cred, src Source, c Call, acct *Account, region string) *Record {
 	rec := &Record{
 		EventVersion:        w.eventVersion(c),
 		UserIdentity:        w.identity(cred),
@@ -110,6 +127,12 @@ func (w *World) emit(t time.Time, cred *Cred, src Source, c Call) *Record {
 	if rec.EventType == "" {
 		rec.EventType = "AwsApiCall"
 	}
+	return rec
+}
+
+// setKindFields sets what depends on the kind of event and the log
+// format's age: request id, readOnly, managementEvent and eventCategory.
+func (w *World) setKindFields(rec *Record, c Call) {
 	if c.Source == "s3.amazonaws.com" {
 		rec.RequestID = w.r.s3RequestID()
 	} else if rec.EventType != "AwsConsoleSignIn" {
@@ -126,6 +149,11 @@ func (w *World) emit(t time.Time, cred *Cred, src Source, c Call) *Record {
 			rec.EventCategory = "Data"
 		}
 	}
+}
+
+// setClientFields sets what depends on how the client connected: S3's
+// bracketed user agent, TLS details and the console flag.
+func (w *World) setClientFields(rec *Record, cred *Cred, src Source, c Call, region string) {
 	// S3 writes the client's user agent in brackets.
 	if c.Source == "s3.amazonaws.com" && rec.UserAgent != "" && !strings.HasPrefix(rec.UserAgent, "[") && networkClient(src.IP) {
 		rec.UserAgent = "[" + rec.UserAgent + "]"
@@ -139,10 +167,6 @@ func (w *World) emit(t time.Time, cred *Cred, src Source, c Call) *Record {
 	if cred.console && !w.opts.Legacy {
 		rec.SessionCredentialFromConsole = "true"
 	}
-	if keep { // the trail does not select this bucket's data events: nothing is written
-		w.records = append(w.records, rec)
-	}
-	return rec
 }
 
 // logsDataOf says whether the trail records data event c.

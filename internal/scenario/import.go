@@ -106,150 +106,223 @@ func readRecords(path string) ([]rawEvent, error) {
 	return doc.Records, nil
 }
 
+// learn builds the world the records show: first a pass over every
+// record, then the accounts, with the principals and buckets placed in them.
 func (w *World) learn(evs []rawEvent, side string) {
-	acctCount := map[string]int{}
-	regionCount := map[string]map[string]int{}
-	users := map[string]*User{}
-	roles := map[string]*Role{}
-	buckets := map[string]*Bucket{}
-	bucketData := map[string]bool{}
-	instances := map[string]*Instance{}
-	var first, last time.Time
+	l := &learner{w: w, side: side, acctCount: map[string]int{}, regionCount: map[string]map[string]int{},
+		users: map[string]*User{}, roles: map[string]*Role{}, buckets: map[string]*Bucket{},
+		bucketData: map[string]bool{}, instances: map[string]*Instance{}}
 	for i := range evs {
-		e := &evs[i]
-		t, err := time.Parse(time.RFC3339, e.EventTime)
-		if err != nil || e.EventID == "" {
-			continue
-		}
-		if first.IsZero() || t.Before(first) {
-			first = t
-		}
-		if t.After(last) {
-			last = t
-		}
-		acct := e.Recipient
-		acctCount[acct]++
-		if regionCount[acct] == nil {
-			regionCount[acct] = map[string]int{}
-		}
-		regionCount[acct][e.AWSRegion]++
-		// the record, kept for truth
-		rec := &Record{EventID: e.EventID, SourceIPAddress: e.SourceIPAddress, UserAgent: e.UserAgent, RecipientAccountID: acct, time: t, side: side, imported: true}
-		rec.UserIdentity.AccessKeyID = e.UserIdentity.AccessKeyID
-		rec.UserIdentity.ARN = e.UserIdentity.ARN
-		rec.issued = issuedKey(e.ResponseElements)
-		if rec.issued != "" {
-			w.usedKeys[rec.issued] = true
-		}
-		w.records = append(w.records, rec)
-		w.usedIPs[e.SourceIPAddress] = true
-		id := e.UserIdentity
-		if k := id.AccessKeyID; k != "" {
-			w.usedKeys[k] = true
-			us := w.Observed[k]
-			if us == nil {
-				us = &Usage{IPs: map[string]int{}, UAs: map[string]int{}, First: t}
-				w.Observed[k] = us
-			}
-			us.N++
-			us.IPs[e.SourceIPAddress]++
-			us.UAs[e.UserAgent]++
-			if t.Before(us.First) {
-				us.First = t
-			}
-			if t.After(us.Last) {
-				us.Last = t
-			}
-		}
-		switch id.Type {
-		case "IAMUser":
-			u := users[id.ARN]
-			if u == nil && id.UserName != "" {
-				u = &User{Name: id.UserName, ID: id.PrincipalID, Tags: tagsFor(id.UserName)}
-				u.Account = &Account{ID: id.AccountID}
-				users[id.ARN] = u
-			}
-			if u == nil {
-				break
-			}
-			if strings.HasPrefix(id.AccessKeyID, "AKIA") && !hasKey(u, id.AccessKeyID) {
-				u.Keys = append(u.Keys, &Key{ID: id.AccessKeyID, User: u, Created: t})
-			}
-			if e.EventName == "ConsoleLogin" {
-				u.Console = true
-				u.MFA = fmt.Sprint(e.AdditionalEventData["MFAUsed"]) == "Yes"
-			}
-		case "AssumedRole":
-			is := id.SessionContext.SessionIssuer
-			if is.ARN == "" {
-				break
-			}
-			ro := roles[is.ARN]
-			if ro == nil {
-				name, path := roleNamePath(is.ARN)
-				ro = &Role{Name: name, Path: path, ID: is.PrincipalID, Kind: "role", Account: &Account{ID: id.AccountID}}
-				roles[is.ARN] = ro
-			}
-			session := id.ARN[strings.LastIndex(id.ARN, "/")+1:]
-			if strings.HasPrefix(session, "i-") || id.SessionContext.EC2RoleDelivery != "" {
-				ro.Kind = "ec2"
-			}
-			if ro.Kind == "ec2" || ro.Kind == "ecs" {
-				in := instances[ro.Name+"/"+session]
-				if in == nil {
-					in = &Instance{ID: session, Role: ro, PublicIP: e.SourceIPAddress}
-					instances[ro.Name+"/"+session] = in
-					ro.Instances = append(ro.Instances, in)
-				}
-				if id.AccessKeyID != "" && !hasSession(in, id.AccessKeyID) {
-					created, _ := time.Parse(time.RFC3339, id.SessionContext.Attributes.CreationDate)
-					in.Sessions = append(in.Sessions, &Cred{kind: credRole, role: ro, session: session, key: id.AccessKeyID, created: created, ec2: ro.Kind == "ec2", imported: true})
-				}
-			}
-		case "AWSService":
-			if e.EventName == "AssumeRole" && (strings.HasPrefix(id.InvokedBy, "ecs-tasks") || strings.HasPrefix(id.InvokedBy, "lambda")) {
-				arn, _ := e.RequestParameters["roleArn"].(string)
-				name, path := roleNamePath(arn)
-				ro := roles[arn]
-				if ro == nil {
-					ro = &Role{Name: name, Path: path, Account: &Account{ID: acct}}
-					roles[arn] = ro
-				}
-				ro.Kind, ro.Service = "ecs", id.InvokedBy
-				if strings.HasPrefix(id.InvokedBy, "lambda") {
-					ro.Kind = "lambda"
-				}
-			}
-		}
-		if b, ok := e.RequestParameters["bucketName"].(string); ok && e.EventSource == "s3.amazonaws.com" {
-			bk := buckets[b]
-			if bk == nil {
-				bk = &Bucket{Name: b, Kind: bucketKindFor(b), Region: e.AWSRegion}
-				buckets[b] = bk
-			}
-			if e.EventCategory == "Data" || (e.ManagementEvent != nil && !*e.ManagementEvent) || strings.HasSuffix(e.EventName, "Object") {
-				bucketData[b] = true
-				if k, ok := e.RequestParameters["key"].(string); ok {
-					if i := strings.Index(k, "/"); i > 0 && !contains(bk.Prefixes, k[:i+1]) {
-						bk.Prefixes = append(bk.Prefixes, k[:i+1])
-					}
-				}
-			}
-		}
-		if s, ok := e.RequestParameters["secretId"].(string); ok && strings.HasPrefix(s, "arn:") {
-			w.secretSeen(acct, s)
-		}
-		w.noteResources(e)
+		l.event(&evs[i])
 	}
-	w.Start, w.End = first, last.Add(time.Second)
-	w.opts = Options{Start: first, Days: max(1, int(last.Sub(first).Hours()/24)+1), Legacy: first.Year() < 2022}
-	// Accounts: the busiest is the victim ("prod").
+	w.Start, w.End = l.first, l.last.Add(time.Second)
+	w.opts = Options{Start: l.first, Days: max(1, int(l.last.Sub(l.first).Hours()/24)+1), Legacy: l.first.Year() < 2022}
+	byID := l.accounts()
+	l.placeUsers(byID)
+	l.placeRoles(byID)
+	l.placeBuckets(w.Accounts[0])
+	if w.secrets != nil {
+		for _, a := range w.Accounts {
+			a.Secrets = w.secrets[a.ID]
+		}
+	}
+}
+
+// learner is what the pass over the imported records has gathered before
+// the accounts are known: counts, and principals and buckets by name.
+type learner struct {
+	w           *World
+	side        string
+	acctCount   map[string]int
+	regionCount map[string]map[string]int // account -> region -> records
+	users       map[string]*User          // by ARN
+	roles       map[string]*Role          // by ARN
+	buckets     map[string]*Bucket        // by name
+	bucketData  map[string]bool           // buckets with data events
+	instances   map[string]*Instance      // by role name/session
+	first, last time.Time
+}
+
+// event learns from one record; records without a time or an id are skipped.
+func (l *learner) event(e *rawEvent) {
+	t, err := time.Parse(time.RFC3339, e.EventTime)
+	if err != nil || e.EventID == "" {
+		return
+	}
+	if l.first.IsZero() || t.Before(l.first) {
+		l.first = t
+	}
+	if t.After(l.last) {
+		l.last = t
+	}
+	acct := e.Recipient
+	l.acctCount[acct]++
+	if l.regionCount[acct] == nil {
+		l.regionCount[acct] = map[string]int{}
+	}
+	l.regionCount[acct][e.AWSRegion]++
+	l.keepRecord(e, t)
+	l.observeKey(e, t)
+	switch e.UserIdentity.Type {
+	case "IAMUser":
+		l.iamUser(e, t)
+	case "AssumedRole":
+		l.assumedRole(e)
+	case "AWSService":
+		l.serviceRole(e)
+	}
+	l.bucket(e)
+	if s, ok := e.RequestParameters["secretId"].(string); ok && strings.HasPrefix(s, "arn:") {
+		l.w.secretSeen(acct, s)
+	}
+	l.w.noteResources(e)
+}
+
+// keepRecord keeps the record for truth and reserves its address and keys,
+// so that generated ones never collide with them.
+func (l *learner) keepRecord(e *rawEvent, t time.Time) {
+	w := l.w
+	rec := &Record{EventID: e.EventID, SourceIPAddress: e.SourceIPAddress, UserAgent: e.UserAgent, RecipientAccountID: e.Recipient, time: t, side: l.side, imported: true}
+	rec.UserIdentity.AccessKeyID = e.UserIdentity.AccessKeyID
+	rec.UserIdentity.ARN = e.UserIdentity.ARN
+	rec.issued = issuedKey(e.ResponseElements)
+	if rec.issued != "" {
+		w.usedKeys[rec.issued] = true
+	}
+	w.records = append(w.records, rec)
+	w.usedIPs[e.SourceIPAddress] = true
+}
+
+// observeKey adds the record to its access key's usage: where from, with
+// what, when.
+func (l *learner) observeKey(e *rawEvent, t time.Time) {
+	w := l.w
+	k := e.UserIdentity.AccessKeyID
+	if k == "" {
+		return
+	}
+	w.usedKeys[k] = true
+	us := w.Observed[k]
+	if us == nil {
+		us = &Usage{IPs: map[string]int{}, UAs: map[string]int{}, First: t}
+		w.Observed[k] = us
+	}
+	us.N++
+	us.IPs[e.SourceIPAddress]++
+	us.UAs[e.UserAgent]++
+	if t.Before(us.First) {
+		us.First = t
+	}
+	if t.After(us.Last) {
+		us.Last = t
+	}
+}
+
+// iamUser learns an IAM user, its long-term keys and console habit.
+func (l *learner) iamUser(e *rawEvent, t time.Time) {
+	id := e.UserIdentity
+	u := l.users[id.ARN]
+	if u == nil && id.UserName != "" {
+		u = &User{Name: id.UserName, ID: id.PrincipalID, Tags: tagsFor(id.UserName)}
+		u.Account = &Account{ID: id.AccountID}
+		l.users[id.ARN] = u
+	}
+	if u == nil {
+		return
+	}
+	if strings.HasPrefix(id.AccessKeyID, "AKIA") && !hasKey(u, id.AccessKeyID) {
+		u.Keys = append(u.Keys, &Key{ID: id.AccessKeyID, User: u, Created: t})
+	}
+	if e.EventName == "ConsoleLogin" {
+		u.Console = true
+		u.MFA = fmt.Sprint(e.AdditionalEventData["MFAUsed"]) == "Yes"
+	}
+}
+
+// assumedRole learns a role from its session; an instance's session also
+// gives the instance and its credentials.
+func (l *learner) assumedRole(e *rawEvent) {
+	id := e.UserIdentity
+	is := id.SessionContext.SessionIssuer
+	if is.ARN == "" {
+		return
+	}
+	ro := l.roles[is.ARN]
+	if ro == nil {
+		name, path := roleNamePath(is.ARN)
+		ro = &Role{Name: name, Path: path, ID: is.PrincipalID, Kind: "role", Account: &Account{ID: id.AccountID}}
+		l.roles[is.ARN] = ro
+	}
+	session := id.ARN[strings.LastIndex(id.ARN, "/")+1:]
+	if strings.HasPrefix(session, "i-") || id.SessionContext.EC2RoleDelivery != "" {
+		ro.Kind = "ec2"
+	}
+	if ro.Kind != "ec2" && ro.Kind != "ecs" {
+		return
+	}
+	in := l.instances[ro.Name+"/"+session]
+	if in == nil {
+		in = &Instance{ID: session, Role: ro, PublicIP: e.SourceIPAddress}
+		l.instances[ro.Name+"/"+session] = in
+		ro.Instances = append(ro.Instances, in)
+	}
+	if id.AccessKeyID != "" && !hasSession(in, id.AccessKeyID) {
+		created, _ := time.Parse(time.RFC3339, id.SessionContext.Attributes.CreationDate)
+		in.Sessions = append(in.Sessions, &Cred{kind: credRole, role: ro, session: session, key: id.AccessKeyID, created: created, ec2: ro.Kind == "ec2", imported: true})
+	}
+}
+
+// serviceRole learns a task or function role from ECS or Lambda assuming it.
+func (l *learner) serviceRole(e *rawEvent) {
+	id := e.UserIdentity
+	if e.EventName != "AssumeRole" || !(strings.HasPrefix(id.InvokedBy, "ecs-tasks") || strings.HasPrefix(id.InvokedBy, "lambda")) {
+		return
+	}
+	arn, _ := e.RequestParameters["roleArn"].(string)
+	name, path := roleNamePath(arn)
+	ro := l.roles[arn]
+	if ro == nil {
+		ro = &Role{Name: name, Path: path, Account: &Account{ID: e.Recipient}}
+		l.roles[arn] = ro
+	}
+	ro.Kind, ro.Service = "ecs", id.InvokedBy
+	if strings.HasPrefix(id.InvokedBy, "lambda") {
+		ro.Kind = "lambda"
+	}
+}
+
+// bucket learns an S3 bucket, whether its data events are logged and the
+// top-level prefixes of its keys.
+func (l *learner) bucket(e *rawEvent) {
+	b, ok := e.RequestParameters["bucketName"].(string)
+	if !ok || e.EventSource != "s3.amazonaws.com" {
+		return
+	}
+	bk := l.buckets[b]
+	if bk == nil {
+		bk = &Bucket{Name: b, Kind: bucketKindFor(b), Region: e.AWSRegion}
+		l.buckets[b] = bk
+	}
+	if e.EventCategory == "Data" || (e.ManagementEvent != nil && !*e.ManagementEvent) || strings.HasSuffix(e.EventName, "Object") {
+		l.bucketData[b] = true
+		if k, ok := e.RequestParameters["key"].(string); ok {
+			if i := strings.Index(k, "/"); i > 0 && !contains(bk.Prefixes, k[:i+1]) {
+				bk.Prefixes = append(bk.Prefixes, k[:i+1])
+			}
+		}
+	}
+}
+
+// accounts creates the accounts, busiest first: the busiest is the victim
+// ("prod").
+func (l *learner) accounts() map[string]*Account {
+	w := l.w
 	var ids []string
-	for id := range acctCount {
+	for id := range l.acctCount {
 		ids = append(ids, id)
 	}
 	sort.Slice(ids, func(i, j int) bool {
-		return acctCount[ids[i]] > acctCount[ids[j]] || (acctCount[ids[i]] == acctCount[ids[j]] && ids[i] < ids[j])
+		return l.acctCount[ids[i]] > l.acctCount[ids[j]] || (l.acctCount[ids[i]] == l.acctCount[ids[j]] && ids[i] < ids[j])
 	})
 	byID := map[string]*Account{}
 	for i, id := range ids {
@@ -257,24 +330,34 @@ func (w *World) learn(evs []rawEvent, side string) {
 		if i == 0 {
 			kind = "prod"
 		}
-		a := &Account{ID: id, Alias: id, Kind: kind, Region: mostCommon(regionCount[id])}
+		a := &Account{ID: id, Alias: id, Kind: kind, Region: mostCommon(l.regionCount[id])}
 		a.Root = &User{Account: a, Tags: map[string]bool{"root": true}}
 		w.Accounts = append(w.Accounts, a)
 		byID[id] = a
 	}
 	w.Home = w.Accounts[0].Region
-	for _, arn := range sortedKeys(users) {
-		u := users[arn]
+	return byID
+}
+
+// placeUsers puts each user in its account (users of accounts that
+// received no record stay out).
+func (l *learner) placeUsers(byID map[string]*Account) {
+	for _, arn := range sortedKeys(l.users) {
+		u := l.users[arn]
 		if a := byID[u.Account.ID]; a != nil {
 			u.Account = a
 			a.Users = append(a.Users, u)
 		}
 	}
-	for _, arn := range sortedKeys(roles) {
-		ro := roles[arn]
+}
+
+// placeRoles puts each role, its instances and their sessions in its account.
+func (l *learner) placeRoles(byID map[string]*Account) {
+	for _, arn := range sortedKeys(l.roles) {
+		ro := l.roles[arn]
 		if (ro.Kind == "ecs" || ro.Kind == "ec2") && len(ro.Instances) == 0 {
 			// a task role seen only being handed out: one task to steal from
-			ro.Instances = []*Instance{{ID: w.r.uuid(), Role: ro}}
+			ro.Instances = []*Instance{{ID: l.w.r.uuid(), Role: ro}}
 		}
 		if a := byID[ro.Account.ID]; a != nil {
 			ro.Account = a
@@ -287,19 +370,17 @@ func (w *World) learn(evs []rawEvent, side string) {
 			}
 		}
 	}
-	prod := w.Accounts[0]
-	for _, name := range sortedKeys(buckets) {
-		b := buckets[name]
-		b.DataEvents = bucketData[name]
+}
+
+// placeBuckets gives every bucket to prod.
+func (l *learner) placeBuckets(prod *Account) {
+	for _, name := range sortedKeys(l.buckets) {
+		b := l.buckets[name]
+		b.DataEvents = l.bucketData[name]
 		if len(b.Prefixes) == 0 {
 			b.Prefixes = []string{""}
 		}
 		prod.Buckets = append(prod.Buckets, b)
-	}
-	if w.secrets != nil {
-		for _, a := range w.Accounts {
-			a.Secrets = w.secrets[a.ID]
-		}
 	}
 }
 

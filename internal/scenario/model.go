@@ -92,34 +92,33 @@ func (w *World) buildResources(a *Account) {
 	a.NATIPs = []string{w.addrIn(awsNet), w.addrIn(awsNet)}
 }
 
+// buildPeople creates the engineers, each with the IAM users and
+// Identity Center roles of their job.
 func (w *World) buildPeople(prod, dev *Account) {
-	cli := func(os string) Tool {
-		switch os {
-		case "mac":
-			return awsCLI2("2.22.35", "0.23.4", "macos", "24.2.0", "arm64", "3.12.6", "exe", "")
-		case "linux":
-			return awsCLI2("2.22.21", "0.23.4", "linux", "6.8.0-49-generic", "x86_64", "3.12.6", "exe", "ubuntu.24")
-		}
-		return awsCLI2("2.21.3", "0.22.0", "windows", "10", "x86_64", "3.12.6", "msi", "")
+	office := w.addrIn("office-fibre")
+	vpn := w.addrIn("corp-vpn")
+	for i, p := range w.personas() {
+		pe := w.newPerson(i, p, office, vpn)
+		w.People = append(w.People, pe)
+		w.giveIAMUsers(pe, i, p.job, prod, dev)
+		pe.SSORoles = ssoRoles(p.job)
 	}
-	if w.opts.Legacy {
-		cli = func(os string) Tool {
-			switch os {
-			case "mac":
-				return awsCLI2Old("2.2.14", "3.8.8", "Darwin/20.5.0", "exe/x86_64")
-			case "linux":
-				return awsCLI2Old("2.2.10", "3.8.8", "Linux/5.8.0-55-generic", "exe/x86_64.ubuntu.20")
-			}
-			return awsCLI2Old("2.2.5", "3.8.8", "Windows/10", "exe/AMD64")
-		}
-	}
-	type persona struct {
-		job, os, homeNet, browser string
-		tz                        *time.Location
-		office                    bool
-		start, end                int
-	}
-	personas := []persona{
+	dropOneDeveloperMFA(prod)
+}
+
+// persona is the shape of one engineer: job, laptop, home network,
+// browser, time zone, office habit and working hours.
+type persona struct {
+	job, os, homeNet, browser string
+	tz                        *time.Location
+	office                    bool
+	start, end                int
+}
+
+// personas are the organisation's engineers; legacy worlds give them the
+// browsers of their year.
+func (w *World) personas() []persona {
+	ps := []persona{
 		{"platform", "mac", "telekom-de", chromeMac, cet, true, 8, 18},
 		{"developer", "linux", "vodafone-de", firefoxLin, cet, true, 9, 19},
 		{"developer", "windows", "meo-pt", edgeWin, wet, false, 9, 18},
@@ -128,66 +127,106 @@ func (w *World) buildPeople(prod, dev *Account) {
 		{"developer", "mac", "comcast-us", chromeMac, est, false, 9, 18},
 	}
 	if w.opts.Legacy {
-		for i := range personas {
-			personas[i].browser = []string{chromeOld, firefoxOld}[i%2]
+		for i := range ps {
+			ps[i].browser = []string{chromeOld, firefoxOld}[i%2]
 		}
 	}
-	office := w.addrIn("office-fibre")
-	vpn := w.addrIn("corp-vpn")
-	for i, p := range personas {
-		first := firstNames[(w.r.IntN(len(firstNames))+i*7)%len(firstNames)]
-		last := lastNames[w.r.IntN(len(lastNames))]
-		pe := &Person{First: first, Last: last, Email: first + "." + last + "@" + w.Company + ".io", Job: p.job, TZ: p.tz,
-			HomeNet: p.homeNet, CLI: cli(p.os), Browser: p.browser, StartHour: p.start, EndHour: p.end, VPN: vpn,
-			Mobile: w.addrIn("o2-mobile-de"), OfficeDays: map[time.Weekday]bool{}, idcUserID: w.r.uuid()}
-		pe.Homes = []string{w.addrIn(p.homeNet), w.addrIn(p.homeNet), w.addrIn(p.homeNet)}
-		if p.job == "developer" && p.os == "windows" {
-			pe.DevBox = w.addrIn("aws-" + w.Home)
-		}
-		if p.office {
-			pe.Office = office
-			pe.OfficeDays[time.Tuesday], pe.OfficeDays[time.Wednesday], pe.OfficeDays[time.Thursday] = true, true, true
-		}
-		goos, arch := "darwin", "arm64"
-		if p.os != "mac" {
-			goos, arch = p.os, "amd64"
-		}
-		pe.Terraform = terraform("1.9.8", "5.78.0", "1.32.4", goos, arch)
-		if w.opts.Legacy {
-			pe.Terraform = Tool{Name: "terraform/1.0.1", ua: func(service, op string) string {
-				return "APN/1.0 HashiCorp/1.0 Terraform/1.0.1 (+https://www.terraform.io) terraform-provider-aws/3.47.0 (+https://registry.terraform.io/providers/hashicorp/aws) aws-sdk-go/1.38.68 (go1.16; " + goos + "; " + arch + ")"
-			}}
-		}
-		w.People = append(w.People, pe)
-		// IAM users with long-term keys: the older habit, kept by the
-		// platform, data and some developers; everyone signs in through
-		// Identity Center for the console.
-		switch p.job {
-		case "platform", "data", "developer":
-			if p.job == "developer" && i == 5 {
-				break
-			}
-			u := w.addUser(prod, first+"."+last, "human", p.job)
-			u.Person, u.Console, u.MFA = pe, true, true
-			w.newKey(u, w.Start.AddDate(0, -8-w.r.IntN(12), 0))
-			pe.User = u
-			du := w.addUser(dev, first+"."+last, "human", p.job)
-			du.Person, du.Console, du.MFA = pe, true, true
-			w.newKey(du, w.Start.AddDate(0, -6-w.r.IntN(12), 0))
-			pe.DevUser = du
-		}
-		switch p.job {
-		case "platform":
-			pe.SSORoles = []string{"AdministratorAccess"}
-		case "security":
-			pe.SSORoles = []string{"SecurityAudit", "AdministratorAccess"}
-		case "data":
-			pe.SSORoles = []string{"ReadOnlyAccess"}
-		default:
-			pe.SSORoles = []string{"PowerUserAccess", "ReadOnlyAccess"}
-		}
+	return ps
+}
+
+// newPerson draws the i-th engineer's name, addresses and identity-center
+// id, and gives them the tools of their laptop.
+func (w *World) newPerson(i int, p persona, office, vpn string) *Person {
+	first := firstNames[(w.r.IntN(len(firstNames))+i*7)%len(firstNames)]
+	last := lastNames[w.r.IntN(len(lastNames))]
+	pe := &Person{First: first, Last: last, Email: first + "." + last + "@" + w.Company + ".io", Job: p.job, TZ: p.tz,
+		HomeNet: p.homeNet, CLI: personCLI(p.os, w.opts.Legacy), Browser: p.browser, StartHour: p.start, EndHour: p.end, VPN: vpn,
+		Mobile: w.addrIn("o2-mobile-de"), OfficeDays: map[time.Weekday]bool{}, idcUserID: w.r.uuid()}
+	pe.Homes = []string{w.addrIn(p.homeNet), w.addrIn(p.homeNet), w.addrIn(p.homeNet)}
+	if p.job == "developer" && p.os == "windows" {
+		pe.DevBox = w.addrIn("aws-" + w.Home)
 	}
-	// One developer's console user has no MFA: the habit phishing finds.
+	if p.office {
+		pe.Office = office
+		pe.OfficeDays[time.Tuesday], pe.OfficeDays[time.Wednesday], pe.OfficeDays[time.Thursday] = true, true, true
+	}
+	pe.Terraform = personTerraform(p.os, w.opts.Legacy)
+	return pe
+}
+
+// personCLI is the AWS CLI of a laptop's operating system.
+func personCLI(os string, legacy bool) Tool {
+	if legacy {
+		switch os {
+		case "mac":
+			return awsCLI2Old("2.2.14", "3.8.8", "Darwin/20.5.0", "exe/x86_64")
+		case "linux":
+			return awsCLI2Old("2.2.10", "3.8.8", "Linux/5.8.0-55-generic", "exe/x86_64.ubuntu.20")
+		}
+		return awsCLI2Old("2.2.5", "3.8.8", "Windows/10", "exe/AMD64")
+	}
+	switch os {
+	case "mac":
+		return awsCLI2("2.22.35", "0.23.4", "macos", "24.2.0", "arm64", "3.12.6", "exe", "")
+	case "linux":
+		return awsCLI2("2.22.21", "0.23.4", "linux", "6.8.0-49-generic", "x86_64", "3.12.6", "exe", "ubuntu.24")
+	}
+	return awsCLI2("2.21.3", "0.22.0", "windows", "10", "x86_64", "3.12.6", "msi", "")
+}
+
+// personTerraform is Terraform as built for a laptop's operating system.
+func personTerraform(os string, legacy bool) Tool {
+	goos, arch := "darwin", "arm64"
+	if os != "mac" {
+		goos, arch = os, "amd64"
+	}
+	if legacy {
+		return Tool{Name: "terraform/1.0.1", ua: func(service, op string) string {
+			return "APN/1.0 HashiCorp/1.0 Terraform/1.0.1 (+https://www.terraform.io) terraform-provider-aws/3.47.0 (+https://registry.terraform.io/providers/hashicorp/aws) aws-sdk-go/1.38.68 (go1.16; " + goos + "; " + arch + ")"
+		}}
+	}
+	return terraform("1.9.8", "5.78.0", "1.32.4", goos, arch)
+}
+
+// giveIAMUsers gives the i-th engineer IAM users with long-term keys in
+// prod and dev: the older habit, kept by the platform, data and some
+// developers; everyone signs in through Identity Center for the console.
+func (w *World) giveIAMUsers(pe *Person, i int, job string, prod, dev *Account) {
+	switch job {
+	case "platform", "data", "developer":
+	default:
+		return
+	}
+	if job == "developer" && i == 5 {
+		return
+	}
+	name := pe.First + "." + pe.Last
+	u := w.addUser(prod, name, "human", job)
+	u.Person, u.Console, u.MFA = pe, true, true
+	w.newKey(u, w.Start.AddDate(0, -8-w.r.IntN(12), 0))
+	pe.User = u
+	du := w.addUser(dev, name, "human", job)
+	du.Person, du.Console, du.MFA = pe, true, true
+	w.newKey(du, w.Start.AddDate(0, -6-w.r.IntN(12), 0))
+	pe.DevUser = du
+}
+
+// ssoRoles are the Identity Center permission sets of a job.
+func ssoRoles(job string) []string {
+	switch job {
+	case "platform":
+		return []string{"AdministratorAccess"}
+	case "security":
+		return []string{"SecurityAudit", "AdministratorAccess"}
+	case "data":
+		return []string{"ReadOnlyAccess"}
+	}
+	return []string{"PowerUserAccess", "ReadOnlyAccess"}
+}
+
+// dropOneDeveloperMFA takes MFA off one developer's console user: the
+// habit phishing finds.
+func dropOneDeveloperMFA(prod *Account) {
 	for _, u := range prod.Users {
 		if u.Tags["developer"] {
 			u.MFA = false
