@@ -6,10 +6,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	_ "github.com/duckdb/duckdb-go/v2" // registers the "duckdb" driver
+	"github.com/trailsleuth/trailsleuth/internal/sqlquote"
 )
 
 // loadResult is what DuckDB's own JSON loader did.
@@ -50,10 +50,8 @@ FROM (
         columns = {Records: 'JSON[]'},
         compression = 'gzip',
         maximum_object_size = %d)
-)`, quoteLiteral(glob), maxObject)
+)`, sqlquote.String(glob), maxObject)
 }
-
-func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 // duckdbLoad runs the read_json load into a fresh database file at dbPath.
 // It runs in its own process (-internal-duckdb-load) so that its peak RSS
@@ -165,7 +163,7 @@ func duckdbStore(ctx context.Context, v int, parquet, dbPath string) (*loadResul
 	if ex := storeVariants[v].exclude; ex != "" {
 		cols = "* EXCLUDE (" + ex + ")"
 	}
-	res := &loadResult{SQL: fmt.Sprintf("CREATE TABLE t AS SELECT %s FROM read_parquet(%s)", cols, quoteLiteral(parquet))}
+	res := &loadResult{SQL: fmt.Sprintf("CREATE TABLE t AS SELECT %s FROM read_parquet(%s)", cols, sqlquote.String(parquet))}
 	if err := timedCreate(ctx, dbPath, res); err != nil {
 		return nil, fmt.Errorf("storing %s: %w", storeVariants[v].name, err)
 	}

@@ -41,6 +41,7 @@ import (
 	"time"
 
 	"github.com/trailsleuth/trailsleuth/internal/ingest"
+	"github.com/trailsleuth/trailsleuth/internal/sqlquote"
 )
 
 const modulePath = "github.com/trailsleuth/trailsleuth"
@@ -368,7 +369,7 @@ func (b *benchRun) prepare() error {
 			b.attackWithKey++
 		}
 	}
-	res.Query = fmt.Sprintf("SELECT count(*) FROM events WHERE access_key_id = %s", quoteLiteral(b.tr.LeakedAccessKeyID))
+	res.Query = fmt.Sprintf("SELECT count(*) FROM events WHERE access_key_id = %s", sqlquote.String(b.tr.LeakedAccessKeyID))
 	if b.files, b.compressed, err = listGz(b.logsDir); err != nil {
 		return err
 	}
