@@ -65,7 +65,7 @@ func (o *EngineOptions) validate() error {
 	}
 	st, err := remote.ParseStyle(o.Partitions)
 	if err != nil {
-		return usageErrorf("--athena-partitions: %v", err)
+		return usageErrorf("--athena-partitions: %w", err)
 	}
 	o.style = st
 	switch o.Name {

@@ -143,7 +143,7 @@ func (o *VerifyOptions) source(ctx context.Context) (evidence.Source, evidence.K
 	}
 	bucket, prefix, err := acquire.ParseS3URL(o.Target)
 	if err != nil {
-		return nil, nil, usageErrorf("%v", err)
+		return nil, nil, usageErrorf("%w", err)
 	}
 	ao := o.AWS
 	ao.Region = o.Region

@@ -18,7 +18,7 @@ func timeWindow(since, until string, now time.Time) (from, to *time.Time, err er
 		}
 		t, err := timespec.Parse(val, now)
 		if err != nil {
-			return nil, usageErrorf("%s: %v", flag, err)
+			return nil, usageErrorf("%s: %w", flag, err)
 		}
 		return &t, nil
 	}
