@@ -119,15 +119,24 @@ func (p *jparser) at(c byte) bool {
 	return p.i < len(p.b) && p.b[p.i] == c
 }
 
+// finish consumes the closing byte c of the object or array v that opened
+// at start, if it is next, and keeps v's source text.
+func (p *jparser) finish(v *jv, start int, c byte) bool {
+	if !p.at(c) {
+		return false
+	}
+	p.i++
+	v.raw = p.b[start:p.i]
+	return true
+}
+
 // object parses an object whose '{' is at start (= p.i), keeping its
 // members in document order.
 func (p *jparser) object(start, depth int) (*jv, error) {
 	p.i++
 	v := &jv{kind: jObj}
 	p.ws()
-	if p.at('}') {
-		p.i++
-		v.raw = p.b[start:p.i]
+	if p.finish(v, start, '}') {
 		return v, nil
 	}
 	for {
@@ -156,9 +165,7 @@ func (p *jparser) object(start, depth int) (*jv, error) {
 			p.i++
 			continue
 		}
-		if p.at('}') {
-			p.i++
-			v.raw = p.b[start:p.i]
+		if p.finish(v, start, '}') {
 			return v, nil
 		}
 		return nil, p.errf("expected ',' or '}'")
@@ -170,9 +177,7 @@ func (p *jparser) array(start, depth int) (*jv, error) {
 	p.i++
 	v := &jv{kind: jArr}
 	p.ws()
-	if p.at(']') {
-		p.i++
-		v.raw = p.b[start:p.i]
+	if p.finish(v, start, ']') {
 		return v, nil
 	}
 	for {
@@ -187,9 +192,7 @@ func (p *jparser) array(start, depth int) (*jv, error) {
 			p.i++
 			continue
 		}
-		if p.at(']') {
-			p.i++
-			v.raw = p.b[start:p.i]
+		if p.finish(v, start, ']') {
 			return v, nil
 		}
 		return nil, p.errf("expected ',' or ']'")
