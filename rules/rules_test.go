@@ -357,7 +357,7 @@ func logService(ls string) string {
 }
 
 // logFixtures checks the fixtures of a rule over S3 access or flow logs:
-// hit.log and miss.log, files of AWS's format (detect.TestFixtures runs
+// hit.log and miss.log, files of AWS's format (fixture.Check runs
 // them through ingest and the rule's SQL).
 func logFixtures(t *testing.T, rf ruleFile) {
 	for _, kind := range []string{"hit", "miss"} {

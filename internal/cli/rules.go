@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/trailsleuth/trailsleuth/internal/detect"
+	"github.com/trailsleuth/trailsleuth/internal/detect/fixture"
 	"github.com/trailsleuth/trailsleuth/internal/report"
 	"github.com/trailsleuth/trailsleuth/internal/sigma"
 )
@@ -131,7 +132,7 @@ func runRulesTest(ctx context.Context, opts *RulesTestOptions) error {
 	if err != nil {
 		return err
 	}
-	results, err := detect.TestFixtures(ctx, pack, opts.Dir)
+	results, err := fixture.Check(ctx, pack, opts.Dir)
 	if err != nil {
 		return err
 	}

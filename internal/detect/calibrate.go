@@ -38,7 +38,7 @@ func Calibrate(ctx context.Context, db *sql.DB, p *Pack, opts RunOptions) ([]Rul
 		c := RuleCount{RuleID: r.ID, Title: r.Title, Level: r.Level, Source: r.Source,
 			Correlation: r.IsCorrelation(), Feeds: feeds[r]}
 		start := time.Now()
-		f, err := runRule(ctx, db, r, opts)
+		f, err := RunRule(ctx, db, r, opts, "")
 		c.Seconds = time.Since(start).Seconds()
 		switch {
 		case err != nil:

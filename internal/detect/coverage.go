@@ -70,11 +70,38 @@ func covers(tag, cell string) bool {
 // ATT&CK's tactics for it, or the rule's own when the catalogue does not
 // know the technique.
 func ComputeCoverage(p *Pack, cat *attack.Catalog) *Coverage {
-	cov := &Coverage{}
+	b := &coverageBuilder{cov: &Coverage{}, cat: cat, rulesAt: map[cellKey][]RuleRef{}, extraTactics: []string{}}
+	b.placeRules(p)
+	order := append(attack.TacticShortNames(), b.extraTactics...)
+	b.makeColumns(order)
+	// Matrix cells first, in matrix order, then the other techniques rules name.
+	b.addMatrixCells()
+	b.addOtherTechniques()
+	for _, t := range order {
+		if tc := b.byTactic[t]; len(tc.Techniques) > 0 {
+			b.cov.Tactics = append(b.cov.Tactics, *tc)
+		}
+	}
+	return b.cov
+}
+
+// cellKey is a technique under a tactic.
+type cellKey struct{ tactic, tech string }
+
+// coverageBuilder holds ComputeCoverage's state between its steps.
+type coverageBuilder struct {
+	cov          *Coverage
+	cat          *attack.Catalog
+	rulesAt      map[cellKey][]RuleRef // the rules tagged with each technique, under each tactic placed
+	extraTactics []string              // tactics rules name that ATT&CK does not, in order met
+	byTactic     map[string]*TacticCoverage
+	inMatrix     map[cellKey]bool
+}
+
+// placeRules counts the reporting rules and places each one's techniques
+// under tactics (untagged rules are listed apart).
+func (b *coverageBuilder) placeRules(p *Pack) {
 	feeds := p.feeders()
-	type cellKey struct{ tactic, tech string }
-	rulesAt := map[cellKey][]RuleRef{}
-	extraTactics := []string{}
 	known := map[string]bool{}
 	for _, t := range attack.TacticShortNames() {
 		known[t] = true
@@ -83,75 +110,80 @@ func ComputeCoverage(p *Pack, cat *attack.Catalog) *Coverage {
 		if feeds[r] {
 			continue
 		}
-		cov.Rules++
+		b.cov.Rules++
 		ref := RuleRef{ID: r.ID, Title: r.Title, Level: r.Level}
 		techs := r.Techniques()
 		if len(techs) == 0 {
-			cov.Untagged = append(cov.Untagged, ref)
+			b.cov.Untagged = append(b.cov.Untagged, ref)
 			continue
 		}
 		for _, id := range techs {
-			for _, tac := range placeTechnique(r, id, cat) {
-				if !known[tac] && !slices.Contains(extraTactics, tac) {
-					extraTactics = append(extraTactics, tac)
+			for _, tac := range placeTechnique(r, id, b.cat) {
+				if !known[tac] && !slices.Contains(b.extraTactics, tac) {
+					b.extraTactics = append(b.extraTactics, tac)
 				}
 				k := cellKey{tac, id}
-				rulesAt[k] = append(rulesAt[k], ref)
+				b.rulesAt[k] = append(b.rulesAt[k], ref)
 			}
 		}
 	}
-	byTactic := map[string]*TacticCoverage{}
-	order := append(attack.TacticShortNames(), extraTactics...)
+}
+
+// makeColumns makes an empty column for each tactic of order, named as
+// ATT&CK names it (a tactic it does not know by its short name).
+func (b *coverageBuilder) makeColumns(order []string) {
+	b.byTactic = map[string]*TacticCoverage{}
 	for _, t := range order {
 		name, tid, _ := attack.Tactic(t)
 		if name == "" {
 			name = t
 		}
-		tc := &TacticCoverage{Tactic: t, Name: name, ID: tid}
-		byTactic[t] = tc
+		b.byTactic[t] = &TacticCoverage{Tactic: t, Name: name, ID: tid}
 	}
-	// Matrix cells first, in matrix order, then the other techniques rules name.
-	inMatrix := map[cellKey]bool{}
-	for _, m := range cat.CloudMatrix() {
-		k := cellKey{m.Tactic, m.Technique.ID}
-		inMatrix[k] = true
-		tc := byTactic[m.Tactic]
+}
+
+// addMatrixCells adds every cloud matrix cell to its column with the rules
+// covering it (its sub-techniques' too), counting the covered cells.
+func (b *coverageBuilder) addMatrixCells() {
+	b.inMatrix = map[cellKey]bool{}
+	for _, m := range b.cat.CloudMatrix() {
+		b.inMatrix[cellKey{m.Tactic, m.Technique.ID}] = true
+		tc := b.byTactic[m.Tactic]
 		te := TechniqueCoverage{ID: m.Technique.ID, Name: m.Technique.Name, InMatrix: true, Rules: []RuleRef{}}
-		for rk, refs := range rulesAt {
+		for rk, refs := range b.rulesAt {
 			if rk.tactic == m.Tactic && covers(rk.tech, m.Technique.ID) {
 				te.Rules = appendRefs(te.Rules, refs)
 			}
 		}
 		sortRefs(te.Rules)
 		tc.Matrix++
-		cov.MatrixTechniques++
+		b.cov.MatrixTechniques++
 		if len(te.Rules) > 0 {
 			tc.Covered++
-			cov.MatrixCovered++
+			b.cov.MatrixCovered++
 		} else {
-			cov.Uncovered = append(cov.Uncovered, CoverageCell{Tactic: m.Tactic, Technique: m.Technique.ID, Name: m.Technique.Name})
+			b.cov.Uncovered = append(b.cov.Uncovered, CoverageCell{Tactic: m.Tactic, Technique: m.Technique.ID, Name: m.Technique.Name})
 		}
 		tc.Techniques = append(tc.Techniques, te)
 	}
+}
+
+// addOtherTechniques adds, by technique id, the techniques rules place
+// outside the matrix.
+func (b *coverageBuilder) addOtherTechniques() {
 	var extra []cellKey
-	for k := range rulesAt {
-		if !inMatrix[k] {
+	for k := range b.rulesAt {
+		if !b.inMatrix[k] {
 			extra = append(extra, k)
 		}
 	}
-	slices.SortFunc(extra, func(a, b cellKey) int { return strings.Compare(a.tech, b.tech) })
+	slices.SortFunc(extra, func(a, c cellKey) int { return strings.Compare(a.tech, c.tech) })
 	for _, k := range extra {
-		info, _ := cat.Technique(k.tech)
-		refs := appendRefs(nil, rulesAt[k])
+		info, _ := b.cat.Technique(k.tech)
+		refs := appendRefs(nil, b.rulesAt[k])
 		sortRefs(refs)
-		byTactic[k.tactic].Techniques = append(byTactic[k.tactic].Techniques, TechniqueCoverage{ID: k.tech, Name: info.Name, Rules: refs})
+		b.byTactic[k.tactic].Techniques = append(b.byTactic[k.tactic].Techniques, TechniqueCoverage{ID: k.tech, Name: info.Name, Rules: refs})
 	}
-	for _, t := range order {
-		if tc := byTactic[t]; len(tc.Techniques) > 0 {
-			cov.Tactics = append(cov.Tactics, *tc)
-		}
-	}
-	return cov
 }
 
 func placeTechnique(r *sigma.Rule, id string, cat *attack.Catalog) []string {

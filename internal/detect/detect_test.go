@@ -16,36 +16,6 @@ import (
 	"github.com/trailsleuth/trailsleuth/rules"
 )
 
-// TestBuiltinFixtures: every built-in rule matches its hit.jsonl, none of
-// its miss.jsonl, and its SQL agrees with the matcher on every event.
-func TestBuiltinFixtures(t *testing.T) {
-	pack, err := Load(LoadOptions{Builtin: rules.FS})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(pack.Errors) > 0 || len(pack.Skipped) > 0 {
-		t.Fatalf("built-in pack: errors %v, skipped %v", pack.Errors, pack.Skipped)
-	}
-	if len(pack.Rules) < 80 {
-		t.Errorf("built-in pack has %d rules, want at least 80", len(pack.Rules))
-	}
-	results, err := TestFixtures(context.Background(), pack, filepath.Join(testenv.RepoRoot(t), "rules", "testdata"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(results) != len(pack.Rules) {
-		t.Errorf("%d results for %d rules", len(results), len(pack.Rules))
-	}
-	for _, r := range results {
-		if len(r.Failures) > 0 {
-			t.Errorf("%s (%s): %v", r.Title, r.Source, r.Failures)
-		}
-		if r.Hits == 0 || r.Misses == 0 {
-			t.Errorf("%s: %d hit and %d miss events; every rule needs both", r.Title, r.Hits, r.Misses)
-		}
-	}
-}
-
 func caseDB(t *testing.T, paths ...string) *store.Store {
 	t.Helper()
 	ctx := context.Background()

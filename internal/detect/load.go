@@ -51,83 +51,113 @@ func isRuleFile(name string) bool {
 // Load reads the rules. Files that fail to parse are reported in
 // Pack.Errors; only an unreadable folder is an error.
 func Load(opts LoadOptions) (*Pack, error) {
-	p := &Pack{}
-	byID := map[string]int{}
-	add := func(source string, data []byte) {
-		rs, err := sigma.Parse(data, source)
-		if err != nil {
-			p.Errors = append(p.Errors, RuleError{Source: source, Error: err.Error()})
-			return
-		}
-		for _, r := range rs {
-			if r.ID != "" {
-				if i, ok := byID[r.ID]; ok {
-					p.Rules[i] = r
-					continue
-				}
-				byID[r.ID] = len(p.Rules)
-			}
-			p.Rules = append(p.Rules, r)
-		}
-	}
+	l := &loader{p: &Pack{}, byID: map[string]int{}}
 	if opts.Builtin != nil && !opts.NoBuiltin {
-		var names []string
-		err := fs.WalkDir(opts.Builtin, ".", func(name string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			if !d.IsDir() && isRuleFile(name) {
-				names = append(names, name)
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, fmt.Errorf("reading the built-in rules: %w", err)
-		}
-		sort.Strings(names)
-		for _, n := range names {
-			data, err := fs.ReadFile(opts.Builtin, n)
-			if err != nil {
-				return nil, fmt.Errorf("reading built-in rule %s: %w", n, err)
-			}
-			add("builtin:"+n, data)
+		if err := l.loadBuiltin(opts.Builtin); err != nil {
+			return nil, err
 		}
 	}
 	for _, dir := range opts.Dirs {
-		info, err := os.Stat(dir)
-		if err != nil {
-			return nil, fmt.Errorf("rules %s: %w", dir, err)
-		}
-		var files []string
-		if info.IsDir() {
-			err = filepath.WalkDir(dir, func(name string, d fs.DirEntry, err error) error {
-				if err != nil {
-					return err
-				}
-				if !d.IsDir() && isRuleFile(name) {
-					files = append(files, name)
-				}
-				return nil
-			})
-			if err != nil {
-				return nil, fmt.Errorf("reading rules in %s: %w", dir, err)
-			}
-		} else {
-			files = []string{dir}
-		}
-		sort.Strings(files)
-		for _, f := range files {
-			data, err := os.ReadFile(f)
-			if err != nil {
-				p.Errors = append(p.Errors, RuleError{Source: f, Error: err.Error()})
-				continue
-			}
-			add(f, data)
+		if err := l.loadPath(dir); err != nil {
+			return nil, err
 		}
 	}
+	p := l.p
 	if err := sigma.Link(p.Rules); err != nil {
 		p.Errors = append(p.Errors, RuleError{Source: "correlation references", Error: err.Error()})
 	}
+	p.keepApplicable()
+	return p, nil
+}
+
+// loader adds parsed rules to a pack, a later rule replacing an earlier one
+// with its id.
+type loader struct {
+	p    *Pack
+	byID map[string]int // rule id → index in p.Rules
+}
+
+// add parses one file's rules; a file that does not parse is an error of
+// the pack.
+func (l *loader) add(source string, data []byte) {
+	p := l.p
+	rs, err := sigma.Parse(data, source)
+	if err != nil {
+		p.Errors = append(p.Errors, RuleError{Source: source, Error: err.Error()})
+		return
+	}
+	for _, r := range rs {
+		if r.ID != "" {
+			if i, ok := l.byID[r.ID]; ok {
+				p.Rules[i] = r
+				continue
+			}
+			l.byID[r.ID] = len(p.Rules)
+		}
+		p.Rules = append(p.Rules, r)
+	}
+}
+
+// loadBuiltin adds the rule files of the embedded pack, in name order.
+func (l *loader) loadBuiltin(fsys fs.FS) error {
+	var names []string
+	if err := fs.WalkDir(fsys, ".", collectRuleFiles(&names)); err != nil {
+		return fmt.Errorf("reading the built-in rules: %w", err)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		data, err := fs.ReadFile(fsys, n)
+		if err != nil {
+			return fmt.Errorf("reading built-in rule %s: %w", n, err)
+		}
+		l.add("builtin:"+n, data)
+	}
+	return nil
+}
+
+// loadPath adds the rule files under a folder (in path order), or one file.
+// An unreadable file is an error of the pack, an unreadable folder fails.
+func (l *loader) loadPath(dir string) error {
+	info, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("rules %s: %w", dir, err)
+	}
+	files := []string{dir}
+	if info.IsDir() {
+		files = nil
+		if err := filepath.WalkDir(dir, collectRuleFiles(&files)); err != nil {
+			return fmt.Errorf("reading rules in %s: %w", dir, err)
+		}
+	}
+	sort.Strings(files)
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			l.p.Errors = append(l.p.Errors, RuleError{Source: f, Error: err.Error()})
+			continue
+		}
+		l.add(f, data)
+	}
+	return nil
+}
+
+// collectRuleFiles is a WalkDirFunc appending the rule files it meets to
+// names.
+func collectRuleFiles(names *[]string) fs.WalkDirFunc {
+	return func(name string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() && isRuleFile(name) {
+			*names = append(*names, name)
+		}
+		return nil
+	}
+}
+
+// keepApplicable drops the rules that cannot run on CloudTrail: another log
+// source is a skip, anything else an error.
+func (p *Pack) keepApplicable() {
 	kept := p.Rules[:0]
 	for _, r := range p.Rules {
 		if err := r.Applicable(); err != nil {
@@ -142,7 +172,6 @@ func Load(opts LoadOptions) (*Pack, error) {
 		kept = append(kept, r)
 	}
 	p.Rules = kept
-	return p, nil
 }
 
 // Find returns the rule with this id (or unique id prefix, or title).

@@ -150,9 +150,10 @@ func (p *Pack) feeders() map[*sigma.Rule]bool {
 	return feeds
 }
 
-// runRule runs one rule on the whole table, on its own (Calibrate).
-func runRule(ctx context.Context, db *sql.DB, r *sigma.Rule, opts RunOptions) (*event.Finding, error) {
-	return runRuleOn(ctx, db, r, opts, "")
+// RunRule runs one rule on its own over table (the events table when
+// empty), without a hunt's candidate copy: Calibrate, rule fixtures.
+func RunRule(ctx context.Context, db *sql.DB, r *sigma.Rule, opts RunOptions, table string) (*event.Finding, error) {
+	return runRuleOn(ctx, db, r, opts, table)
 }
 
 // NewFinding is a finding of rule r with its metadata and no events yet.
@@ -196,91 +197,141 @@ func runRuleOn(ctx context.Context, db querier, r *sigma.Rule, opts RunOptions, 
 	if err != nil {
 		return nil, err
 	}
-	idCol, timeCol, listCol, startCol, endCol, windowsCol := -1, -1, -1, -1, -1, -1
+	hc, err := findHitColumns(cols)
+	if err != nil {
+		return nil, err
+	}
+	fc := &findingCollector{f: NewFinding(r), seen: map[string]bool{}}
+	if err := fc.scan(rows, hc, len(cols)); err != nil {
+		return nil, err
+	}
+	return fc.finish(), nil
+}
+
+// hitColumns are the positions of the columns a rule's query may return
+// (-1 when absent): event rows (event_id, event_time, n_windows) or, for
+// a correlation with per-window lists, window rows (event_ids,
+// window_start, window_end).
+type hitColumns struct {
+	id, time, list, start, end, windows int
+}
+
+// findHitColumns locates the hit columns among cols; a query must return
+// event_id or event_ids.
+func findHitColumns(cols []string) (hitColumns, error) {
+	hc := hitColumns{-1, -1, -1, -1, -1, -1}
+	byName := map[string]*int{
+		"event_id": &hc.id, "event_time": &hc.time, "event_ids": &hc.list,
+		"window_start": &hc.start, "window_end": &hc.end, "n_windows": &hc.windows,
+	}
 	for i, c := range cols {
-		switch c {
-		case "event_id":
-			idCol = i
-		case "event_time":
-			timeCol = i
-		case "event_ids":
-			listCol = i
-		case "window_start":
-			startCol = i
-		case "window_end":
-			endCol = i
-		case "n_windows":
-			windowsCol = i
+		if p, ok := byName[c]; ok {
+			*p = i
 		}
 	}
-	if idCol < 0 && listCol < 0 {
-		return nil, fmt.Errorf("query returns neither event_id nor event_ids (columns %s)", strings.Join(cols, ", "))
+	if hc.id < 0 && hc.list < 0 {
+		return hc, fmt.Errorf("query returns neither event_id nor event_ids (columns %s)", strings.Join(cols, ", "))
 	}
-	f := NewFinding(r)
-	seen := map[string]bool{}
-	vals := make([]any, len(cols))
-	ptrs := make([]any, len(cols))
+	return hc, nil
+}
+
+// findingCollector gathers a rule's rows into its finding: distinct event
+// ids in the order met, the time range, the number of windows.
+type findingCollector struct {
+	f    *event.Finding
+	seen map[string]bool
+}
+
+// scan reads every row of rows (n columns, placed as hc says).
+func (fc *findingCollector) scan(rows *sql.Rows, hc hitColumns, n int) error {
+	vals := make([]any, n)
+	ptrs := make([]any, n)
 	for i := range vals {
 		ptrs[i] = &vals[i]
 	}
-	see := func(t time.Time) {
-		if t.IsZero() {
-			return
-		}
-		if f.FirstSeen.IsZero() || t.Before(f.FirstSeen) {
-			f.FirstSeen = t
-		}
-		if t.After(f.LastSeen) {
-			f.LastSeen = t
-		}
-	}
 	for rows.Next() {
 		if err := rows.Scan(ptrs...); err != nil {
-			return nil, err
+			return err
 		}
-		if listCol >= 0 {
-			f.Windows++
-			ids, _ := vals[listCol].([]any)
-			for _, id := range ids {
-				if s, ok := id.(string); ok && !seen[s] {
-					seen[s] = true
-					f.EventIDs = append(f.EventIDs, s)
-				}
-			}
-			if startCol >= 0 {
-				t, _ := vals[startCol].(time.Time)
-				see(t)
-			}
-			if endCol >= 0 {
-				t, _ := vals[endCol].(time.Time)
-				see(t)
-			}
-			continue
-		}
-		if windowsCol >= 0 {
-			if n, ok := vals[windowsCol].(int64); ok {
-				f.Windows = int(n)
-			}
-		}
-		id, _ := vals[idCol].(string)
-		if id != "" && !seen[id] {
-			seen[id] = true
-			f.EventIDs = append(f.EventIDs, id)
-		}
-		if timeCol >= 0 {
-			t, _ := vals[timeCol].(time.Time)
-			see(t)
+		if hc.list >= 0 {
+			fc.addWindow(vals, hc)
+		} else {
+			fc.addEvent(vals, hc)
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("running: %w", err)
+		return fmt.Errorf("running: %w", err)
 	}
+	return nil
+}
+
+// addWindow takes a window row: its list of ids and its start and end.
+func (fc *findingCollector) addWindow(vals []any, hc hitColumns) {
+	fc.f.Windows++
+	ids, _ := vals[hc.list].([]any)
+	for _, id := range ids {
+		if s, ok := id.(string); ok {
+			fc.addID(s)
+		}
+	}
+	if hc.start >= 0 {
+		t, _ := vals[hc.start].(time.Time)
+		fc.see(t)
+	}
+	if hc.end >= 0 {
+		t, _ := vals[hc.end].(time.Time)
+		fc.see(t)
+	}
+}
+
+// addEvent takes an event row: its id and time, and the number of windows
+// a correlation's event rows carry.
+func (fc *findingCollector) addEvent(vals []any, hc hitColumns) {
+	if hc.windows >= 0 {
+		if n, ok := vals[hc.windows].(int64); ok {
+			fc.f.Windows = int(n)
+		}
+	}
+	id, _ := vals[hc.id].(string)
+	if id != "" {
+		fc.addID(id)
+	}
+	if hc.time >= 0 {
+		t, _ := vals[hc.time].(time.Time)
+		fc.see(t)
+	}
+}
+
+func (fc *findingCollector) addID(id string) {
+	if !fc.seen[id] {
+		fc.seen[id] = true
+		fc.f.EventIDs = append(fc.f.EventIDs, id)
+	}
+}
+
+// see widens the finding's time range to t (a zero t is no time).
+func (fc *findingCollector) see(t time.Time) {
+	if t.IsZero() {
+		return
+	}
+	f := fc.f
+	if f.FirstSeen.IsZero() || t.Before(f.FirstSeen) {
+		f.FirstSeen = t
+	}
+	if t.After(f.LastSeen) {
+		f.LastSeen = t
+	}
+}
+
+// finish returns the finding, or nil when no event matched.
+func (fc *findingCollector) finish() *event.Finding {
+	f := fc.f
 	if len(f.EventIDs) == 0 {
-		return nil, nil
+		return nil
 	}
 	f.Count = len(f.EventIDs)
 	// Engines return rows in no fixed order; reports must not vary.
 	slices.Sort(f.EventIDs)
 	f.FirstSeen, f.LastSeen = f.FirstSeen.UTC(), f.LastSeen.UTC()
-	return f, nil
+	return f
 }

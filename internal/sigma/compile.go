@@ -382,29 +382,22 @@ func (q *query) cond(fc *fieldCond, negated bool) (string, error) {
 	return s, nil
 }
 
+// condRaw compiles one field condition; the result may be NULL where the
+// field is absent (cond makes that FALSE under NOT).
 func (q *query) condRaw(fc *fieldCond) (string, error) {
 	vals := fc.values
 	if fc.expand {
 		vals = q.expanded[fc]
-		if len(vals) == 0 {
+		if len(vals) == 0 { // a placeholder with no values: all of none holds, any of none does not
 			if fc.all {
 				return "TRUE", nil
 			}
 			return "FALSE", nil
 		}
 	}
-	var fe fieldExpr
-	if fc.field == "" {
-		target, err := q.d.keywordTarget()
-		if err != nil {
-			return "", q.unsupported("keyword (field-less) search: " + err.Error())
-		}
-		fe = fieldExpr{expr: target}
-	} else {
-		var err error
-		if fe, err = q.field(fc.field); err != nil {
-			return "", err
-		}
+	fe, err := q.condTarget(fc)
+	if err != nil {
+		return "", err
 	}
 	switch fc.op {
 	case opExists:
@@ -414,30 +407,55 @@ func (q *query) condRaw(fc *fieldCond) (string, error) {
 		}
 		return s, nil
 	case opFieldRef:
-		other, err := q.field(vals[0].ref)
-		if err != nil {
-			return "", err
-		}
-		if !fe.list && !other.list {
-			if fc.cased {
-				return fe.expr + " = " + other.expr, nil
-			}
-			return "lower(" + fe.expr + ") = lower(" + other.expr + ")", nil
-		}
-		a, b := fe.expr, other.expr
-		if !fe.list {
-			a = q.d.asList(a)
-		}
-		if !other.list {
-			b = q.d.asList(b)
-		}
-		return q.d.overlap(a, b, fc.cased), nil
+		return q.fieldRefCond(fc, fe, vals[0])
 	}
+	return q.valuesCond(fc, fe, vals)
+}
+
+// condTarget is what a condition tests: its field, or for a keyword search
+// the dialect's keyword target.
+func (q *query) condTarget(fc *fieldCond) (fieldExpr, error) {
+	if fc.field != "" {
+		return q.field(fc.field)
+	}
+	target, err := q.d.keywordTarget()
+	if err != nil {
+		return fieldExpr{}, q.unsupported("keyword (field-less) search: " + err.Error())
+	}
+	return fieldExpr{expr: target}, nil
+}
+
+// fieldRefCond compares field fe with the field sv refers to: equal
+// scalars, or lists (a scalar as a one-element list) that overlap.
+func (q *query) fieldRefCond(fc *fieldCond, fe fieldExpr, sv *sval) (string, error) {
+	other, err := q.field(sv.ref)
+	if err != nil {
+		return "", err
+	}
+	if !fe.list && !other.list {
+		if fc.cased {
+			return fe.expr + " = " + other.expr, nil
+		}
+		return "lower(" + fe.expr + ") = lower(" + other.expr + ")", nil
+	}
+	a, b := fe.expr, other.expr
+	if !fe.list {
+		a = q.d.asList(a)
+	}
+	if !other.list {
+		b = q.d.asList(b)
+	}
+	return q.d.overlap(a, b, fc.cased), nil
+}
+
+// valuesCond tests field fe against the condition's values: the null values
+// as one null check, the others as predicates over v (the field, or each
+// element of a list field) joined by OR, or by AND under all.
+func (q *query) valuesCond(fc *fieldCond, fe fieldExpr, vals []*sval) (string, error) {
 	v := fe.expr
 	if fe.list {
 		v = "v"
 	}
-	// Group the values: nulls apart, then one predicate over v.
 	var preds []string
 	var nulls int
 	for _, sv := range vals {

@@ -165,67 +165,116 @@ func compileCorrelation(r *Rule, d dialect, opts CompileOptions) (string, error)
 //
 // With eventsOnly it stops after "windows" (see correlationEvents).
 func windowedCorrelation(c *Correlation, d dialect, gcols []string, cond string, eventsOnly bool) string {
+	w := newWindowed(c, d, gcols)
 	var sb strings.Builder
-	src := "base"
 	if lo := c.minCount(); lo >= 2 {
 		sb.WriteString(keptGroups(c, gcols, lo))
-		src = "kept"
+		w.src = "kept"
 	}
-	span := d.interval(c.Timespan)
-	g := trailing(gcols, ", ") // "g1, g2, " or ""
-	part := ""
-	if len(gcols) > 0 {
-		part = "PARTITION BY " + strings.Join(gcols, ", ") + " "
+	sb.WriteString(w.evCTE(eventsOnly))
+	sb.WriteString(w.windowsCTE(cond))
+	if !eventsOnly {
+		sb.WriteString(w.groupedIDsCTEs())
 	}
-	byTime := part + "ORDER BY event_time"
-	counted := c.Type == EventCount || c.Type == ValueCount
-	key := "event_id"
-	if c.Type == ValueCount {
-		key = "val"
-	}
-	native := counted && d.windowDistinct()
+	return sb.String()
+}
 
-	// ev: its rows, and the columns each type needs beyond rn, lo, hi.
+// windowed holds what the CTEs of windowedCorrelation share: the correlation,
+// its dialect and group columns, and SQL fragments derived from them.
+type windowed struct {
+	c      *Correlation
+	d      dialect
+	gcols  []string
+	src    string // the CTE the rows come from: "base", or "kept" after keptGroups
+	span   string // the timespan as an interval
+	g      string // "g1, g2, " or ""
+	part   string // "PARTITION BY g1, g2 " or ""
+	byTime string // the window order: part + "ORDER BY event_time"
+	// counted: event_count and value_count (distinct keys in a window);
+	// native: counted with a DISTINCT window aggregate in the dialect.
+	counted, native bool
+}
+
+func newWindowed(c *Correlation, d dialect, gcols []string) *windowed {
+	part := partitionBy(gcols)
+	counted := c.Type == EventCount || c.Type == ValueCount
+	return &windowed{
+		c: c, d: d, gcols: gcols,
+		src:     "base",
+		span:    d.interval(c.Timespan),
+		g:       trailing(gcols, ", "),
+		part:    part,
+		byTime:  part + "ORDER BY event_time",
+		counted: counted,
+		native:  counted && d.windowDistinct(),
+	}
+}
+
+// evCTE is the CTE "ev": each group's distinct rows numbered by time, with
+// the columns each correlation type needs beyond rn, lo and hi.
+func (w *windowed) evCTE(eventsOnly bool) string {
 	rowKey := "event_id, event_time"
 	var inner, extra []string
 	switch {
-	case native:
-		if c.Type == ValueCount { // keep every distinct value of an id and time
-			rowKey += ", val"
+	case w.native:
+		key := "event_id"
+		if w.c.Type == ValueCount {
+			key = "val"
+			rowKey += ", val" // keep every distinct value of an id and time
 		}
-		extra = append(extra, fmt.Sprintf("count(DISTINCT %s) OVER (%s RANGE BETWEEN CURRENT ROW AND %s FOLLOWING) AS match_count", key, byTime, span))
-	case !counted:
-		for i := range c.bases {
+		extra = append(extra, fmt.Sprintf("count(DISTINCT %s) OVER (%s RANGE BETWEEN CURRENT ROW AND %s FOLLOWING) AS match_count", key, w.byTime, w.span))
+	case !w.counted:
+		for i := range w.c.bases {
 			inner = append(inner, fmt.Sprintf("bool_or(rule_idx = %d) AS r%d", i, i))
-			extra = append(extra, fmt.Sprintf("min(CASE WHEN r%d THEN event_time END) OVER (%s RANGE BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) AS n%d", i, byTime, i))
+			extra = append(extra, fmt.Sprintf("min(CASE WHEN r%d THEN event_time END) OVER (%s RANGE BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) AS n%d", i, w.byTime, i))
 		}
 	}
 	if !eventsOnly { // only the id lists of the windows need it
-		extra = append([]string{fmt.Sprintf("dense_rank() OVER (%sORDER BY event_id) AS id_rank", part)}, extra...)
+		extra = append([]string{fmt.Sprintf("dense_rank() OVER (%sORDER BY event_id) AS id_rank", w.part)}, extra...)
 	}
-	fmt.Fprintf(&sb, `,
+	return fmt.Sprintf(`,
 ev AS (
     SELECT %[1]sevent_id, event_time,
         row_number() OVER (%[2]s) AS rn,
         rank() OVER (%[2]s) AS lo,
         count(*) OVER (%[2]s RANGE BETWEEN UNBOUNDED PRECEDING AND %[3]s FOLLOWING) AS hi%[4]s
     FROM (SELECT %[1]s%[5]s%[6]s FROM %[7]s GROUP BY %[1]s%[5]s) AS b
-)`, g, byTime, span, leading(extra, ",\n        "), rowKey, leading(inner, ", "), src)
+)`, w.g, w.byTime, w.span, leading(extra, ",\n        "), rowKey, leading(inner, ", "), w.src)
+}
 
+// windowsCTE is the CTE "windows" (and those it is built from): each
+// qualifying window's start, lo, hi and match_count, by correlation type.
+func (w *windowed) windowsCTE(cond string) string {
 	switch {
-	case native:
-		fmt.Fprintf(&sb, `,
+	case w.native:
+		return w.nativeWindows(cond)
+	case w.counted:
+		return w.countedWindows(cond)
+	case w.c.Type == Temporal:
+		return w.temporalWindows(cond)
+	default:
+		return w.orderedWindows(cond)
+	}
+}
+
+// nativeWindows reads the DISTINCT window count computed in ev.
+func (w *windowed) nativeWindows(cond string) string {
+	return fmt.Sprintf(`,
 windows AS (
     SELECT %sevent_time AS window_start, lo, hi, CAST(match_count AS BIGINT) AS match_count
     FROM ev
     WHERE rn = lo AND %s
-)`, g, cond)
-	case counted:
-		keys := "SELECT " + g + "event_id AS k, event_time FROM ev"
-		if c.Type == ValueCount {
-			keys = "SELECT DISTINCT " + g + "val AS k, event_time FROM " + src + " WHERE val IS NOT NULL"
-		}
-		fmt.Fprintf(&sb, `,
+)`, w.g, cond)
+}
+
+// countedWindows counts distinct keys without DISTINCT window aggregates:
+// a running sum over the intervals of windows each key occurrence counts in.
+func (w *windowed) countedWindows(cond string) string {
+	keys := "SELECT " + w.g + "event_id AS k, event_time FROM ev"
+	if w.c.Type == ValueCount {
+		keys = "SELECT DISTINCT " + w.g + "val AS k, event_time FROM " + w.src + " WHERE val IS NOT NULL"
+	}
+	return fmt.Sprintf(`,
 occ AS (
     SELECT %[1]sevent_time, lag(event_time) OVER (PARTITION BY %[1]sk ORDER BY event_time) AS prev
     FROM (%[2]s) AS b
@@ -248,13 +297,16 @@ windows AS (
         FROM steps
     ) AS s
     WHERE ord = 1 AND %[6]s
-)`, g, keys, "prev >= event_time - "+span, span, part, cond)
-	case c.Type == Temporal:
-		var present []string
-		for i := range c.bases {
-			present = append(present, fmt.Sprintf("CASE WHEN n%d <= event_time + %s THEN 1 ELSE 0 END", i, span))
-		}
-		fmt.Fprintf(&sb, `,
+)`, w.g, keys, "prev >= event_time - "+w.span, w.span, w.part, cond)
+}
+
+// temporalWindows counts the rules whose next event falls in the window.
+func (w *windowed) temporalWindows(cond string) string {
+	var present []string
+	for i := range w.c.bases {
+		present = append(present, fmt.Sprintf("CASE WHEN n%d <= event_time + %s THEN 1 ELSE 0 END", i, w.span))
+	}
+	return fmt.Sprintf(`,
 windows AS (
     SELECT %[1]swindow_start, lo, hi, match_count
     FROM (
@@ -263,19 +315,23 @@ windows AS (
         WHERE rn = lo
     ) AS s
     WHERE %[3]s
-)`, g, strings.Join(present, " + "), cond)
-	default: // TemporalOrdered
-		n := len(c.bases)
-		var joins strings.Builder
-		for j := 1; j <= n-2; j++ {
-			x, prev := "x"+strconv.Itoa(j), "x"+strconv.Itoa(j-1)
-			fmt.Fprintf(&joins, "\n        JOIN ev AS %s ON %s AND %s.event_time = %s.n%d AND %s.rn = %s.lo", x, onGroups(gcols, x, prev), x, prev, j, x, x)
-		}
-		where := "x0.rn = x0.lo AND x0.n0 = x0.event_time"
-		if n > 1 {
-			where += fmt.Sprintf(" AND x%d.n%d <= x0.event_time + %s", n-2, n-1, span)
-		}
-		fmt.Fprintf(&sb, `,
+)`, w.g, strings.Join(present, " + "), cond)
+}
+
+// orderedWindows (temporal_ordered) chains each rule's next event after the
+// previous rule's by equi-joins on the group and time.
+func (w *windowed) orderedWindows(cond string) string {
+	n := len(w.c.bases)
+	var joins strings.Builder
+	for j := 1; j <= n-2; j++ {
+		x, prev := "x"+strconv.Itoa(j), "x"+strconv.Itoa(j-1)
+		fmt.Fprintf(&joins, "\n        JOIN ev AS %s ON %s AND %s.event_time = %s.n%d AND %s.rn = %s.lo", x, onGroups(w.gcols, x, prev), x, prev, j, x, x)
+	}
+	where := "x0.rn = x0.lo AND x0.n0 = x0.event_time"
+	if n > 1 {
+		where += fmt.Sprintf(" AND x%d.n%d <= x0.event_time + %s", n-2, n-1, w.span)
+	}
+	return fmt.Sprintf(`,
 windows AS (
     SELECT %[1]swindow_start, lo, hi, match_count
     FROM (
@@ -284,21 +340,18 @@ windows AS (
         WHERE %[5]s
     ) AS s
     WHERE %[6]s
-)`, g, trailing(prefixAll(gcols, "x0."), ", "), n, joins.String(), where, cond)
-	}
+)`, w.g, trailing(prefixAll(w.gcols, "x0."), ", "), n, joins.String(), where, cond)
+}
 
-	if eventsOnly {
-		return sb.String()
-	}
+// groupedIDsCTEs are the CTEs "grouped" (each group's windows as parallel
+// arrays) and "ids" (each such group's id ranks and sorted ids).
+func (w *windowed) groupedIDsCTEs() string {
 	var arrays []string
 	for _, a := range [][2]string{{"window_start", "starts"}, {"lo", "los"}, {"hi", "his"}, {"match_count", "counts"}} {
-		arrays = append(arrays, d.listAgg(a[0], "window_start")+" AS "+a[1])
+		arrays = append(arrays, w.d.listAgg(a[0], "window_start")+" AS "+a[1])
 	}
-	keys := "1 AS one"
-	if len(gcols) > 0 {
-		keys = strings.Join(gcols, ", ")
-	}
-	fmt.Fprintf(&sb, `,
+	gcols := w.gcols
+	return fmt.Sprintf(`,
 grouped AS (
     SELECT %[1]s%[2]s
     FROM windows%[3]s
@@ -307,10 +360,9 @@ ids AS (
     SELECT %[4]s%[5]s AS ranks, %[6]s AS ids_sorted, max(e.id_rank) < count(*) AS reused
     FROM ev AS e
     JOIN (SELECT DISTINCT %[7]s FROM windows) AS q ON %[8]s%[9]s
-)`, g, strings.Join(arrays, ", "), groupBy(gcols),
-		trailing(prefixAll(gcols, "e."), ", "), d.listAgg("e.id_rank", "e.rn"), d.sortedIDs("e.event_id"),
-		keys, onGroups(gcols, "e", "q"), groupBy(prefixAll(gcols, "e.")))
-	return sb.String()
+)`, w.g, strings.Join(arrays, ", "), groupBy(gcols),
+		trailing(prefixAll(gcols, "e."), ", "), w.d.listAgg("e.id_rank", "e.rn"), w.d.sortedIDs("e.event_id"),
+		groupKeys(gcols), onGroups(gcols, "e", "q"), groupBy(prefixAll(gcols, "e.")))
 }
 
 // minCount is the least count a window must reach to meet the condition
@@ -361,15 +413,6 @@ kept AS (
 // windows and rows merged in rn order (a window before a row at the same
 // position) decides it: O(n log n), no per-window lists.
 func correlationEvents(gcols []string) string {
-	g := trailing(gcols, ", ")
-	part := ""
-	if len(gcols) > 0 {
-		part = "PARTITION BY " + strings.Join(gcols, ", ") + " "
-	}
-	keys := "1 AS one"
-	if len(gcols) > 0 {
-		keys = strings.Join(gcols, ", ")
-	}
 	return fmt.Sprintf(`,
 marks AS (
     SELECT %[1]slo AS pos, 0 AS kind, hi, NULL AS event_id, NULL AS event_time
@@ -386,7 +429,7 @@ reach AS (
 SELECT DISTINCT event_id, event_time, (SELECT count(*) FROM windows) AS n_windows, (SELECT max(match_count) FROM windows) AS max_count
 FROM reach
 WHERE kind = 1 AND reach >= pos
-`, g, trailing(prefixAll(gcols, "e."), ", "), keys, onGroups(gcols, "e", "q"), part)
+`, trailing(gcols, ", "), trailing(prefixAll(gcols, "e."), ", "), groupKeys(gcols), onGroups(gcols, "e", "q"), partitionBy(gcols))
 }
 
 // scalar is a field as one value: a column, or the first value of a list.
@@ -439,6 +482,24 @@ func leading(xs []string, sep string) string {
 		return ""
 	}
 	return sep + strings.Join(xs, sep)
+}
+
+// partitionBy is the window clause partitioning by the group columns
+// ("" for none), ending with a space.
+func partitionBy(gcols []string) string {
+	if len(gcols) == 0 {
+		return ""
+	}
+	return "PARTITION BY " + strings.Join(gcols, ", ") + " "
+}
+
+// groupKeys selects the group columns, or a constant when there are none
+// (SELECT DISTINCT needs a column).
+func groupKeys(gcols []string) string {
+	if len(gcols) == 0 {
+		return "1 AS one"
+	}
+	return strings.Join(gcols, ", ")
 }
 
 func groupBy(cols []string) string {

@@ -88,6 +88,7 @@ func (c *Correlation) groupField(g string, i int) string {
 	return g
 }
 
+// parseCorrelation reads a correlation block, checking what its type needs.
 func parseCorrelation(n *yaml.Node) (*Correlation, error) {
 	if n.Kind != yaml.MappingNode {
 		return nil, fmt.Errorf("must be a mapping")
@@ -100,71 +101,112 @@ func parseCorrelation(n *yaml.Node) (*Correlation, error) {
 	default:
 		return nil, fmt.Errorf("unknown type %q (want event_count, value_count, temporal or temporal_ordered)", c.Type)
 	}
-	var err error
-	if c.Rules, err = stringList(mapGet(n, "rules"), "rules"); err != nil {
+	steps := []func(*yaml.Node) error{c.parseRules, c.parseTimespanAndField, c.parseAliases, c.parseCondition}
+	for _, step := range steps {
+		if err := step(n); err != nil {
+			return nil, err
+		}
+	}
+	if err := c.defaultCondition(); err != nil {
 		return nil, err
 	}
+	return c, nil
+}
+
+// parseRules reads the rules correlated (at least one) and the group-by
+// fields.
+func (c *Correlation) parseRules(n *yaml.Node) error {
+	var err error
+	if c.Rules, err = stringList(mapGet(n, "rules"), "rules"); err != nil {
+		return err
+	}
 	if len(c.Rules) == 0 {
-		return nil, fmt.Errorf("no rules")
+		return fmt.Errorf("no rules")
 	}
 	c.bases = make([]*Rule, len(c.Rules))
 	if c.GroupBy, err = stringList(mapGet(n, "group-by"), "group-by"); err != nil {
-		return nil, err
+		return err
 	}
+	return nil
+}
+
+// parseTimespanAndField reads the timespan (or its older name timeframe),
+// then field and generate.
+func (c *Correlation) parseTimespanAndField(n *yaml.Node) error {
 	span := scalarOf(mapGet(n, "timespan"))
 	if span == "" {
 		span = scalarOf(mapGet(n, "timeframe"))
 	}
 	if span == "" {
-		return nil, fmt.Errorf("missing timespan")
+		return fmt.Errorf("missing timespan")
 	}
+	var err error
 	if c.Timespan, err = parseTimespan(span); err != nil {
-		return nil, err
+		return err
 	}
 	c.Field = scalarOf(mapGet(n, "field"))
 	if g := mapGet(n, "generate"); g != nil {
 		c.Generate, _ = strconv.ParseBool(g.Value)
 	}
-	if a := mapGet(n, "aliases"); a != nil {
-		if a.Kind != yaml.MappingNode {
-			return nil, fmt.Errorf("aliases must be a mapping")
-		}
-		c.Aliases = map[string]map[string]string{}
-		for i := 0; i+1 < len(a.Content); i += 2 {
-			m := map[string]string{}
-			if err := a.Content[i+1].Decode(&m); err != nil {
-				return nil, fmt.Errorf("alias %s: %w", a.Content[i].Value, err)
-			}
-			c.Aliases[a.Content[i].Value] = m
-		}
+	return nil
+}
+
+// parseAliases reads the aliases: per alias, a field name for each rule.
+func (c *Correlation) parseAliases(n *yaml.Node) error {
+	a := mapGet(n, "aliases")
+	if a == nil {
+		return nil
 	}
+	if a.Kind != yaml.MappingNode {
+		return fmt.Errorf("aliases must be a mapping")
+	}
+	c.Aliases = map[string]map[string]string{}
+	for i := 0; i+1 < len(a.Content); i += 2 {
+		m := map[string]string{}
+		if err := a.Content[i+1].Decode(&m); err != nil {
+			return fmt.Errorf("alias %s: %w", a.Content[i].Value, err)
+		}
+		c.Aliases[a.Content[i].Value] = m
+	}
+	return nil
+}
+
+// parseCondition reads the thresholds of the condition mapping ({gte: 10}).
+func (c *Correlation) parseCondition(n *yaml.Node) error {
 	cond := mapGet(n, "condition")
-	if cond != nil {
-		if cond.Kind != yaml.MappingNode {
-			return nil, fmt.Errorf("condition must be a mapping such as {gte: 10}")
-		}
-		for i := 0; i+1 < len(cond.Content); i += 2 {
-			op := cond.Content[i].Value
-			if op == "field" { // Sigma 2.1 puts value_count's field here
-				c.Field = cond.Content[i+1].Value
-				continue
-			}
-			switch op {
-			case "gt", "gte", "lt", "lte", "eq":
-			default:
-				return nil, fmt.Errorf("condition: unknown operator %q", op)
-			}
-			v, err := strconv.Atoi(cond.Content[i+1].Value)
-			if err != nil {
-				return nil, fmt.Errorf("condition %s: %q is not an integer", op, cond.Content[i+1].Value)
-			}
-			c.Condition = append(c.Condition, Threshold{Op: op, N: v})
-		}
+	if cond == nil {
+		return nil
 	}
+	if cond.Kind != yaml.MappingNode {
+		return fmt.Errorf("condition must be a mapping such as {gte: 10}")
+	}
+	for i := 0; i+1 < len(cond.Content); i += 2 {
+		op := cond.Content[i].Value
+		if op == "field" { // Sigma 2.1 puts value_count's field here
+			c.Field = cond.Content[i+1].Value
+			continue
+		}
+		switch op {
+		case "gt", "gte", "lt", "lte", "eq":
+		default:
+			return fmt.Errorf("condition: unknown operator %q", op)
+		}
+		v, err := strconv.Atoi(cond.Content[i+1].Value)
+		if err != nil {
+			return fmt.Errorf("condition %s: %q is not an integer", op, cond.Content[i+1].Value)
+		}
+		c.Condition = append(c.Condition, Threshold{Op: op, N: v})
+	}
+	return nil
+}
+
+// defaultCondition checks what the type needs: counts need a condition
+// (value_count also a field); temporal types default to every rule.
+func (c *Correlation) defaultCondition() error {
 	switch c.Type {
 	case EventCount, ValueCount:
 		if len(c.Condition) == 0 {
-			return nil, fmt.Errorf("%s needs a condition", c.Type)
+			return fmt.Errorf("%s needs a condition", c.Type)
 		}
 	case Temporal, TemporalOrdered:
 		if len(c.Condition) == 0 {
@@ -172,9 +214,9 @@ func parseCorrelation(n *yaml.Node) (*Correlation, error) {
 		}
 	}
 	if c.Type == ValueCount && c.Field == "" {
-		return nil, fmt.Errorf("value_count needs a field")
+		return fmt.Errorf("value_count needs a field")
 	}
-	return c, nil
+	return nil
 }
 
 // parseTimespan reads 30s, 5m, 1h, 1d, 1w.

@@ -326,6 +326,39 @@ func parseFieldCond(key string, v *yaml.Node) (*fieldCond, error) {
 	parts := strings.Split(key, "|")
 	fc := &fieldCond{key: key, field: parts[0]}
 	mods := parts[1:]
+	if err := checkModifiers(key, mods); err != nil {
+		return nil, err
+	}
+	nodes, err := valueNodes(key, v)
+	if err != nil {
+		return nil, err
+	}
+	encoders, opSet, err := fc.applyModifiers(mods)
+	if err != nil {
+		return nil, err
+	}
+	if err := fc.checkModifierUse(opSet, encoders, len(nodes)); err != nil {
+		return nil, err
+	}
+	if fc.field == "" && fc.op == opMatch && fc.wrap == "" {
+		fc.wrap = "contains" // keywords are searched anywhere in the event
+	}
+	flags := []byte(fc.reFlags) // sorted, so that i|m and m|i compile alike
+	sort.Slice(flags, func(i, j int) bool { return flags[i] < flags[j] })
+	fc.reFlags = string(flags)
+	for _, n := range nodes {
+		vals, err := fc.parseValue(n, encoders)
+		if err != nil {
+			return nil, fmt.Errorf("%q: %w", key, err)
+		}
+		fc.values = append(fc.values, vals...)
+	}
+	return fc, nil
+}
+
+// checkModifiers rejects the modifiers of key this package does not know,
+// naming them all.
+func checkModifiers(key string, mods []string) error {
 	var unknown []string
 	for _, m := range mods {
 		if !knownModifiers[m] {
@@ -333,8 +366,14 @@ func parseFieldCond(key string, v *yaml.Node) (*fieldCond, error) {
 		}
 	}
 	if len(unknown) > 0 {
-		return nil, fmt.Errorf("unknown modifier(s) %s in %q", strings.Join(unknown, ", "), key)
+		return fmt.Errorf("unknown modifier(s) %s in %q", strings.Join(unknown, ", "), key)
 	}
+	return nil
+}
+
+// valueNodes is a field condition's values: a scalar, or a non-empty list of
+// scalars.
+func valueNodes(key string, v *yaml.Node) ([]*yaml.Node, error) {
 	var nodes []*yaml.Node
 	switch v.Kind {
 	case yaml.ScalarNode:
@@ -352,38 +391,34 @@ func parseFieldCond(key string, v *yaml.Node) (*fieldCond, error) {
 			return nil, fmt.Errorf("%q: a value must be a scalar or a list of scalars", key)
 		}
 	}
-	var encoders []string
-	opSet := ""
-	setOp := func(m string, op opKind) error {
-		if opSet != "" {
-			return fmt.Errorf("%q: modifiers %s and %s cannot be combined", key, opSet, m)
-		}
-		opSet = m
-		fc.op = op
-		return nil
-	}
+	return nodes, nil
+}
+
+// opModifiers are the modifiers that set what a condition tests (at most one
+// of them per condition).
+var opModifiers = map[string]opKind{
+	"contains": opMatch, "startswith": opMatch, "endswith": opMatch,
+	"re": opRe, "cidr": opCIDR,
+	"lt": opLt, "lte": opLte, "gt": opGt, "gte": opGte,
+	"exists": opExists, "fieldref": opFieldRef,
+}
+
+// applyModifiers sets fc's operation and flags from its modifiers, in order.
+// It returns the value encoders (applied in order) and the modifier that
+// set the operation ("" for none).
+func (fc *fieldCond) applyModifiers(mods []string) (encoders []string, opSet string, err error) {
 	for _, m := range mods {
-		var err error
+		if op, ok := opModifiers[m]; ok {
+			if opSet != "" {
+				return nil, "", fmt.Errorf("%q: modifiers %s and %s cannot be combined", fc.key, opSet, m)
+			}
+			opSet, fc.op = m, op
+			if op == opMatch {
+				fc.wrap = m
+			}
+			continue
+		}
 		switch m {
-		case "contains", "startswith", "endswith":
-			err = setOp(m, opMatch)
-			fc.wrap = m
-		case "re":
-			err = setOp(m, opRe)
-		case "cidr":
-			err = setOp(m, opCIDR)
-		case "lt":
-			err = setOp(m, opLt)
-		case "lte":
-			err = setOp(m, opLte)
-		case "gt":
-			err = setOp(m, opGt)
-		case "gte":
-			err = setOp(m, opGte)
-		case "exists":
-			err = setOp(m, opExists)
-		case "fieldref":
-			err = setOp(m, opFieldRef)
 		case "all":
 			fc.all = true
 		case "cased":
@@ -397,80 +432,42 @@ func parseFieldCond(key string, v *yaml.Node) (*fieldCond, error) {
 		default: // value encoders, applied in order
 			encoders = append(encoders, m)
 		}
+	}
+	return encoders, opSet, nil
+}
+
+// checkModifierUse rejects modifiers that do not go with the operation (or
+// with a keyword search), and an exists with several values.
+func (fc *fieldCond) checkModifierUse(opSet string, encoders []string, nValues int) error {
+	key := fc.key
+	if fc.reFlags != "" && fc.op != opRe {
+		return fmt.Errorf("%q: modifiers i, m and s need re", key)
+	}
+	if len(encoders) > 0 && fc.op != opMatch {
+		return fmt.Errorf("%q: %s cannot be combined with %s", key, strings.Join(encoders, "|"), opSet)
+	}
+	if fc.field == "" && fc.op != opMatch && fc.op != opRe {
+		return fmt.Errorf("%q: keyword searches take no %s", key, opSet)
+	}
+	if fc.op == opExists && nValues != 1 {
+		return fmt.Errorf("%q: exists takes one boolean", key)
+	}
+	return nil
+}
+
+// parseValue prepares one YAML value of the condition: an operand of its
+// operation, or (for matching) null, a placeholder or the globs of the
+// encoded value.
+func (fc *fieldCond) parseValue(n *yaml.Node, encoders []string) ([]*sval, error) {
+	if fc.op != opMatch {
+		sv, err := fc.operandValue(n)
 		if err != nil {
 			return nil, err
 		}
+		return []*sval{sv}, nil
 	}
-	if fc.reFlags != "" && fc.op != opRe {
-		return nil, fmt.Errorf("%q: modifiers i, m and s need re", key)
-	}
-	if len(encoders) > 0 && fc.op != opMatch {
-		return nil, fmt.Errorf("%q: %s cannot be combined with %s", key, strings.Join(encoders, "|"), opSet)
-	}
-	if fc.field == "" && fc.op != opMatch && fc.op != opRe {
-		return nil, fmt.Errorf("%q: keyword searches take no %s", key, opSet)
-	}
-	if fc.op == opExists && len(nodes) != 1 {
-		return nil, fmt.Errorf("%q: exists takes one boolean", key)
-	}
-	if fc.field == "" && fc.op == opMatch && fc.wrap == "" {
-		fc.wrap = "contains" // keywords are searched anywhere in the event
-	}
-	flags := []byte(fc.reFlags)
-	sort.Slice(flags, func(i, j int) bool { return flags[i] < flags[j] })
-	fc.reFlags = string(flags)
-	for _, n := range nodes {
-		vals, err := fc.parseValue(n, encoders)
-		if err != nil {
-			return nil, fmt.Errorf("%q: %w", key, err)
-		}
-		fc.values = append(fc.values, vals...)
-	}
-	return fc, nil
-}
-
-func (fc *fieldCond) parseValue(n *yaml.Node, encoders []string) ([]*sval, error) {
-	isNull := n.Tag == "!!null"
 	text := n.Value
-	switch fc.op {
-	case opExists:
-		b, err := strconv.ParseBool(text)
-		if err != nil || n.Tag != "!!bool" {
-			return nil, fmt.Errorf("exists needs true or false, got %q", text)
-		}
-		return []*sval{{text: text, exists: b}}, nil
-	case opFieldRef:
-		if isNull || text == "" {
-			return nil, fmt.Errorf("fieldref needs a field name")
-		}
-		return []*sval{{text: text, ref: text}}, nil
-	case opLt, opLte, opGt, opGte:
-		f, err := strconv.ParseFloat(strings.TrimSpace(text), 64)
-		if err != nil || isNull {
-			return nil, fmt.Errorf("%q is not a number", text)
-		}
-		return []*sval{{text: text, numeric: true, num: f}}, nil
-	case opCIDR:
-		p, err := netip.ParsePrefix(strings.TrimSpace(text))
-		if err != nil {
-			return nil, fmt.Errorf("invalid CIDR: %w", err)
-		}
-		return []*sval{{text: text, prefix: p.Masked()}}, nil
-	case opRe:
-		if isNull {
-			return nil, fmt.Errorf("re needs a pattern")
-		}
-		src := text
-		if fc.reFlags != "" {
-			src = "(?" + fc.reFlags + ")" + src
-		}
-		re, err := regexp.Compile(src)
-		if err != nil {
-			return nil, fmt.Errorf("invalid regular expression %q: %w", text, err)
-		}
-		return []*sval{{text: src, re: re}}, nil
-	}
-	if isNull {
+	if n.Tag == "!!null" {
 		if fc.wrap != "" || len(encoders) > 0 || fc.field == "" {
 			return nil, fmt.Errorf("null cannot take %s", strings.Join(append([]string{fc.wrap}, encoders...), "|"))
 		}
@@ -482,38 +479,102 @@ func (fc *fieldCond) parseValue(n *yaml.Node, encoders []string) ([]*sval, error
 		}
 		return []*sval{{text: text, placeholder: text}}, nil
 	}
-	texts := []string{text}
-	literal := false
+	texts, literal, err := encodeAll(text, encoders)
+	if err != nil {
+		return nil, err
+	}
+	// A YAML number also equals the same number written otherwise, unless
+	// the value is wrapped or encoded.
+	numeric := (n.Tag == "!!int" || n.Tag == "!!float") && fc.wrap == "" && len(encoders) == 0
+	var out []*sval
+	for _, t := range texts {
+		out = append(out, fc.globValue(t, literal, numeric))
+	}
+	return out, nil
+}
+
+// operandValue is the value of a condition whose operation is not matching:
+// exists, fieldref, a numeric comparison, cidr or re.
+func (fc *fieldCond) operandValue(n *yaml.Node) (*sval, error) {
+	isNull := n.Tag == "!!null"
+	text := n.Value
+	switch fc.op {
+	case opExists:
+		b, err := strconv.ParseBool(text)
+		if err != nil || n.Tag != "!!bool" {
+			return nil, fmt.Errorf("exists needs true or false, got %q", text)
+		}
+		return &sval{text: text, exists: b}, nil
+	case opFieldRef:
+		if isNull || text == "" {
+			return nil, fmt.Errorf("fieldref needs a field name")
+		}
+		return &sval{text: text, ref: text}, nil
+	case opLt, opLte, opGt, opGte:
+		f, err := strconv.ParseFloat(strings.TrimSpace(text), 64)
+		if err != nil || isNull {
+			return nil, fmt.Errorf("%q is not a number", text)
+		}
+		return &sval{text: text, numeric: true, num: f}, nil
+	case opCIDR:
+		p, err := netip.ParsePrefix(strings.TrimSpace(text))
+		if err != nil {
+			return nil, fmt.Errorf("invalid CIDR: %w", err)
+		}
+		return &sval{text: text, prefix: p.Masked()}, nil
+	}
+	// opRe
+	if isNull {
+		return nil, fmt.Errorf("re needs a pattern")
+	}
+	src := text
+	if fc.reFlags != "" {
+		src = "(?" + fc.reFlags + ")" + src
+	}
+	re, err := regexp.Compile(src)
+	if err != nil {
+		return nil, fmt.Errorf("invalid regular expression %q: %w", text, err)
+	}
+	return &sval{text: src, re: re}, nil
+}
+
+// encodeAll applies the encoders in order, each to every text the previous
+// one gave. literal reports that some encoder made the texts plain
+// characters rather than Sigma patterns.
+func encodeAll(text string, encoders []string) (texts []string, literal bool, err error) {
+	texts = []string{text}
 	for _, e := range encoders {
 		var next []string
 		for _, t := range texts {
 			vs, lit, err := encodeValue(e, t)
 			if err != nil {
-				return nil, err
+				return nil, false, err
 			}
 			literal = literal || lit
 			next = append(next, vs...)
 		}
 		texts = next
 	}
-	var out []*sval
-	for _, t := range texts {
-		sv := &sval{text: t}
-		if literal {
-			sv.glob = literalGlob(t)
-		} else {
-			sv.glob = parseWildcards(t)
-		}
-		sv.glob = wrapGlob(sv.glob, fc.wrap)
-		sv.compileGlob(fc.cased)
-		if (n.Tag == "!!int" || n.Tag == "!!float") && fc.wrap == "" && len(encoders) == 0 {
-			if f, err := strconv.ParseFloat(t, 64); err == nil {
-				sv.numeric, sv.num = true, f
-			}
-		}
-		out = append(out, sv)
+	return texts, literal, nil
+}
+
+// globValue is one matching value: t as a glob (wrapped as the condition
+// says), and as a number when numeric and t parses as one.
+func (fc *fieldCond) globValue(t string, literal, numeric bool) *sval {
+	sv := &sval{text: t}
+	if literal {
+		sv.glob = literalGlob(t)
+	} else {
+		sv.glob = parseWildcards(t)
 	}
-	return out, nil
+	sv.glob = wrapGlob(sv.glob, fc.wrap)
+	sv.compileGlob(fc.cased)
+	if numeric {
+		if f, err := strconv.ParseFloat(t, 64); err == nil {
+			sv.numeric, sv.num = true, f
+		}
+	}
+	return sv
 }
 
 // encodeValue applies one encoding modifier. literal reports that the result

@@ -85,6 +85,7 @@ func (p *jparser) errf(format string, a ...any) error {
 	return fmt.Errorf("invalid JSON at offset %d: %s", p.i, fmt.Sprintf(format, a...))
 }
 
+// value parses the value at p.i, dispatching on its first byte.
 func (p *jparser) value(depth int) (*jv, error) {
 	if depth > maxDepth {
 		return nil, p.errf("nested too deeply")
@@ -95,75 +96,9 @@ func (p *jparser) value(depth int) (*jv, error) {
 	start := p.i
 	switch c := p.b[p.i]; {
 	case c == '{':
-		p.i++
-		v := &jv{kind: jObj}
-		p.ws()
-		if p.i < len(p.b) && p.b[p.i] == '}' {
-			p.i++
-			v.raw = p.b[start:p.i]
-			return v, nil
-		}
-		for {
-			p.ws()
-			if p.i >= len(p.b) || p.b[p.i] != '"' {
-				return nil, p.errf("expected object key")
-			}
-			k, err := p.str()
-			if err != nil {
-				return nil, err
-			}
-			p.ws()
-			if p.i >= len(p.b) || p.b[p.i] != ':' {
-				return nil, p.errf("expected ':'")
-			}
-			p.i++
-			p.ws()
-			m, err := p.value(depth + 1)
-			if err != nil {
-				return nil, err
-			}
-			v.keys = append(v.keys, k)
-			v.vals = append(v.vals, m)
-			p.ws()
-			if p.i < len(p.b) && p.b[p.i] == ',' {
-				p.i++
-				continue
-			}
-			if p.i < len(p.b) && p.b[p.i] == '}' {
-				p.i++
-				v.raw = p.b[start:p.i]
-				return v, nil
-			}
-			return nil, p.errf("expected ',' or '}'")
-		}
+		return p.object(start, depth)
 	case c == '[':
-		p.i++
-		v := &jv{kind: jArr}
-		p.ws()
-		if p.i < len(p.b) && p.b[p.i] == ']' {
-			p.i++
-			v.raw = p.b[start:p.i]
-			return v, nil
-		}
-		for {
-			p.ws()
-			e, err := p.value(depth + 1)
-			if err != nil {
-				return nil, err
-			}
-			v.elems = append(v.elems, e)
-			p.ws()
-			if p.i < len(p.b) && p.b[p.i] == ',' {
-				p.i++
-				continue
-			}
-			if p.i < len(p.b) && p.b[p.i] == ']' {
-				p.i++
-				v.raw = p.b[start:p.i]
-				return v, nil
-			}
-			return nil, p.errf("expected ',' or ']'")
-		}
+		return p.array(start, depth)
 	case c == '"':
 		s, err := p.str()
 		if err != nil {
@@ -171,34 +106,130 @@ func (p *jparser) value(depth int) (*jv, error) {
 		}
 		return &jv{kind: jStr, s: s, raw: p.b[start:p.i]}, nil
 	case c == 't' || c == 'f' || c == 'n':
-		for _, lit := range []string{"true", "false", "null"} {
-			if bytes.HasPrefix(p.b[p.i:], []byte(lit)) {
-				p.i += len(lit)
-				if lit == "null" {
-					return &jv{kind: jNull, raw: p.b[start:p.i]}, nil
-				}
-				return &jv{kind: jBool, s: lit, raw: p.b[start:p.i]}, nil
-			}
-		}
-		return nil, p.errf("invalid literal")
+		return p.literal(start)
 	case c == '-' || (c >= '0' && c <= '9'):
-		p.i++
-		for p.i < len(p.b) {
-			c := p.b[p.i]
-			if (c >= '0' && c <= '9') || c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-' {
-				p.i++
-				continue
-			}
-			break
-		}
-		lit := string(p.b[start:p.i])
-		if !json.Valid(p.b[start:p.i]) {
-			return nil, p.errf("invalid number %q", lit)
-		}
-		return &jv{kind: jNum, s: lit, raw: p.b[start:p.i]}, nil
+		return p.number(start)
 	default:
 		return nil, p.errf("unexpected character %q", c)
 	}
+}
+
+// at reports whether the next byte is c.
+func (p *jparser) at(c byte) bool {
+	return p.i < len(p.b) && p.b[p.i] == c
+}
+
+// finish consumes the closing byte c of the object or array v that opened
+// at start, if it is next, and keeps v's source text.
+func (p *jparser) finish(v *jv, start int, c byte) bool {
+	if !p.at(c) {
+		return false
+	}
+	p.i++
+	v.raw = p.b[start:p.i]
+	return true
+}
+
+// object parses an object whose '{' is at start (= p.i), keeping its
+// members in document order.
+func (p *jparser) object(start, depth int) (*jv, error) {
+	p.i++
+	v := &jv{kind: jObj}
+	p.ws()
+	if p.finish(v, start, '}') {
+		return v, nil
+	}
+	for {
+		p.ws()
+		if !p.at('"') {
+			return nil, p.errf("expected object key")
+		}
+		k, err := p.str()
+		if err != nil {
+			return nil, err
+		}
+		p.ws()
+		if !p.at(':') {
+			return nil, p.errf("expected ':'")
+		}
+		p.i++
+		p.ws()
+		m, err := p.value(depth + 1)
+		if err != nil {
+			return nil, err
+		}
+		v.keys = append(v.keys, k)
+		v.vals = append(v.vals, m)
+		p.ws()
+		if p.at(',') {
+			p.i++
+			continue
+		}
+		if p.finish(v, start, '}') {
+			return v, nil
+		}
+		return nil, p.errf("expected ',' or '}'")
+	}
+}
+
+// array parses an array whose '[' is at start (= p.i).
+func (p *jparser) array(start, depth int) (*jv, error) {
+	p.i++
+	v := &jv{kind: jArr}
+	p.ws()
+	if p.finish(v, start, ']') {
+		return v, nil
+	}
+	for {
+		p.ws()
+		e, err := p.value(depth + 1)
+		if err != nil {
+			return nil, err
+		}
+		v.elems = append(v.elems, e)
+		p.ws()
+		if p.at(',') {
+			p.i++
+			continue
+		}
+		if p.finish(v, start, ']') {
+			return v, nil
+		}
+		return nil, p.errf("expected ',' or ']'")
+	}
+}
+
+// literal parses true, false or null.
+func (p *jparser) literal(start int) (*jv, error) {
+	for _, lit := range []string{"true", "false", "null"} {
+		if bytes.HasPrefix(p.b[p.i:], []byte(lit)) {
+			p.i += len(lit)
+			if lit == "null" {
+				return &jv{kind: jNull, raw: p.b[start:p.i]}, nil
+			}
+			return &jv{kind: jBool, s: lit, raw: p.b[start:p.i]}, nil
+		}
+	}
+	return nil, p.errf("invalid literal")
+}
+
+// number parses a number, keeping its literal text (the case database
+// prints numbers from it).
+func (p *jparser) number(start int) (*jv, error) {
+	p.i++
+	for p.i < len(p.b) {
+		c := p.b[p.i]
+		if (c >= '0' && c <= '9') || c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-' {
+			p.i++
+			continue
+		}
+		break
+	}
+	lit := string(p.b[start:p.i])
+	if !json.Valid(p.b[start:p.i]) {
+		return nil, p.errf("invalid number %q", lit)
+	}
+	return &jv{kind: jNum, s: lit, raw: p.b[start:p.i]}, nil
 }
 
 // str reads a JSON string starting at the opening quote.

@@ -232,64 +232,86 @@ func link(rules []*Rule, strict bool) error {
 
 func parseRule(m *yaml.Node, source string) (*Rule, error) {
 	r := &Rule{Source: source, Custom: map[string]any{}}
-	var err error
-	str := func(key string) string {
-		if err != nil {
-			return ""
+	steps := []func(*yaml.Node) error{r.parseMetadata, r.parseLogSource, r.parseRelated, r.parseCustom, r.parseLogic}
+	for _, step := range steps {
+		if err := step(m); err != nil {
+			return nil, fmt.Errorf("rule %q: %w", r.Title, err)
 		}
-		n := mapGet(m, key)
+	}
+	return r, nil
+}
+
+// parseMetadata reads the descriptive keys (title, id, tags, …), stopping
+// at the first of them that is not a string or a list of strings.
+func (r *Rule) parseMetadata(m *yaml.Node) error {
+	strs := []struct {
+		key string
+		dst *string
+	}{
+		{"title", &r.Title}, {"id", &r.ID}, {"name", &r.Name}, {"status", &r.Status},
+		{"description", &r.Description}, {"author", &r.Author}, {"date", &r.Date},
+		{"modified", &r.Modified}, {"level", &r.Level},
+	}
+	for _, f := range strs {
+		n := mapGet(m, f.key)
 		if n == nil {
-			return ""
+			continue
 		}
 		if n.Kind != yaml.ScalarNode {
-			err = fmt.Errorf("%s must be a string", key)
-			return ""
+			return fmt.Errorf("%s must be a string", f.key)
 		}
-		return n.Value
+		*f.dst = n.Value
 	}
-	list := func(key string) []string {
+	lists := []struct {
+		key string
+		dst *[]string
+	}{
+		{"references", &r.References}, {"tags", &r.Tags},
+		{"falsepositives", &r.FalsePositives}, {"fields", &r.Fields},
+	}
+	for _, f := range lists {
+		l, err := stringList(mapGet(m, f.key), f.key)
 		if err != nil {
-			return nil
+			return err
 		}
-		var l []string
-		l, err = stringList(mapGet(m, key), key)
-		return l
+		*f.dst = l
 	}
-	r.Title = str("title")
-	r.ID = str("id")
-	r.Name = str("name")
-	r.Status = str("status")
-	r.Description = str("description")
-	r.Author = str("author")
-	r.Date = str("date")
-	r.Modified = str("modified")
-	r.Level = str("level")
-	r.References = list("references")
-	r.Tags = list("tags")
-	r.FalsePositives = list("falsepositives")
-	r.Fields = list("fields")
-	if err != nil {
-		return nil, fmt.Errorf("rule %q: %w", r.Title, err)
+	return nil
+}
+
+func (r *Rule) parseLogSource(m *yaml.Node) error {
+	ls := mapGet(m, "logsource")
+	if ls == nil {
+		return nil
 	}
-	if ls := mapGet(m, "logsource"); ls != nil {
-		if ls.Kind != yaml.MappingNode {
-			return nil, fmt.Errorf("rule %q: logsource must be a mapping", r.Title)
-		}
-		r.LogSource = LogSource{
-			Product:    scalarOf(mapGet(ls, "product")),
-			Service:    scalarOf(mapGet(ls, "service")),
-			Category:   scalarOf(mapGet(ls, "category")),
-			Definition: scalarOf(mapGet(ls, "definition")),
-		}
+	if ls.Kind != yaml.MappingNode {
+		return fmt.Errorf("logsource must be a mapping")
 	}
-	if rel := mapGet(m, "related"); rel != nil {
-		if rel.Kind != yaml.SequenceNode {
-			return nil, fmt.Errorf("rule %q: related must be a list", r.Title)
-		}
-		for _, e := range rel.Content {
-			r.Related = append(r.Related, Related{ID: scalarOf(mapGet(e, "id")), Type: scalarOf(mapGet(e, "type"))})
-		}
+	r.LogSource = LogSource{
+		Product:    scalarOf(mapGet(ls, "product")),
+		Service:    scalarOf(mapGet(ls, "service")),
+		Category:   scalarOf(mapGet(ls, "category")),
+		Definition: scalarOf(mapGet(ls, "definition")),
 	}
+	return nil
+}
+
+func (r *Rule) parseRelated(m *yaml.Node) error {
+	rel := mapGet(m, "related")
+	if rel == nil {
+		return nil
+	}
+	if rel.Kind != yaml.SequenceNode {
+		return fmt.Errorf("related must be a list")
+	}
+	for _, e := range rel.Content {
+		r.Related = append(r.Related, Related{ID: scalarOf(mapGet(e, "id")), Type: scalarOf(mapGet(e, "type"))})
+	}
+	return nil
+}
+
+// parseCustom keeps the top-level keys Sigma does not define, decoded.
+func (r *Rule) parseCustom(m *yaml.Node) error {
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		k := m.Content[i].Value
 		if knownKeys[k] {
@@ -297,41 +319,53 @@ func parseRule(m *yaml.Node, source string) (*Rule, error) {
 		}
 		var v any
 		if err := m.Content[i+1].Decode(&v); err != nil {
-			return nil, fmt.Errorf("rule %q: custom key %s: %w", r.Title, k, err)
+			return fmt.Errorf("custom key %s: %w", k, err)
 		}
 		r.Custom[k] = v
 	}
+	return nil
+}
+
+// parseLogic reads the rule's detection or its correlation (exactly one).
+func (r *Rule) parseLogic(m *yaml.Node) error {
 	det, corr := mapGet(m, "detection"), mapGet(m, "correlation")
 	switch {
 	case det != nil && corr != nil:
-		return nil, fmt.Errorf("rule %q: has both detection and correlation", r.Title)
+		return fmt.Errorf("has both detection and correlation")
 	case det != nil:
-		d, agg, warnings, err := parseDetection(det, r.label())
-		if err != nil {
-			return nil, fmt.Errorf("rule %q: detection: %w", r.Title, err)
-		}
-		r.Detection = d
-		r.Warnings = append(r.Warnings, warnings...)
-		if r.Applicable() == nil {
-			r.Warnings = append(r.Warnings, fieldWarnings(d)...)
-		}
-		if agg != nil {
-			c, err := legacyCorrelation(r, agg, d.Timeframe)
-			if err != nil {
-				return nil, fmt.Errorf("rule %q: condition: %w", r.Title, err)
-			}
-			r.Correlation = c
-		}
+		return r.parseDetectionBlock(det)
 	case corr != nil:
 		c, err := parseCorrelation(corr)
 		if err != nil {
-			return nil, fmt.Errorf("rule %q: correlation: %w", r.Title, err)
+			return fmt.Errorf("correlation: %w", err)
 		}
 		r.Correlation = c
+		return nil
 	default:
-		return nil, fmt.Errorf("rule %q: has neither detection nor correlation", r.Title)
+		return fmt.Errorf("has neither detection nor correlation")
 	}
-	return r, nil
+}
+
+// parseDetectionBlock reads a detection; a condition with an aggregation
+// also makes the rule a correlation over itself.
+func (r *Rule) parseDetectionBlock(det *yaml.Node) error {
+	d, agg, warnings, err := parseDetection(det, r.label())
+	if err != nil {
+		return fmt.Errorf("detection: %w", err)
+	}
+	r.Detection = d
+	r.Warnings = append(r.Warnings, warnings...)
+	if r.Applicable() == nil {
+		r.Warnings = append(r.Warnings, fieldWarnings(d)...)
+	}
+	if agg != nil {
+		c, err := legacyCorrelation(r, agg, d.Timeframe)
+		if err != nil {
+			return fmt.Errorf("condition: %w", err)
+		}
+		r.Correlation = c
+	}
+	return nil
 }
 
 // techniqueTag matches ATT&CK technique tags (attack.t1562 / attack.t1562.008).
