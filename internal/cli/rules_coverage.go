@@ -58,7 +58,7 @@ func runRulesCoverage(opts *RulesCoverageOptions) error {
 		return err
 	}
 	opts.F.warnRuleErrors(pack.Errors)
-	cov := detect.ComputeCoverage(pack, attack.Default())
+	cov := detect.ComputeAttackCoverage(pack, attack.Default())
 	w := opts.F.IO.Out
 	switch opts.Format {
 	case "json":
@@ -71,7 +71,7 @@ func runRulesCoverage(opts *RulesCoverageOptions) error {
 	return nil
 }
 
-func coverageSummary(cov *detect.Coverage) string {
+func coverageSummary(cov *detect.AttackCoverage) string {
 	return fmt.Sprintf("%d rules; %d of %d cells of the AWS cloud matrix have a rule, %d have none.",
 		cov.Rules, cov.MatrixCovered, cov.MatrixTechniques, len(cov.Uncovered))
 }
@@ -98,7 +98,7 @@ func ruleCount(n int) string {
 	return fmt.Sprintf("%d rules", n)
 }
 
-func writeRuleCoverageText(w io.Writer, cov *detect.Coverage) {
+func writeRuleCoverageText(w io.Writer, cov *detect.AttackCoverage) {
 	fmt.Fprintln(w, coverageSummary(cov))
 	for _, tc := range cov.Tactics {
 		fmt.Fprintf(w, "\n%s", tc.Name)
@@ -132,7 +132,7 @@ func writeRuleCoverageText(w io.Writer, cov *detect.Coverage) {
 	}
 }
 
-func writeRuleCoverageMarkdown(w io.Writer, cov *detect.Coverage) {
+func writeRuleCoverageMarkdown(w io.Writer, cov *detect.AttackCoverage) {
 	fmt.Fprintf(w, "%s\n\n| Tactic | Technique | Name | Rules |\n| --- | --- | --- | ---: |\n", coverageSummary(cov))
 	for _, tc := range cov.Tactics {
 		first := true

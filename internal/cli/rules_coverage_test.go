@@ -25,7 +25,7 @@ func TestRulesCoverageFormats(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("json: exit %d: %s", r.code, r.errOut)
 	}
-	var cov detect.Coverage
+	var cov detect.AttackCoverage
 	if err := json.Unmarshal([]byte(r.out), &cov); err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/trailsleuth/trailsleuth/internal/event"
 	"github.com/trailsleuth/trailsleuth/internal/sigma"
+	"github.com/trailsleuth/trailsleuth/internal/sqlquote"
 )
 
 // A rule's query scans the whole table for the few events it can match, so
@@ -177,7 +178,7 @@ func guardMatches(ctx context.Context, conn *sql.Conn, names []nameCount, rules 
 	for i, nc := range names {
 		v := "NULL"
 		if nc.name.Valid {
-			v = quote(nc.name.String)
+			v = sqlquote.String(nc.name.String)
 		}
 		vals = append(vals, "("+strconv.Itoa(i)+", "+v+")")
 	}
@@ -324,7 +325,7 @@ func nameCond(names []nameCount, idx []int, exact bool) string {
 		}
 		if !seen[v.String] {
 			seen[v.String] = true
-			vals = append(vals, quote(v.String))
+			vals = append(vals, sqlquote.String(v.String))
 		}
 	}
 	slices.Sort(vals)
@@ -354,8 +355,6 @@ func where(cond string) string {
 	}
 	return " WHERE " + cond
 }
-
-func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 func sortedSet(m map[string]bool) []string {
 	out := make([]string, 0, len(m))

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/trailsleuth/trailsleuth/internal/sqlquote"
 )
 
 // Dialect is a SQL target.
@@ -536,7 +538,7 @@ func (q *query) predicate(fc *fieldCond, sv *sval, v string) (string, error) {
 		var p string
 		switch {
 		case sv.plain && fc.cased:
-			p = v + " = " + quote(sv.lit)
+			p = v + " = " + sqlquote.String(sv.lit)
 		case sv.plain:
 			p = "lower(" + v + ") = " + lowerLiteral(sv.lit)
 		default:
@@ -582,18 +584,15 @@ func likePattern(g []gtok) string {
 	return sb.String()
 }
 
-// quote writes a SQL string literal.
-func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
-
 // lowerLiteral is the lower-cased literal: folded here when ASCII, else by
 // the database's lower() so both sides fold alike.
 func lowerLiteral(s string) string {
 	for i := 0; i < len(s); i++ {
 		if s[i] >= 0x80 {
-			return "lower(" + quote(s) + ")"
+			return "lower(" + sqlquote.String(s) + ")"
 		}
 	}
-	return quote(strings.ToLower(s))
+	return sqlquote.String(strings.ToLower(s))
 }
 
 func formatNum(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/trailsleuth/trailsleuth/internal/sqlquote"
 )
 
 // duckDialect writes SQL for the case database (docs/schema.md).
@@ -22,7 +24,7 @@ func (d *duckDialect) eventID() string  { return "event_id" }
 func (d *duckDialect) timeExpr() string { return "event_time" }
 
 func (d *duckDialect) timeLiteral(t time.Time) string {
-	return "TIMESTAMPTZ " + quote(t.UTC().Format("2006-01-02 15:04:05.999999999")+"+00")
+	return "TIMESTAMPTZ " + sqlquote.String(t.UTC().Format("2006-01-02 15:04:05.999999999")+"+00")
 }
 
 func (d *duckDialect) quoteIdent(s string) string {
@@ -47,7 +49,7 @@ func (d *duckDialect) field(fi fieldInfo) (fieldExpr, error) {
 		// Parsing raw is the costly part of a rule on a large case; a member
 		// whose quoted name is nowhere in the text is absent, and contains()
 		// finds that without parsing (CloudTrail never escapes its keys).
-		l = "[CASE WHEN contains(raw, " + quote(`"`+keys[0]+`"`) + ") THEN json_extract(raw, " + quote("$"+jsonPathKey(keys[0])) + ") END]"
+		l = "[CASE WHEN contains(raw, " + sqlquote.String(`"`+keys[0]+`"`) + ") THEN json_extract(raw, " + sqlquote.String("$"+jsonPathKey(keys[0])) + ") END]"
 	} else { // a JSON column holds an object or an array
 		l = duckStep(fi.column, keys[0])
 	}
@@ -61,8 +63,8 @@ func (d *duckDialect) field(fi fieldInfo) (fieldExpr, error) {
 // duckStep is the values one key below the JSON value v: its member, or
 // the member of each element when v is an array.
 func duckStep(v, k string) string {
-	return "CASE WHEN json_type(" + v + ") = 'ARRAY' THEN json_extract(" + v + ", " + quote("$[*]"+jsonPathKey(k)) +
-		") ELSE [json_extract(" + v + ", " + quote("$"+jsonPathKey(k)) + ")] END"
+	return "CASE WHEN json_type(" + v + ") = 'ARRAY' THEN json_extract(" + v + ", " + sqlquote.String("$[*]"+jsonPathKey(k)) +
+		") ELSE [json_extract(" + v + ", " + sqlquote.String("$"+jsonPathKey(k)) + ")] END"
 }
 
 func (d *duckDialect) keywordTarget() (string, error) { return "raw", nil }
@@ -72,11 +74,11 @@ func (d *duckDialect) ilike(v, pattern string, cased bool) string {
 	if cased {
 		op = " LIKE "
 	}
-	return v + op + quote(pattern) + ` ESCAPE '\'`
+	return v + op + sqlquote.String(pattern) + ` ESCAPE '\'`
 }
 
 func (d *duckDialect) regex(v, pattern string) string {
-	return "regexp_matches(" + v + ", " + quote(pattern) + ")"
+	return "regexp_matches(" + v + ", " + sqlquote.String(pattern) + ")"
 }
 
 // cidr tests IPv4 networks numerically (the inet extension may not be
@@ -87,7 +89,7 @@ func (d *duckDialect) cidr(v string, sv *sval) (string, error) {
 		return "", errors.New("cidr with an IPv6 network (" + sv.text + ")")
 	}
 	num := fmt.Sprintf("TRY_CAST(split_part(%[1]s, '.', 1) AS BIGINT) * 16777216 + TRY_CAST(split_part(%[1]s, '.', 2) AS BIGINT) * 65536 + TRY_CAST(split_part(%[1]s, '.', 3) AS BIGINT) * 256 + TRY_CAST(split_part(%[1]s, '.', 4) AS BIGINT)", v)
-	return fmt.Sprintf("(regexp_full_match(%s, %s) AND %s BETWEEN %d AND %d)", v, quote(ipv4Re), num, lo, hi), nil
+	return fmt.Sprintf("(regexp_full_match(%s, %s) AND %s BETWEEN %d AND %d)", v, sqlquote.String(ipv4Re), num, lo, hi), nil
 }
 
 func (d *duckDialect) toDouble(v string) string { return "TRY_CAST(" + v + " AS DOUBLE)" }

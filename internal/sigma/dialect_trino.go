@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/trailsleuth/trailsleuth/internal/sqlquote"
 )
 
 // trinoDialect writes Trino SQL for Athena's CloudTrail table or for
@@ -131,9 +133,9 @@ func (d *trinoDialect) timeExpr() string {
 
 func (d *trinoDialect) timeLiteral(t time.Time) string {
 	if d.kind == Athena {
-		return "from_iso8601_timestamp(" + quote(t.UTC().Format(time.RFC3339Nano)) + ")"
+		return "from_iso8601_timestamp(" + sqlquote.String(t.UTC().Format(time.RFC3339Nano)) + ")"
 	}
-	return "TIMESTAMP " + quote(t.UTC().Format("2006-01-02 15:04:05.999"))
+	return "TIMESTAMP " + sqlquote.String(t.UTC().Format("2006-01-02 15:04:05.999"))
 }
 
 func (d *trinoDialect) quoteIdent(s string) string {
@@ -175,7 +177,7 @@ func (d *trinoDialect) field(fi fieldInfo) (fieldExpr, error) {
 		if d.kind == Athena {
 			return fieldExpr{expr: jsonValues(col, keys), list: true}, nil
 		}
-		v := "element_at(" + col + ", " + quote(keys[0]) + ")"
+		v := "element_at(" + col + ", " + sqlquote.String(keys[0]) + ")"
 		if len(keys) == 1 {
 			return fieldExpr{expr: "filter(COALESCE(TRY(CAST(json_parse(" + v + ") AS ARRAY(varchar))), ARRAY[" + v + "]), x -> x IS NOT NULL)", list: true}, nil
 		}
@@ -200,7 +202,7 @@ func jsonValues(doc string, keys []string) string {
 		path += jsonPathKey(k)
 	}
 	path += "[*]"
-	return "transform(filter(CAST(json_parse(json_query(" + doc + ", " + quote(path) +
+	return "transform(filter(CAST(json_parse(json_query(" + doc + ", " + sqlquote.String(path) +
 		" WITH ARRAY WRAPPER)) AS ARRAY(JSON)), x -> json_format(x) <> 'null'), x -> COALESCE(TRY_CAST(x AS varchar), json_format(x)))"
 }
 
@@ -210,22 +212,22 @@ func (d *trinoDialect) keywordTarget() (string, error) {
 
 func (d *trinoDialect) ilike(v, pattern string, cased bool) string {
 	if cased {
-		return v + " LIKE " + quote(pattern) + ` ESCAPE '\'`
+		return v + " LIKE " + sqlquote.String(pattern) + ` ESCAPE '\'`
 	}
 	return "lower(" + v + ") LIKE " + lowerLiteral(pattern) + ` ESCAPE '\'`
 }
 
 func (d *trinoDialect) regex(v, pattern string) string {
-	return "regexp_like(" + v + ", " + quote(pattern) + ")"
+	return "regexp_like(" + v + ", " + sqlquote.String(pattern) + ")"
 }
 
 func (d *trinoDialect) cidr(v string, sv *sval) (string, error) {
 	lo, hi, ok := ipv4Range(sv)
 	if !ok {
-		return "contains(" + quote(sv.prefix.String()) + ", TRY_CAST(" + v + " AS IPADDRESS))", nil
+		return "contains(" + sqlquote.String(sv.prefix.String()) + ", TRY_CAST(" + v + " AS IPADDRESS))", nil
 	}
 	num := fmt.Sprintf("TRY_CAST(split_part(%[1]s, '.', 1) AS BIGINT) * 16777216 + TRY_CAST(split_part(%[1]s, '.', 2) AS BIGINT) * 65536 + TRY_CAST(split_part(%[1]s, '.', 3) AS BIGINT) * 256 + TRY_CAST(split_part(%[1]s, '.', 4) AS BIGINT)", v)
-	return fmt.Sprintf("(regexp_like(%s, %s) AND %s BETWEEN %d AND %d)", v, quote("^"+ipv4Re+"$"), num, lo, hi), nil
+	return fmt.Sprintf("(regexp_like(%s, %s) AND %s BETWEEN %d AND %d)", v, sqlquote.String("^"+ipv4Re+"$"), num, lo, hi), nil
 }
 
 func (d *trinoDialect) toDouble(v string) string { return "TRY_CAST(" + v + " AS DOUBLE)" }

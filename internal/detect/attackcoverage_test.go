@@ -9,7 +9,7 @@ import (
 	"github.com/trailsleuth/trailsleuth/rules"
 )
 
-func findTechnique(cov *Coverage, tactic, id string) (TechniqueCoverage, bool) {
+func findTechnique(cov *AttackCoverage, tactic, id string) (TechniqueCoverage, bool) {
 	for _, tc := range cov.Tactics {
 		if tc.Tactic != tactic {
 			continue
@@ -32,7 +32,7 @@ func TestComputeCoverage(t *testing.T) {
 	if err != nil || len(p.Errors) > 0 {
 		t.Fatalf("load: %v %v", err, p.Errors)
 	}
-	cov := ComputeCoverage(p, attack.Default())
+	cov := ComputeAttackCoverage(p, attack.Default())
 	if cov.Rules != 5 {
 		t.Errorf("%d rules counted, want 5 (the correlation's input rule is not one)", cov.Rules)
 	}
@@ -84,7 +84,7 @@ func TestBuiltinCoverage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cov := ComputeCoverage(p, attack.Default())
+	cov := ComputeAttackCoverage(p, attack.Default())
 	for _, tc := range cov.Tactics {
 		for _, te := range tc.Techniques {
 			if te.Name == "" {

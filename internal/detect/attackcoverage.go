@@ -11,7 +11,7 @@ import (
 // Coverage is what a pack's rules cover of ATT&CK: every technique a rule is
 // tagged with, under its tactics, and the cells of the AWS-relevant cloud
 // matrix (attack.Catalog.CloudMatrix) that no rule covers.
-type Coverage struct {
+type AttackCoverage struct {
 	// Rules counts the rules that report findings: correlations and
 	// detection rules, not the rules that only feed correlations.
 	Rules            int              `json:"rules"`
@@ -69,8 +69,8 @@ func covers(tag, cell string) bool {
 // technique; when none are (a tag pairing ATT&CK does not make), under
 // ATT&CK's tactics for it, or the rule's own when the catalogue does not
 // know the technique.
-func ComputeCoverage(p *Pack, cat *attack.Catalog) *Coverage {
-	b := &coverageBuilder{cov: &Coverage{}, cat: cat, rulesAt: map[cellKey][]RuleRef{}, extraTactics: []string{}}
+func ComputeAttackCoverage(p *Pack, cat *attack.Catalog) *AttackCoverage {
+	b := &coverageBuilder{cov: &AttackCoverage{}, cat: cat, rulesAt: map[cellKey][]RuleRef{}, extraTactics: []string{}}
 	b.placeRules(p)
 	order := append(attack.TacticShortNames(), b.extraTactics...)
 	b.makeColumns(order)
@@ -90,7 +90,7 @@ type cellKey struct{ tactic, tech string }
 
 // coverageBuilder holds ComputeCoverage's state between its steps.
 type coverageBuilder struct {
-	cov          *Coverage
+	cov          *AttackCoverage
 	cat          *attack.Catalog
 	rulesAt      map[cellKey][]RuleRef // the rules tagged with each technique, under each tactic placed
 	extraTactics []string              // tactics rules name that ATT&CK does not, in order met
