@@ -8,7 +8,7 @@ import (
 	"github.com/trailsleuth/trailsleuth/internal/sigma"
 )
 
-// Coverage is what a pack's rules cover of ATT&CK: every technique a rule is
+// AttackCoverage is what a pack's rules cover of ATT&CK: every technique a rule is
 // tagged with, under its tactics, and the cells of the AWS-relevant cloud
 // matrix (attack.Catalog.CloudMatrix) that no rule covers.
 type AttackCoverage struct {
@@ -64,7 +64,7 @@ func covers(tag, cell string) bool {
 	return tag == cell || strings.HasPrefix(tag, cell+".")
 }
 
-// ComputeCoverage maps the pack's rules onto ATT&CK. A rule's technique goes
+// ComputeAttackCoverage maps the pack's rules onto ATT&CK. A rule's technique goes
 // under the tactics the rule is tagged with that ATT&CK lists for the
 // technique; when none are (a tag pairing ATT&CK does not make), under
 // ATT&CK's tactics for it, or the rule's own when the catalogue does not
