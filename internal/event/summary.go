@@ -35,4 +35,3 @@ type SummaryRow struct {
 	FirstSeen *time.Time `json:"first_seen"`
 	LastSeen  *time.Time `json:"last_seen"`
 }
-
