@@ -3,6 +3,7 @@ package analyze
 import (
 	"database/sql"
 	"fmt"
+	"maps"
 	"net/url"
 	"slices"
 	"strings"
@@ -150,7 +151,7 @@ func (inv *investigation) attackerARNs() []string {
 			set[r.ARN] = true
 		}
 	}
-	return sortedKeys(set)
+	return slices.Sorted(maps.Keys(set))
 }
 
 func union(a, b []string) []string {
@@ -160,7 +161,7 @@ func union(a, b []string) []string {
 			set[s] = true
 		}
 	}
-	return sortedKeys(set)
+	return slices.Sorted(maps.Keys(set))
 }
 
 // windowCond adds the --since/--until bounds on col to a condition.

@@ -2,6 +2,7 @@ package analyze
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"sort"
@@ -574,7 +575,7 @@ func hasKind(cs []clue, kind string) bool {
 // by level, so that one high privilege escalation outweighs any volume of a
 // medium; mediums and lows together add at most mediumCap.
 func (u *use) addHits() {
-	ids := sortedKeys(u.hits)
+	ids := slices.Sorted(maps.Keys(u.hits))
 	sort.SliceStable(ids, func(i, j int) bool { return u.hits[ids[i]].level > u.hits[ids[j]].level })
 	var minor float64
 	for _, id := range ids {

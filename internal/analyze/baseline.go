@@ -3,6 +3,7 @@ package analyze
 import (
 	"database/sql"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -105,12 +106,12 @@ func (inv *investigation) baselines(idCol string, ids []string, end baselineEnd,
 	}
 	for id, n := range out {
 		kn := known[id]
-		n.baseline.SourceIPs = sortedKeys(kn[dimIP])
+		n.baseline.SourceIPs = slices.Sorted(maps.Keys(kn[dimIP]))
 		for fam := range kn[dimUA] {
 			n.baseline.UserAgents = append(n.baseline.UserAgents, fam)
 		}
 		slices.Sort(n.baseline.UserAgents)
-		n.baseline.Regions = sortedKeys(kn[dimRegion])
+		n.baseline.Regions = slices.Sorted(maps.Keys(kn[dimRegion]))
 		n.baseline.APIs = len(kn[dimAPI])
 	}
 	return out, nil
@@ -237,7 +238,7 @@ func (known knownValues) mark(n *novelty, id, dim, val string, t time.Time, exam
 // countBaselineEvents reads how many events each id had in its baseline.
 func (inv *investigation) countBaselineEvents(out map[string]*novelty, idCol string) error {
 	pf := inv.opts.placeFilter()
-	for _, id := range sortedKeys(out) {
+	for _, id := range slices.Sorted(maps.Keys(out)) {
 		n := out[id]
 		q := "SELECT count(*) FROM events WHERE (" + pf.where + ") AND " + idCol + " = ? AND event_time < ?"
 		if err := inv.db.QueryRowContext(inv.ctx, q, append(slices.Clone(pf.args), id, n.until)...).Scan(&n.baseline.Events); err != nil {
@@ -261,7 +262,7 @@ func (inv *investigation) enrichNovelty(c *event.Case, ipdb *ipinfo.Enricher) er
 	if err != nil {
 		return err
 	}
-	byARN, err := inv.baselines("user_arn", sortedKeys(arnFirst), beforeAttack(inv.opts.Since, arnFirst), false, dimIP)
+	byARN, err := inv.baselines("user_arn", slices.Sorted(maps.Keys(arnFirst)), beforeAttack(inv.opts.Since, arnFirst), false, dimIP)
 	if err != nil {
 		return err
 	}
@@ -276,7 +277,7 @@ func (inv *investigation) enrichNovelty(c *event.Case, ipdb *ipinfo.Enricher) er
 		s.Kind, s.Country, s.ASN, s.ASOrg, s.AWS = in.Kind, in.Country, int(in.ASN), in.ASOrg, in.AWS
 		s.Principals, s.UserAgentClasses, s.NewFor = []string{}, []string{}, []string{}
 		if x := ctx[s.IP]; x != nil {
-			s.Principals, s.UserAgentClasses = sortedKeys(x.principals), sortedKeys(x.classes)
+			s.Principals, s.UserAgentClasses = slices.Sorted(maps.Keys(x.principals)), slices.Sorted(maps.Keys(x.classes))
 		}
 		s.NewFor = newFor(s.IP, byKey, byARN)
 	}
@@ -348,7 +349,7 @@ func credentialNovelty(cr *event.Credential, byKey map[string]*novelty, info *ip
 			newA[l] = true
 		}
 	}
-	cr.NewCountries, cr.NewASNs = sortedKeys(newC), sortedKeys(newA)
+	cr.NewCountries, cr.NewASNs = slices.Sorted(maps.Keys(newC)), slices.Sorted(maps.Keys(newA))
 }
 
 // ipContext is who acted from an address and with which classes of tool.
@@ -380,7 +381,7 @@ func newFor(ip string, byKey, byARN map[string]*novelty) []string {
 			}
 		}
 	}
-	return sortedKeys(ids)
+	return slices.Sorted(maps.Keys(ids))
 }
 
 // addressNovelty says, for each of the attacker's addresses, when it was
@@ -401,7 +402,7 @@ func (inv *investigation) addressNovelty(c *event.Case, ipdb *ipinfo.Enricher) e
 		}
 	}
 	var ips, ts, accts []string
-	for _, ip := range sortedKeys(firsts) {
+	for _, ip := range slices.Sorted(maps.Keys(firsts)) {
 		ips = append(ips, ip)
 		ts = append(ts, firsts[ip].t.Format(time.RFC3339Nano))
 		accts = append(accts, firsts[ip].acct)

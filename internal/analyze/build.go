@@ -2,6 +2,7 @@ package analyze
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -57,7 +58,7 @@ func (inv *investigation) related() ([]event.RelatedIdentity, error) {
 		for _, r := range rest {
 			keys[credKey(r)] = true
 		}
-		ri.AccessKeyIDs = sortedKeys(keys)
+		ri.AccessKeyIDs = slices.Sorted(maps.Keys(keys))
 		if u.verdict == verdictAttacker {
 			ri.Counted = true
 			ri.Reason = "acted from the attacker's address with signs of its own; its events there are counted as the attacker's: " + u.why
@@ -101,15 +102,6 @@ func (inv *investigation) signInChain(ip string, rows []row) bool {
 	return true
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
 // attackerIPs are the network addresses of the attacker's events.
 func (inv *investigation) attackerIPs() []string {
 	set := map[string]bool{}
@@ -118,7 +110,7 @@ func (inv *investigation) attackerIPs() []string {
 			set[r.IP] = true
 		}
 	}
-	return sortedKeys(set)
+	return slices.Sorted(maps.Keys(set))
 }
 
 // sortedEvents returns the attacker's events in time order.
@@ -205,7 +197,7 @@ func (b *caseBuilder) openSession(t time.Time) {
 
 func (b *caseBuilder) closeSession() {
 	if b.sess != nil {
-		b.sess.AccessKeys, b.sess.SourceIPs, b.sess.Tactics = sortedKeys(b.sessKeys), sortedKeys(b.sessIPs), sortedKeys(b.sessTactics)
+		b.sess.AccessKeys, b.sess.SourceIPs, b.sess.Tactics = slices.Sorted(maps.Keys(b.sessKeys)), slices.Sorted(maps.Keys(b.sessIPs)), slices.Sorted(maps.Keys(b.sessTactics))
 		b.c.Sessions = append(b.c.Sessions, *b.sess)
 	}
 }
@@ -365,10 +357,10 @@ func (b *caseBuilder) addPersistence(r row, res string) {
 func (b *caseBuilder) finish(evs []row) {
 	c := b.c
 	c.ConsoleActions = groupConsole(c.Actions, b.inv.uaClass)
-	c.Accounts, c.Regions = sortedKeys(b.accounts), sortedKeys(b.regions)
+	c.Accounts, c.Regions = slices.Sorted(maps.Keys(b.accounts)), slices.Sorted(maps.Keys(b.regions))
 	for _, ip := range b.ipOrder {
 		ia := b.ips[ip]
-		c.SourceIPs = append(c.SourceIPs, event.SourceIP{IP: ip, EventCount: ia.n, UserAgents: sortedKeys(ia.uas), FirstSeen: ia.first, LastSeen: ia.last})
+		c.SourceIPs = append(c.SourceIPs, event.SourceIP{IP: ip, EventCount: ia.n, UserAgents: slices.Sorted(maps.Keys(ia.uas)), FirstSeen: ia.first, LastSeen: ia.last})
 	}
 	sort.SliceStable(c.SourceIPs, func(i, j int) bool { return c.SourceIPs[i].EventCount > c.SourceIPs[j].EventCount })
 	for _, k := range b.dataOrder {

@@ -1,6 +1,7 @@
 package analyze
 
 import (
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -50,7 +51,7 @@ func groupConsole(actions []event.Action, class func(string) useragent.Class) []
 		closeGroup(k)
 		cur[k] = &open{idx: []int{i}, last: a.EventTime}
 	}
-	for _, k := range sortedKeys(cur) {
+	for _, k := range slices.Sorted(maps.Keys(cur)) {
 		closeGroup(k)
 	}
 	slices.SortFunc(groups, func(a, b []int) int { return a[0] - b[0] })

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"sort"
@@ -136,7 +137,7 @@ func (cv *coverage) activity() error {
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("coverage: reading hourly activity: %w", err)
 	}
-	cv.out.Accounts, cv.out.Regions, cv.out.Days = sortedKeys(accounts), sortedKeys(regions), sortedKeys(days)
+	cv.out.Accounts, cv.out.Regions, cv.out.Days = slices.Sorted(maps.Keys(accounts)), slices.Sorted(maps.Keys(regions)), slices.Sorted(maps.Keys(days))
 	err = cv.db.QueryRowContext(cv.ctx, "SELECT count(*) FROM events WHERE ("+cv.f.where+") AND event_time IS NULL", cv.f.args...).Scan(&cv.out.UntimedEvents)
 	if err != nil {
 		return fmt.Errorf("coverage: counting events without a time: %w", err)
@@ -527,7 +528,7 @@ func (cv *coverage) dataEvents() error {
 				return err
 			}
 		}
-		for _, name := range sortedKeys(byName) {
+		for _, name := range slices.Sorted(maps.Keys(byName)) {
 			st := byName[name]
 			st.Recorded = st.DataEvents > 0
 			if st.Recorded && st.AccessLogRecords > 0 {
@@ -547,7 +548,7 @@ func (cv *coverage) accessLogCoverage(byName map[string]*event.DataEventStatus) 
 	if len(byName) == 0 {
 		return nil
 	}
-	cond, args := inList("bucket_name", sortedKeys(byName))
+	cond, args := inList("bucket_name", slices.Sorted(maps.Keys(byName)))
 	cond, args = windowCond(cond, args, "request_time", cv.opts.Since, cv.opts.Until)
 	rows, err := cv.rows(`SELECT bucket_name, count(*) FROM s3_access WHERE `+cond+` GROUP BY bucket_name`, args...)
 	if err != nil {

@@ -2,6 +2,7 @@ package analyze
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -318,7 +319,7 @@ func (inv *investigation) widen() error {
 	if err := inv.judgeMade(ids, firstUse); err != nil {
 		return err
 	}
-	list := sortedKeys(ids)
+	list := slices.Sorted(maps.Keys(ids))
 	cond := "(list_contains(?, user_arn) OR list_contains(?, session_issuer_arn) OR user_arn IS NULL) AND list_contains(?, " + identitySQL + ")"
 	args := []any{list, list, list}
 	uses, _, err := inv.loadUses(cond, args...)

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"slices"
 	"strings"
@@ -210,7 +211,7 @@ func (inv *investigation) seedUses(uses map[useKey]*use, picked func(*use) bool,
 	}
 	// A console session belongs to whoever signed in: the attacker's is
 	// theirs from every address (Tor circuits change exits mid-session).
-	for _, key := range sortedKeys(consoleKey) {
+	for _, key := range slices.Sorted(maps.Keys(consoleKey)) {
 		if tempOwner[key] {
 			continue
 		}

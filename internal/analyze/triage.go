@@ -3,6 +3,7 @@ package analyze
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -58,7 +59,7 @@ func (inv *investigation) triage() ([]event.TriageEntry, map[useKey]*use, error)
 		byOrigin[r.identity] = append(byOrigin[r.identity], k)
 	}
 	var out []event.TriageEntry
-	for _, id := range sortedKeys(byOrigin) {
+	for _, id := range slices.Sorted(maps.Keys(byOrigin)) {
 		e := inv.triageEntry(id, byOrigin[id], uses, derived)
 		if e.Score > 0 || e.Verdict != verdictOwner.String() {
 			out = append(out, e)
@@ -213,9 +214,9 @@ func (inv *investigation) triageEntry(id string, keys []useKey, uses map[useKey]
 		e.Score += p.Points
 	}
 	e.Score = math.Round(e.Score*10) / 10 // one decimal, without the noise of adding floats
-	e.AccessKeyIDs = sortedKeys(keySet)
-	e.Addresses = sortedKeys(addrSet)
-	for _, why := range sortedKeys(benign) {
+	e.AccessKeyIDs = slices.Sorted(maps.Keys(keySet))
+	e.Addresses = slices.Sorted(maps.Keys(addrSet))
+	for _, why := range slices.Sorted(maps.Keys(benign)) {
 		e.Benign = append(e.Benign, fmt.Sprintf("%s: %d detection hits left out", why, benign[why]))
 	}
 	return e

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"database/sql"
 	"fmt"
+	"maps"
 	"net/netip"
 	"slices"
 	"strings"
@@ -255,7 +256,7 @@ func (inv *investigation) historyScope(uses map[useKey]*use, all bool) (string, 
 	for k := range uses {
 		idSet[k.identity] = true
 	}
-	ids := sortedKeys(idSet)
+	ids := slices.Sorted(maps.Keys(idSet))
 	idCond, idArgs := "true", []any(nil)
 	if !all {
 		// The identity is one of these columns (or, for keyless callers,

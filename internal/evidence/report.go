@@ -1,6 +1,7 @@
 package evidence
 
 import (
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -129,7 +130,7 @@ func (v *verifier) report(chains map[string][]*digestInfo) *Report {
 		r.Problems = []Problem{}
 	}
 	perChain := map[string]*ChainSummary{}
-	for _, id := range sortedKeys(chains) {
+	for _, id := range slices.Sorted(maps.Keys(chains)) {
 		ds := chains[id]
 		n := ds[0].name
 		c := &ChainSummary{ID: id, Org: n.Org, Account: n.Account, Region: n.Region, Trail: n.Trail}
@@ -165,7 +166,7 @@ func (v *verifier) report(chains map[string][]*digestInfo) *Report {
 			}
 		}
 	}
-	for _, path := range sortedKeys(v.files) {
+	for _, path := range slices.Sorted(maps.Keys(v.files)) {
 		f := *v.files[path]
 		r.Files = append(r.Files, f)
 		if f.Digest == "" {
@@ -184,7 +185,7 @@ func (v *verifier) report(chains map[string][]*digestInfo) *Report {
 			}
 		}
 	}
-	for _, id := range sortedKeys(perChain) {
+	for _, id := range slices.Sorted(maps.Keys(perChain)) {
 		c := perChain[id]
 		r.Chains = append(r.Chains, *c)
 		r.Totals.Digests += c.Digests

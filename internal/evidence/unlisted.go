@@ -3,6 +3,8 @@ package evidence
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -43,7 +45,7 @@ func (v *verifier) checkUnlisted(ctx context.Context, logPaths []string) {
 		}
 		v.setFile(FileStatus{Path: path, SHA256: r.h.Stored, Status: st})
 	}
-	for _, s := range sortedKeys(notCovered) {
+	for _, s := range slices.Sorted(maps.Keys(notCovered)) {
 		parts := strings.Split(s, "|")
 		n := LogName{Prefix: parts[0], Org: parts[1], Account: parts[2], Region: parts[3]}
 		v.add(Problem{Kind: KindNotCovered, Severity: SeverityInfo, Chain: scopeName(n),

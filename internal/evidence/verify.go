@@ -10,7 +10,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -139,7 +141,7 @@ func Verify(ctx context.Context, src Source, opts Options) (*Report, error) {
 		return nil, err
 	}
 	chains := v.chains()
-	for _, id := range sortedKeys(chains) {
+	for _, id := range slices.Sorted(maps.Keys(chains)) {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
@@ -243,7 +245,7 @@ func (v *verifier) addOnce(p Problem) {
 }
 
 func (v *verifier) loadDigests(ctx context.Context) error {
-	for _, path := range sortedKeys(v.digests) {
+	for _, path := range slices.Sorted(maps.Keys(v.digests)) {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -283,7 +285,7 @@ func (v *verifier) loadKeys(ctx context.Context) error {
 			to = di.d.End
 		}
 	}
-	for _, r := range sortedKeys(regions) {
+	for _, r := range slices.Sorted(maps.Keys(regions)) {
 		ks, err := v.opts.Keys.PublicKeys(ctx, r, from.Add(-time.Hour), to.Add(time.Hour))
 		if err != nil {
 			return fmt.Errorf("loading public keys: %w", err)
@@ -601,13 +603,4 @@ func (v *verifier) setFile(f FileStatus) {
 		return
 	}
 	v.files[f.Path] = &f
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	ks := make([]string, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
 }

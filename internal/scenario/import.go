@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -342,7 +344,7 @@ func (l *learner) accounts() map[string]*Account {
 // placeUsers puts each user in its account (users of accounts that
 // received no record stay out).
 func (l *learner) placeUsers(byID map[string]*Account) {
-	for _, arn := range sortedKeys(l.users) {
+	for _, arn := range slices.Sorted(maps.Keys(l.users)) {
 		u := l.users[arn]
 		if a := byID[u.Account.ID]; a != nil {
 			u.Account = a
@@ -353,7 +355,7 @@ func (l *learner) placeUsers(byID map[string]*Account) {
 
 // placeRoles puts each role, its instances and their sessions in its account.
 func (l *learner) placeRoles(byID map[string]*Account) {
-	for _, arn := range sortedKeys(l.roles) {
+	for _, arn := range slices.Sorted(maps.Keys(l.roles)) {
 		ro := l.roles[arn]
 		if (ro.Kind == "ecs" || ro.Kind == "ec2") && len(ro.Instances) == 0 {
 			// a task role seen only being handed out: one task to steal from
@@ -374,7 +376,7 @@ func (l *learner) placeRoles(byID map[string]*Account) {
 
 // placeBuckets gives every bucket to prod.
 func (l *learner) placeBuckets(prod *Account) {
-	for _, name := range sortedKeys(l.buckets) {
+	for _, name := range slices.Sorted(maps.Keys(l.buckets)) {
 		b := l.buckets[name]
 		b.DataEvents = l.bucketData[name]
 		if len(b.Prefixes) == 0 {
@@ -481,15 +483,6 @@ func contains(s []string, v string) bool {
 		}
 	}
 	return false
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // copyTree copies a dataset folder (read-only, outside the repository)

@@ -3,7 +3,9 @@ package sigma
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -99,7 +101,7 @@ func TestCorpusParseCompile(t *testing.T) {
 		fmt.Fprintf(&table, "%-18s %-62s %-7s %-7s %-7s %-7s %s\n", c.dir, c.file, status["parse"], status["duckdb"], status["athena"], status["lake"], kind)
 	}
 	t.Logf("SigmaHQ AWS CloudTrail rules:\n%s", table.String())
-	keys := sortedKeys(failures)
+	keys := slices.Sorted(maps.Keys(failures))
 	for _, k := range keys {
 		t.Logf("%s: %s", k, failures[k])
 	}
@@ -189,7 +191,7 @@ func TestCorpusMetadata(t *testing.T) {
 			}
 		}
 	}
-	keys := sortedKeys(tactics)
+	keys := slices.Sorted(maps.Keys(tactics))
 	sort.Slice(keys, func(i, j int) bool { return tactics[keys[i]] > tactics[keys[j]] })
 	var sb strings.Builder
 	for _, k := range keys {

@@ -2,6 +2,8 @@ package sigma
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -193,7 +195,7 @@ func (cm *CorrelationMatcher) summarize(in []corrHit) CorrelationResult {
 			vals[*h.val] = true
 		}
 	}
-	w := CorrelationResult{EventIDs: sortedKeys(ids)}
+	w := CorrelationResult{EventIDs: slices.Sorted(maps.Keys(ids))}
 	switch cm.c.Type {
 	case EventCount:
 		w.Count = len(ids)

@@ -1,6 +1,8 @@
 package sigma
 
 import (
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -28,7 +30,7 @@ func DuckDBFootprint(r *Rule, opts CompileOptions) (Footprint, error) {
 	if _, err := compileWith(r, rec, opts); err != nil {
 		return Footprint{}, err
 	}
-	fp := Footprint{Columns: sortedKeys(rec.cols)}
+	fp := Footprint{Columns: slices.Sorted(maps.Keys(rec.cols))}
 	bases := []*Rule{r}
 	if r.Correlation != nil {
 		bases = r.Correlation.bases // checked by compileWith
