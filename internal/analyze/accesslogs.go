@@ -11,14 +11,12 @@ import (
 
 	"github.com/trailsleuth/trailsleuth/internal/accesslog"
 	"github.com/trailsleuth/trailsleuth/internal/event"
+	"github.com/trailsleuth/trailsleuth/internal/eventsql"
 )
-
-// LogS3Access labels what an S3 server access log shows.
-const LogS3Access = "S3 server access log"
 
 // logNames name the sources' formats that are not CloudTrail, as the
 // report labels them (ingest's format names).
-var logNames = map[string]string{"s3-server-access-log": LogS3Access, "vpc-flow-log": "VPC flow log"}
+var logNames = map[string]string{"s3-server-access-log": event.LogS3Access, "vpc-flow-log": "VPC flow log"}
 
 // objectAccess is what an S3 server access log record adds to a row.
 type objectAccess struct {
@@ -60,7 +58,7 @@ func (inv *investigation) accessLogRows() ([]row, error) {
 	arnCond, arnArgs := inList("requester", arns)
 	where := "(" + ipCond + " OR " + arnCond + ")"
 	args := append(ipArgs, arnArgs...)
-	where, args = windowCond(where, args, "request_time", inv.opts.Since, inv.opts.Until)
+	where, args = eventsql.WindowCond(where, args, "request_time", inv.opts.Since, inv.opts.Until)
 	q := `SELECT source_id, source_position, request_time, coalesce(operation, ''), coalesce(remoteip, ''),
 		coalesce(requester, ''), coalesce(useragent, ''), coalesce(errorcode, ''), coalesce(httpstatus, 0),
 		coalesce(bucket_name, ''), coalesce(key, ''), coalesce(bytessent, 0), coalesce(objectsize, 0), coalesce(requestid, '')
@@ -122,7 +120,7 @@ func (o *objectAccess) resource() string {
 // written and deleted (other operations are in the timeline only).
 func addObjectAccess(d *event.DataAccess, r row) {
 	o := r.obj
-	d.Source, d.Bucket, d.Kind = LogS3Access, o.bucket, "S3 object"
+	d.Source, d.Bucket, d.Kind = event.LogS3Access, o.bucket, "S3 object"
 	if o.key != "" && o.key != "-" {
 		d.Key = o.key
 	}
@@ -164,19 +162,6 @@ func union(a, b []string) []string {
 	return slices.Sorted(maps.Keys(set))
 }
 
-// windowCond adds the --since/--until bounds on col to a condition.
-func windowCond(where string, args []any, col string, since, until *time.Time) (string, []any) {
-	if since != nil {
-		where += " AND " + col + " >= ?"
-		args = append(args, *since)
-	}
-	if until != nil {
-		where += " AND " + col + " <= ?"
-		args = append(args, *until)
-	}
-	return where, args
-}
-
 // maxFlows bounds the flows listed in a report (the largest by bytes).
 const maxFlows = 200
 
@@ -189,7 +174,7 @@ func (inv *investigation) networkFlows() ([]event.NetworkFlow, error) {
 	}
 	src, srcArgs := inList("srcaddr", ips)
 	dst, dstArgs := inList("dstaddr", ips)
-	where, args := windowCond("("+src+" OR "+dst+")", append(srcArgs, dstArgs...), "start_time", inv.opts.Since, inv.opts.Until)
+	where, args := eventsql.WindowCond("("+src+" OR "+dst+")", append(srcArgs, dstArgs...), "start_time", inv.opts.Since, inv.opts.Until)
 	in, inArgs := inList("srcaddr", ips)
 	q := `SELECT srcaddr, dstaddr, coalesce(dstport, 0), coalesce(protocol, 0), coalesce(action, ''), count(*),
 		coalesce(sum(packets), 0), coalesce(sum(bytes), 0), min(start_time), max(end_time),
@@ -249,7 +234,7 @@ func (inv *investigation) accessLogBursts() error {
 	for _, ip := range union(inv.attackerIPs(), inv.opts.IPs) {
 		skip[ip] = true
 	}
-	where, args := windowCond("remoteip IS NOT NULL AND request_time IS NOT NULL", nil, "request_time", inv.opts.Since, inv.opts.Until)
+	where, args := eventsql.WindowCond("remoteip IS NOT NULL AND request_time IS NOT NULL", nil, "request_time", inv.opts.Since, inv.opts.Until)
 	q := `SELECT remoteip, string_agg(DISTINCT bucket_name, ', ' ORDER BY bucket_name), min(request_time), max(request_time),
 			max(reads), max(deletes), string_agg(DISTINCT requester, ', ' ORDER BY requester)
 		FROM (SELECT remoteip, bucket_name, request_time, coalesce(requester, 'anonymous') AS requester,

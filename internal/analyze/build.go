@@ -238,7 +238,7 @@ func (b *caseBuilder) action(r row, res string) event.Action {
 		Resource: res, Session: b.sess.Number,
 	}
 	if r.obj != nil {
-		a.Log = LogS3Access
+		a.Log = event.LogS3Access
 	}
 	return a
 }

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/trailsleuth/trailsleuth/internal/coverage"
 	"github.com/trailsleuth/trailsleuth/internal/event"
 )
 
@@ -52,7 +53,7 @@ func Investigate(ctx context.Context, db *sql.DB, opts Options) (*event.Case, er
 	}
 	steps.done("build")
 	c.Remediation = inv.remediation(c, opts.Now)
-	cov, err := Coverage(ctx, db, CoverageOptions{Since: opts.Since, Until: opts.Until, Accounts: opts.Accounts, Regions: opts.Regions,
+	cov, err := coverage.Analyze(ctx, db, coverage.Options{Since: opts.Since, Until: opts.Until, Accounts: opts.Accounts, Regions: opts.Regions,
 		Buckets: accessedBuckets(c)})
 	if err != nil {
 		return nil, err

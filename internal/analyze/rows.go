@@ -9,11 +9,10 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/trailsleuth/trailsleuth/internal/cloudtrail"
+	"github.com/trailsleuth/trailsleuth/internal/eventsql"
 )
 
 // row is one event as analysis needs it.
@@ -132,28 +131,8 @@ const PrincipalWhere = "user_arn = ? OR user_name = ? OR session_issuer_arn = ? 
 func (o *Options) placeFilter() filter { return o.filterFor(false) }
 
 func (o *Options) filterFor(window bool) filter {
-	var conds []string
-	var args []any
-	if window && o.Since != nil {
-		conds = append(conds, "event_time >= ?")
-		args = append(args, *o.Since)
-	}
-	if window && o.Until != nil {
-		conds = append(conds, "event_time < ?")
-		args = append(args, *o.Until)
-	}
-	if len(o.Accounts) > 0 {
-		c, a := inList("recipient_account_id", o.Accounts)
-		conds, args = append(conds, c), append(args, a...)
-	}
-	if len(o.Regions) > 0 {
-		c, a := inList("aws_region", o.Regions)
-		conds, args = append(conds, c), append(args, a...)
-	}
-	if len(conds) == 0 {
-		return filter{where: "true"}
-	}
-	return filter{where: strings.Join(conds, " AND "), args: args}
+	f := eventsql.Scope{Since: o.Since, Until: o.Until, Accounts: o.Accounts, Regions: o.Regions}.Filter(window)
+	return filter{where: f.Where, args: f.Args}
 }
 
 // query runs "SELECT rowColumns FROM events WHERE <scope> AND <cond>".
@@ -166,14 +145,5 @@ func query(ctx context.Context, db *sql.DB, f filter, cond string, args ...any) 
 	return scanRows(rows)
 }
 
-// inList returns "list_contains(?, col)" and its argument; "false" when
-// empty. Not "col IN (?,?,…)": DuckDB applies list_contains inside its scan
-// of the column, while an IN list is tested after every column the query
-// reads has been read for every row: 0.01 s against 0.5–1.3 s for two
-// addresses on the 5 M-event bench case (docs/performance.md).
-func inList(col string, vals []string) (string, []any) {
-	if len(vals) == 0 {
-		return "false", nil
-	}
-	return "list_contains(?, " + col + ")", []any{slices.Clone(vals)}
-}
+// inList is eventsql.InList: list_contains, tested inside DuckDB's scan.
+func inList(col string, vals []string) (string, []any) { return eventsql.InList(col, vals) }

@@ -68,7 +68,7 @@ func (inv *investigation) summary(c *event.Case) []string {
 		out = append(out, s)
 	}
 	if n := len(c.Coverage.Gaps); n > 0 {
-		out = append(out, fmt.Sprintf("The evidence has %s (see Coverage and Gaps): what happened in them cannot be seen.", plural(n, "gap")))
+		out = append(out, fmt.Sprintf("The evidence has %s (see Coverage and Gaps): what happened in them cannot be seen.", display.Plural(n, "gap")))
 	}
 	return out
 }
@@ -95,7 +95,7 @@ func (inv *investigation) emptySummary(c *event.Case) []string {
 	}
 	out = append(out, "Nothing to contain on this evidence. To follow a lead, investigate it with --key, --principal or --ip.")
 	if n := len(c.Coverage.Gaps); n > 0 {
-		out = append(out, fmt.Sprintf("The evidence has %s (see Coverage and Gaps): what happened in them cannot be seen.", plural(n, "gap")))
+		out = append(out, fmt.Sprintf("The evidence has %s (see Coverage and Gaps): what happened in them cannot be seen.", display.Plural(n, "gap")))
 	}
 	return out
 }
@@ -116,7 +116,7 @@ func (j judgement) sentence() string {
 
 // evidenceSpan is "3229 events, 2025-03-10T00:00:39Z to 2025-03-11T23:54:18Z".
 func evidenceSpan(cv event.Coverage) string {
-	s := plural(int(cv.Events), "event")
+	s := display.Plural(int(cv.Events), "event")
 	if cv.Start != nil && cv.End != nil {
 		s += ", " + cv.Start.UTC().Format(time.RFC3339) + " to " + cv.End.UTC().Format(time.RFC3339)
 	}
@@ -175,7 +175,7 @@ func credentialList(crs []event.Credential) string {
 		if len(origins) > 1 {
 			with = "with them"
 		}
-		s += fmt.Sprintf(", and %s obtained or created %s (%s)", plural(len(derived), "credential"), with, capList(counted(derived)))
+		s += fmt.Sprintf(", and %s obtained or created %s (%s)", display.Plural(len(derived), "credential"), with, capList(counted(derived)))
 	}
 	return s
 }
@@ -331,28 +331,28 @@ func dataSentence(c *event.Case) string {
 	var parts []string
 	for _, name := range bucketOrder {
 		b := buckets[name]
-		s := fmt.Sprintf("%s from s3://%s", plural(len(b.objects), "object"), name)
+		s := fmt.Sprintf("%s from s3://%s", display.Plural(len(b.objects), "object"), name)
 		if b.bytes > 0 {
 			s += fmt.Sprintf(" (%s)", display.Bytes(b.bytes))
 		}
 		parts = append(parts, s)
 	}
 	for _, k := range kindOrder {
-		parts = append(parts, fmt.Sprintf("%s (%s)", plural(len(kinds[k]), k), capList(kinds[k])))
+		parts = append(parts, fmt.Sprintf("%s (%s)", display.Plural(len(kinds[k]), k), capList(kinds[k])))
 	}
 	if len(parts) == 0 {
 		s := "Data: no read, copy or share of data is recorded"
 		if n := unrecordedBuckets(c.Coverage); n > 0 {
-			s += fmt.Sprintf(" (object reads are not recorded for %s: see Coverage)", plural(n, "bucket"))
+			s += fmt.Sprintf(" (object reads are not recorded for %s: see Coverage)", display.Plural(n, "bucket"))
 		}
 		if denied > 0 {
-			s += fmt.Sprintf("; %s denied", plural(denied, "attempt"))
+			s += fmt.Sprintf("; %s denied", display.Plural(denied, "attempt"))
 		}
 		return s + "."
 	}
 	s := "Data read, copied or shared: " + joinAnd(parts)
 	if denied > 0 {
-		s += fmt.Sprintf("; %s denied", plural(denied, "more attempt"))
+		s += fmt.Sprintf("; %s denied", display.Plural(denied, "more attempt"))
 	}
 	return s + "."
 }
@@ -383,7 +383,7 @@ func persistenceSentence(ps []event.Persistence) string {
 		left = append(left, p.Kind+" "+persistenceLabel(p.Resource))
 	}
 	if len(left) == 0 {
-		return fmt.Sprintf("Persists now: nothing — all %s found were removed before the end of the evidence.", plural(removed, "item"))
+		return fmt.Sprintf("Persists now: nothing — all %s found were removed before the end of the evidence.", display.Plural(removed, "item"))
 	}
 	s := "Still in place at the end of the evidence: " + joinAnd(left[:min(len(left), 2*summaryItems)])
 	if n := len(left) - 2*summaryItems; n > 0 {

@@ -7,7 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/trailsleuth/trailsleuth/internal/analyze"
+	"github.com/trailsleuth/trailsleuth/internal/coverage"
 	"github.com/trailsleuth/trailsleuth/internal/report"
 	"github.com/trailsleuth/trailsleuth/internal/store"
 )
@@ -91,7 +91,7 @@ func runCoverage(ctx context.Context, opts *CoverageOptions) (err error) {
 		return err
 	}
 	defer st.Close()
-	cov, err := analyze.Coverage(ctx, st.DB(), analyze.CoverageOptions{
+	cov, err := coverage.Analyze(ctx, st.DB(), coverage.Options{
 		Since: opts.from, Until: opts.to, Accounts: opts.Accounts, Regions: opts.Regions,
 		Buckets: opts.Buckets, Functions: opts.Functions,
 	})

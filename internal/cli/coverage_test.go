@@ -12,7 +12,7 @@ import (
 // TestCoverageCommand ingests the analysis fixtures and compares the
 // coverage output with testdata/coverage/<fixture>.<format>.golden.
 func TestCoverageCommand(t *testing.T) {
-	fixtures := filepath.Join(testenv.RepoRoot(t), "internal", "analyze", "testdata", "coverage")
+	fixtures := filepath.Join(testenv.RepoRoot(t), "internal", "coverage", "testdata")
 	tests := []struct {
 		fixture, format string
 		args            []string

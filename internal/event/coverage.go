@@ -129,3 +129,7 @@ type DataEventStatus struct {
 	AccessLogRecords int64    `json:"access_log_records,omitempty"`
 	ObjectLevelFrom  []string `json:"object_level_from,omitempty"`
 }
+
+// LogS3Access labels what an S3 server access log shows (DataAccess.Log,
+// DataEventStatus.ObjectLevelFrom).
+const LogS3Access = "S3 server access log"

@@ -1,4 +1,4 @@
-package analyze
+package coverage
 
 // The sentences of the coverage analysis: what coverage.go measured, said
 // for an investigator, apart from the SQL that measured it.
@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/trailsleuth/trailsleuth/internal/cloudtrail"
+	"github.com/trailsleuth/trailsleuth/internal/display"
 	"github.com/trailsleuth/trailsleuth/internal/event"
 )
 
@@ -21,7 +22,7 @@ func (cv *coverage) statements() []string {
 		out = append(out, "No event with a time is in scope: the evidence shows nothing for this scope.")
 	} else {
 		out = append(out, fmt.Sprintf("The evidence covers %s, %s and %s (%d events, %s to %s).",
-			plural(len(o.Accounts), "account"), plural(len(o.Regions), "region"), plural(len(o.Days), "day"),
+			display.Plural(len(o.Accounts), "account"), display.Plural(len(o.Regions), "region"), display.Plural(len(o.Days), "day"),
 			o.Events, o.Start.Format(stamp), o.End.Format(stamp)))
 	}
 	var quiet []event.Gap
@@ -58,13 +59,13 @@ func (cv *coverage) statements() []string {
 			verb = "has"
 		}
 		out = append(out, fmt.Sprintf("%d of %s %s events in fewer than %.0f%% of their hours: an empty hour is normal there, so only empty stretches long enough to be unlikely by chance are reported as gaps (see min_gap_hours).",
-			inter, plural(len(o.AccountRegions), "account/region"), verb, continuousShare*100))
+			inter, display.Plural(len(o.AccountRegions), "account/region"), verb, continuousShare*100))
 	}
 	if o.UntimedEvents > 0 {
 		out = append(out, fmt.Sprintf("%d events in scope have no eventTime: no statement about time covers them.", o.UntimedEvents))
 	}
 	if o.UnreadSources > 0 {
-		out = append(out, fmt.Sprintf("%s of the case failed or were read only in part (see trailsleuth query on sources): events may be missing from them.", plural(int(o.UnreadSources), "input file")))
+		out = append(out, fmt.Sprintf("%s of the case failed or were read only in part (see trailsleuth query on sources): events may be missing from them.", display.Plural(int(o.UnreadSources), "input file")))
 	}
 	return out
 }
@@ -108,7 +109,7 @@ func attemptStatements(lcs []event.LoggingChange) []string {
 			how = strings.Replace(how, "was", "was each time", 1)
 		}
 		out = append(out, fmt.Sprintf("%s tried %s on %s %s and %s (%s): it changed nothing, but shows an intent to weaken logging.",
-			a.first.Actor, a.first.EventName, orDash(a.first.Trail), when, how, a.first.ErrorCode))
+			a.first.Actor, a.first.EventName, orUnknown(a.first.Trail), when, how, a.first.ErrorCode))
 	}
 	return out
 }
@@ -129,7 +130,7 @@ func stoppedStatement(g event.Gap) string {
 	case g.OpenEnded && !g.End.After(g.Start):
 		s = fmt.Sprintf("%s by %s at %s (%s, account %s): it is the account's last event in the evidence, so what followed cannot be seen", what, g.Actor, g.Start.Format(stamp), g.EventName, g.Account)
 	case g.EventsInside > 0:
-		s += fmt.Sprintf("; the account still has %s inside it (from another trail or region), so this evidence is not blind there", plural(int(g.EventsInside), "event"))
+		s += fmt.Sprintf("; the account still has %s inside it (from another trail or region), so this evidence is not blind there", display.Plural(int(g.EventsInside), "event"))
 	case g.End.After(g.Start):
 		s += "; no event of the account was recorded in it"
 	}
@@ -159,7 +160,7 @@ func dataStatements(ds []event.DataEventStatus) []string {
 		}
 		if len(fromLogs) > 0 {
 			out = append(out, fmt.Sprintf("Object-level activity of %s %s is visible from S3 server access logs, not from CloudTrail data events: object reads, writes and deletes are taken from them.",
-				plural(len(fromLogs), "bucket"), listShort(fromLogs, 10)))
+				display.Plural(len(fromLogs), "bucket"), listShort(fromLogs, 10)))
 		}
 		if len(missing) == 0 {
 			continue
@@ -174,7 +175,7 @@ func dataStatements(ds []event.DataEventStatus) []string {
 		switch {
 		case recorded == 0:
 			out = append(out, fmt.Sprintf("%s were not recorded for any of the %s involved (%s): none is in the evidence at all, so %s.",
-				svc.what, plural(len(missing), kind), listShort(missing, 10), svc.sees))
+				svc.what, display.Plural(len(missing), kind), listShort(missing, 10), svc.sees))
 		default:
 			for _, m := range missing {
 				if recorded < 0 {
@@ -182,7 +183,7 @@ func dataStatements(ds []event.DataEventStatus) []string {
 					continue
 				}
 				out = append(out, fmt.Sprintf("No %s is recorded for %s %s, though data events are recorded for %s: the trail may not select it, or nothing used it at object level; if it is not selected, %s.",
-					svc.one, kind, m, plural(recorded, "other "+kind), svc.sees))
+					svc.one, kind, m, display.Plural(recorded, "other "+kind), svc.sees))
 			}
 		}
 	}
@@ -217,13 +218,6 @@ func quietStatements(gs []event.Gap, regions []event.RegionCoverage) []string {
 	}
 	return append(out, fmt.Sprintf("%d stretches without any event (%g h in all); the longest from %s to %s in %s of account %s (%g h). See gaps.",
 		len(gs), total, longest.Start.Format(stamp), longest.End.Format(stamp), regionLabel(longest.Region), longest.Account, longest.Hours))
-}
-
-func plural(n int, s string) string {
-	if n == 1 {
-		return "1 " + s
-	}
-	return fmt.Sprintf("%d %ss", n, s)
 }
 
 func listShort(xs []string, n int) string {

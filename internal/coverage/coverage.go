@@ -1,4 +1,4 @@
-package analyze
+package coverage
 
 import (
 	"context"
@@ -13,14 +13,16 @@ import (
 	"time"
 
 	"github.com/trailsleuth/trailsleuth/internal/cloudtrail"
+	"github.com/trailsleuth/trailsleuth/internal/display"
 	"github.com/trailsleuth/trailsleuth/internal/event"
+	"github.com/trailsleuth/trailsleuth/internal/eventsql"
 )
 
-// CoverageOptions scope a coverage analysis. Since, Until, Accounts and
+// Options scope a coverage analysis. Since, Until, Accounts and
 // Regions mean what they mean in Options; Buckets and Functions name
 // resources whose data-event coverage is wanted even when no event in
 // scope names them (e.g. the buckets of a report's data_accessed).
-type CoverageOptions struct {
+type Options struct {
 	Since, Until      *time.Time
 	Accounts, Regions []string
 	Buckets           []string
@@ -58,10 +60,10 @@ var loggingCalls = []string{
 	"CreateEventDataStore", "UpdateEventDataStore", "RestoreEventDataStore",
 }
 
-// Coverage says what the evidence in scope can and cannot show.
-func Coverage(ctx context.Context, db *sql.DB, opts CoverageOptions) (event.Coverage, error) {
-	scope := Options{Since: opts.Since, Until: opts.Until, Accounts: opts.Accounts, Regions: opts.Regions}
-	cv := &coverage{ctx: ctx, db: db, opts: opts, f: scope.filter(), dataEnd: map[string]time.Time{}}
+// Analyze says what the evidence in scope can and cannot show.
+func Analyze(ctx context.Context, db *sql.DB, opts Options) (event.Coverage, error) {
+	scope := eventsql.Scope{Since: opts.Since, Until: opts.Until, Accounts: opts.Accounts, Regions: opts.Regions}
+	cv := &coverage{ctx: ctx, db: db, opts: opts, f: scope.Filter(true), dataEnd: map[string]time.Time{}}
 	cv.out.Accounts, cv.out.Regions, cv.out.Days = []string{}, []string{}, []string{}
 	cv.out.AccountRegions, cv.out.Gaps, cv.out.LoggingChanges, cv.out.DataEvents = []event.RegionCoverage{}, []event.Gap{}, []event.LoggingChange{}, []event.DataEventStatus{}
 	for _, step := range []func() error{cv.activity, cv.logging, cv.dataEvents, cv.sources} {
@@ -77,8 +79,8 @@ func Coverage(ctx context.Context, db *sql.DB, opts CoverageOptions) (event.Cove
 type coverage struct {
 	ctx  context.Context
 	db   *sql.DB
-	opts CoverageOptions
-	f    filter
+	opts Options
+	f    eventsql.Filter
 	out  event.Coverage
 	// dataEnd is each account's last event in scope: where open windows end.
 	dataEnd map[string]time.Time
@@ -97,7 +99,7 @@ func (cv *coverage) rows(q string, args ...any) (*sql.Rows, error) {
 func (cv *coverage) activity() error {
 	rows, err := cv.rows(`SELECT coalesce(recipient_account_id, ''), coalesce(aws_region, ''),
 		epoch_ms(event_time) // 3600000, count(*), min(event_time), max(event_time)
-		FROM events WHERE (`+cv.f.where+`) AND event_time IS NOT NULL GROUP BY ALL ORDER BY 1, 2, 3`, cv.f.args...)
+		FROM events WHERE (`+cv.f.Where+`) AND event_time IS NOT NULL GROUP BY ALL ORDER BY 1, 2, 3`, cv.f.Args...)
 	if err != nil {
 		return err
 	}
@@ -138,7 +140,7 @@ func (cv *coverage) activity() error {
 		return fmt.Errorf("coverage: reading hourly activity: %w", err)
 	}
 	cv.out.Accounts, cv.out.Regions, cv.out.Days = slices.Sorted(maps.Keys(accounts)), slices.Sorted(maps.Keys(regions)), slices.Sorted(maps.Keys(days))
-	err = cv.db.QueryRowContext(cv.ctx, "SELECT count(*) FROM events WHERE ("+cv.f.where+") AND event_time IS NULL", cv.f.args...).Scan(&cv.out.UntimedEvents)
+	err = cv.db.QueryRowContext(cv.ctx, "SELECT count(*) FROM events WHERE ("+cv.f.Where+") AND event_time IS NULL", cv.f.Args...).Scan(&cv.out.UntimedEvents)
 	if err != nil {
 		return fmt.Errorf("coverage: counting events without a time: %w", err)
 	}
@@ -150,9 +152,9 @@ func (cv *coverage) activity() error {
 // --since/--until does not change what an empty hour means; gaps are kept
 // where they overlap the window.
 func (cv *coverage) hourlyPattern() error {
-	place := (&Options{Accounts: cv.opts.Accounts, Regions: cv.opts.Regions}).filter()
+	place := eventsql.Scope{Accounts: cv.opts.Accounts, Regions: cv.opts.Regions}.Filter(true)
 	rows, err := cv.rows(`SELECT DISTINCT coalesce(recipient_account_id, ''), coalesce(aws_region, ''), epoch_ms(event_time) // 3600000
-		FROM events WHERE (`+place.where+`) AND event_time IS NOT NULL ORDER BY 1, 2, 3`, place.args...)
+		FROM events WHERE (`+place.Where+`) AND event_time IS NOT NULL ORDER BY 1, 2, 3`, place.Args...)
 	if err != nil {
 		return err
 	}
@@ -236,7 +238,7 @@ func regionLabel(r string) string {
 
 // trailKey names a trail or event data store the same way whether a call
 // gave its name or its ARN.
-func trailKey(r row) string {
+func trailKey(r call) string {
 	name := jsonPath(r.Request, "name")
 	for _, k := range []string{"trailName", "eventDataStore"} {
 		if name == "" {
@@ -251,7 +253,7 @@ func trailKey(r row) string {
 	return name
 }
 
-func actorOf(r row) string {
+func actorOf(r call) string {
 	for _, s := range []string{r.ARN, r.IssuerARN, r.InvokedBy, r.UserName, r.Type} {
 		if s != "" {
 			return s
@@ -272,9 +274,9 @@ type window struct {
 // so these calls are read for the accounts in scope at any time and in any
 // region; windows overlapping the time window are kept.
 func (cv *coverage) logging() error {
-	acctOnly := (&Options{Accounts: cv.opts.Accounts}).filter()
-	cond, args := inList("event_name", loggingCalls)
-	evs, err := query(cv.ctx, cv.db, acctOnly, "event_source = 'cloudtrail.amazonaws.com' AND "+cond, args...)
+	acctOnly := eventsql.Scope{Accounts: cv.opts.Accounts}.Filter(true)
+	cond, args := eventsql.InList("event_name", loggingCalls)
+	evs, err := readCalls(cv.ctx, cv.db, acctOnly, "event_source = 'cloudtrail.amazonaws.com' AND "+cond, args...)
 	if err != nil {
 		return err
 	}
@@ -312,7 +314,7 @@ func newLoggingWindows() *loggingWindows {
 		narrowedTrail: map[string]*window{}, lastSel: map[string]*cloudtrail.Selectors{}}
 }
 
-func (lw *loggingWindows) open(m map[string]*window, key string, r row, kind, detail string) {
+func (lw *loggingWindows) open(m map[string]*window, key string, r call, kind, detail string) {
 	if w := m[key]; w != nil && w.open {
 		return // already stopped: the first stop opened the window
 	}
@@ -330,7 +332,7 @@ func (lw *loggingWindows) close(m map[string]*window, key string, t time.Time) {
 
 // apply records one logging call: the change it made, and the windows it
 // opens or closes (a failed call changes nothing).
-func (lw *loggingWindows) apply(cv *coverage, r row) (event.LoggingChange, error) {
+func (lw *loggingWindows) apply(cv *coverage, r call) (event.LoggingChange, error) {
 	effect, _ := cloudtrail.LoggingEffect(r.Source, r.Name, r.Request)
 	lc := event.LoggingChange{EventTime: r.Time, EventName: r.Name, Trail: trailKey(r), Actor: actorOf(r), EventID: r.ID,
 		Account: r.Account, Region: r.Region, SourceIP: r.IP, ErrorCode: r.ErrorCode, Denied: r.ErrorCode != "", Effect: effect.String()}
@@ -365,7 +367,7 @@ func (lw *loggingWindows) apply(cv *coverage, r row) (event.LoggingChange, error
 // putSelectors compares new event selectors with the trail's last ones: a
 // narrowing, known from the trail's history, weakens logging and opens a
 // window.
-func (lw *loggingWindows) putSelectors(cv *coverage, r row, key string, lc *event.LoggingChange) error {
+func (lw *loggingWindows) putSelectors(cv *coverage, r call, key string, lc *event.LoggingChange) error {
 	sel, err := cloudtrail.ParseSelectors(r.Request)
 	if err != nil {
 		lc.Detail = "selectors not readable: " + err.Error()
@@ -417,7 +419,7 @@ func (cv *coverage) inTime(t time.Time) bool {
 // narrows nothing known. Without an earlier PutEventSelectors for the trail,
 // data events of the account seen before the call stand for the old
 // selectors.
-func (cv *coverage) selectorLoss(r row, now, before *cloudtrail.Selectors) (string, error) {
+func (cv *coverage) selectorLoss(r call, now, before *cloudtrail.Selectors) (string, error) {
 	var lost []string
 	switch now.Management {
 	case "none":
@@ -439,7 +441,7 @@ func (cv *coverage) selectorLoss(r row, now, before *cloudtrail.Selectors) (stri
 			return "", fmt.Errorf("coverage: counting earlier data events: %w", err)
 		}
 		if n > 0 {
-			lost = append(lost, fmt.Sprintf("no data events selected any more (the account recorded %s before)", plural(int(n), "data event")))
+			lost = append(lost, fmt.Sprintf("no data events selected any more (the account recorded %s before)", display.Plural(int(n), "data event")))
 		}
 	}
 	sort.Strings(lost)
@@ -469,7 +471,7 @@ func insightDetail(doc string) string {
 // scope (or given), whether any data event for it is in scope. Records
 // older than eventCategory are classified by their API name.
 func (cv *coverage) dataEvents() error {
-	objIn, objArgs := inList("event_name", s3ObjectAPIs)
+	objIn, objArgs := eventsql.InList("event_name", s3ObjectAPIs)
 	type spec struct {
 		service, source, param, isData string
 		args                           []any
@@ -482,9 +484,9 @@ func (cv *coverage) dataEvents() error {
 	for _, sp := range specs {
 		q := `SELECT request_parameters->>'$.` + sp.param + `' AS res, count(*) FILTER (WHERE d), count(*) FILTER (WHERE NOT d),
 			min(event_time) FILTER (WHERE d), max(event_time) FILTER (WHERE d)
-			FROM (SELECT *, coalesce(` + sp.isData + `, false) AS d FROM events WHERE (` + cv.f.where + `) AND event_source = '` + sp.source + `')
+			FROM (SELECT *, coalesce(` + sp.isData + `, false) AS d FROM events WHERE (` + cv.f.Where + `) AND event_source = '` + sp.source + `')
 			WHERE res IS NOT NULL AND res <> '' GROUP BY res`
-		rows, err := cv.rows(q, append(append([]any(nil), sp.args...), cv.f.args...)...)
+		rows, err := cv.rows(q, append(append([]any(nil), sp.args...), cv.f.Args...)...)
 		if err != nil {
 			return err
 		}
@@ -548,8 +550,8 @@ func (cv *coverage) accessLogCoverage(byName map[string]*event.DataEventStatus) 
 	if len(byName) == 0 {
 		return nil
 	}
-	cond, args := inList("bucket_name", slices.Sorted(maps.Keys(byName)))
-	cond, args = windowCond(cond, args, "request_time", cv.opts.Since, cv.opts.Until)
+	cond, args := eventsql.InList("bucket_name", slices.Sorted(maps.Keys(byName)))
+	cond, args = eventsql.WindowCond(cond, args, "request_time", cv.opts.Since, cv.opts.Until)
 	rows, err := cv.rows(`SELECT bucket_name, count(*) FROM s3_access WHERE `+cond+` GROUP BY bucket_name`, args...)
 	if err != nil {
 		return err
@@ -563,7 +565,7 @@ func (cv *coverage) accessLogCoverage(byName map[string]*event.DataEventStatus) 
 		}
 		if st := byName[b]; st != nil && n > 0 {
 			st.AccessLogRecords = n
-			st.ObjectLevelFrom = append(st.ObjectLevelFrom, LogS3Access)
+			st.ObjectLevelFrom = append(st.ObjectLevelFrom, event.LogS3Access)
 		}
 	}
 	if err := rows.Err(); err != nil {

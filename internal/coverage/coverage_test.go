@@ -1,4 +1,4 @@
-package analyze
+package coverage
 
 import (
 	"context"
@@ -8,8 +8,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/trailsleuth/trailsleuth/internal/acquire"
 	"github.com/trailsleuth/trailsleuth/internal/cloudtrail"
 	"github.com/trailsleuth/trailsleuth/internal/event"
+	"github.com/trailsleuth/trailsleuth/internal/ingest"
+	"github.com/trailsleuth/trailsleuth/internal/store"
 )
 
 // gapWant is the part of a gap a test pins down.
@@ -26,7 +29,7 @@ func gapOf(g event.Gap) gapWant {
 func TestCoverage(t *testing.T) {
 	tests := []struct {
 		file string
-		opts CoverageOptions
+		opts Options
 		gaps []gapWant
 		// data maps a bucket or function to whether data events are recorded.
 		data map[string]bool
@@ -62,7 +65,7 @@ func TestCoverage(t *testing.T) {
 			// The window runs to the end of the data; a scope starting after
 			// the stop still shows it, since the trail stays stopped.
 			file: "stop_no_start.jsonl",
-			opts: CoverageOptions{Since: at("2025-06-02T07:00:00Z")},
+			opts: Options{Since: at("2025-06-02T07:00:00Z")},
 			gaps: []gapWant{
 				{kind: event.GapLoggingStopped, start: "06:30", end: "07:45", region: "us-east-1", trail: "main-trail", actor: "user/mallory", open: true},
 			},
@@ -89,7 +92,7 @@ func TestCoverage(t *testing.T) {
 		},
 		{
 			file: "missing_hours.jsonl",
-			opts: CoverageOptions{Regions: []string{"eu-west-1"}},
+			opts: Options{Regions: []string{"eu-west-1"}},
 			gaps: nil,
 		},
 		{
@@ -97,7 +100,7 @@ func TestCoverage(t *testing.T) {
 			// the gap is still reported, though only 3 of the window's 5
 			// hours are active.
 			file: "missing_hours.jsonl",
-			opts: CoverageOptions{Since: at("2025-06-02T09:00:00Z"), Until: at("2025-06-02T14:00:00Z"), Regions: []string{"us-east-1"}},
+			opts: Options{Since: at("2025-06-02T09:00:00Z"), Until: at("2025-06-02T14:00:00Z"), Regions: []string{"us-east-1"}},
 			gaps: []gapWant{{kind: event.GapNoDelivery, start: "10:00", end: "12:00", region: "us-east-1"}},
 			check: func(t *testing.T, c event.Coverage) {
 				if rc := c.AccountRegions[0]; rc.Events != 3 || rc.ActiveHours != 22 || rc.SpanHours != 24 {
@@ -108,7 +111,7 @@ func TestCoverage(t *testing.T) {
 		{
 			// A window after the gap does not show it.
 			file: "missing_hours.jsonl",
-			opts: CoverageOptions{Since: at("2025-06-02T13:00:00Z"), Regions: []string{"us-east-1"}},
+			opts: Options{Since: at("2025-06-02T13:00:00Z"), Regions: []string{"us-east-1"}},
 			gaps: nil,
 		},
 		{
@@ -123,7 +126,7 @@ func TestCoverage(t *testing.T) {
 		},
 		{
 			file: "buckets.jsonl",
-			opts: CoverageOptions{Buckets: []string{"given-bucket"}},
+			opts: Options{Buckets: []string{"given-bucket"}},
 			data: map[string]bool{"busy-bucket": true, "quiet-bucket": false, "old-bucket": true, "given-bucket": false, "worker": true, "idle": false},
 			statements: []string{
 				"No S3 data event is recorded for bucket quiet-bucket, though data events are recorded for 2 other buckets",
@@ -179,8 +182,8 @@ func TestCoverage(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.file+scopeName(tt.opts), func(t *testing.T) {
-			st, _ := caseDB(t, filepath.Join("testdata", "coverage", tt.file))
-			c, err := Coverage(context.Background(), st.DB(), tt.opts)
+			st := caseDB(t, filepath.Join("testdata", tt.file))
+			c, err := Analyze(context.Background(), st.DB(), tt.opts)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -222,7 +225,7 @@ func TestCoverage(t *testing.T) {
 	}
 }
 
-func scopeName(o CoverageOptions) string {
+func scopeName(o Options) string {
 	var s []string
 	if o.Since != nil {
 		s = append(s, "since")
@@ -249,8 +252,8 @@ func at(s string) *time.Time {
 // TestCoverageExample runs on the bundled incident: a fully active case
 // without gaps, whose refused StopLogging and unlogged buckets are called out.
 func TestCoverageExample(t *testing.T) {
-	st, _ := caseDB(t, filepath.Join("..", "..", "examples", "incident"))
-	c, err := Coverage(context.Background(), st.DB(), CoverageOptions{})
+	st := caseDB(t, filepath.Join("..", "..", "examples", "incident"))
+	c, err := Analyze(context.Background(), st.DB(), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -266,4 +269,28 @@ func TestCoverageExample(t *testing.T) {
 	if strings.Join(unrecorded, ",") != "acme-cloudtrail-logs-493812077610,backup-sync-handler,eu-gdpr-export,order-processor" {
 		t.Errorf("unrecorded: %v", unrecorded)
 	}
+}
+
+// caseDB ingests paths into a new case; a path that yields no event is a
+// mistake in the test.
+func caseDB(t *testing.T, paths ...string) *store.Store {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "case.duckdb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	files, walkErrs, err := acquire.Walk(ctx, paths)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := ingest.Run(ctx, st, files, walkErrs, ingest.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Events == 0 {
+		t.Fatalf("no event ingested from %v", paths)
+	}
+	return st
 }
