@@ -8,10 +8,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/trailsleuth/trailsleuth/internal/acquire"
 	"github.com/trailsleuth/trailsleuth/internal/cloudtrail"
 	"github.com/trailsleuth/trailsleuth/internal/event"
 	"github.com/trailsleuth/trailsleuth/internal/ingest"
+	"github.com/trailsleuth/trailsleuth/internal/ingest/ingesttest"
 	"github.com/trailsleuth/trailsleuth/internal/store"
 )
 
@@ -275,20 +275,7 @@ func TestCoverageExample(t *testing.T) {
 // mistake in the test.
 func caseDB(t *testing.T, paths ...string) *store.Store {
 	t.Helper()
-	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "case.duckdb"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	files, walkErrs, err := acquire.Walk(ctx, paths)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sum, err := ingest.Run(ctx, st, files, walkErrs, ingest.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, sum := ingesttest.Case(t, ingest.Options{}, paths...)
 	if sum.Events == 0 {
 		t.Fatalf("no event ingested from %v", paths)
 	}

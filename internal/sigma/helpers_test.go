@@ -1,16 +1,14 @@
 package sigma
 
 import (
-	"context"
 	"fmt"
-	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/trailsleuth/trailsleuth/internal/acquire"
 	"github.com/trailsleuth/trailsleuth/internal/ingest"
+	"github.com/trailsleuth/trailsleuth/internal/ingest/ingesttest"
 	"github.com/trailsleuth/trailsleuth/internal/store"
 )
 
@@ -23,20 +21,7 @@ type caseDB struct {
 
 func loadCase(t *testing.T, paths ...string) *caseDB {
 	t.Helper()
-	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "case.duckdb"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	files, walkErrs, err := acquire.Walk(ctx, paths)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sum, err := ingest.Run(ctx, st, files, walkErrs, ingest.Options{Workers: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, sum := ingesttest.Case(t, ingest.Options{Workers: 1}, paths...)
 	if sum.Events == 0 {
 		t.Fatalf("no events ingested from %v: %+v", paths, sum)
 	}

@@ -13,10 +13,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/trailsleuth/trailsleuth/internal/acquire"
 	"github.com/trailsleuth/trailsleuth/internal/ingest"
+	"github.com/trailsleuth/trailsleuth/internal/ingest/ingesttest"
 	"github.com/trailsleuth/trailsleuth/internal/sqlquote"
-	"github.com/trailsleuth/trailsleuth/internal/store"
 	"github.com/trailsleuth/trailsleuth/internal/testenv"
 )
 
@@ -123,19 +122,7 @@ func TestOCSFValidFixture(t *testing.T) {
 // ingestDirs builds a case from the given folders, as trailsleuth ingest.
 func ingestDirs(t *testing.T, dirs ...string) *sql.DB {
 	t.Helper()
-	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "case.duckdb"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	files, walkErrs, err := acquire.Walk(ctx, dirs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := ingest.Run(ctx, st, files, walkErrs, ingest.Options{}); err != nil {
-		t.Fatal(err)
-	}
+	st, _ := ingesttest.Case(t, ingest.Options{}, dirs...)
 	return st.DB()
 }
 

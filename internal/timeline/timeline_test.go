@@ -14,10 +14,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/trailsleuth/trailsleuth/internal/acquire"
 	"github.com/trailsleuth/trailsleuth/internal/event"
 	"github.com/trailsleuth/trailsleuth/internal/ingest"
-	"github.com/trailsleuth/trailsleuth/internal/store"
+	"github.com/trailsleuth/trailsleuth/internal/ingest/ingesttest"
 	"github.com/trailsleuth/trailsleuth/internal/testenv"
 )
 
@@ -35,20 +34,7 @@ func id(n int) string { return fmt.Sprintf("00000000-0000-4000-8000-%012d", n) }
 // events, through the ingest API as `trailsleuth ingest` does.
 func caseDB(t *testing.T) *sql.DB {
 	t.Helper()
-	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "case.duckdb"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	files, walkErrs, err := acquire.Walk(ctx, []string{filepath.Join("testdata", "case")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sum, err := ingest.Run(ctx, st, files, walkErrs, ingest.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, sum := ingesttest.Case(t, ingest.Options{}, filepath.Join("testdata", "case"))
 	if sum.Events != 12 || sum.Lost != 0 {
 		t.Fatalf("fixture case: %d events, %d lost; want 12 and 0", sum.Events, sum.Lost)
 	}

@@ -13,14 +13,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/trailsleuth/trailsleuth/internal/acquire"
 	"github.com/trailsleuth/trailsleuth/internal/analyze"
 	"github.com/trailsleuth/trailsleuth/internal/detect"
 	"github.com/trailsleuth/trailsleuth/internal/event"
 	"github.com/trailsleuth/trailsleuth/internal/ingest"
+	"github.com/trailsleuth/trailsleuth/internal/ingest/ingesttest"
 	"github.com/trailsleuth/trailsleuth/internal/report"
 	"github.com/trailsleuth/trailsleuth/internal/report/html"
-	"github.com/trailsleuth/trailsleuth/internal/store"
 	"github.com/trailsleuth/trailsleuth/internal/testenv"
 	"github.com/trailsleuth/trailsleuth/rules"
 )
@@ -43,18 +42,7 @@ func exampleCase(t *testing.T) *event.Case {
 func investigate(t *testing.T, dir, key string) *event.Case {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "case.duckdb"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	files, walkErrs, err := acquire.Walk(ctx, []string{dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := ingest.Run(ctx, st, files, walkErrs, ingest.Options{}); err != nil {
-		t.Fatal(err)
-	}
+	st, _ := ingesttest.Case(t, ingest.Options{}, dir)
 	pack, err := detect.Load(detect.LoadOptions{Builtin: rules.FS})
 	if err != nil {
 		t.Fatal(err)
