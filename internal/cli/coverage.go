@@ -103,10 +103,3 @@ func runCoverage(ctx context.Context, opts *CoverageOptions) (err error) {
 	}
 	return nil
 }
-
-func orDashText(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
-}

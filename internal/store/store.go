@@ -128,17 +128,12 @@ func openCase(ctx context.Context, dsn, path string, o Options) (*Store, int, er
 	return s, v, nil
 }
 
-// ErrOldSchema is returned by OpenCurrent for a case an older build wrote.
+// ErrOldSchema is returned by Options.OpenCurrent for a case an older build wrote.
 var ErrOldSchema = errors.New("the case has an older schema")
 
 // OpenCurrent opens an existing case for writing only if it needs no
 // migration: a read command records itself in the audit log through it,
 // and must not migrate the case to do so.
-func OpenCurrent(ctx context.Context, path string) (*Store, error) {
-	return Options{}.OpenCurrent(ctx, path)
-}
-
-// OpenCurrent is the package's OpenCurrent with these options.
 func (o Options) OpenCurrent(ctx context.Context, path string) (*Store, error) {
 	if err := checkHeader(path); err != nil {
 		return nil, err
@@ -212,11 +207,6 @@ func (o Options) OpenReadOnly(ctx context.Context, path string) (*Store, error) 
 // OpenReadThrough is OpenReadOnly always through the in-memory layer: a
 // command that needs scratch tables beside the case (investigate's rule
 // run) can then work on a case it cannot write.
-func OpenReadThrough(ctx context.Context, path string) (*Store, error) {
-	return Options{}.OpenReadThrough(ctx, path)
-}
-
-// OpenReadThrough is the package's OpenReadThrough with these options.
 func (o Options) OpenReadThrough(ctx context.Context, path string) (*Store, error) {
 	return o.openReadOnly(ctx, path, true)
 }
