@@ -103,7 +103,7 @@ func TestIngestQueryExport(t *testing.T) {
 	if r := run(t, "--db", db, "query", "--format", "xml", q); r.code != ExitUsage {
 		t.Errorf("bad format: exit %d", r.code)
 	}
-	if r := run(t, "--db", db, "query", "DELETE FROM events"); r.code != ExitError || !strings.Contains(r.errOut, "read-only") {
+	if r := run(t, "--db", db, "query", "DELETE FROM event_rows"); r.code != ExitError || !strings.Contains(r.errOut, "read-only") {
 		t.Errorf("query must not modify the case: %+v", r)
 	}
 	if r := run(t, "--db", db, "query", "SELEC 1"); r.code != ExitError {

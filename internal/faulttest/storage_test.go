@@ -88,12 +88,16 @@ func TestReadOnlyCase(t *testing.T) {
 		if r := run(t, "--db", db, "--quiet", "ingest", small); r.code != 0 {
 			t.Fatalf("first ingest: exit %d\n%s", r.code, r.stderr)
 		}
-		// Make it a version-4 case, as the previous build wrote it.
+		// Make it a version-4 case, as an older build wrote it: raw back
+		// in the events table, no event_conflicts, no case marker.
 		st, err := store.Open(context.Background(), db)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := st.DB().Exec(`DROP TABLE event_conflicts; DROP TABLE trailsleuth_case; DELETE FROM schema_version WHERE version > 4; CHECKPOINT`); err != nil {
+		if _, err := st.DB().Exec(`CREATE TABLE events_v4 AS SELECT * FROM events; DROP VIEW events; DROP VIEW event_conflicts;
+			DROP TABLE event_rows; DROP TABLE event_conflict_rows; DROP TABLE raw_blocks; ALTER TABLE events_v4 RENAME TO events;
+			DROP TABLE trailsleuth_case; DELETE FROM schema_version WHERE version > 4; CHECKPOINT`); err != nil {
+			st.Close()
 			t.Fatal(err)
 		}
 		st.Close()

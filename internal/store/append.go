@@ -22,6 +22,12 @@ type EventAppender struct {
 	row   []driver.Value
 	count int64
 	ctx   context.Context
+	// blocks packs the original events (rawblocks.go) into raw_blocks
+	// rows, appended through blockApp; ids hands out their ids.
+	blocks   *blockWriter
+	blockApp *duckdb.Appender
+	ids      *blockIDs
+	db       *sql.DB
 	// s3 and flow append S3 access and flow log records (logs.go).
 	s3, flow *logAppender
 }
@@ -32,13 +38,24 @@ func (s *Store) NewEventAppender(ctx context.Context, run int64) (*EventAppender
 	if err != nil {
 		return nil, fmt.Errorf("connecting to case database: %w", err)
 	}
-	a := &EventAppender{conn: conn, run: run, row: make([]driver.Value, 0, 52), ctx: ctx}
+	a := &EventAppender{conn: conn, run: run, row: make([]driver.Value, 0, 53), ctx: ctx, ids: &s.blockIDs, db: s.db}
+	if a.blocks, err = newBlockWriter(); err != nil {
+		conn.Close()
+		return nil, err
+	}
 	err = rawConn(ctx, conn, func(dc driver.Conn) error {
-		app, err := duckdb.NewAppenderFromConn(dc, "", "events")
+		app, err := duckdb.NewAppenderFromConn(dc, "", "event_rows")
 		a.app = app
+		if err != nil {
+			return err
+		}
+		a.blockApp, err = duckdb.NewAppenderFromConn(dc, "", "raw_blocks")
 		return err
 	})
 	if err != nil {
+		if a.app != nil {
+			a.app.Close()
+		}
 		conn.Close()
 		return nil, fmt.Errorf("opening events appender: %w", err)
 	}
@@ -66,8 +83,18 @@ func nt(t time.Time) driver.Value {
 	return t
 }
 
-// Append adds one event. The order of values follows schema.sql.
+// Append adds one event. The order of values follows event_rows
+// (schema_v7.sql).
 func (a *EventAppender) Append(ev *event.Event) error {
+	if a.blocks.id == 0 {
+		bid, err := a.ids.take(a.ctx, a.db)
+		if err != nil {
+			return err
+		}
+		a.blocks.id = bid
+	}
+	block := a.blocks.id
+	off, n := a.blocks.add(ev.Raw)
 	id := &ev.Identity
 	r := append(a.row[:0],
 		ev.EventID, ev.SyntheticID, nt(ev.EventTime), ns(ev.EventVersion), ns(ev.EventName),
@@ -79,13 +106,18 @@ func (a *EventAppender) Append(ev *event.Event) error {
 		ns(id.SessionIssuerAccountID), nb(id.MFAAuthenticated), nt(id.SessionCreationDate), ns(id.SourceIdentity), ns(id.WebIDFederationProvider),
 		ns(id.SAMLProvider), ns(id.OnBehalfOfUserID), ns(id.CredentialID),
 		ns(ev.RequestParameters), ns(ev.ResponseElements), ns(ev.AdditionalEventData), ns(ev.Resources), ns(ev.TLSDetails),
-		ns(ev.ServiceEventDetails), ev.Insight, ev.Raw,
+		ns(ev.ServiceEventDetails), ev.Insight, block, int32(off), int32(n),
 		ev.Provenance.SourceID, ev.Provenance.Index, ev.Provenance.Offset, a.run,
 		nb(ev.SessionCredentialFromConsole), // schema v4 adds it last
 	)
 	a.row = r
 	if err := a.app.AppendRow(r...); err != nil {
 		return fmt.Errorf("appending event %s: %w", ev.EventID, err)
+	}
+	if a.blocks.full() {
+		if err := a.sealBlock(); err != nil {
+			return err
+		}
 	}
 	a.count++
 	if a.count%checkpointEvery == 0 {
@@ -98,9 +130,19 @@ func (a *EventAppender) Append(ev *event.Event) error {
 // until a checkpoint writes them to the file.
 const checkpointEvery = 100_000
 
+// sealBlock compresses the open block and appends it to raw_blocks.
+func (a *EventAppender) sealBlock() error {
+	return a.blocks.seal(func(id int64, events, rawBytes int, data []byte) error {
+		if err := a.blockApp.AppendRow(id, int32(a.run), int32(events), int64(rawBytes), codecZstd, data); err != nil {
+			return fmt.Errorf("appending block %d of original events: %w", id, err)
+		}
+		return nil
+	})
+}
+
 func (a *EventAppender) checkpoint() error {
-	if err := a.app.Flush(); err != nil {
-		return fmt.Errorf("flushing events: %w", err)
+	if err := a.Flush(); err != nil {
+		return err
 	}
 	if _, err := a.conn.ExecContext(context.Background(), "CHECKPOINT"); err != nil {
 		// Another connection's transaction is open; its own next
@@ -110,8 +152,15 @@ func (a *EventAppender) checkpoint() error {
 	return nil
 }
 
-// Flush writes buffered rows to the table.
+// Flush writes buffered rows to the table. The open block is sealed
+// first, and blocks are written before the rows pointing into them.
 func (a *EventAppender) Flush() error {
+	if err := a.sealBlock(); err != nil {
+		return err
+	}
+	if err := a.blockApp.Flush(); err != nil {
+		return fmt.Errorf("flushing blocks of original events: %w", err)
+	}
 	if err := a.app.Flush(); err != nil {
 		return fmt.Errorf("flushing events: %w", err)
 	}
@@ -121,6 +170,12 @@ func (a *EventAppender) Flush() error {
 // Close flushes and releases the appender.
 func (a *EventAppender) Close() error {
 	err := a.closeLogs()
+	if serr := a.sealBlock(); err == nil {
+		err = serr
+	}
+	if cerr := a.blockApp.Close(); err == nil {
+		err = cerr
+	}
 	if cerr := a.app.Close(); err == nil {
 		err = cerr
 	}

@@ -150,11 +150,11 @@ func readCopies(ctx context.Context, tx *sql.Tx) (map[string][]*copyRow, []strin
 	rows, err := tx.QueryContext(ctx, fmt.Sprintf(`
 		SELECT e.rowid, false, e.event_id, coalesce(e.event_name, ''), e.event_time, %[1]s, %[2]s, e.run_id, e.source_id, e.source_position,
 			coalesce(s.path, ''), coalesce(s.validation, ''), NULL::BIGINT
-		FROM events e LEFT JOIN sources s USING (source_id) WHERE e.event_id IN (SELECT event_id FROM settle_ids)
+		FROM event_rows e LEFT JOIN sources s USING (source_id) WHERE e.event_id IN (SELECT event_id FROM settle_ids)
 		UNION ALL
 		SELECT c.rowid, true, c.event_id, coalesce(c.event_name, ''), c.event_time, %[3]s, %[2]s, c.run_id, c.source_id, c.source_position,
 			coalesce(s.path, ''), coalesce(s.validation, ''), c.kept_source_id
-		FROM event_conflicts c LEFT JOIN sources s USING (source_id) WHERE c.event_id IN (SELECT event_id FROM settle_ids)`,
+		FROM event_conflict_rows c LEFT JOIN sources s USING (source_id) WHERE c.event_id IN (SELECT event_id FROM settle_ids)`,
 		fingerprint("e"), validationRank, fingerprint("c")))
 	if err != nil {
 		return nil, nil, fmt.Errorf("reading copies of events: %w", err)
@@ -336,7 +336,7 @@ func (s *Store) applySettle(ctx context.Context, tx *sql.Tx, drop, toAside, toEv
 		return err
 	}
 	for _, q := range []string{
-		`INSERT INTO event_conflicts BY NAME SELECT e.*, m.kept_source_id, m.conflict_reason FROM events e JOIN settle_aside m ON e.rowid = m.rid`,
+		`INSERT INTO event_conflict_rows BY NAME SELECT e.*, m.kept_source_id, m.conflict_reason FROM event_rows e JOIN settle_aside m ON e.rowid = m.rid`,
 	} {
 		if _, err := tx.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("setting conflicting copies aside: %w", err)
@@ -345,7 +345,7 @@ func (s *Store) applySettle(ctx context.Context, tx *sql.Tx, drop, toAside, toEv
 	if err := loadRowids(ctx, tx, "settle_back", toEvents, nil); err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO events BY NAME SELECT * EXCLUDE (kept_source_id, conflict_reason) FROM event_conflicts WHERE rowid IN (SELECT rid FROM settle_back)`); err != nil {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO event_rows BY NAME SELECT * EXCLUDE (kept_source_id, conflict_reason) FROM event_conflict_rows WHERE rowid IN (SELECT rid FROM settle_back)`); err != nil {
 		return fmt.Errorf("using a better copy of an event: %w", err)
 	}
 	// Set-aside copies whose copy used changed get the new reason.
@@ -359,9 +359,9 @@ func (s *Store) applySettle(ctx context.Context, tx *sql.Tx, drop, toAside, toEv
 		return err
 	}
 	for _, q := range []string{
-		`UPDATE event_conflicts SET kept_source_id = m.kept_source_id, conflict_reason = m.conflict_reason FROM settle_relabel m WHERE event_conflicts.rowid = -m.rid - 1`,
-		`DELETE FROM events WHERE rowid IN (SELECT rid FROM settle_aside)`,
-		`DELETE FROM event_conflicts WHERE rowid IN (SELECT rid FROM settle_back)`,
+		`UPDATE event_conflict_rows SET kept_source_id = m.kept_source_id, conflict_reason = m.conflict_reason FROM settle_relabel m WHERE event_conflict_rows.rowid = -m.rid - 1`,
+		`DELETE FROM event_rows WHERE rowid IN (SELECT rid FROM settle_aside)`,
+		`DELETE FROM event_conflict_rows WHERE rowid IN (SELECT rid FROM settle_back)`,
 	} {
 		if _, err := tx.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("settling copies of events: %w", err)
@@ -374,8 +374,8 @@ func (s *Store) applySettle(ctx context.Context, tx *sql.Tx, drop, toAside, toEv
 		return err
 	}
 	for _, q := range []string{
-		`DELETE FROM events WHERE rowid IN (SELECT rid FROM settle_drop)`,
-		`DELETE FROM event_conflicts WHERE rowid IN (SELECT rid FROM settle_drop_aside)`,
+		`DELETE FROM event_rows WHERE rowid IN (SELECT rid FROM settle_drop)`,
+		`DELETE FROM event_conflict_rows WHERE rowid IN (SELECT rid FROM settle_drop_aside)`,
 		`DROP TABLE settle_aside`, `DROP TABLE settle_back`, `DROP TABLE settle_relabel`, `DROP TABLE settle_drop`, `DROP TABLE settle_drop_aside`,
 	} {
 		if _, err := tx.ExecContext(ctx, q); err != nil {

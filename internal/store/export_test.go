@@ -4,9 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
+
+	"github.com/trailsleuth/trailsleuth/internal/event"
 )
 
 // TestExportSlicesKeepOrder checks that exporting in time slices (what
@@ -19,15 +23,19 @@ func TestExportSlicesKeepOrder(t *testing.T) {
 	st := openTemp(t)
 	// 500 events over 60 distinct seconds (many ties), every 97th without
 	// a time, inserted out of order.
-	if _, err := st.DB().ExecContext(ctx, `INSERT INTO events (event_id, event_id_synthetic, event_time, event_name, is_insight, raw, source_id, source_position, source_offset, run_id)
-		SELECT 'id-' || lpad(i::VARCHAR, 4, '0'), false,
-		       CASE WHEN i % 97 = 0 THEN NULL ELSE TIMESTAMPTZ '2024-01-01 00:00:00+00' + to_seconds((i * 7919) % 60) END,
-		       CASE WHEN i % 2 = 0 THEN 'GetObject' ELSE 'ListBuckets' END,
-		       false,
-		       '{ "eventID": "id-' || lpad(i::VARCHAR, 4, '0') || '" }', 1, i, 0, 1
-		FROM range(500) t(i)`); err != nil {
-		t.Fatal(err)
+	evs := make([]event.Event, 500)
+	for i := range evs {
+		id := fmt.Sprintf("id-%04d", i)
+		evs[i] = event.Event{EventID: id, EventName: "ListBuckets", Raw: `{ "eventID": "` + id + `" }`,
+			Provenance: event.Provenance{SourceID: 1, Index: int64(i)}}
+		if i%2 == 0 {
+			evs[i].EventName = "GetObject"
+		}
+		if i%97 != 0 {
+			evs[i].EventTime = time.Date(2024, 1, 1, 0, 0, (i*7919)%60, 0, time.UTC)
+		}
 	}
+	appendEvents(t, st, 1, evs...)
 	for _, tc := range []struct {
 		name, where string
 		want        int64

@@ -187,7 +187,9 @@ func readThrough(ctx context.Context, path string, version int, open []unfinishe
 		if err := s.viewsWithout(ctx, open); err != nil {
 			return fail(err)
 		}
-		for v := version; v < SchemaVersion; v++ {
+		// Version 7 changes where raw is kept, not what events shows: a
+		// version 6 file's events table is read as it is.
+		for v := version; v < len(migrations); v++ {
 			if _, err := s.db.ExecContext(ctx, migrations[v]); err != nil {
 				return fail(fmt.Errorf("migration to version %d in memory: %w", v+1, err))
 			}
@@ -226,8 +228,10 @@ func readThrough(ctx context.Context, path string, version int, open []unfinishe
 }
 
 // additiveMigrations are the versions whose migration to the next one only
-// creates tables (schema_v6.sql: the access and flow log tables).
-var additiveMigrations = map[int]bool{5: true}
+// creates tables (schema_v6.sql: the access and flow log tables), or, for
+// version 6, leaves a case readable as it is (version 7 moves raw out of
+// events but the events a query sees are the same).
+var additiveMigrations = map[int]bool{5: true, 6: true}
 
 // additiveFrom reports whether every migration from version on only
 // creates tables, so that an older case can be read in place.
@@ -332,13 +336,14 @@ func rollBack(ctx context.Context, db *sql.DB) (int64, error) {
 	}
 	defer tx.Rollback() //nolint:errcheck // no-op after Commit
 	const unfinished = `(SELECT run_id FROM ingest_runs WHERE finished_at IS NULL)`
-	res, err := tx.ExecContext(ctx, `DELETE FROM events WHERE run_id IN `+unfinished)
+	res, err := tx.ExecContext(ctx, `DELETE FROM event_rows WHERE run_id IN `+unfinished)
 	if err != nil {
 		return 0, fmt.Errorf("removing events of interrupted ingests: %w", err)
 	}
 	removed, _ := res.RowsAffected()
 	for _, q := range []string{
-		`DELETE FROM event_conflicts WHERE run_id IN ` + unfinished,
+		`DELETE FROM event_conflict_rows WHERE run_id IN ` + unfinished,
+		`DELETE FROM raw_blocks WHERE run_id IN ` + unfinished,
 		`DELETE FROM s3_access WHERE run_id IN ` + unfinished,
 		`DELETE FROM flow_logs WHERE run_id IN ` + unfinished,
 		`DELETE FROM ingest_errors WHERE source_id IN (SELECT source_id FROM sources WHERE run_id IN ` + unfinished + `)`,

@@ -23,7 +23,7 @@ import (
 )
 
 // SchemaVersion is the version of the schema this build writes.
-const SchemaVersion = 6
+const SchemaVersion = 7
 
 //go:embed schema.sql
 var schemaV1 string
@@ -43,7 +43,8 @@ var schemaV5 string
 //go:embed schema_v6.sql
 var schemaV6 string
 
-// migrations[i] brings a database from version i to i+1.
+// migrations[i] brings a database from version i to i+1; the last step,
+// to version 7, moves data and is Go (migrateV7).
 var migrations = []string{schemaV1, schemaV2, schemaV3, schemaV4, schemaV5, schemaV6}
 
 // Store is an open case database.
@@ -58,6 +59,8 @@ type Store struct {
 	readOnly bool
 	// opts are the options it was opened with.
 	opts Options
+	// blockIDs hands out raw_blocks ids to this store's appenders.
+	blockIDs blockIDs
 }
 
 // Options configure a case database as it is opened. The zero value caps
@@ -272,7 +275,7 @@ func (s *Store) configure(ctx context.Context) error {
 			return fmt.Errorf("configuring DuckDB (%s): %w", q, err)
 		}
 	}
-	return nil
+	return registerRaw(ctx, s.db)
 }
 
 // Close closes the database.
@@ -311,7 +314,13 @@ func (s *Store) migrate(ctx context.Context, from int) error {
 	}
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
 	for v := from; v < SchemaVersion; v++ {
-		if _, err := tx.ExecContext(ctx, migrations[v]); err != nil {
+		var err error
+		if v < len(migrations) {
+			_, err = tx.ExecContext(ctx, migrations[v])
+		} else {
+			err = migrateV7(ctx, s.db, tx)
+		}
+		if err != nil {
 			return fmt.Errorf("migration to version %d: %w", v+1, err)
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_version VALUES (?, ?)`, v+1, time.Now().UTC()); err != nil {

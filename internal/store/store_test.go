@@ -49,24 +49,29 @@ func openTemp(t *testing.T) *Store {
 	return st
 }
 
+// appendEvents appends evs to st as run's events, through the appender
+// ingest uses.
+func appendEvents(t *testing.T, st *Store, run int64, evs ...event.Event) {
+	t.Helper()
+	app, err := st.NewEventAppender(context.Background(), run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range evs {
+		if err := app.Append(&evs[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := app.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestAppendDedup(t *testing.T) {
 	ctx := context.Background()
 	st := openTemp(t)
 	t0 := time.Date(2025, 3, 11, 2, 0, 0, 0, time.UTC)
-	add := func(run int64, evs ...event.Event) {
-		app, err := st.NewEventAppender(ctx, run)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for i := range evs {
-			if err := app.Append(&evs[i]); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if err := app.Close(); err != nil {
-			t.Fatal(err)
-		}
-	}
+	add := func(run int64, evs ...event.Event) { appendEvents(t, st, run, evs...) }
 	ev := func(id, name string, at time.Time, src int64) event.Event {
 		return event.Event{EventID: id, EventName: name, EventTime: at, Raw: `{"eventID":"` + id + `"}`, Provenance: event.Provenance{SourceID: src}}
 	}

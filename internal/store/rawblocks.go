@@ -1,0 +1,247 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/duckdb/duckdb-go/v2"
+	"github.com/klauspost/compress/zstd"
+)
+
+// The original events are kept byte for byte, but not as one DuckDB
+// string each: stored that way they were 70 % of a case and more than
+// half of ingest's time (docs/performance.md). Each ingest worker packs
+// the events it appends into blocks (the raw bytes one after another),
+// compresses a block with zstd, and stores it as one row of raw_blocks;
+// an event row keeps its block, offset and length. The view events puts
+// raw back with the scalar function rawFunction, so `SELECT raw FROM
+// events` and every rule that reads raw work as before.
+
+const (
+	// blockEvents and blockBytes close a block: about 1.6 MB of a typical
+	// trail's JSON, ≈ 0.16× that compressed. Larger blocks compress little
+	// better (0.155× at 4,096 events) and cost more to read for one event.
+	blockEvents = 1024
+	blockBytes  = 2 << 20
+
+	// codecZstd names the only codec so far; raw_blocks.codec records it so
+	// that another can be added without guessing.
+	codecZstd = "zstd"
+
+	// rawFunction is the SQL name of the function reading raw from blocks.
+	rawFunction = "trailsleuth_raw"
+)
+
+// ErrDamagedBlock is wrapped by the error of reading an event from a block
+// that is damaged or missing: the text is never returned in part.
+var ErrDamagedBlock = errors.New("damaged block of original events")
+
+// blockWriter packs events into blocks for one appender.
+type blockWriter struct {
+	enc    *zstd.Encoder
+	buf    []byte // the raw bytes of the open block
+	out    []byte // compressed, reused
+	events int
+	id     int64 // the open block's id; 0 when none is open
+}
+
+func newBlockWriter() (*blockWriter, error) {
+	// One goroutine per encoder: ingest already runs a worker per core.
+	enc, err := zstd.NewWriter(nil, zstd.WithEncoderConcurrency(1), zstd.WithEncoderCRC(true))
+	if err != nil {
+		return nil, fmt.Errorf("starting the zstd encoder: %w", err)
+	}
+	return &blockWriter{enc: enc}, nil
+}
+
+// add appends raw to the open block and returns where it is; the caller
+// opens a block (id) first when none is open.
+func (w *blockWriter) add(raw string) (offset, length int) {
+	offset = len(w.buf)
+	w.buf = append(w.buf, raw...)
+	w.events++
+	return offset, len(raw)
+}
+
+// full reports whether the open block should be sealed.
+func (w *blockWriter) full() bool { return w.events >= blockEvents || len(w.buf) >= blockBytes }
+
+// seal compresses the open block and hands it to store; the writer is then
+// empty.
+func (w *blockWriter) seal(store func(id int64, events, rawBytes int, data []byte) error) error {
+	if w.id == 0 {
+		return nil
+	}
+	w.out = w.enc.EncodeAll(w.buf, w.out[:0])
+	err := store(w.id, w.events, len(w.buf), w.out)
+	w.buf, w.events, w.id = w.buf[:0], 0, 0
+	return err
+}
+
+// blockIDs hands out raw_blocks ids to the appenders of one Store. A case
+// is written by one process at a time (DuckDB's lock), so the largest id
+// stored, read once, is where to go on.
+type blockIDs struct {
+	mu   sync.Mutex
+	next int64 // 0: not read yet
+}
+
+func (b *blockIDs) take(ctx context.Context, db *sql.DB) (int64, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.next == 0 {
+		var max int64
+		if err := db.QueryRowContext(ctx, `SELECT coalesce(max(block_id), 0) FROM raw_blocks`).Scan(&max); err != nil {
+			return 0, fmt.Errorf("reading raw_blocks: %w", err)
+		}
+		b.next = max + 1
+	}
+	id := b.next
+	b.next++
+	return id, nil
+}
+
+// blockCache keeps the last blocks read, decompressed: a query reading raw
+// in table order reads each block once, and a few in flight per thread.
+type blockCache struct {
+	mu    sync.Mutex
+	max   int
+	size  int
+	order []int64
+	m     map[int64][]byte
+}
+
+// cacheBytes bounds the cache: a few blocks per DuckDB thread.
+const cacheBytes = 32 << 20
+
+func (c *blockCache) get(id int64) ([]byte, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	b, ok := c.m[id]
+	return b, ok
+}
+
+func (c *blockCache) put(id int64, b []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.m[id]; ok {
+		return
+	}
+	for c.size+len(b) > c.max && len(c.order) > 0 {
+		old := c.order[0]
+		c.order = c.order[1:]
+		c.size -= len(c.m[old])
+		delete(c.m, old)
+	}
+	c.m[id] = b
+	c.order = append(c.order, id)
+	c.size += len(b)
+}
+
+// rawReader is the scalar function trailsleuth_raw(block, offset, length):
+// the original text of one event. It reads blocks through the database it
+// is registered on, so in a case read through memory (readthrough.go) it
+// reads the file's raw_blocks through the view there.
+type rawReader struct {
+	db    *sql.DB
+	dec   *zstd.Decoder
+	cache *blockCache
+}
+
+func newRawReader(db *sql.DB) (*rawReader, error) {
+	// DecodeAll is safe for concurrent use; DuckDB calls from its threads.
+	dec, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(0))
+	if err != nil {
+		return nil, fmt.Errorf("starting the zstd decoder: %w", err)
+	}
+	return &rawReader{db: db, dec: dec, cache: &blockCache{max: cacheBytes, m: map[int64][]byte{}}}, nil
+}
+
+// block returns block id decompressed, checked against what raw_blocks
+// says it holds.
+func (r *rawReader) block(ctx context.Context, id int64) ([]byte, error) {
+	if b, ok := r.cache.get(id); ok {
+		return b, nil
+	}
+	var codec string
+	var rawBytes int64
+	var data []byte
+	err := r.db.QueryRowContext(ctx, `SELECT codec, raw_bytes, data FROM raw_blocks WHERE block_id = ?`, id).Scan(&codec, &rawBytes, &data)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("block %d: %w: it is missing from raw_blocks", id, ErrDamagedBlock)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading block %d of original events: %w", id, err)
+	}
+	if codec != codecZstd {
+		return nil, fmt.Errorf("block %d: %w: unknown codec %q", id, ErrDamagedBlock, codec)
+	}
+	b, err := r.dec.DecodeAll(data, make([]byte, 0, rawBytes))
+	if err != nil {
+		return nil, fmt.Errorf("block %d: %w: %v", id, ErrDamagedBlock, err)
+	}
+	if int64(len(b)) != rawBytes {
+		return nil, fmt.Errorf("block %d: %w: %d bytes, raw_blocks says %d", id, ErrDamagedBlock, len(b), rawBytes)
+	}
+	r.cache.put(id, b)
+	return b, nil
+}
+
+func (r *rawReader) Config() duckdb.ScalarFuncConfig {
+	big, _ := duckdb.NewTypeInfo(duckdb.TYPE_BIGINT)
+	integer, _ := duckdb.NewTypeInfo(duckdb.TYPE_INTEGER)
+	text, _ := duckdb.NewTypeInfo(duckdb.TYPE_VARCHAR)
+	return duckdb.ScalarFuncConfig{InputTypeInfos: []duckdb.TypeInfo{big, integer, integer}, ResultTypeInfo: text}
+}
+
+func (r *rawReader) Executor() duckdb.ScalarFuncExecutor {
+	return duckdb.ScalarFuncExecutor{ChunkContextExecutor: r.chunk}
+}
+
+// chunk fills one chunk of results; rows of a chunk mostly share a block.
+func (r *rawReader) chunk(ctx context.Context, st *duckdb.ChunkIteratorState) error {
+	var lastID int64 = -1
+	var last []byte
+	for row, err := range st.Rows() {
+		if err != nil {
+			return err
+		}
+		id, _ := (*row.GetValuePtr(0)).(int64)
+		off, _ := (*row.GetValuePtr(1)).(int32)
+		n, _ := (*row.GetValuePtr(2)).(int32)
+		if id != lastID {
+			if last, err = r.block(ctx, id); err != nil {
+				return fmt.Errorf("reading raw: %w", err)
+			}
+			lastID = id
+		}
+		if off < 0 || n < 0 || int(off)+int(n) > len(last) {
+			return fmt.Errorf("reading raw: block %d: %w: an event at %d+%d lies outside its %d bytes", id, ErrDamagedBlock, off, n, len(last))
+		}
+		if err := row.SetResult(string(last[off : off+n])); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// registerRaw makes trailsleuth_raw known to db: DuckDB keeps functions in
+// its system catalog, so every connection of db sees it.
+func registerRaw(ctx context.Context, db *sql.DB) error {
+	r, err := newRawReader(db)
+	if err != nil {
+		return err
+	}
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("connecting to case database: %w", err)
+	}
+	defer conn.Close()
+	if err := duckdb.RegisterScalarUDF(conn, rawFunction, r); err != nil {
+		return fmt.Errorf("registering %s: %w", rawFunction, err)
+	}
+	return nil
+}

@@ -1,0 +1,198 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/trailsleuth/trailsleuth/internal/event"
+)
+
+// rawEvents are n events whose raw text varies in size and content: many
+// blocks, one event larger than a block's byte bound, non-ASCII text and
+// escapes kept as written.
+func rawEvents(n int) []event.Event {
+	evs := make([]event.Event, n)
+	for i := range evs {
+		id := fmt.Sprintf("ev-%05d", i)
+		raw := fmt.Sprintf(`{"eventID":"%s", "note":"caf\u00e9 \\u00e9 %s"}`, id, strings.Repeat("x", i%700))
+		if i == n/2 {
+			raw = `{"eventID":"` + id + `","big":"` + strings.Repeat("y", blockBytes+10) + `"}`
+		}
+		evs[i] = event.Event{EventID: id, EventName: "GetObject", Raw: raw, Provenance: event.Provenance{SourceID: 1, Index: int64(i)}}
+	}
+	return evs
+}
+
+// readRaw returns event_id → raw as the case returns it.
+func readRaw(t *testing.T, st *Store) map[string]string {
+	t.Helper()
+	rows, err := st.DB().Query(`SELECT event_id, raw FROM events`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	got := map[string]string{}
+	for rows.Next() {
+		var id, raw string
+		if err := rows.Scan(&id, &raw); err != nil {
+			t.Fatal(err)
+		}
+		got[id] = raw
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
+func checkRaw(t *testing.T, st *Store, evs []event.Event) {
+	t.Helper()
+	got := readRaw(t, st)
+	if len(got) != len(evs) {
+		t.Errorf("%d events read back, want %d", len(got), len(evs))
+	}
+	for _, ev := range evs {
+		if got[ev.EventID] != ev.Raw {
+			t.Errorf("%s: raw %.80q…, want %.80q…", ev.EventID, got[ev.EventID], ev.Raw)
+		}
+	}
+}
+
+// TestRawBlocksRoundTrip: raw comes back byte for byte from blocks written
+// by several appenders at once, in a case read as written, read-only, and
+// through the in-memory layer.
+func TestRawBlocksRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "case.duckdb")
+	st, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs := rawEvents(5000)
+	done := make(chan struct{})
+	for half := range 2 {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			appendEvents(t, st, 1, evs[half*2500:(half+1)*2500]...)
+		}()
+	}
+	<-done
+	<-done
+	checkRaw(t, st, evs)
+	var blocks, events int64
+	if err := st.DB().QueryRow(`SELECT count(*), sum(events) FROM raw_blocks`).Scan(&blocks, &events); err != nil {
+		t.Fatal(err)
+	}
+	if events != int64(len(evs)) || blocks < 6 {
+		t.Errorf("raw_blocks: %d blocks holding %d events; want ≥ 6 blocks and %d events", blocks, events, len(evs))
+	}
+	st.Close()
+	for name, open := range map[string]func(context.Context, string) (*Store, error){
+		"read-only": OpenReadOnly, "read-through": Options{}.OpenReadThrough,
+	} {
+		t.Run(name, func(t *testing.T) {
+			st, err := open(ctx, path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			checkRaw(t, st, evs)
+		})
+	}
+}
+
+// TestDamagedBlockIsReported: a block whose bytes were changed, cut or
+// removed makes reading raw fail with an error that names the block; no
+// text is returned in its place.
+func TestDamagedBlockIsReported(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name, damage, want string
+	}{
+		{"byte changed", `UPDATE raw_blocks SET data = (SELECT list_reduce([data[1:200], '\xFF'::BLOB, data[202:]], (a, b) -> a || b)) WHERE block_id = 2`, "block 2"},
+		{"cut short", `UPDATE raw_blocks SET data = data[1:100] WHERE block_id = 2`, "block 2"},
+		{"size changed", `UPDATE raw_blocks SET raw_bytes = raw_bytes + 1 WHERE block_id = 2`, "block 2"},
+		{"removed", `DELETE FROM raw_blocks WHERE block_id = 2`, "block 2: damaged block of original events: it is missing"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st := openTemp(t)
+			evs := rawEvents(3000)
+			appendEvents(t, st, 1, evs...)
+			if _, err := st.DB().Exec(tc.damage); err != nil {
+				t.Fatal(err)
+			}
+			// Events of other blocks still read.
+			var first string
+			if err := st.DB().QueryRow(`SELECT raw FROM events WHERE event_id = 'ev-00000'`).Scan(&first); err != nil || first != evs[0].Raw {
+				t.Errorf("an event of an undamaged block: %v", err)
+			}
+			rows, err := st.DB().QueryContext(ctx, `SELECT raw FROM events`)
+			if err == nil {
+				for rows.Next() {
+				}
+				err = rows.Err()
+				rows.Close()
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), ErrDamagedBlock.Error()) {
+				t.Errorf("reading every raw: %v; want an error naming %q as a %v", err, tc.want, ErrDamagedBlock)
+			}
+			var n int64
+			if err := st.DB().QueryRow(`SELECT count(*) FROM events`).Scan(&n); err != nil || n != int64(len(evs)) {
+				t.Errorf("count without raw: %d, %v", n, err)
+			}
+		})
+	}
+	if !errors.Is(fmt.Errorf("x: %w", ErrDamagedBlock), ErrDamagedBlock) {
+		t.Fatal("ErrDamagedBlock does not wrap")
+	}
+}
+
+// TestMigrateV6MovesRaw: a version 6 case, its events and conflicting
+// copies in the raw column, is migrated to blocks with every byte kept,
+// including after rows were deleted (gaps in rowids).
+func TestMigrateV6MovesRaw(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "case.duckdb")
+	db := rawDB(t, path)
+	for i := range 6 {
+		exec(t, db, migrations[i], "INSERT INTO schema_version VALUES ("+itoa(int64(i+1))+", now())")
+	}
+	evs := rawEvents(2600)
+	exec(t, db, `INSERT INTO ingest_runs (run_id, started_at, finished_at) VALUES (1, now(), now())`)
+	tx, err := db.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, ev := range evs {
+		if _, err := tx.Exec(`INSERT INTO events (event_id, event_id_synthetic, is_insight, raw, source_id, source_position, source_offset, run_id)
+			VALUES (?, false, false, ?, 1, ?, 0, 1)`, ev.EventID, ev.Raw, i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	exec(t, db, `INSERT INTO event_conflicts SELECT *, 1, 'test' FROM events WHERE event_id = 'ev-00007'`,
+		`DELETE FROM events WHERE event_id IN ('ev-00100', 'ev-01500')`)
+	db.Close()
+	kept := append(append(append([]event.Event(nil), evs[:100]...), evs[101:1500]...), evs[1501:]...)
+
+	st, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	checkRaw(t, st, kept)
+	var conflict string
+	if err := st.DB().QueryRow(`SELECT raw FROM event_conflicts`).Scan(&conflict); err != nil || conflict != evs[7].Raw {
+		t.Errorf("event_conflicts raw: %v", err)
+	}
+	var v int
+	if err := st.DB().QueryRow(`SELECT max(version) FROM schema_version`).Scan(&v); err != nil || v != SchemaVersion {
+		t.Errorf("schema version %d, %v", v, err)
+	}
+}
