@@ -10,6 +10,7 @@ import (
 
 	_ "github.com/duckdb/duckdb-go/v2" // registers the "duckdb" driver
 	"github.com/trailsleuth/trailsleuth/internal/sqlquote"
+	"github.com/trailsleuth/trailsleuth/internal/store"
 )
 
 // loadResult is what DuckDB's own JSON loader did.
@@ -112,12 +113,13 @@ func duckdbVersion(ctx context.Context) string {
 // times q n times on one connection. It returns the durations and the
 // first column of the first row of the last run.
 func queryInProcess(ctx context.Context, dbPath, q string, n int) ([]float64, int64, error) {
-	db, err := sql.Open("duckdb", dbPath+"?access_mode=read_only")
+	// Through store: the events view needs the function it registers.
+	st, err := store.OpenReadOnly(ctx, dbPath)
 	if err != nil {
 		return nil, 0, err
 	}
-	defer db.Close()
-	conn, err := db.Conn(ctx)
+	defer st.Close()
+	conn, err := st.DB().Conn(ctx)
 	if err != nil {
 		return nil, 0, err
 	}

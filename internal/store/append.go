@@ -28,6 +28,7 @@ type EventAppender struct {
 	blockApp *duckdb.Appender
 	ids      *blockIDs
 	db       *sql.DB
+	seg      *segment
 	// s3 and flow append S3 access and flow log records (logs.go).
 	s3, flow *logAppender
 }
@@ -38,7 +39,7 @@ func (s *Store) NewEventAppender(ctx context.Context, run int64) (*EventAppender
 	if err != nil {
 		return nil, fmt.Errorf("connecting to case database: %w", err)
 	}
-	a := &EventAppender{conn: conn, run: run, row: make([]driver.Value, 0, 53), ctx: ctx, ids: &s.blockIDs, db: s.db}
+	a := &EventAppender{conn: conn, run: run, row: make([]driver.Value, 0, 53), ctx: ctx, ids: &s.blockIDs, db: s.db, seg: s.seg}
 	if a.blocks, err = newBlockWriter(); err != nil {
 		conn.Close()
 		return nil, err
@@ -133,7 +134,11 @@ const checkpointEvery = 100_000
 // sealBlock compresses the open block and appends it to raw_blocks.
 func (a *EventAppender) sealBlock() error {
 	return a.blocks.seal(func(id int64, events, rawBytes int, data []byte) error {
-		if err := a.blockApp.AppendRow(id, int32(a.run), int32(events), int64(rawBytes), codecZstd, data); err != nil {
+		off, err := a.seg.append(data)
+		if err != nil {
+			return err
+		}
+		if err := a.blockApp.AppendRow(id, int32(a.run), int32(events), int64(rawBytes), codecZstd, off, int64(len(data))); err != nil {
 			return fmt.Errorf("appending block %d of original events: %w", id, err)
 		}
 		return nil
@@ -158,6 +163,9 @@ func (a *EventAppender) Flush() error {
 	if err := a.sealBlock(); err != nil {
 		return err
 	}
+	if err := a.seg.sync(); err != nil {
+		return err
+	}
 	if err := a.blockApp.Flush(); err != nil {
 		return fmt.Errorf("flushing blocks of original events: %w", err)
 	}
@@ -171,6 +179,9 @@ func (a *EventAppender) Flush() error {
 func (a *EventAppender) Close() error {
 	err := a.closeLogs()
 	if serr := a.sealBlock(); err == nil {
+		err = serr
+	}
+	if serr := a.seg.sync(); err == nil {
 		err = serr
 	}
 	if cerr := a.blockApp.Close(); err == nil {

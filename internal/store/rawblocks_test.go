@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -110,24 +111,62 @@ func TestRawBlocksRoundTrip(t *testing.T) {
 // text is returned in its place.
 func TestDamagedBlockIsReported(t *testing.T) {
 	ctx := context.Background()
+	// block2 returns where block 2 is in the segment file.
+	block2 := func(t *testing.T, st *Store) (off, n int64) {
+		if err := st.DB().QueryRow(`SELECT file_offset, data_length FROM raw_blocks WHERE block_id = 2`).Scan(&off, &n); err != nil {
+			t.Fatal(err)
+		}
+		return off, n
+	}
+	sql := func(q string) func(*testing.T, *Store) {
+		return func(t *testing.T, st *Store) {
+			if _, err := st.DB().Exec(q); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
 	for _, tc := range []struct {
-		name, damage, want string
+		name   string
+		damage func(*testing.T, *Store)
+		want   string
+		whole  bool // every block is gone, not only block 2
 	}{
-		{"byte changed", `UPDATE raw_blocks SET data = (SELECT list_reduce([data[1:200], '\xFF'::BLOB, data[202:]], (a, b) -> a || b)) WHERE block_id = 2`, "block 2"},
-		{"cut short", `UPDATE raw_blocks SET data = data[1:100] WHERE block_id = 2`, "block 2"},
-		{"size changed", `UPDATE raw_blocks SET raw_bytes = raw_bytes + 1 WHERE block_id = 2`, "block 2"},
-		{"removed", `DELETE FROM raw_blocks WHERE block_id = 2`, "block 2: damaged block of original events: it is missing"},
+		{"byte changed", func(t *testing.T, st *Store) {
+			off, _ := block2(t, st)
+			f, err := os.OpenFile(st.seg.path, os.O_RDWR, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			b := make([]byte, 1)
+			f.ReadAt(b, off+200)
+			b[0] ^= 0xff
+			if _, err := f.WriteAt(b, off+200); err != nil {
+				t.Fatal(err)
+			}
+		}, "block 2", false},
+		{"file cut short", func(t *testing.T, st *Store) {
+			off, _ := block2(t, st)
+			if err := os.Truncate(st.seg.path, off+50); err != nil {
+				t.Fatal(err)
+			}
+		}, "the file ends before byte", false},
+		{"segment file gone", func(t *testing.T, st *Store) {
+			if err := os.Remove(st.seg.path); err != nil {
+				t.Fatal(err)
+			}
+		}, "case.duckdb.raw", true},
+		{"size changed", sql(`UPDATE raw_blocks SET raw_bytes = raw_bytes + 1 WHERE block_id = 2`), "block 2", false},
+		{"removed", sql(`DELETE FROM raw_blocks WHERE block_id = 2`), "block 2: damaged block of original events: it is missing", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			st := openTemp(t)
 			evs := rawEvents(3000)
 			appendEvents(t, st, 1, evs...)
-			if _, err := st.DB().Exec(tc.damage); err != nil {
-				t.Fatal(err)
-			}
+			tc.damage(t, st)
 			// Events of other blocks still read.
 			var first string
-			if err := st.DB().QueryRow(`SELECT raw FROM events WHERE event_id = 'ev-00000'`).Scan(&first); err != nil || first != evs[0].Raw {
+			if err := st.DB().QueryRow(`SELECT raw FROM events WHERE event_id = 'ev-00000'`).Scan(&first); !tc.whole && (err != nil || first != evs[0].Raw) {
 				t.Errorf("an event of an undamaged block: %v", err)
 			}
 			rows, err := st.DB().QueryContext(ctx, `SELECT raw FROM events`)

@@ -28,13 +28,13 @@ const (
 // rowids: Go packs the blocks and SQL computes each row's place with the
 // same rule, and the two are checked against each other before the old
 // tables go.
-func migrateV7(ctx context.Context, db *sql.DB, tx *sql.Tx) error {
+func migrateV7(ctx context.Context, db *sql.DB, seg *segment, tx *sql.Tx) error {
 	if _, err := tx.ExecContext(ctx, schemaV7); err != nil {
 		return err
 	}
 	base := int64(1)
 	for _, t := range []struct{ from, to string }{{"events", "event_rows"}, {"event_conflicts", "event_conflict_rows"}} {
-		next, err := packTable(ctx, db, tx, t.from, base)
+		next, err := packTable(ctx, db, seg, tx, t.from, base)
 		if err != nil {
 			return fmt.Errorf("moving %s.raw into raw_blocks: %w", t.from, err)
 		}
@@ -60,7 +60,7 @@ const migratedRun = 0
 
 // packTable writes table's raw, by rowid, into blocks base + rowid/1024 and
 // returns the id after the last.
-func packTable(ctx context.Context, db *sql.DB, tx *sql.Tx, table string, base int64) (int64, error) {
+func packTable(ctx context.Context, db *sql.DB, seg *segment, tx *sql.Tx, table string, base int64) (int64, error) {
 	// Asked in tx: a table this migration created is not in db yet.
 	var maxRow sql.NullInt64
 	if err := tx.QueryRowContext(ctx, `SELECT max(rowid) FROM `+table).Scan(&maxRow); err != nil {
@@ -74,7 +74,11 @@ func packTable(ctx context.Context, db *sql.DB, tx *sql.Tx, table string, base i
 		return 0, err
 	}
 	store := func(id int64, events, rawBytes int, data []byte) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO raw_blocks VALUES (?, ?, ?, ?, ?, ?)`, id, migratedRun, events, rawBytes, codecZstd, data)
+		off, err := seg.append(data)
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO raw_blocks VALUES (?, ?, ?, ?, ?, ?, ?)`, id, migratedRun, events, rawBytes, codecZstd, off, len(data))
 		return err
 	}
 	// A slice of blocks at a time keeps the sort small.
@@ -106,6 +110,9 @@ func packTable(ctx context.Context, db *sql.DB, tx *sql.Tx, table string, base i
 		}
 	}
 	if err := w.seal(store); err != nil {
+		return 0, err
+	}
+	if err := seg.sync(); err != nil {
 		return 0, err
 	}
 	return base + maxRow.Int64/blockEvents + 1, nil

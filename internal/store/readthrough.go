@@ -217,8 +217,11 @@ func readThrough(ctx context.Context, path string, version int, open []unfinishe
 				return fail(err)
 			}
 		}
-	} else if err := s.viewsWithout(ctx, open); err != nil {
-		return fail(err)
+	} else {
+		s.seg.path, s.seg.temp = SegmentPath(path), false
+		if err := s.viewsWithout(ctx, open); err != nil {
+			return fail(err)
+		}
 	}
 	for _, r := range open {
 		s.notes = append(s.notes, fmt.Sprintf("%s: its %d events are left out (their files' sources were never recorded); re-run that ingest to read its files again",
@@ -250,7 +253,9 @@ func open1(ctx context.Context, o Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening an in-memory database: %w", err)
 	}
-	s := &Store{db: sql.OpenDB(connector), opts: o}
+	// A case copied here and migrated writes its blocks to a temporary
+	// file; readThrough points a current case's reads at its own.
+	s := &Store{db: sql.OpenDB(connector), opts: o, seg: &segment{temp: true}}
 	if err := s.configure(ctx); err != nil {
 		s.Close()
 		return nil, err

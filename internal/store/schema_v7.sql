@@ -1,6 +1,7 @@
 -- Schema version 7: the original events leave DuckDB's row strings
--- (docs/schema.md, "Where the original events are"). raw_blocks holds them
--- zstd-compressed, a block of up to 1,024 events a row; event_rows and
+-- (docs/schema.md, "Where the original events are"). They are kept
+-- zstd-compressed in blocks of up to 1,024 events in the segment file
+-- beside the case (<case>.raw); raw_blocks says where each block is; event_rows and
 -- event_conflict_rows are events and event_conflicts with, in place of raw,
 -- the block, offset and length of the event's bytes. The views events and
 -- event_conflicts (created after the rows are moved, rawmigrate.go) put raw
@@ -11,7 +12,8 @@ CREATE TABLE IF NOT EXISTS raw_blocks (
     events    INTEGER NOT NULL,
     raw_bytes BIGINT NOT NULL,
     codec     VARCHAR NOT NULL,
-    data      BLOB NOT NULL
+    file_offset BIGINT NOT NULL,
+    data_length BIGINT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS event_rows (
     event_id               VARCHAR NOT NULL,

@@ -61,6 +61,8 @@ type Store struct {
 	opts Options
 	// blockIDs hands out raw_blocks ids to this store's appenders.
 	blockIDs blockIDs
+	// seg is the segment file of the original events (rawblocks.go).
+	seg *segment
 }
 
 // Options configure a case database as it is opened. The zero value caps
@@ -164,7 +166,11 @@ func open(ctx context.Context, dsn, path string, o Options) (*Store, error) {
 		}
 		return nil, fmt.Errorf("opening case database %s: %w", path, err)
 	}
-	s := &Store{db: sql.OpenDB(connector), path: path, opts: o}
+	seg := &segment{path: SegmentPath(path)}
+	if path == "" {
+		seg = &segment{temp: true}
+	}
+	s := &Store{db: sql.OpenDB(connector), path: path, opts: o, seg: seg}
 	if err := s.configure(ctx); err != nil {
 		s.Close()
 		return nil, err
@@ -275,11 +281,17 @@ func (s *Store) configure(ctx context.Context) error {
 			return fmt.Errorf("configuring DuckDB (%s): %w", q, err)
 		}
 	}
-	return registerRaw(ctx, s.db)
+	return registerRaw(ctx, s.db, s.seg)
 }
 
-// Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+// Close closes the database and its segment file.
+func (s *Store) Close() error {
+	err := s.db.Close()
+	if cerr := s.seg.close(); err == nil {
+		err = cerr
+	}
+	return err
+}
 
 // DB exposes the database for packages that run their own SQL.
 func (s *Store) DB() *sql.DB { return s.db }
@@ -318,7 +330,7 @@ func (s *Store) migrate(ctx context.Context, from int) error {
 		if v < len(migrations) {
 			_, err = tx.ExecContext(ctx, migrations[v])
 		} else {
-			err = migrateV7(ctx, s.db, tx)
+			err = migrateV7(ctx, s.db, s.seg, tx)
 		}
 		if err != nil {
 			return fmt.Errorf("migration to version %d: %w", v+1, err)
