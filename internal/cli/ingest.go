@@ -180,8 +180,15 @@ func ingestProgress(f *Factory, files []acquire.File) (progress func(ingest.Prog
 		total += fl.Size
 	}
 	prog := f.IO.NewProgress("ingest", total, iostreams.Bytes)
+	var last string // the last report drawn of everything read
 	return func(p ingest.Progress) {
-		prog.Update(p.BytesDone, fmt.Sprintf("%d/%d files · %d events", p.FilesDone, p.FilesTotal, p.Events))
+		status := fmt.Sprintf("%d/%d files · %d events", p.FilesDone, p.FilesTotal, p.Events)
+		if p.FilesDone == p.FilesTotal && status != last { // everything read: always shown, once
+			last = status
+			prog.UpdateNow(p.BytesDone, status)
+			return
+		}
+		prog.Update(p.BytesDone, status)
 	}, prog.Done
 }
 

@@ -161,6 +161,13 @@ func (s *IOStreams) NewProgress(label string, total int64, unit Unit) *Progress 
 	return p
 }
 
+// UpdateNow is Update without the wait between reports: for the last
+// report of a step, which must not be dropped.
+func (p *Progress) UpdateNow(done int64, status string) {
+	p.last = time.Time{}
+	p.Update(done, status)
+}
+
 // Update sets the units done and a status (what else is worth seeing:
 // files and events of an ingest, say).
 func (p *Progress) Update(done int64, status string) {
