@@ -42,6 +42,7 @@ import (
 
 	"github.com/trailsleuth/trailsleuth/internal/ingest"
 	"github.com/trailsleuth/trailsleuth/internal/sqlquote"
+	"github.com/trailsleuth/trailsleuth/internal/store"
 )
 
 const modulePath = "github.com/trailsleuth/trailsleuth"
@@ -445,8 +446,11 @@ func (b *benchRun) ingestStep(ctx context.Context, rr *runResult, tag string) er
 		b.res.Warnings = appendOnce(b.res.Warnings, fmt.Sprintf("ingest: %d files read of %d, %d skipped, %d records lost, errors %v",
 			s.Files, len(b.files), s.FilesSkipped, s.Lost, s.Errors))
 	}
-	if st, err := os.Stat(b.caseDB); err == nil {
-		rr.DBBytes = st.Size()
+	// The case is the DuckDB file and the segment file of original events.
+	for _, f := range []string{b.caseDB, store.SegmentPath(b.caseDB)} {
+		if st, err := os.Stat(f); err == nil {
+			rr.DBBytes += st.Size()
+		}
 	}
 	return nil
 }

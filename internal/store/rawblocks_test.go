@@ -235,3 +235,28 @@ func TestMigrateV6MovesRaw(t *testing.T) {
 		t.Errorf("schema version %d, %v", v, err)
 	}
 }
+
+// TestStaleSegmentSetAside: a segment file left by a deleted case is
+// renamed, not appended to and not deleted, when a new case is created.
+func TestStaleSegmentSetAside(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "case.duckdb")
+	if err := os.WriteFile(SegmentPath(path), []byte(segmentMagic+"old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	st, err := Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	evs := rawEvents(10)
+	appendEvents(t, st, 1, evs...)
+	checkRaw(t, st, evs)
+	old, _ := filepath.Glob(SegmentPath(path) + ".orphaned-*")
+	if len(old) != 1 {
+		t.Fatalf("set-aside files: %v", old)
+	}
+	if b, _ := os.ReadFile(old[0]); string(b) != segmentMagic+"old" {
+		t.Errorf("the old segment changed: %q", b)
+	}
+}

@@ -95,7 +95,8 @@ func (o Options) Open(ctx context.Context, path string) (*Store, error) {
 				return nil, fmt.Errorf("case database folder %s: %w", dir, err)
 			}
 		}
-		if fi, err := os.Stat(path); err == nil && fi.Mode().IsRegular() && fi.Size() == 0 {
+		fi, err := os.Stat(path)
+		if err == nil && fi.Mode().IsRegular() && fi.Size() == 0 {
 			// An empty file (made with touch, say) is a new case; DuckDB
 			// refuses to open one.
 			if err := os.Remove(path); err != nil {
@@ -103,6 +104,11 @@ func (o Options) Open(ctx context.Context, path string) (*Store, error) {
 			}
 		} else if err == nil {
 			if err := checkHeader(path); err != nil {
+				return nil, err
+			}
+		}
+		if err != nil || fi.Size() == 0 {
+			if err := setAsideSegment(path); err != nil {
 				return nil, err
 			}
 		}
@@ -116,6 +122,21 @@ func (o Options) Open(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("preparing case database %s: %w", path, err)
 	}
 	return s, nil
+}
+
+// setAsideSegment renames a segment file left beside a case file that is
+// gone (a case deleted without it): a new case must not append to another
+// case's original events, and they are not deleted either.
+func setAsideSegment(path string) error {
+	seg := SegmentPath(path)
+	if _, err := os.Stat(seg); err != nil {
+		return nil
+	}
+	aside := fmt.Sprintf("%s.orphaned-%s", seg, time.Now().UTC().Format("20060102T150405Z"))
+	if err := os.Rename(seg, aside); err != nil {
+		return fmt.Errorf("a new case at %s: %s is left from another case and could not be set aside: %w", path, seg, err)
+	}
+	return nil
 }
 
 // openCase opens the database named by dsn and returns it with its schema
