@@ -260,3 +260,48 @@ func TestStaleSegmentSetAside(t *testing.T) {
 		t.Errorf("the old segment changed: %q", b)
 	}
 }
+
+// BenchmarkRawRead reads raw back from blocks: every event's text (a
+// keyword rule's scan) and one event's (a report's evidence line).
+// go test -run '^$' -bench BenchmarkRawRead -count 10 ./internal/store/
+func BenchmarkRawRead(b *testing.B) {
+	st, err := Open(context.Background(), filepath.Join(b.TempDir(), "case.duckdb"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	evs := rawEvents(20_000)
+	var size int64
+	for _, ev := range evs {
+		size += int64(len(ev.Raw))
+	}
+	app, err := st.NewEventAppender(context.Background(), 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := range evs {
+		if err := app.Append(&evs[i]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := app.Close(); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("scan", func(b *testing.B) {
+		b.SetBytes(size)
+		for b.Loop() {
+			var n int64
+			if err := st.DB().QueryRow(`SELECT sum(strlen(raw)) FROM events`).Scan(&n); err != nil || n != size {
+				b.Fatalf("%d bytes, %v; want %d", n, err, size)
+			}
+		}
+	})
+	b.Run("one", func(b *testing.B) {
+		for i := 0; b.Loop(); i++ {
+			var raw string
+			if err := st.DB().QueryRow(`SELECT raw FROM events WHERE event_id = ?`, evs[i*7919%len(evs)].EventID).Scan(&raw); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
