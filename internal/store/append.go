@@ -39,6 +39,10 @@ func (s *Store) NewEventAppender(ctx context.Context, run int64) (*EventAppender
 	if err != nil {
 		return nil, fmt.Errorf("connecting to case database: %w", err)
 	}
+	if err := s.seg.checkEnd(ctx, s.db); err != nil {
+		conn.Close()
+		return nil, err
+	}
 	a := &EventAppender{conn: conn, run: run, row: make([]driver.Value, 0, 53), ctx: ctx, ids: &s.blockIDs, db: s.db, seg: s.seg}
 	if a.blocks, err = newBlockWriter(); err != nil {
 		conn.Close()
@@ -138,7 +142,7 @@ func (a *EventAppender) sealBlock() error {
 		if err != nil {
 			return err
 		}
-		if err := a.blockApp.AppendRow(id, int32(a.run), int32(events), int64(rawBytes), codecZstd, off, int64(len(data))); err != nil {
+		if err := a.blockApp.AppendRow(id, int32(a.run), int32(events), int64(rawBytes), codecZstd, off, int64(len(data)), blockSum(data)); err != nil {
 			return fmt.Errorf("appending block %d of original events: %w", id, err)
 		}
 		return nil

@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -101,6 +103,8 @@ type segment struct {
 	temp bool // a file of an in-memory case: removed on close
 	w, r *os.File
 	size int64
+	// checked: checkEnd found the file whole, once per open.
+	checked bool
 }
 
 // append writes one block at the end of the file and returns its offset.
@@ -204,6 +208,39 @@ func (g *segment) close() error {
 	return err
 }
 
+// blockSum is the SHA-256 raw_blocks records of a block's compressed bytes.
+func blockSum(data []byte) string {
+	h := sha256.Sum256(data)
+	return hex.EncodeToString(h[:])
+}
+
+// checkEnd refuses to append to a segment file that is shorter than the
+// blocks the case records (missing, or another file put in its place):
+// new blocks would land where old ones are said to be.
+func (g *segment) checkEnd(ctx context.Context, db *sql.DB) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.checked {
+		return nil
+	}
+	var end sql.NullInt64
+	if err := db.QueryRowContext(ctx, `SELECT max(file_offset + data_length) FROM raw_blocks`).Scan(&end); err != nil {
+		return fmt.Errorf("reading raw_blocks: %w", err)
+	}
+	if end.Valid {
+		var size int64
+		if fi, err := os.Stat(g.path); err == nil {
+			size = fi.Size()
+		}
+		if size < end.Int64 {
+			return fmt.Errorf("%s: %w: the case's blocks end at byte %d but the file has %d; put the case's segment file back beside it (a case is the two files)",
+				g.path, ErrDamagedBlock, end.Int64, size)
+		}
+	}
+	g.checked = true
+	return nil
+}
+
 // blockIDs hands out raw_blocks ids to the appenders of one Store. A case
 // is written by one process at a time (DuckDB's lock), so the largest id
 // stored, read once, is where to go on.
@@ -290,9 +327,9 @@ func (r *rawReader) block(ctx context.Context, id int64) ([]byte, error) {
 	if b, ok := r.cache.get(id); ok {
 		return b, nil
 	}
-	var codec string
+	var codec, sum string
 	var rawBytes, off, n int64
-	err := r.db.QueryRowContext(ctx, `SELECT codec, raw_bytes, file_offset, data_length FROM raw_blocks WHERE block_id = ?`, id).Scan(&codec, &rawBytes, &off, &n)
+	err := r.db.QueryRowContext(ctx, `SELECT codec, raw_bytes, file_offset, data_length, sha256 FROM raw_blocks WHERE block_id = ?`, id).Scan(&codec, &rawBytes, &off, &n, &sum)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("block %d: %w: it is missing from raw_blocks", id, ErrDamagedBlock)
 	}
@@ -302,6 +339,11 @@ func (r *rawReader) block(ctx context.Context, id int64) ([]byte, error) {
 	data, err := r.seg.readAt(off, n)
 	if err != nil {
 		return nil, fmt.Errorf("block %d: %w: reading %s: %v", id, ErrDamagedBlock, r.seg.path, err)
+	}
+	// The hash ties the bytes to the case: a segment file that is another
+	// case's, or was rewritten, is caught before zstd is asked.
+	if got := blockSum(data); got != sum {
+		return nil, fmt.Errorf("block %d: %w: its bytes in %s have SHA-256 %s, raw_blocks says %s", id, ErrDamagedBlock, r.seg.path, short(got), short(sum))
 	}
 	if codec != codecZstd {
 		return nil, fmt.Errorf("block %d: %w: unknown codec %q", id, ErrDamagedBlock, codec)

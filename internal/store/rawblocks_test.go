@@ -305,3 +305,28 @@ func BenchmarkRawRead(b *testing.B) {
 		}
 	})
 }
+
+// TestAppendRefusesShortSegment: with the segment file gone (or another,
+// shorter one in its place) a new appender refuses to write: its blocks
+// would land where the case says older ones are.
+func TestAppendRefusesShortSegment(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "case.duckdb")
+	st, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	appendEvents(t, st, 1, rawEvents(100)...)
+	st.Close()
+	if err := os.WriteFile(SegmentPath(path), []byte(segmentMagic), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	st, err = Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := st.NewEventAppender(ctx, 2); !errors.Is(err, ErrDamagedBlock) || !strings.Contains(err.Error(), "case.duckdb.raw") {
+		t.Errorf("NewEventAppender = %v; want a refusal naming the segment file", err)
+	}
+}

@@ -78,7 +78,7 @@ func packTable(ctx context.Context, db *sql.DB, seg *segment, tx *sql.Tx, table 
 		if err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO raw_blocks VALUES (?, ?, ?, ?, ?, ?, ?)`, id, migratedRun, events, rawBytes, codecZstd, off, len(data))
+		_, err = tx.ExecContext(ctx, `INSERT INTO raw_blocks VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, id, migratedRun, events, rawBytes, codecZstd, off, len(data), blockSum(data))
 		return err
 	}
 	// A slice of blocks at a time keeps the sort small.

@@ -13,7 +13,8 @@ CREATE TABLE IF NOT EXISTS raw_blocks (
     raw_bytes BIGINT NOT NULL,
     codec     VARCHAR NOT NULL,
     file_offset BIGINT NOT NULL,
-    data_length BIGINT NOT NULL
+    data_length BIGINT NOT NULL,
+    sha256    VARCHAR NOT NULL
 );
 CREATE TABLE IF NOT EXISTS event_rows (
     event_id               VARCHAR NOT NULL,
