@@ -19,7 +19,7 @@ import (
 )
 
 // errAuditBroken makes `audit verify` exit 1.
-var errAuditBroken = errors.New("the audit log is broken")
+var errAuditBroken = errors.New("the audit log or the original events are damaged")
 
 // hashWriter passes writes through and hashes them, so what a command
 // printed can be recorded in the audit log.
@@ -181,10 +181,14 @@ func runAuditVerify(ctx context.Context, opts *AuditOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := report.WriteAuditVerify(f.IO.Out, opts.Format, n, probs); err != nil {
+	blocks, err := st.VerifyBlocks(ctx)
+	if err != nil {
 		return err
 	}
-	if len(probs) > 0 {
+	if err := report.WriteAuditVerify(f.IO.Out, opts.Format, n, probs, blocks); err != nil {
+		return err
+	}
+	if len(probs) > 0 || len(blocks.Problems) > 0 {
 		return errAuditBroken
 	}
 	return nil

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -89,9 +90,22 @@ func TestAuditTrail(t *testing.T) {
 	if cs := report.Evidence.CaseState; cs.AuditSeq != 2 || cs.AuditHash != entries[1].Hash {
 		t.Errorf("report case_state %+v, want entry 2 %s", cs, entries[1].Hash)
 	}
-	if r := run(t, "--db", db, "audit", "verify"); r.code != 0 || !strings.Contains(r.out, "intact") {
+	if r := run(t, "--db", db, "audit", "verify"); r.code != 0 || !strings.Contains(r.out, "audit log intact") ||
+		!regexp.MustCompile(`original events intact: \d+ blocks .* every SHA-256 verified`).MatchString(r.out) {
 		t.Fatalf("verify of an intact log: %+v", r)
 	}
+	// A changed byte in the segment file is named by block.
+	seg, err := os.ReadFile(store.SegmentPath(db))
+	if err != nil {
+		t.Fatal(err)
+	}
+	damaged := slices.Clone(seg)
+	damaged[len(damaged)-10] ^= 0xff
+	os.WriteFile(store.SegmentPath(db), damaged, 0o644)
+	if r := run(t, "--db", db, "audit", "verify"); r.code != ExitError || !regexp.MustCompile(`original events: block \d+: SHA-256`).MatchString(r.out) {
+		t.Errorf("verify of a damaged segment: %+v", r)
+	}
+	os.WriteFile(store.SegmentPath(db), seg, 0o644)
 	if r := run(t, "--db", db, "query", "--write", "UPDATE audit_log SET command_line = 'trailsleuth ingest /elsewhere' WHERE seq = 2"); r.code != 0 {
 		t.Fatalf("tamper: %+v", r)
 	}
@@ -162,7 +176,9 @@ func TestAuditVerifyNamesWAL(t *testing.T) {
 		t.Fatal(err)
 	}
 	withWAL, without := filepath.Join(t.TempDir(), "case.duckdb"), filepath.Join(t.TempDir(), "case.duckdb")
-	for _, c := range []struct{ from, to string }{{db, withWAL}, {db + ".wal", withWAL + ".wal"}, {db, without}} {
+	// A case is the DuckDB file and its segment file of original events.
+	for _, c := range []struct{ from, to string }{{db, withWAL}, {db + ".wal", withWAL + ".wal"}, {db, without},
+		{store.SegmentPath(db), store.SegmentPath(withWAL)}, {store.SegmentPath(db), store.SegmentPath(without)}} {
 		b, err := os.ReadFile(c.from)
 		if err != nil {
 			t.Fatalf("the case has no write-ahead log to copy: %v", err)

@@ -54,22 +54,33 @@ func WriteAudit(w io.Writer, format string, entries []store.AuditEntry) error {
 }
 
 // WriteAuditVerify renders audit verify's result: n entries checked and
-// the problems found.
-func WriteAuditVerify(w io.Writer, format string, n int, probs []store.AuditProblem) error {
+// the problems found, then the check of the original events' blocks.
+func WriteAuditVerify(w io.Writer, format string, n int, probs []store.AuditProblem, blocks store.BlockCheck) error {
 	if format == "json" {
 		if probs == nil {
 			probs = []store.AuditProblem{}
 		}
-		return jsonout.Write(w, map[string]any{"entries": n, "ok": len(probs) == 0, "problems": probs})
+		return jsonout.Write(w, map[string]any{"entries": n, "ok": len(probs) == 0 && len(blocks.Problems) == 0, "problems": probs,
+			"blocks": blocks})
 	}
 	for _, p := range probs {
 		fmt.Fprintf(w, "entry %d: %s\n", p.Seq, p.Problem)
 	}
-	var err error
 	if len(probs) == 0 {
-		_, err = fmt.Fprintf(w, "audit log intact: %d entries, every hash and link verified\n", n)
+		fmt.Fprintf(w, "audit log intact: %d entries, every hash and link verified\n", n)
 	} else {
-		_, err = fmt.Fprintf(w, "audit log BROKEN: %d problems in %d entries\n", len(probs), n)
+		fmt.Fprintf(w, "audit log BROKEN: %d problems in %d entries\n", len(probs), n)
+	}
+	for _, p := range blocks.Problems {
+		fmt.Fprintf(w, "original events: %s\n", p)
+	}
+	var err error
+	switch {
+	case blocks.Blocks == 0:
+	case len(blocks.Problems) == 0:
+		_, err = fmt.Fprintf(w, "original events intact: %d blocks (%s) in %s, every SHA-256 verified\n", blocks.Blocks, display.Bytes(blocks.Bytes), blocks.Segment)
+	default:
+		_, err = fmt.Fprintf(w, "original events DAMAGED in %s: %d blocks checked\n", blocks.Segment, blocks.Blocks)
 	}
 	return err
 }
