@@ -275,18 +275,7 @@ func BenchmarkRawRead(b *testing.B) {
 	for _, ev := range evs {
 		size += int64(len(ev.Raw))
 	}
-	app, err := st.NewEventAppender(context.Background(), 1)
-	if err != nil {
-		b.Fatal(err)
-	}
-	for i := range evs {
-		if err := app.Append(&evs[i]); err != nil {
-			b.Fatal(err)
-		}
-	}
-	if err := app.Close(); err != nil {
-		b.Fatal(err)
-	}
+	appendEvents(b, st, 1, evs...)
 	b.Run("scan", func(b *testing.B) {
 		b.SetBytes(size)
 		for b.Loop() {

@@ -51,7 +51,7 @@ func openTemp(t *testing.T) *Store {
 
 // appendEvents appends evs to st as run's events, through the appender
 // ingest uses.
-func appendEvents(t *testing.T, st *Store, run int64, evs ...event.Event) {
+func appendEvents(t testing.TB, st *Store, run int64, evs ...event.Event) {
 	t.Helper()
 	app, err := st.NewEventAppender(context.Background(), run)
 	if err != nil {
