@@ -22,13 +22,11 @@ type EventAppender struct {
 	row   []driver.Value
 	count int64
 	ctx   context.Context
-	// blocks packs the original events (rawblocks.go) into raw_blocks
-	// rows, appended through blockApp; ids hands out their ids.
+	// blocks packs the original events (rawblocks.go) into the store's
+	// segment file and raw_blocks rows, appended through blockApp.
 	blocks   *blockWriter
 	blockApp *duckdb.Appender
-	ids      *blockIDs
-	db       *sql.DB
-	seg      *segment
+	st       *Store
 	// s3 and flow append S3 access and flow log records (logs.go).
 	s3, flow *logAppender
 }
@@ -43,7 +41,7 @@ func (s *Store) NewEventAppender(ctx context.Context, run int64) (*EventAppender
 		conn.Close()
 		return nil, err
 	}
-	a := &EventAppender{conn: conn, run: run, row: make([]driver.Value, 0, 53), ctx: ctx, ids: &s.blockIDs, db: s.db, seg: s.seg}
+	a := &EventAppender{conn: conn, run: run, row: make([]driver.Value, 0, 53), ctx: ctx, st: s}
 	if a.blocks, err = newBlockWriter(); err != nil {
 		conn.Close()
 		return nil, err
@@ -92,7 +90,7 @@ func nt(t time.Time) driver.Value {
 // (schema_v7.sql).
 func (a *EventAppender) Append(ev *event.Event) error {
 	if a.blocks.id == 0 {
-		bid, err := a.ids.take(a.ctx, a.db)
+		bid, err := a.st.blockIDs.take(a.ctx, a.st.db)
 		if err != nil {
 			return err
 		}
@@ -138,7 +136,7 @@ const checkpointEvery = 100_000
 // sealBlock compresses the open block and appends it to raw_blocks.
 func (a *EventAppender) sealBlock() error {
 	return a.blocks.seal(func(id int64, events, rawBytes int, data []byte) error {
-		off, err := a.seg.append(data)
+		off, err := a.st.seg.append(data)
 		if err != nil {
 			return err
 		}
@@ -167,7 +165,7 @@ func (a *EventAppender) Flush() error {
 	if err := a.sealBlock(); err != nil {
 		return err
 	}
-	if err := a.seg.sync(); err != nil {
+	if err := a.st.seg.sync(); err != nil {
 		return err
 	}
 	if err := a.blockApp.Flush(); err != nil {
@@ -182,11 +180,8 @@ func (a *EventAppender) Flush() error {
 // Close flushes and releases the appender.
 func (a *EventAppender) Close() error {
 	err := a.closeLogs()
-	if serr := a.sealBlock(); err == nil {
-		err = serr
-	}
-	if serr := a.seg.sync(); err == nil {
-		err = serr
+	if ferr := a.Flush(); err == nil { // blocks before the rows pointing into them
+		err = ferr
 	}
 	if cerr := a.blockApp.Close(); err == nil {
 		err = cerr

@@ -439,14 +439,15 @@ func (s *Store) VerifyBlocks(ctx context.Context) (BlockCheck, error) {
 	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM information_schema.tables WHERE table_name = 'raw_blocks'`).Scan(&n); err != nil || n == 0 {
 		return c, err
 	}
-	if err := s.db.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(data_length), 0) FROM raw_blocks`).Scan(&c.Blocks, &c.Bytes); err != nil {
-		return c, fmt.Errorf("reading raw_blocks: %w", err)
-	}
-	if _, err := os.Stat(s.seg.path); err != nil && c.Blocks > 0 {
-		c.Problems = append(c.Problems, fmt.Sprintf("the segment file of the case's %d blocks is not there: %v", c.Blocks, err))
+	if _, err := os.Stat(s.seg.path); err != nil {
+		if qerr := s.db.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(data_length), 0) FROM raw_blocks`).Scan(&c.Blocks, &c.Bytes); qerr != nil {
+			return c, fmt.Errorf("reading raw_blocks: %w", qerr)
+		}
+		if c.Blocks > 0 {
+			c.Problems = append(c.Problems, fmt.Sprintf("the segment file of the case's %d blocks is not there: %v", c.Blocks, err))
+		}
 		return c, nil
 	}
-	c.Blocks, c.Bytes = 0, 0
 	rows, err := s.db.QueryContext(ctx, `SELECT block_id, file_offset, data_length, sha256 FROM raw_blocks ORDER BY file_offset`)
 	if err != nil {
 		return c, fmt.Errorf("reading raw_blocks: %w", err)
