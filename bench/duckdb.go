@@ -138,7 +138,7 @@ func queryInProcess(ctx context.Context, dbPath, q string, n int) ([]float64, in
 
 // removeDB deletes a DuckDB database file and its side files.
 func removeDB(path string) {
-	for _, p := range []string{path, path + ".wal", path + ".tmp", store.SegmentPath(path)} {
+	for _, p := range append(store.CaseFiles(path), path+".tmp") {
 		os.RemoveAll(p)
 	}
 }

@@ -446,8 +446,7 @@ func (b *benchRun) ingestStep(ctx context.Context, rr *runResult, tag string) er
 		b.res.Warnings = appendOnce(b.res.Warnings, fmt.Sprintf("ingest: %d files read of %d, %d skipped, %d records lost, errors %v",
 			s.Files, len(b.files), s.FilesSkipped, s.Lost, s.Errors))
 	}
-	// The case is the DuckDB file and the segment file of original events.
-	for _, f := range []string{b.caseDB, store.SegmentPath(b.caseDB)} {
+	for _, f := range store.CaseFiles(b.caseDB) {
 		if st, err := os.Stat(f); err == nil {
 			rr.DBBytes += st.Size()
 		}

@@ -200,7 +200,7 @@ func discardNewCase(st *store.Store, path string, openErr error) {
 	if st != nil {
 		st.Close()
 	}
-	os.Remove(path)                    //nolint:errcheck // best effort: an empty case left is harmless
-	os.Remove(path + ".wal")           //nolint:errcheck // as above
-	os.Remove(store.SegmentPath(path)) //nolint:errcheck // as above
+	for _, f := range store.CaseFiles(path) {
+		os.Remove(f) //nolint:errcheck // best effort: an empty case left is harmless
+	}
 }

@@ -99,6 +99,10 @@ const segmentMagic = "trailsleuth raw blocks v1\n"
 // SegmentPath is where the original events of the case at path are kept.
 func SegmentPath(path string) string { return path + ".raw" }
 
+// CaseFiles are the files a case at path is made of: the DuckDB file, its
+// write-ahead log when there is one, and the segment file.
+func CaseFiles(path string) []string { return []string{path, path + ".wal", SegmentPath(path)} }
+
 // segment is the append-only file of compressed blocks beside a case.
 type segment struct {
 	mu   sync.Mutex
