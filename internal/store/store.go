@@ -89,6 +89,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 
 // Open is the package's Open with these options.
 func (o Options) Open(ctx context.Context, path string) (*Store, error) {
+	dsn := path
 	if path != "" {
 		if dir := filepath.Dir(path); dir != "" {
 			if _, err := os.Stat(dir); err != nil {
@@ -111,9 +112,10 @@ func (o Options) Open(ctx context.Context, path string) (*Store, error) {
 			if err := setAsideSegment(path); err != nil {
 				return nil, err
 			}
+			dsn = path + "?storage_compatibility_version=" + storageVersion
 		}
 	}
-	s, v, err := openCase(ctx, path, path, o)
+	s, v, err := openCase(ctx, dsn, path, o)
 	if err != nil {
 		return nil, err
 	}
@@ -123,6 +125,13 @@ func (o Options) Open(ctx context.Context, path string) (*Store, error) {
 	}
 	return s, nil
 }
+
+// storageVersion is the DuckDB storage format a new case is written in.
+// DuckDB writes v0.10.2's by default, for old readers; v1.4's compresses
+// the JSON columns with DICT_FSST and made the DuckDB file of a million
+// events 20 % smaller (docs/performance.md). A case keeps the format it was
+// created with; DuckDB 1.4 (the long-term release) or later opens it.
+const storageVersion = "v1.4.0"
 
 // setAsideSegment renames a segment file left beside a case file that is
 // gone (a case deleted without it): a new case must not append to another

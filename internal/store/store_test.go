@@ -119,3 +119,59 @@ func TestBulkLoadRestoresThreads(t *testing.T) {
 		t.Errorf("threads after restore = %d, want 3", got)
 	}
 }
+
+// TestStorageVersion: a new case is written in DuckDB's v1.4 storage format
+// (smaller JSON columns) and keeps it when reopened; a case created in
+// DuckDB's default format, as every case before it was, keeps that one and
+// still takes events.
+func TestStorageVersion(t *testing.T) {
+	ctx := context.Background()
+	oldDefault := func(path string) {
+		s, v, err := openCase(ctx, path, path, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.migrate(ctx, v); err != nil {
+			t.Fatal(err)
+		}
+		s.Close()
+	}
+	for _, tc := range []struct {
+		name   string
+		create func(path string)
+		want   string
+	}{
+		{"new case", func(string) {}, "v1.4.0+"},
+		{"case in the default format", oldDefault, "v1.0.0+"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "case.duckdb")
+			tc.create(path)
+			evs := rawEvents(3000)
+			for i, part := range [][]event.Event{evs[:1500], evs[1500:]} {
+				st, err := Open(ctx, path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				appendEvents(t, st, int64(i+1), part...)
+				if _, err := st.DB().ExecContext(ctx, "CHECKPOINT"); err != nil {
+					t.Fatal(err)
+				}
+				st.Close()
+			}
+			st, err := OpenReadOnly(ctx, path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			var tags string
+			if err := st.DB().QueryRowContext(ctx, `SELECT tags::VARCHAR FROM duckdb_databases() WHERE path = ?`, path).Scan(&tags); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(tags, "storage_version="+tc.want) {
+				t.Errorf("storage tags %s, want storage_version %s", tags, tc.want)
+			}
+			checkRaw(t, st, evs)
+		})
+	}
+}
