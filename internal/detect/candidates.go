@@ -134,6 +134,17 @@ func (c *candidates) source(r *sigma.Rule) string {
 	return "(SELECT * FROM " + cmp.Or(c.base, "events") + " WHERE " + nameCond(c.names, idx, false) + ") AS rule_events"
 }
 
+// reads says in a word what source(r) is, for the debug log.
+func (c *candidates) reads(r *sigma.Rule) string {
+	if _, ok := c.matches[r]; !ok {
+		return "all events"
+	}
+	if c.routed[r] {
+		return "the copy"
+	}
+	return "its names' events"
+}
+
 // drop removes the candidate table (it would outlive the hunt on the
 // connection, which goes back to the pool).
 func (c *candidates) drop(ctx context.Context, conn *sql.Conn) {
@@ -369,7 +380,10 @@ func sortedSet(m map[string]bool) []string {
 // the last word (and names the error as a hunt without the copy would).
 func (c *candidates) run(ctx context.Context, conn *sql.Conn, r *sigma.Rule, opts RunOptions) (*event.Finding, error) {
 	src := c.source(r)
+	start := time.Now()
 	f, err := runRuleOn(ctx, conn, r, opts, src)
+	// Which rules a slow hunt spends its time on: --log-level debug.
+	c.log.Debug("hunt: rule run", "rule", r.Source, "reads", c.reads(r), "seconds", time.Since(start).Seconds())
 	if err != nil && src != c.base {
 		c.log.Debug("hunt: rule failed on its names' events", "rule", r.Source, "err", err)
 		return runRuleOn(ctx, conn, r, opts, c.base)

@@ -69,12 +69,63 @@ func duckStep(v, k string) string {
 
 func (d *duckDialect) keywordTarget() (string, error) { return "raw", nil }
 
+// ilike tests v against a LIKE pattern. The common shapes — contains,
+// startswith, endswith: one literal with % at either end — become
+// contains/starts_with/ends_with of the lower-cased text. That is what
+// DuckDB's ILIKE does (it lower-cases both sides, then matches), but its
+// ILIKE (with ESCAPE above all) is slow enough to be applied to every row
+// of a scan: on 5 M events `request_parameters ILIKE '%…%' ESCAPE '\'`
+// took 1.87 s and `contains(lower(request_parameters), '…')` 0.70 s.
 func (d *duckDialect) ilike(v, pattern string, cased bool) string {
+	if fn, lit, ok := likeShape(pattern); ok {
+		if cased {
+			return fn + "(" + v + ", " + sqlquote.String(lit) + ")"
+		}
+		return fn + "(lower(" + v + "), " + lowerLiteral(lit) + ")"
+	}
 	op := " ILIKE "
 	if cased {
 		op = " LIKE "
 	}
 	return v + op + sqlquote.String(pattern) + ` ESCAPE '\'`
+}
+
+// likeShape reads a LIKE pattern (escape \) of the form %lit%, lit% or
+// %lit, with lit not empty and free of wildcards, and names the DuckDB
+// function that tests it.
+func likeShape(pattern string) (fn, lit string, ok bool) {
+	lead := strings.HasPrefix(pattern, "%")
+	body := strings.TrimPrefix(pattern, "%")
+	var sb strings.Builder
+	trail := false
+	for i := 0; i < len(body); i++ {
+		c := body[i]
+		switch {
+		case trail:
+			return "", "", false // something after the final %
+		case c == '\\' && i+1 < len(body):
+			i++
+			sb.WriteByte(body[i])
+		case c == '%':
+			trail = true
+		case c == '_' || c == '\\':
+			return "", "", false
+		default:
+			sb.WriteByte(c)
+		}
+	}
+	if sb.Len() == 0 {
+		return "", "", false
+	}
+	switch {
+	case lead && trail:
+		return "contains", sb.String(), true
+	case trail:
+		return "starts_with", sb.String(), true
+	case lead:
+		return "ends_with", sb.String(), true
+	}
+	return "", "", false // no wildcard at all: an equality, written elsewhere
 }
 
 func (d *duckDialect) regex(v, pattern string) string {

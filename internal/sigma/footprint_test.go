@@ -23,11 +23,11 @@ func TestFootprint(t *testing.T) {
 		{"names and other fields", "sel: {eventSource: s3.amazonaws.com, eventName: [GetObject, PutObject], errorCode: null}\ncondition: sel",
 			"lower(event_name) IN ('getobject', 'putobject')", []string{"error_code", "event_name", "event_source"}},
 		{"wildcards and cased", "sel: {eventName|startswith: Describe}\nsel2: {eventName|cased: ListUsers}\ncondition: sel or sel2",
-			`(event_name = 'ListUsers' OR event_name ILIKE 'Describe%' ESCAPE '\')`, []string{"event_name"}},
+			`(event_name = 'ListUsers' OR starts_with(lower(event_name), 'describe'))`, []string{"event_name"}},
 		{"AND keeps the parts that have a guard", "sel: {eventName: CreateUser}\nua: {userAgent|contains: kali}\ncondition: sel and ua",
 			"lower(event_name) = 'createuser'", []string{"event_name", "user_agent"}},
 		{"AND of two name tests", "a: {eventName|startswith: Create}\nb: {eventName|endswith: User}\ncondition: a and b",
-			`(event_name ILIKE '%User' ESCAPE '\' AND event_name ILIKE 'Create%' ESCAPE '\')`, []string{"event_name"}},
+			`(ends_with(lower(event_name), 'user') AND starts_with(lower(event_name), 'create'))`, []string{"event_name"}},
 		{"OR with a selection that does not test the name", "sel: {eventName: CreateUser}\nua: {userAgent|contains: kali}\ncondition: sel or ua",
 			"", []string{"event_name", "user_agent"}},
 		{"list of maps, one without the name", "sel:\n  - eventName: CreateUser\n  - userAgent: x\ncondition: sel",
@@ -101,7 +101,7 @@ detection: {sel: {userAgent|contains: kali}, condition: sel}
 		cols  []string
 	}{
 		{"type: temporal\n  rules: [a, b]\n  group-by: [userIdentity.arn]\n  timespan: 1h",
-			`(event_name ILIKE 'Attach%' ESCAPE '\' OR lower(event_name) = 'createuser')`,
+			`(lower(event_name) = 'createuser' OR starts_with(lower(event_name), 'attach'))`,
 			[]string{"event_id", "event_name", "event_source", "event_time", "user_arn"}},
 		{"type: value_count\n  rules: [a, c]\n  group-by: [sourceIPAddress]\n  timespan: 1h\n  condition: {field: requestParameters.userName, gte: 2}",
 			"",

@@ -7,4 +7,4 @@ FROM (
 ) AS e
 WHERE lower(event_source) = 'ecs.amazonaws.com'
   AND lower(event_name) IN ('describetaskdefinition', 'registertaskdefinition', 'runtask')
-  AND len(list_filter("requestParameters.containerDefinitions.command", v -> v ILIKE '%$AWS\_CONTAINER\_CREDENTIALS\_RELATIVE\_URI%' ESCAPE '\')) > 0
+  AND len(list_filter("requestParameters.containerDefinitions.command", v -> contains(lower(v), '$aws_container_credentials_relative_uri'))) > 0

@@ -3,5 +3,5 @@ SELECT event_id, event_time
 FROM events
 WHERE lower(event_source) = 'iam.amazonaws.com'
   AND lower(event_name) = 'putuserpolicy'
-  AND user_agent ILIKE '%S3 Browser%' ESCAPE '\'
-  AND (request_parameters ILIKE '%"arn:aws:s3:::<YOUR-BUCKET-NAME>/%"%' ESCAPE '\' AND request_parameters ILIKE '%"s3:GetObject"%' ESCAPE '\' AND request_parameters ILIKE '%"Allow"%' ESCAPE '\')
+  AND contains(lower(user_agent), 's3 browser')
+  AND (request_parameters ILIKE '%"arn:aws:s3:::<YOUR-BUCKET-NAME>/%"%' ESCAPE '\' AND contains(lower(request_parameters), '"s3:getobject"') AND contains(lower(request_parameters), '"allow"'))

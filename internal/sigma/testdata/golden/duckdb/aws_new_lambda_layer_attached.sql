@@ -6,5 +6,5 @@ FROM (
     FROM events
 ) AS e
 WHERE lower(event_source) = 'lambda.amazonaws.com'
-  AND event_name ILIKE 'UpdateFunctionConfiguration%' ESCAPE '\'
+  AND starts_with(lower(event_name), 'updatefunctionconfiguration')
   AND len(list_filter("requestParameters.layers", v -> v ILIKE '%' ESCAPE '\')) > 0
