@@ -237,7 +237,7 @@ func (inv *investigation) history(uses map[useKey]*use, all bool) (*history, err
 	indexIdentities(h, inv.network)
 	// How much history lay before each moment, per identity.
 	h.idHours = map[string]*hourly{}
-	q := `SELECT ` + identitySQL + `, date_trunc('hour', event_time) AS hr, count(*) FROM events
+	q := `SELECT ` + identitySQL + `, ` + hourSQL + ` AS hr, count(*) FROM events
 			WHERE ` + where + ` AND event_time IS NOT NULL GROUP BY ALL ORDER BY 1, 2`
 	if err := scanHourly(inv, q, wargs, h.idHours); err != nil {
 		return nil, fmt.Errorf("attribution: counting history: %w", err)
@@ -589,7 +589,7 @@ func (inv *investigation) accountHistory() (*accountHistory, error) {
 	}
 	pf := inv.opts.placeFilter()
 	a := &accountHistory{first: map[string]time.Time{}, hours: map[string]*hourly{}}
-	q := `SELECT coalesce(recipient_account_id, ''), date_trunc('hour', event_time) AS hr, count(*) FROM events
+	q := `SELECT coalesce(recipient_account_id, ''), ` + hourSQL + ` AS hr, count(*) FROM events
 		WHERE (` + pf.where + `) AND event_time IS NOT NULL GROUP BY ALL ORDER BY 1, 2`
 	if err := scanHourly(inv, q, pf.args, a.hours); err != nil {
 		return nil, fmt.Errorf("attribution: counting account history: %w", err)
