@@ -63,6 +63,9 @@ type Store struct {
 	blockIDs blockIDs
 	// seg is the segment file of the original events (rawblocks.go).
 	seg *segment
+	// created: this open created the file, in storageVersion's format,
+	// whose tables may use compression the older format lacks.
+	created bool
 }
 
 // Options configure a case database as it is opened. The zero value caps
@@ -119,6 +122,7 @@ func (o Options) Open(ctx context.Context, path string) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.created = dsn != path
 	if err := s.migrate(ctx, v); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("preparing case database %s: %w", path, err)
@@ -360,7 +364,7 @@ func (s *Store) migrate(ctx context.Context, from int) error {
 		if v < len(migrations) {
 			_, err = tx.ExecContext(ctx, migrations[v])
 		} else {
-			err = migrateV7(ctx, s.db, s.seg, tx)
+			err = migrateV7(ctx, s.db, s.seg, tx, s.created)
 		}
 		if err != nil {
 			return fmt.Errorf("migration to version %d: %w", v+1, err)

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -120,10 +121,11 @@ func TestBulkLoadRestoresThreads(t *testing.T) {
 	}
 }
 
-// TestStorageVersion: a new case is written in DuckDB's v1.4 storage format
-// (smaller JSON columns) and keeps it when reopened; a case created in
-// DuckDB's default format, as every case before it was, keeps that one and
-// still takes events.
+// TestStorageVersion: a new case is written in DuckDB's v1.4 storage format,
+// with its JSON columns compressed by zstd, and keeps it when reopened; a
+// case created in DuckDB's default format, as every case before it was,
+// keeps that one (no zstd: it would leave the columns uncompressed there)
+// and still takes events.
 func TestStorageVersion(t *testing.T) {
 	ctx := context.Background()
 	oldDefault := func(path string) {
@@ -140,14 +142,19 @@ func TestStorageVersion(t *testing.T) {
 		name   string
 		create func(path string)
 		want   string
+		// methods: how request_parameters is compressed, in both ingests
+		methods string
 	}{
-		{"new case", func(string) {}, "v1.4.0+"},
-		{"case in the default format", oldDefault, "v1.0.0+"},
+		{"new case", func(string) {}, "v1.4.0+", "ZSTD"},
+		{"case in the default format", oldDefault, "v1.0.0+", "FSST"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "case.duckdb")
 			tc.create(path)
 			evs := rawEvents(3000)
+			for i := range evs {
+				evs[i].RequestParameters = fmt.Sprintf(`{"bucketName":"bucket-%d","key":"logs/%d/%s"}`, i%7, i, strings.Repeat("k", i%50))
+			}
 			for i, part := range [][]event.Event{evs[:1500], evs[1500:]} {
 				st, err := Open(ctx, path)
 				if err != nil {
@@ -170,6 +177,14 @@ func TestStorageVersion(t *testing.T) {
 			}
 			if !strings.Contains(tags, "storage_version="+tc.want) {
 				t.Errorf("storage tags %s, want storage_version %s", tags, tc.want)
+			}
+			var methods string
+			if err := st.DB().QueryRowContext(ctx, `SELECT string_agg(DISTINCT compression, ',' ORDER BY compression) FROM pragma_storage_info('event_rows')
+				WHERE column_name = 'request_parameters' AND segment_type = 'VARCHAR'`).Scan(&methods); err != nil {
+				t.Fatal(err)
+			}
+			if methods != tc.methods {
+				t.Errorf("request_parameters compressed with %s, want %s", methods, tc.methods)
 			}
 			checkRaw(t, st, evs)
 		})
