@@ -105,6 +105,12 @@ func TestAuditTrail(t *testing.T) {
 	if r := run(t, "--db", db, "audit", "verify"); r.code != ExitError || !regexp.MustCompile(`original events: block \d+: SHA-256`).MatchString(r.out) {
 		t.Errorf("verify of a damaged segment: %+v", r)
 	}
+	// Bytes an interrupted ingest left after the last block are counted,
+	// and are no damage.
+	os.WriteFile(store.SegmentPath(db), append(slices.Clone(seg), "left over"...), 0o644)
+	if r := run(t, "--db", db, "audit", "verify"); r.code != 0 || !strings.Contains(r.out, "9 B of the segment file belong to no block") {
+		t.Errorf("verify with bytes after the last block: %+v", r)
+	}
 	os.WriteFile(store.SegmentPath(db), seg, 0o644)
 	if r := run(t, "--db", db, "query", "--write", "UPDATE audit_log SET command_line = 'trailsleuth ingest /elsewhere' WHERE seq = 2"); r.code != 0 {
 		t.Fatalf("tamper: %+v", r)

@@ -82,5 +82,9 @@ func WriteAuditVerify(w io.Writer, format string, n int, probs []store.AuditProb
 	default:
 		_, err = fmt.Fprintf(w, "original events DAMAGED in %s: %d blocks checked\n", blocks.Segment, blocks.Blocks)
 	}
+	if err == nil && blocks.Unused > 0 {
+		_, err = fmt.Fprintf(w, "original events: %s of the segment file belong to no block (ingests rolled back or never finished); the case does not read them\n",
+			display.Bytes(blocks.Unused))
+	}
 	return err
 }

@@ -52,7 +52,9 @@
 //     |wide and |windash transform the values; |expand substitutes
 //     %placeholders% from MatchOptions / CompileOptions.Placeholders.
 //   - Keyword (field-less) selections search the raw event text,
-//     case-insensitively (raw ILIKE '%kw%').
+//     case-insensitively (on DuckDB contains(lower(raw), 'kw'), the same
+//     test as raw ILIKE '%kw%' and faster; patterns with wildcards inside
+//     stay ILIKE).
 //   - Conditions: not binds tighter than and, and tighter than or;
 //     parentheses; "1 of x*", "any of x*", "all of x*", "N of x*",
 //     "1 of them", "all of them" (identifiers starting with _ are not part

@@ -425,9 +425,13 @@ func registerRaw(ctx context.Context, db *sql.DB, seg *segment) error {
 // BlockCheck is what VerifyBlocks found: every block of original events
 // read from the segment file and its SHA-256 compared with raw_blocks.
 type BlockCheck struct {
-	Segment  string   `json:"segment"`
-	Blocks   int64    `json:"blocks"`
-	Bytes    int64    `json:"bytes"`
+	Segment string `json:"segment"`
+	Blocks  int64  `json:"blocks"`
+	Bytes   int64  `json:"bytes"`
+	// Unused counts the segment file's bytes that no block covers: blocks
+	// of ingests that were rolled back or never finished. The case never
+	// reads them; they are reported so that the file's size adds up.
+	Unused   int64    `json:"unused_bytes"`
 	Problems []string `json:"problems"`
 }
 
@@ -458,6 +462,7 @@ func (s *Store) VerifyBlocks(ctx context.Context) (BlockCheck, error) {
 	}
 	defer rows.Close()
 	var problems int
+	end := int64(len(segmentMagic)) // where the blocks so far end
 	for rows.Next() {
 		var id, off, length int64
 		var sum string
@@ -466,9 +471,16 @@ func (s *Store) VerifyBlocks(ctx context.Context) (BlockCheck, error) {
 		}
 		c.Blocks++
 		c.Bytes += length
-		data, err := s.seg.readAt(off, length)
 		var problem string
+		if off < end {
+			problem = fmt.Sprintf("block %d: starts at byte %d, inside the block before it (which ends at %d)", id, off, end)
+		} else {
+			c.Unused += off - end
+		}
+		end = max(end, off+length)
+		data, err := s.seg.readAt(off, length)
 		switch {
+		case problem != "":
 		case err != nil:
 			problem = fmt.Sprintf("block %d: %v", id, err)
 		case blockSum(data) != sum:
@@ -482,6 +494,9 @@ func (s *Store) VerifyBlocks(ctx context.Context) (BlockCheck, error) {
 	}
 	if problems > maxBlockProblems {
 		c.Problems = append(c.Problems, fmt.Sprintf("… and %d more damaged blocks", problems-maxBlockProblems))
+	}
+	if fi, err := os.Stat(s.seg.path); err == nil && fi.Size() > end {
+		c.Unused += fi.Size() - end
 	}
 	return c, rows.Err()
 }

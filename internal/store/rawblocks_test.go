@@ -321,20 +321,60 @@ func TestAppendRefusesShortSegment(t *testing.T) {
 }
 
 // TestVerifyBlocks: every block is read and checked; a changed byte is
-// named by block, a missing segment file once.
+// named by block, a missing segment file once; bytes no block covers (a
+// rolled-back ingest's blocks, a tail an interrupted one left) are counted,
+// and are no damage.
 func TestVerifyBlocks(t *testing.T) {
 	ctx := context.Background()
 	st := openTemp(t)
 	appendEvents(t, st, 1, rawEvents(3000)...)
 	c, err := st.VerifyBlocks(ctx)
-	if err != nil || c.Blocks < 3 || c.Bytes == 0 || len(c.Problems) != 0 {
+	if err != nil || c.Blocks < 3 || c.Bytes == 0 || len(c.Problems) != 0 || c.Unused != 0 {
 		t.Fatalf("intact: %+v, %v", c, err)
+	}
+	var second, secondLen int64
+	if err := st.DB().QueryRow(`SELECT block_id, data_length FROM raw_blocks ORDER BY file_offset LIMIT 1 OFFSET 1`).Scan(&second, &secondLen); err != nil {
+		t.Fatal(err)
+	}
+	// The second block's row made to claim a byte of the first block, then
+	// put back.
+	shift := func(d int) {
+		if _, err := st.DB().Exec(`UPDATE raw_blocks SET file_offset = file_offset + ? WHERE block_id = ?`, d, second); err != nil {
+			t.Fatal(err)
+		}
+	}
+	shift(-1)
+	if c3, err := st.VerifyBlocks(ctx); err != nil || len(c3.Problems) != 1 || !strings.Contains(c3.Problems[0], "inside the block before it") {
+		t.Errorf("overlapping blocks: %+v, %v", c3, err)
+	}
+	shift(+1)
+	// The second block goes, with its events, as a roll-back removes a
+	// run's; and an interrupted ingest left bytes at the end.
+	for _, q := range []string{`DELETE FROM event_rows WHERE raw_block = ?`, `DELETE FROM raw_blocks WHERE block_id = ?`} {
+		if _, err := st.DB().Exec(q, second); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f, err := os.OpenFile(st.seg.path, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Write([]byte("half a block")); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	if c2, err := st.VerifyBlocks(ctx); err != nil || len(c2.Problems) != 0 || c2.Blocks != c.Blocks-1 || c2.Unused != secondLen+int64(len("half a block")) {
+		t.Errorf("a block rolled back and a tail: %+v, %v; want %d unused bytes", c2, err, secondLen+int64(len("half a block")))
+	}
+	var lastEnd int64
+	if err := st.DB().QueryRow(`SELECT max(file_offset + data_length) FROM raw_blocks`).Scan(&lastEnd); err != nil {
+		t.Fatal(err)
 	}
 	b, err := os.ReadFile(st.seg.path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b[len(b)-5] ^= 1
+	b[lastEnd-5] ^= 1 // inside the last block
 	if err := os.WriteFile(st.seg.path, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
