@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/trailsleuth/trailsleuth/internal/attack"
 	"github.com/trailsleuth/trailsleuth/internal/detect"
 	"github.com/trailsleuth/trailsleuth/internal/event"
 	"github.com/trailsleuth/trailsleuth/internal/ingest"
@@ -332,8 +333,46 @@ func TestSharedDatasets(t *testing.T) {
 			if c.Evidence.TotalEvents == 0 || len(c.Evidence.Sources) == 0 {
 				t.Errorf("evidence: %+v", c.Evidence)
 			}
+			removed := checkRemoved(t, st, c)
+			if ds == "invictus-aws-dataset" && removed == 0 {
+				t.Error("no persistence marked removed: nothing compared")
+			}
 		})
 	}
+}
+
+// checkRemoved compares each persistence item's Removed with what every
+// undo-like call after the first persistence says (markRemoved reads only
+// the calls that remove a kind the case holds), and returns how many were
+// removed.
+func checkRemoved(t *testing.T, st *store.Store, c *event.Case) int {
+	t.Helper()
+	if len(c.Persistence) == 0 {
+		return 0
+	}
+	o := Options{}
+	rows, err := query(context.Background(), st.DB(), o.filter(), undoCond, c.Persistence[0].EventTime)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat := attack.Default()
+	n := 0
+	for _, p := range c.Persistence {
+		want := false
+		for _, r := range rows {
+			if kind, ok := cat.Removal(r.Source, r.Name); ok && kind == p.Kind && r.Time.After(p.EventTime) && resourceOf(r) != "" && resourceOf(r) == p.Resource {
+				want = true
+				break
+			}
+		}
+		if p.Removed != want {
+			t.Errorf("persistence %s %s: removed %v, the undo calls say %v", p.Kind, p.Resource, p.Removed, want)
+		}
+		if p.Removed {
+			n++
+		}
+	}
+	return n
 }
 
 // checkNovelty: the leaked key's attacker addresses and tools are flagged as

@@ -2,10 +2,12 @@ package analyze
 
 import (
 	"compress/gzip"
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -359,5 +361,54 @@ func TestWorkloadKeyBesidePublicReads(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("%s is not among the compromised credentials: %+v", key, c.CompromisedCredentials)
+	}
+}
+
+// TestIssuedToServices: which AWS service a session key was issued to is
+// read from the service AssumeRoles shortly before the key's first use —
+// ten hours before, two minutes before — and from nowhere else: a key a
+// service was never issued has no such origin, and keys nobody asked about
+// are not read.
+func TestIssuedToServices(t *testing.T) {
+	t0 := time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)
+	service := func(at time.Time, svc, key string) ev {
+		return ev{t: at, name: "AssumeRole", source: "sts.amazonaws.com", ip: svc, ua: svc,
+			identity: map[string]any{"type": "AWSService", "invokedBy": svc},
+			req:      map[string]any{"roleArn": "arn:aws:iam::" + testAccount + ":role/app", "roleSessionName": "s"},
+			resp:     map[string]any{"credentials": map[string]any{"accessKeyId": key}}}
+	}
+	use := func(at time.Time, key, ip string) ev {
+		return ev{t: at, name: "GetObject", source: "s3.amazonaws.com", ip: ip, ua: "aws-sdk-go-v2/1.30.0", req: map[string]any{"bucketName": "b"},
+			identity: map[string]any{"type": "AssumedRole", "principalId": "AROAEXAMPLE:s", "arn": "arn:aws:sts::" + testAccount + ":assumed-role/app/s",
+				"accountId": testAccount, "accessKeyId": key}}
+	}
+	const early, late, never, other = "ASIAEXAMPLEISSUED010", "ASIAEXAMPLEISSUED020", "ASIAEXAMPLENOTISSUED", "ASIAEXAMPLEOTHERKEY0"
+	evs := []ev{
+		service(t0, "ec2.amazonaws.com", early),
+		use(t0.Add(10*time.Hour), early, "203.0.113.10"),
+		service(t0.Add(3*24*time.Hour), "lambda.amazonaws.com", late),
+		use(t0.Add(3*24*time.Hour+2*time.Minute), late, "203.0.113.11"),
+		use(t0.Add(5*24*time.Hour), never, "203.0.113.12"),
+		service(t0.Add(4*24*time.Hour), "ecs-tasks.amazonaws.com", other),
+		use(t0.Add(4*24*time.Hour+time.Minute), other, "203.0.113.13"),
+	}
+	st, _ := caseDB(t, writeCase(t, evs))
+	inv := newInvestigation(context.Background(), st.DB(), &Options{})
+	if err := inv.readIssued([]string{early, late, never}); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]keyOrigin{
+		early: {ip: "ec2.amazonaws.com", ua: "ec2.amazonaws.com", t: t0},
+		late:  {ip: "lambda.amazonaws.com", ua: "lambda.amazonaws.com", t: t0.Add(3 * 24 * time.Hour)},
+	}
+	if !reflect.DeepEqual(inv.issued, want) {
+		t.Errorf("issued %+v, want %+v", inv.issued, want)
+	}
+	// Asked again, with a key not read before: only that one is read.
+	if err := inv.readIssued([]string{early, other}); err != nil {
+		t.Fatal(err)
+	}
+	if o := inv.issued[other]; o.ip != "ecs-tasks.amazonaws.com" || len(inv.issued) != 3 {
+		t.Errorf("after asking for %s: %+v", other, inv.issued)
 	}
 }

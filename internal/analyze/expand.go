@@ -47,6 +47,31 @@ func (inv *investigation) expand() error {
 	return nil
 }
 
+// usersRows reads the calls the IAM users names made from since on: by
+// user name, then by ARN. Two queries, not one OR: DuckDB tests a condition
+// on one column inside its scan, before it reads the other columns, but a
+// condition over two after reading every column of every row. For a
+// user's 7 calls among 5 M events, the OR took 1.56 s and either half
+// 0.17-0.22 s.
+func (inv *investigation) usersRows(since time.Time, names []string) ([]row, error) {
+	var out []row
+	seen := map[string]bool{}
+	for _, cond := range []string{"list_contains(?, user_name)", "list_contains(?, regexp_extract(user_arn, '[^/]+$'))"} {
+		rows, err := query(inv.ctx, inv.db, inv.f, "event_time >= ? AND identity_type = 'IAMUser' AND "+cond, since, names)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range rows {
+			if !seen[r.ID] {
+				seen[r.ID] = true
+				out = append(out, r)
+			}
+		}
+	}
+	sortRows(out)
+	return out, nil
+}
+
 // maxExpandRounds bounds expand: each round follows one more step of the
 // credential chain.
 const maxExpandRounds = 20
@@ -177,9 +202,7 @@ func (inv *investigation) userCredentials() ([]*cred, error) {
 		for _, u := range fresh {
 			since = minTime(since, inv.users[u].ev.Time)
 		}
-		all, err := query(inv.ctx, inv.db, inv.f,
-			"event_time >= ? AND identity_type = 'IAMUser' AND (list_contains(?, user_name) OR list_contains(?, regexp_extract(user_arn, '[^/]+$')))",
-			since, fresh, fresh)
+		all, err := inv.usersRows(since, fresh)
 		if err != nil {
 			return nil, err
 		}

@@ -9,6 +9,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/trailsleuth/trailsleuth/internal/cloudtrail"
@@ -153,3 +155,13 @@ func query(ctx context.Context, db *sql.DB, f filter, cond string, args ...any) 
 
 // inList is eventsql.InList: list_contains, tested inside DuckDB's scan.
 func inList(col string, vals []string) (string, []any) { return eventsql.InList(col, vals) }
+
+// sortRows orders rows as query returns them: by time, then event id.
+func sortRows(rs []row) {
+	slices.SortFunc(rs, func(a, b row) int {
+		if c := a.Time.Compare(b.Time); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+}

@@ -56,7 +56,8 @@ type investigation struct {
 	strengthening []string
 	log           *slog.Logger
 	acctHist      *accountHistory      // read once, see accountHistory
-	issued        map[string]keyOrigin // session key → the service it was issued to; read once, see issuedToServices
+	issued        map[string]keyOrigin // session key → the service it was issued to, see issuedToServices
+	issuedRead    map[string]bool      // session keys issued has been read for
 	nets          map[string]string    // address → network, see network
 	workloads     map[string]bool      // session names already followed, see workloadCredentials
 	// judged says, per indicator followed, which uses counted (summary.go):
@@ -71,6 +72,7 @@ func newInvestigation(ctx context.Context, db *sql.DB, opts *Options) *investiga
 		hits: map[string]event.Severity{}, creds: map[string]*cred{}, attacker: map[string]row{},
 		users: map[string]grant{}, roles: map[string]grant{}, userRows: map[string][]row{}, uaClasses: map[string]useragent.Class{}, fedDone: map[string]bool{},
 		log: opts.Logger, nets: map[string]string{}, workloads: map[string]bool{},
+		issued: map[string]keyOrigin{}, issuedRead: map[string]bool{},
 	}
 	if inv.log == nil {
 		inv.log = slog.New(slog.DiscardHandler)
