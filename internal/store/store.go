@@ -10,6 +10,7 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -94,6 +95,9 @@ func Open(ctx context.Context, path string) (*Store, error) {
 func (o Options) Open(ctx context.Context, path string) (*Store, error) {
 	dsn := path
 	if path != "" {
+		if err := checkPath(path); err != nil {
+			return nil, err
+		}
 		if dir := filepath.Dir(path); dir != "" {
 			if _, err := os.Stat(dir); err != nil {
 				return nil, fmt.Errorf("case database folder %s: %w", dir, err)
@@ -174,6 +178,9 @@ var ErrOldSchema = errors.New("the case has an older schema")
 // migration: a read command records itself in the audit log through it,
 // and must not migrate the case to do so.
 func (o Options) OpenCurrent(ctx context.Context, path string) (*Store, error) {
+	if err := checkPath(path); err != nil {
+		return nil, err
+	}
 	if err := checkHeader(path); err != nil {
 		return nil, err
 	}
@@ -186,6 +193,28 @@ func (o Options) OpenCurrent(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("%s: %w (version %d; the next ingest migrates it)", path, ErrOldSchema, v)
 	}
 	return s, nil
+}
+
+// ErrPathUnusable is wrapped by the error of opening a case whose path
+// DuckDB's Go driver cannot be given.
+var ErrPathUnusable = errors.New("DuckDB's Go driver cannot open this path")
+
+// checkPath refuses a case path that DuckDB's Go driver would misread: it
+// parses its connection string as a URL, so a "?" starts the options, a "#"
+// starts a fragment that silently swallows them (the case would be opened
+// writable when it must be read-only, and created in DuckDB's old storage
+// format), and a "%" not followed by two hex digits does not parse.
+func checkPath(path string) error {
+	bad := ""
+	if i := strings.IndexAny(path, "?#"); i >= 0 {
+		bad = fmt.Sprintf("a %q", path[i])
+	} else if _, err := url.Parse(path); err != nil {
+		bad = "a \"%\" that is not followed by two hex digits"
+	}
+	if bad == "" {
+		return nil
+	}
+	return fmt.Errorf("case database %s: %w: it has %s (the driver reads the path as a URL); rename the file or its folder", path, ErrPathUnusable, bad)
 }
 
 // open connects to the database named by dsn and configures it.
@@ -255,6 +284,9 @@ func (o Options) OpenReadThrough(ctx context.Context, path string) (*Store, erro
 }
 
 func (o Options) openReadOnly(ctx context.Context, path string, layer bool) (*Store, error) {
+	if err := checkPath(path); err != nil {
+		return nil, err
+	}
 	fi, err := os.Stat(path)
 	if err != nil {
 		return nil, fmt.Errorf("case database %s: %w (run 'trailsleuth --db %s ingest PATH' first, or point --db at an existing case)", path, err, shell.QuoteOr(path, "PATH"))

@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -187,6 +189,58 @@ func TestStorageVersion(t *testing.T) {
 				t.Errorf("request_parameters compressed with %s, want %s", methods, tc.methods)
 			}
 			checkRaw(t, st, evs)
+		})
+	}
+}
+
+// TestOpenRefusesURLPaths: a case path DuckDB's driver would read as a URL
+// is refused before any file is made, by every way of opening a case; a
+// "%" with two hex digits after it is an ordinary character.
+func TestOpenRefusesURLPaths(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name string
+		ok   bool
+	}{
+		{"a?b.duckdb", false},
+		{"a#b.duckdb", false},
+		{"a%zz.duckdb", false},
+		{"a%20b.duckdb", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, tc.name)
+			st, err := Open(ctx, path)
+			if tc.ok {
+				if err != nil {
+					t.Fatal(err)
+				}
+				appendEvents(t, st, 1, rawEvents(3)...)
+				st.Close()
+				ro, err := OpenReadOnly(ctx, path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var mode string
+				if err := ro.DB().QueryRow(`SELECT current_setting('access_mode')`).Scan(&mode); err != nil || mode != "read_only" {
+					t.Errorf("read-only open: access_mode %q, %v", mode, err)
+				}
+				ro.Close()
+				return
+			}
+			if !errors.Is(err, ErrPathUnusable) || !strings.Contains(err.Error(), "rename the file") {
+				t.Errorf("Open: %v", err)
+			}
+			if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+				t.Errorf("files made: %v", entries)
+			}
+			for name, open := range map[string]func(context.Context, string) (*Store, error){
+				"OpenReadOnly": OpenReadOnly, "OpenCurrent": Options{}.OpenCurrent, "OpenReadThrough": Options{}.OpenReadThrough,
+			} {
+				if _, err := open(ctx, path); !errors.Is(err, ErrPathUnusable) {
+					t.Errorf("%s: %v", name, err)
+				}
+			}
 		})
 	}
 }
