@@ -123,7 +123,7 @@ type dialect interface {
 	timeLiteral(t time.Time) string
 	field(fi fieldInfo) (fieldExpr, error)
 	keywordTarget() (string, error)
-	ilike(v, pattern string, cased bool) string
+	ilike(v string, g []gtok, cased bool) string // v matches the glob g
 	regex(v, pattern string) string
 	cidr(v string, sv *sval) (string, error)
 	toDouble(v string) string
@@ -541,7 +541,7 @@ func (q *query) predicate(fc *fieldCond, sv *sval, v string) (string, error) {
 		case sv.plain:
 			p = "lower(" + v + ") = " + lowerLiteral(sv.lit)
 		default:
-			p = q.d.ilike(v, likePattern(sv.glob), fc.cased)
+			p = q.d.ilike(v, sv.glob, fc.cased)
 		}
 		if sv.numeric && sv.plain {
 			p = "(" + p + " OR " + q.d.toDouble(v) + " = " + formatNum(sv.num) + ")"

@@ -69,15 +69,15 @@ func duckStep(v, k string) string {
 
 func (d *duckDialect) keywordTarget() (string, error) { return "raw", nil }
 
-// ilike tests v against a LIKE pattern. The common shapes — contains,
-// startswith, endswith: one literal with % at either end — become
+// ilike tests v against a glob. The common shapes — contains,
+// startswith, endswith: one literal with * at either end — become
 // contains/starts_with/ends_with of the lower-cased text. That is what
 // DuckDB's ILIKE does (it lower-cases both sides, then matches), but its
 // ILIKE (with ESCAPE above all) is slow enough to be applied to every row
 // of a scan: on 5 M events `request_parameters ILIKE '%…%' ESCAPE '\'`
 // took 1.87 s and `contains(lower(request_parameters), '…')` 0.70 s.
-func (d *duckDialect) ilike(v, pattern string, cased bool) string {
-	if fn, lit, ok := likeShape(pattern); ok {
+func (d *duckDialect) ilike(v string, g []gtok, cased bool) string {
+	if fn, lit, ok := globShape(g); ok {
 		if cased {
 			return fn + "(" + v + ", " + sqlquote.String(lit) + ")"
 		}
@@ -87,43 +87,30 @@ func (d *duckDialect) ilike(v, pattern string, cased bool) string {
 	if cased {
 		op = " LIKE "
 	}
-	return v + op + sqlquote.String(pattern) + ` ESCAPE '\'`
+	return v + op + sqlquote.String(likePattern(g)) + ` ESCAPE '\'`
 }
 
-// likeShape reads a LIKE pattern (escape \) of the form %lit%, lit% or
-// %lit, with lit not empty and free of wildcards, and names the DuckDB
-// function that tests it.
-func likeShape(pattern string) (fn, lit string, ok bool) {
-	lead := strings.HasPrefix(pattern, "%")
-	body := strings.TrimPrefix(pattern, "%")
-	var sb strings.Builder
-	trail := false
-	for i := 0; i < len(body); i++ {
-		c := body[i]
-		switch {
-		case trail:
-			return "", "", false // something after the final %
-		case c == '\\' && i+1 < len(body):
-			i++
-			sb.WriteByte(body[i])
-		case c == '%':
-			trail = true
-		case c == '_' || c == '\\':
-			return "", "", false
-		default:
-			sb.WriteByte(c)
-		}
+// globShape names the DuckDB function that tests a glob made of one
+// literal with * before it, after it or both (the literal not empty).
+func globShape(g []gtok) (fn, lit string, ok bool) {
+	lead := len(g) > 0 && g[0].kind == gAny
+	if lead {
+		g = g[1:]
 	}
-	if sb.Len() == 0 {
-		return "", "", false
+	trail := len(g) > 0 && g[len(g)-1].kind == gAny
+	if trail {
+		g = g[:len(g)-1]
 	}
+	lit, plain := plainGlob(g)
 	switch {
+	case !plain || lit == "":
+		return "", "", false
 	case lead && trail:
-		return "contains", sb.String(), true
+		return "contains", lit, true
 	case trail:
-		return "starts_with", sb.String(), true
+		return "starts_with", lit, true
 	case lead:
-		return "ends_with", sb.String(), true
+		return "ends_with", lit, true
 	}
 	return "", "", false // no wildcard at all: an equality, written elsewhere
 }

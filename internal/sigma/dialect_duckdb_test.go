@@ -2,30 +2,28 @@ package sigma
 
 import "testing"
 
-// TestLikeShape: the LIKE patterns a contains, startswith or endswith
-// writes become DuckDB's string functions; any other pattern stays LIKE.
-func TestLikeShape(t *testing.T) {
+// TestGlobShape: the globs a contains, startswith or endswith makes become
+// DuckDB's string functions; any other glob stays LIKE.
+func TestGlobShape(t *testing.T) {
 	for _, tc := range []struct {
-		pattern, fn, lit string
+		sigma, fn, lit string
 	}{
-		{`%abc%`, "contains", "abc"},
-		{`abc%`, "starts_with", "abc"},
-		{`%abc`, "ends_with", "abc"},
-		{`%50\%\_off%`, "contains", "50%_off"},
-		{`c:\\tools%`, "starts_with", `c:\tools`},
-		{`abc`, "", ""},    // equality is written elsewhere
-		{`%`, "", ""},      // no literal
-		{`%%`, "", ""},     // no literal
-		{`%a%b%`, "", ""},  // two literals
-		{`a_c%`, "", ""},   // one-character wildcard
-		{`%abc%%`, "", ""}, // something after the final %
-		{`%%abc`, "", ""},  // two leading %
-		{`abc\`, "", ""},   // a dangling escape
-		{`%ä%`, "contains", "ä"},
+		{`*abc*`, "contains", "abc"},
+		{`abc*`, "starts_with", "abc"},
+		{`*abc`, "ends_with", "abc"},
+		{`*50%_off*`, "contains", "50%_off"},
+		{`c:\\tools*`, "starts_with", `c:\tools`},
+		{`*a\*b*`, "contains", "a*b"},
+		{`abc`, "", ""},   // equality is written elsewhere
+		{`*`, "", ""},     // no literal
+		{`**`, "", ""},    // no literal
+		{`*a*b*`, "", ""}, // two literals
+		{`a?c*`, "", ""},  // one-character wildcard
+		{`*ä*`, "contains", "ä"},
 	} {
-		fn, lit, ok := likeShape(tc.pattern)
+		fn, lit, ok := globShape(parseWildcards(tc.sigma))
 		if ok != (tc.fn != "") || fn != tc.fn || lit != tc.lit {
-			t.Errorf("likeShape(%q) = %q, %q, %v; want %q, %q", tc.pattern, fn, lit, ok, tc.fn, tc.lit)
+			t.Errorf("globShape(%q) = %q, %q, %v; want %q, %q", tc.sigma, fn, lit, ok, tc.fn, tc.lit)
 		}
 	}
 }

@@ -210,7 +210,8 @@ func (d *trinoDialect) keywordTarget() (string, error) {
 	return "", errors.New(d.table_() + " has no raw event text")
 }
 
-func (d *trinoDialect) ilike(v, pattern string, cased bool) string {
+func (d *trinoDialect) ilike(v string, g []gtok, cased bool) string {
+	pattern := likePattern(g)
 	if cased {
 		return v + " LIKE " + sqlquote.String(pattern) + ` ESCAPE '\'`
 	}
