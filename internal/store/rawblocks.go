@@ -447,7 +447,8 @@ func (s *Store) VerifyBlocks(ctx context.Context) (BlockCheck, error) {
 	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM information_schema.tables WHERE table_name = 'raw_blocks'`).Scan(&n); err != nil || n == 0 {
 		return c, err
 	}
-	if _, err := os.Stat(s.seg.path); err != nil {
+	fi, err := os.Stat(s.seg.path)
+	if err != nil {
 		if qerr := s.db.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(data_length), 0) FROM raw_blocks`).Scan(&c.Blocks, &c.Bytes); qerr != nil {
 			return c, fmt.Errorf("reading raw_blocks: %w", qerr)
 		}
@@ -471,21 +472,11 @@ func (s *Store) VerifyBlocks(ctx context.Context) (BlockCheck, error) {
 		}
 		c.Blocks++
 		c.Bytes += length
-		var problem string
-		if off < end {
-			problem = fmt.Sprintf("block %d: starts at byte %d, inside the block before it (which ends at %d)", id, off, end)
-		} else {
+		problem := s.seg.checkBlock(id, off, length, sum, end)
+		if off > end {
 			c.Unused += off - end
 		}
 		end = max(end, off+length)
-		data, err := s.seg.readAt(off, length)
-		switch {
-		case problem != "":
-		case err != nil:
-			problem = fmt.Sprintf("block %d: %v", id, err)
-		case blockSum(data) != sum:
-			problem = fmt.Sprintf("block %d: SHA-256 %s, raw_blocks says %s", id, short(blockSum(data)), short(sum))
-		}
 		if problem != "" {
 			if problems++; problems <= maxBlockProblems {
 				c.Problems = append(c.Problems, problem)
@@ -495,8 +486,24 @@ func (s *Store) VerifyBlocks(ctx context.Context) (BlockCheck, error) {
 	if problems > maxBlockProblems {
 		c.Problems = append(c.Problems, fmt.Sprintf("… and %d more damaged blocks", problems-maxBlockProblems))
 	}
-	if fi, err := os.Stat(s.seg.path); err == nil && fi.Size() > end {
+	if fi.Size() > end {
 		c.Unused += fi.Size() - end
 	}
 	return c, rows.Err()
+}
+
+// checkBlock says what is wrong with the block at off ("" if nothing),
+// given where the blocks before it end.
+func (g *segment) checkBlock(id, off, length int64, sum string, end int64) string {
+	if off < end {
+		return fmt.Sprintf("block %d: starts at byte %d, inside the block before it (which ends at %d)", id, off, end)
+	}
+	data, err := g.readAt(off, length)
+	if err != nil {
+		return fmt.Sprintf("block %d: %v", id, err)
+	}
+	if got := blockSum(data); got != sum {
+		return fmt.Sprintf("block %d: SHA-256 %s, raw_blocks says %s", id, short(got), short(sum))
+	}
+	return ""
 }

@@ -207,7 +207,7 @@ func readThrough(ctx context.Context, path string, version int, open []unfinishe
 		if _, err := s.db.ExecContext(ctx, "DETACH casefile"); err != nil {
 			return fail(err)
 		}
-		if err := s.migrate(ctx, version); err != nil {
+		if err := s.migrate(ctx, version, false); err != nil { // in memory: no storage format
 			return fail(err)
 		}
 		s.notes = append(s.notes, fmt.Sprintf("%s has schema version %d: read through a copy in memory brought to version %d; the file is not changed (the next ingest migrates it)",

@@ -64,9 +64,6 @@ type Store struct {
 	blockIDs blockIDs
 	// seg is the segment file of the original events (rawblocks.go).
 	seg *segment
-	// created: this open created the file, in storageVersion's format,
-	// whose tables may use compression the older format lacks.
-	created bool
 }
 
 // Options configure a case database as it is opened. The zero value caps
@@ -126,8 +123,8 @@ func (o Options) Open(ctx context.Context, path string) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.created = dsn != path
-	if err := s.migrate(ctx, v); err != nil {
+	// A file this open created is in storageVersion's format.
+	if err := s.migrate(ctx, v, dsn != path); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("preparing case database %s: %w", path, err)
 	}
@@ -378,8 +375,10 @@ func (s *Store) version(ctx context.Context) (int, error) {
 
 // migrate brings the case from version from to SchemaVersion in one
 // transaction, so a failure leaves it exactly as it was. Cases from before
-// the audit log get it started in the same transaction.
-func (s *Store) migrate(ctx context.Context, from int) error {
+// the audit log get it started in the same transaction. newFormat: the file
+// is in storageVersion's format, whose tables may use compression the
+// older format lacks.
+func (s *Store) migrate(ctx context.Context, from int, newFormat bool) error {
 	if from > SchemaVersion {
 		return fmt.Errorf("schema version %d is newer than this build (%d): upgrade trailsleuth", from, SchemaVersion)
 	}
@@ -396,7 +395,7 @@ func (s *Store) migrate(ctx context.Context, from int) error {
 		if v < len(migrations) {
 			_, err = tx.ExecContext(ctx, migrations[v])
 		} else {
-			err = migrateV7(ctx, s.db, s.seg, tx, s.created)
+			err = migrateV7(ctx, s.db, s.seg, tx, newFormat)
 		}
 		if err != nil {
 			return fmt.Errorf("migration to version %d: %w", v+1, err)

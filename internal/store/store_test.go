@@ -135,7 +135,7 @@ func TestStorageVersion(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := s.migrate(ctx, v); err != nil {
+		if err := s.migrate(ctx, v, false); err != nil {
 			t.Fatal(err)
 		}
 		s.Close()
