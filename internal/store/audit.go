@@ -80,6 +80,8 @@ func WhoAmI() (string, string) {
 // returns it with its sequence number and hash. The time is truncated to
 // the database's microsecond precision so the hash can be recomputed.
 func (s *Store) AppendAudit(ctx context.Context, e AuditEntry) (AuditEntry, error) {
+	s.auditMu.Lock()
+	defer s.auditMu.Unlock()
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return e, fmt.Errorf("audit log: %w", err)
@@ -126,7 +128,7 @@ type auditRow struct {
 
 func (s *Store) auditRows(ctx context.Context) ([]auditRow, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT seq, at_time, kind, tool_version, command_line, user_name, host, inputs, outputs, note, prev_hash, hash
-		FROM audit_log ORDER BY seq`)
+		FROM audit_log ORDER BY seq, at_time, hash`)
 	if err != nil {
 		return nil, fmt.Errorf("reading the audit log: %w", err)
 	}
@@ -179,7 +181,10 @@ func (s *Store) VerifyAudit(ctx context.Context) (int, []AuditProblem, error) {
 	prev, want := "", int64(1)
 	for _, r := range rows {
 		e := r.e
-		if e.Seq != want {
+		switch {
+		case e.Seq < want:
+			probs = append(probs, AuditProblem{e.Seq, fmt.Sprintf("entry %d appears again: two entries have the same number", e.Seq)})
+		case e.Seq != want:
 			probs = append(probs, AuditProblem{e.Seq, fmt.Sprintf("entries %d to %d are missing", want, e.Seq-1)})
 		}
 		if e.PrevHash != prev {

@@ -127,7 +127,7 @@ func TestReadOnlyOldCase(t *testing.T) {
 		if err != nil {
 			t.Fatalf("version %d: write open: %v", v, err)
 		}
-		if got, _ := rw.version(ctx); got != SchemaVersion {
+		if got, _ := rw.versionIn(ctx, true); got != SchemaVersion {
 			t.Errorf("version %d: write open left version %d", v, got)
 		}
 		rw.Close()

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -66,19 +67,33 @@ var caseTables = map[string]string{
 // case: a database with the marker table trailsleuth_case (version 5 on),
 // or, before it, all of caseTables with their columns.
 func (s *Store) checkCase(ctx context.Context) (int, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT table_name FROM information_schema.tables
-		WHERE table_catalog = current_database() AND table_schema = 'main' ORDER BY table_name`)
+	// A case of version 5 on is known by its marker, read straight from its
+	// tables: DuckDB's catalog functions cost 3 to 15 ms on a fresh
+	// connection, and every command opens the case once or twice.
+	if v, ok := s.markedVersion(ctx); ok {
+		return v, nil
+	}
+	// Anything else, from one read of the catalog: an empty database, an
+	// older case, or another application's (ErrNotCase, saying why).
+	rows, err := s.db.QueryContext(ctx, `SELECT t.name, coalesce(list(c.column_name ORDER BY c.column_name) FILTER (c.column_name IS NOT NULL), [])
+		FROM (SELECT table_name AS name FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main'
+			UNION ALL SELECT view_name FROM duckdb_views() WHERE database_name = current_database() AND schema_name = 'main' AND NOT internal) t
+		LEFT JOIN duckdb_columns() c ON c.database_name = current_database() AND c.schema_name = 'main' AND c.table_name = t.name
+		GROUP BY t.name ORDER BY t.name`)
 	if err != nil {
 		return 0, fmt.Errorf("reading case database %s: %w", s.path, err)
 	}
 	var tables []string
+	columns := map[string][]string{}
 	for rows.Next() {
 		var t string
-		if err := rows.Scan(&t); err != nil {
+		var cols duckdb.Composite[[]string]
+		if err := rows.Scan(&t, &cols); err != nil {
 			rows.Close()
 			return 0, err
 		}
 		tables = append(tables, t)
+		columns[t] = cols.Get()
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -94,37 +109,42 @@ func (s *Store) checkCase(ctx context.Context) (int, error) {
 		}
 		return fmt.Errorf("%s: %w: %s (it holds the tables %s); give --db a new file", s.path, ErrNotCase, why, strings.Join(shown, ", "))
 	}
-	var marked int
-	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM information_schema.columns
-		WHERE table_catalog = current_database() AND table_schema = 'main' AND table_name = 'trailsleuth_case' AND column_name = 'application'`).Scan(&marked); err != nil {
-		return 0, err
-	}
-	if marked > 0 {
+	has := func(table, col string) bool { return slices.Contains(columns[table], col) }
+	if has("trailsleuth_case", "application") {
 		var app int
 		if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM trailsleuth_case WHERE application = 'trailsleuth'`).Scan(&app); err != nil || app == 0 {
 			return 0, notCase("its case marker is empty")
 		}
-		v, err := s.version(ctx)
+		v, err := s.versionIn(ctx, has("schema_version", "version"))
 		if err != nil || v < 5 {
 			return 0, notCase("its schema version is missing")
 		}
 		return v, nil
 	}
 	for table, col := range caseTables {
-		var n int
-		if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM information_schema.columns
-			WHERE table_catalog = current_database() AND table_schema = 'main' AND table_name = ? AND column_name = ?`, table, col).Scan(&n); err != nil {
-			return 0, err
-		}
-		if n == 0 {
+		if !has(table, col) {
 			return 0, notCase("no case marker and no table " + table + "(" + col + ")")
 		}
 	}
-	v, err := s.version(ctx)
+	v, err := s.versionIn(ctx, true)
 	if err != nil || v < 1 || v >= 5 {
 		return 0, notCase(fmt.Sprintf("no case marker, schema version %d", v))
 	}
 	return v, nil
+}
+
+// markedVersion is the schema version of a case with its marker, read
+// without the catalog; ok is false for any other database (or an error).
+func (s *Store) markedVersion(ctx context.Context) (v int, ok bool) {
+	var app int
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM main.trailsleuth_case WHERE application = 'trailsleuth'`).Scan(&app); err != nil || app == 0 {
+		return 0, false
+	}
+	var ver sql.NullInt64
+	if err := s.db.QueryRowContext(ctx, `SELECT max(version) FROM main.schema_version`).Scan(&ver); err != nil || ver.Int64 < 5 {
+		return 0, false
+	}
+	return int(ver.Int64), true
 }
 
 // unfinishedRun is an ingest that started and never finished.
@@ -138,9 +158,8 @@ type unfinishedRun struct {
 // unfinishedRuns lists the ingests that never finished, with the events
 // they left.
 func unfinishedRuns(ctx context.Context, db *sql.DB) ([]unfinishedRun, error) {
-	rows, err := db.QueryContext(ctx, `SELECT r.run_id, r.started_at, coalesce(r.command_line, ''),
-			(SELECT count(*) FROM events e WHERE e.run_id = r.run_id)
-		FROM ingest_runs r WHERE r.finished_at IS NULL ORDER BY r.run_id`)
+	rows, err := db.QueryContext(ctx, `SELECT run_id, started_at, coalesce(command_line, '')
+		FROM ingest_runs WHERE finished_at IS NULL ORDER BY run_id`)
 	if err != nil {
 		return nil, fmt.Errorf("looking for unfinished ingests: %w", err)
 	}
@@ -148,12 +167,21 @@ func unfinishedRuns(ctx context.Context, db *sql.DB) ([]unfinishedRun, error) {
 	var out []unfinishedRun
 	for rows.Next() {
 		var r unfinishedRun
-		if err := rows.Scan(&r.ID, &r.Started, &r.Command, &r.Events); err != nil {
+		if err := rows.Scan(&r.ID, &r.Started, &r.Command); err != nil {
 			return nil, err
 		}
 		out = append(out, r)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	// Counted only when there is one: the count reads every event's run.
+	for i := range out {
+		if err := db.QueryRowContext(ctx, `SELECT count(*) FROM events WHERE run_id = ?`, out[i].ID).Scan(&out[i].Events); err != nil {
+			return nil, fmt.Errorf("counting the events of unfinished ingest %d: %w", out[i].ID, err)
+		}
+	}
+	return out, nil
 }
 
 func (r unfinishedRun) String() string {
@@ -187,11 +215,11 @@ func readThrough(ctx context.Context, path string, version int, open []unfinishe
 		if err := s.viewsWithout(ctx, open); err != nil {
 			return fail(err)
 		}
-		// Version 7 changes where raw is kept, not what events shows: a
-		// version 6 file's events table is read as it is.
-		for v := version; v < len(migrations); v++ {
-			if _, err := s.db.ExecContext(ctx, migrations[v]); err != nil {
-				return fail(fmt.Errorf("migration to version %d in memory: %w", v+1, err))
+		for v := version; v < SchemaVersion; v++ {
+			if q := additiveMigrations[v]; q != "" {
+				if _, err := s.db.ExecContext(ctx, q); err != nil {
+					return fail(fmt.Errorf("migration to version %d in memory: %w", v+1, err))
+				}
 			}
 		}
 		s.notes = append(s.notes, fmt.Sprintf("%s has schema version %d: read as it is, with the tables of version %d empty in memory; the file is not changed (the next ingest migrates it)",
@@ -230,17 +258,18 @@ func readThrough(ctx context.Context, path string, version int, open []unfinishe
 	return s, nil
 }
 
-// additiveMigrations are the versions whose migration to the next one only
-// creates tables (schema_v6.sql: the access and flow log tables), or, for
-// version 6, leaves a case readable as it is (version 7 moves raw out of
-// events but the events a query sees are the same).
-var additiveMigrations = map[int]bool{5: true, 6: true}
+// additiveMigrations are the versions whose migration to the next one
+// leaves a case readable as it is, with the SQL that makes in memory what
+// the migration adds: version 5's only creates tables (schema_v6.sql: the
+// access and flow log tables); version 6's moves raw out of events, and
+// version 7's drops audit_log's key, but what a query sees is the same.
+var additiveMigrations = map[int]string{5: schemaV6, 6: "", 7: ""}
 
-// additiveFrom reports whether every migration from version on only
-// creates tables, so that an older case can be read in place.
+// additiveFrom reports whether every migration from version on leaves the
+// case readable as it is, so that an older case can be read in place.
 func additiveFrom(version int) bool {
 	for v := version; v < SchemaVersion; v++ {
-		if !additiveMigrations[v] {
+		if _, ok := additiveMigrations[v]; !ok {
 			return false
 		}
 	}

@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/duckdb/duckdb-go/v2"
@@ -24,7 +25,7 @@ import (
 )
 
 // SchemaVersion is the version of the schema this build writes.
-const SchemaVersion = 7
+const SchemaVersion = 8
 
 //go:embed schema.sql
 var schemaV1 string
@@ -44,9 +45,12 @@ var schemaV5 string
 //go:embed schema_v6.sql
 var schemaV6 string
 
-// migrations[i] brings a database from version i to i+1; the last step,
-// to version 7, moves data and is Go (migrateV7).
-var migrations = []string{schemaV1, schemaV2, schemaV3, schemaV4, schemaV5, schemaV6}
+//go:embed schema_v8.sql
+var schemaV8 string
+
+// migrations[i] brings a database from version i to i+1. The step to
+// version 7 moves data and is Go (migrateV7): its entry is empty.
+var migrations = []string{schemaV1, schemaV2, schemaV3, schemaV4, schemaV5, schemaV6, "", schemaV8}
 
 // Store is an open case database.
 type Store struct {
@@ -64,6 +68,10 @@ type Store struct {
 	blockIDs blockIDs
 	// seg is the segment file of the original events (rawblocks.go).
 	seg *segment
+	// auditMu makes this store's audit appends one at a time: two
+	// transactions reading the same last entry would both append the next
+	// number (audit_log has no key since version 8, schema_v8.sql).
+	auditMu sync.Mutex
 }
 
 // Options configure a case database as it is opened. The zero value caps
@@ -186,6 +194,9 @@ func (o Options) OpenCurrent(ctx context.Context, path string) (*Store, error) {
 		return nil, err
 	}
 	if v != SchemaVersion {
+		// Closed as found: a checkpoint would fold the write-ahead log
+		// into the file of a case a read command must not change.
+		s.SkipCheckpointOnClose(ctx)
 		s.Close()
 		return nil, fmt.Errorf("%s: %w (version %d; the next ingest migrates it)", path, ErrOldSchema, v)
 	}
@@ -359,12 +370,11 @@ func (s *Store) Close() error {
 // DB exposes the database for packages that run their own SQL.
 func (s *Store) DB() *sql.DB { return s.db }
 
-func (s *Store) version(ctx context.Context) (int, error) {
-	var n int
-	err := s.db.QueryRowContext(ctx,
-		`SELECT count(*) FROM information_schema.tables WHERE table_schema = 'main' AND table_name = 'schema_version'`).Scan(&n)
-	if err != nil || n == 0 {
-		return 0, err
+// versionIn is the case's schema version, given whether the table
+// schema_version exists: 0 without it.
+func (s *Store) versionIn(ctx context.Context, exists bool) (int, error) {
+	if !exists {
+		return 0, nil
 	}
 	var v sql.NullInt64
 	if err := s.db.QueryRowContext(ctx, `SELECT max(version) FROM schema_version`).Scan(&v); err != nil {
@@ -379,10 +389,15 @@ func (s *Store) version(ctx context.Context) (int, error) {
 // is in storageVersion's format, whose tables may use compression the
 // older format lacks.
 func (s *Store) migrate(ctx context.Context, from int, newFormat bool) error {
+	return s.migrateTo(ctx, from, SchemaVersion, newFormat)
+}
+
+// migrateTo is migrate to version to (tests make older cases with it).
+func (s *Store) migrateTo(ctx context.Context, from, to int, newFormat bool) error {
 	if from > SchemaVersion {
 		return fmt.Errorf("schema version %d is newer than this build (%d): upgrade trailsleuth", from, SchemaVersion)
 	}
-	if from == SchemaVersion {
+	if from >= to {
 		return nil
 	}
 	tx, err := s.db.BeginTx(ctx, nil)
@@ -390,9 +405,9 @@ func (s *Store) migrate(ctx context.Context, from int, newFormat bool) error {
 		return err
 	}
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
-	for v := from; v < SchemaVersion; v++ {
+	for v := from; v < to; v++ {
 		var err error
-		if v < len(migrations) {
+		if migrations[v] != "" {
 			_, err = tx.ExecContext(ctx, migrations[v])
 		} else {
 			err = migrateV7(ctx, s.db, s.seg, tx, newFormat)
@@ -410,7 +425,7 @@ func (s *Store) migrate(ctx context.Context, from int, newFormat bool) error {
 		}
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("migration to version %d: %w", SchemaVersion, err)
+		return fmt.Errorf("migration to version %d: %w", to, err)
 	}
 	return nil
 }
