@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -410,5 +411,74 @@ func TestIssuedToServices(t *testing.T) {
 	}
 	if o := inv.issued[other]; o.ip != "ecs-tasks.amazonaws.com" || len(inv.issued) != 3 {
 		t.Errorf("after asking for %s: %+v", other, inv.issued)
+	}
+}
+
+// TestHistoryPerIdentity: history reads each identity once per
+// investigation, and what it returns for a set of identities is what a
+// fresh read of that set gives, whatever earlier steps read — triage's
+// read of everything included. Console sign-ins keep their MFA and
+// outcome, which come from the events' JSON in a second query.
+func TestHistoryPerIdentity(t *testing.T) {
+	ctx := context.Background()
+	day0 := time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)
+	const browser = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/121.0.0.0 Safari/537.36"
+	login := func(at time.Duration, user, ip, mfa, outcome string) ev {
+		return ev{t: day0.Add(at), name: "ConsoleLogin", source: "signin.amazonaws.com", ip: ip, ua: browser, user: user,
+			resp: map[string]any{"ConsoleLogin": outcome}, addition: map[string]any{"MFAUsed": mfa}}
+	}
+	first := []ev{login(time.Hour, "yusuf", "198.51.100.30", "Yes", "Success"), login(2*time.Hour, "alice", "198.51.100.20", "No", "Success")}
+	first = append(first, every(day0, day0.Add(24*time.Hour), 30*time.Minute, []string{"DescribeInstances", "ListBuckets"},
+		ev{ip: "198.51.100.20", ua: "aws-cli/2.13.0 Python/3.11.4 Darwin/23.0.0 exe/x86_64 prompt/off", user: "alice", key: "AKIAEXAMPLEALICE0001"})...)
+	second := []ev{login(30*time.Hour, "yusuf", "203.0.113.7", "No", "Failure"), login(31*time.Hour, "yusuf", "203.0.113.7", "No", "Success")}
+	second = append(second, every(day0.Add(24*time.Hour), day0.Add(48*time.Hour), time.Hour, []string{"GetCallerIdentity"},
+		ev{ip: "203.0.113.9", ua: kaliCLI, user: "bob", key: "AKIAEXAMPLEBOB000001"})...)
+	st, _ := caseDB(t, writeCase(t, first), writeCase(t, second))
+	arn := func(u string) string { return "arn:aws:iam::" + testAccount + ":user/" + u }
+	alice, bob, yusuf := arn("alice"), arn("bob"), arn("yusuf")
+	usesOf := func(ids ...string) map[useKey]*use {
+		m := map[useKey]*use{}
+		for _, id := range ids {
+			m[useKey{identity: id}] = &use{identity: id}
+		}
+		return m
+	}
+	perID := func(h *history) []any { return []any{h.identityFirst, h.ipFirst, h.famFirst, h.signIns, h.idHours} }
+	fresh := func(all bool, ids ...string) *history {
+		h, err := newInvestigation(ctx, st.DB(), &Options{}).history(usesOf(ids...), all)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return h
+	}
+
+	want := []signIn{{day0.Add(30 * time.Hour), "203.0.113.7", "No", false}, {day0.Add(31 * time.Hour), "203.0.113.7", "No", true}}
+	want = append([]signIn{{day0.Add(time.Hour), "198.51.100.30", "Yes", true}}, want...)
+	if got := fresh(false, yusuf).signIns[yusuf]; !reflect.DeepEqual(got, want) {
+		t.Errorf("yusuf's sign-ins %+v, want %+v", got, want)
+	}
+
+	for _, order := range [][]struct {
+		all   bool
+		ids   []string
+		reads int // reads of the case so far
+	}{
+		{{false, []string{alice}, 1}, {false, []string{alice, bob}, 2}, {false, []string{alice, bob}, 2}, {false, []string{bob}, 2}},
+		{{false, []string{yusuf, bob}, 1}, {true, nil, 2}, {false, []string{alice}, 2}, {false, []string{bob, yusuf}, 2}},
+	} {
+		var logs strings.Builder
+		inv := newInvestigation(ctx, st.DB(), &Options{Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+		for i, step := range order {
+			got, err := inv.history(usesOf(step.ids...), step.all)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(perID(got), perID(fresh(step.all, step.ids...))) {
+				t.Errorf("step %d (%v, all %v): history differs from a fresh read", i, step.ids, step.all)
+			}
+			if n := strings.Count(logs.String(), "part=identities"); n != step.reads {
+				t.Errorf("step %d (%v, all %v): %d reads of the case, want %d", i, step.ids, step.all, n, step.reads)
+			}
+		}
 	}
 }

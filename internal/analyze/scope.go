@@ -56,6 +56,7 @@ type investigation struct {
 	strengthening []string
 	log           *slog.Logger
 	acctHist      *accountHistory      // read once, see accountHistory
+	idHist        *idHistory           // read per identity once, see history
 	issued        map[string]keyOrigin // session key → the service it was issued to, see issuedToServices
 	issuedRead    map[string]bool      // session keys issued has been read for
 	nets          map[string]string    // address → network, see network

@@ -215,18 +215,37 @@ func (inv *investigation) foldUserAgent(uses map[useKey]*use, deniedAPIs map[use
 // history reads, over the place scope and all time, when each identity of
 // uses first acted, from which addresses and with which tools, when each
 // address was first seen per account, and the identities' console
-// sign-ins. With all set (triage), every identity is read at once.
+// sign-ins. With all set (triage), every identity is read at once. What is
+// read per identity is kept for the investigation (idHistory): the steps
+// judge uses of mostly the same identities, and each read scans the case.
 func (inv *investigation) history(uses map[useKey]*use, all bool) (*history, error) {
-	h := &history{identityFirst: map[string]time.Time{}, ipFirst: map[[2]string]time.Time{}, famFirst: map[[2]string]time.Time{},
-		signIns: map[string][]signIn{}}
-	where, wargs := inv.historyScope(uses, all)
-	useFirst, err := inv.readFirsts(h, where, wargs)
-	if err != nil {
-		return nil, err
+	c := inv.idHist
+	if c == nil || (all && !c.all) {
+		// Everything read again from scratch: the maps are filled by
+		// appending, so no identity may be read twice into them.
+		c = newIDHistory()
+		inv.idHist = c
 	}
-	inv.log.Debug("attribution history", "part", "identities")
+	ids := useIdentities(uses)
+	var missing []string
+	for _, id := range ids {
+		if !c.all && !c.read[id] {
+			missing = append(missing, id)
+		}
+	}
+	if all && !c.all || len(missing) > 0 {
+		where, wargs := inv.historyScope(missing, all)
+		if err := inv.readHistory(c, where, wargs); err != nil {
+			return nil, err
+		}
+		c.all = all
+		for _, id := range missing {
+			c.read[id] = true
+		}
+	}
+	h := c.view(ids, all)
 	for k, u := range uses {
-		u.histFirst = useFirst[k]
+		u.histFirst = c.useFirst[k]
 		if u.histFirst.IsZero() {
 			u.histFirst = u.first
 		}
@@ -235,28 +254,92 @@ func (inv *investigation) history(uses map[useKey]*use, all bool) (*history, err
 		return nil, err
 	}
 	indexIdentities(h, inv.network)
-	// How much history lay before each moment, per identity.
-	h.idHours = map[string]*hourly{}
-	q := `SELECT ` + identitySQL + `, ` + hourSQL + ` AS hr, count(*) FROM events
-			WHERE ` + where + ` AND event_time IS NOT NULL GROUP BY ALL ORDER BY 1, 2`
-	if err := scanHourly(inv, q, wargs, h.idHours); err != nil {
-		return nil, fmt.Errorf("attribution: counting history: %w", err)
-	}
-	if err := inv.readSignIns(h, where, wargs); err != nil {
-		return nil, err
-	}
 	return h, nil
 }
 
-// historyScope is the filter of history's queries: the place scope, no
-// AWS service, and (unless all) the identities of uses.
-func (inv *investigation) historyScope(uses map[useKey]*use, all bool) (string, []any) {
-	pf := inv.opts.placeFilter()
+// idHistory is what history read per identity: when each first acted, from
+// which addresses and tools, its console sign-ins and its events by hour.
+type idHistory struct {
+	all      bool            // every identity in scope is read
+	read     map[string]bool // the identities read
+	h        *history        // identityFirst, ipFirst, famFirst, signIns, idHours
+	useFirst map[useKey]time.Time
+}
+
+func newIDHistory() *idHistory {
+	return &idHistory{read: map[string]bool{}, useFirst: map[useKey]time.Time{},
+		h: &history{identityFirst: map[string]time.Time{}, ipFirst: map[[2]string]time.Time{}, famFirst: map[[2]string]time.Time{},
+			signIns: map[string][]signIn{}, idHours: map[string]*hourly{}}}
+}
+
+// view is a history of ids alone (all: of every identity read), as a read
+// of just them would give: what is judged must not depend on what earlier
+// steps read (sharedTool counts the identities that used a tool).
+func (c *idHistory) view(ids []string, all bool) *history {
+	if all {
+		return &history{identityFirst: c.h.identityFirst, ipFirst: c.h.ipFirst, famFirst: c.h.famFirst,
+			signIns: c.h.signIns, idHours: c.h.idHours}
+	}
+	keep := map[string]bool{}
+	for _, id := range ids {
+		keep[id] = true
+	}
+	h := &history{identityFirst: map[string]time.Time{}, ipFirst: map[[2]string]time.Time{}, famFirst: map[[2]string]time.Time{},
+		signIns: map[string][]signIn{}, idHours: map[string]*hourly{}}
+	for id, t := range c.h.identityFirst {
+		if keep[id] {
+			h.identityFirst[id] = t
+		}
+	}
+	for k, t := range c.h.ipFirst {
+		if keep[k[0]] {
+			h.ipFirst[k] = t
+		}
+	}
+	for k, t := range c.h.famFirst {
+		if keep[k[0]] {
+			h.famFirst[k] = t
+		}
+	}
+	for id := range keep {
+		if s, ok := c.h.signIns[id]; ok {
+			h.signIns[id] = s
+		}
+		if x, ok := c.h.idHours[id]; ok {
+			h.idHours[id] = x
+		}
+	}
+	return h
+}
+
+// readHistory reads the history of the identities where selects into c.
+func (inv *investigation) readHistory(c *idHistory, where string, wargs []any) error {
+	if err := inv.readFirsts(c.h, c.useFirst, where, wargs); err != nil {
+		return err
+	}
+	inv.log.Debug("attribution history", "part", "identities")
+	// How much history lay before each moment, per identity.
+	q := `SELECT ` + identitySQL + `, ` + hourSQL + ` AS hr, count(*) FROM events
+			WHERE ` + where + ` AND event_time IS NOT NULL GROUP BY ALL ORDER BY 1, 2`
+	if err := scanHourly(inv, q, wargs, c.h.idHours); err != nil {
+		return fmt.Errorf("attribution: counting history: %w", err)
+	}
+	return inv.readSignIns(c.h, where, wargs)
+}
+
+// useIdentities lists the identities of uses, sorted.
+func useIdentities(uses map[useKey]*use) []string {
 	idSet := map[string]bool{}
 	for k := range uses {
 		idSet[k.identity] = true
 	}
-	ids := slices.Sorted(maps.Keys(idSet))
+	return slices.Sorted(maps.Keys(idSet))
+}
+
+// historyScope is the filter of history's queries: the place scope, no
+// AWS service, and (unless all) the identities ids.
+func (inv *investigation) historyScope(ids []string, all bool) (string, []any) {
+	pf := inv.opts.placeFilter()
 	idCond, idArgs := "true", []any(nil)
 	if !all {
 		// The identity is one of these columns (or, for keyless callers,
@@ -268,22 +351,21 @@ func (inv *investigation) historyScope(uses map[useKey]*use, all bool) (string, 
 }
 
 // readFirsts fills when each identity, each of its addresses and each of
-// its tools was first seen, and returns when each use was.
-func (inv *investigation) readFirsts(h *history, where string, wargs []any) (map[useKey]time.Time, error) {
+// its tools was first seen, and when each use was (useFirst).
+func (inv *investigation) readFirsts(h *history, useFirst map[useKey]time.Time, where string, wargs []any) error {
 	q := `SELECT identity, ip, ua, min(event_time) FROM (SELECT ` + identitySQL + ` AS identity, coalesce(source_ip, '') AS ip,
 			coalesce(user_agent, '') AS ua, event_time FROM events WHERE ` + where + `)
 		GROUP BY identity, ip, ua`
 	rows, err := inv.db.QueryContext(inv.ctx, q, wargs...)
 	if err != nil {
-		return nil, fmt.Errorf("attribution: reading history: %w", err)
+		return fmt.Errorf("attribution: reading history: %w", err)
 	}
 	defer rows.Close()
-	useFirst := map[useKey]time.Time{}
 	for rows.Next() {
 		var id, ip, ua string
 		var nt sql.NullTime
 		if err := rows.Scan(&id, &ip, &ua, &nt); err != nil {
-			return nil, fmt.Errorf("attribution: reading history: %w", err)
+			return fmt.Errorf("attribution: reading history: %w", err)
 		}
 		if !nt.Valid {
 			continue
@@ -301,9 +383,9 @@ func (inv *investigation) readFirsts(h *history, where string, wargs []any) (map
 		useFirst[uk] = minTime(useFirst[uk], t)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("attribution: reading history: %w", err)
+		return fmt.Errorf("attribution: reading history: %w", err)
 	}
-	return useFirst, nil
+	return nil
 }
 
 // addAccountHistory copies the accounts' history (read once per
@@ -351,26 +433,77 @@ func indexIdentities(h *history, network func(ip string) string) {
 }
 
 // readSignIns reads the console sign-ins of the identities where selects,
-// in time order.
+// in time order. Their JSON fields come from a second query, of just those
+// rows (by file): DuckDB reads a JSON column a vector at a time, so with
+// the first query it read the responses of nearly every vector that held
+// a ConsoleLogin, whoever made it — 0.3–0.5 s a time at 5 M events.
 func (inv *investigation) readSignIns(h *history, where string, wargs []any) error {
-	q := `SELECT ` + identitySQL + `, event_time, coalesce(source_ip, ''), coalesce(json_extract_string(additional_event_data, '$.MFAUsed'), ''),
-			error_code IS NULL AND coalesce(json_extract_string(response_elements, '$.ConsoleLogin'), 'Success') = 'Success'
+	q := `SELECT ` + identitySQL + `, event_time, coalesce(source_ip, ''), error_code IS NULL, source_id, source_position
 		FROM events WHERE ` + where + ` AND event_name = 'ConsoleLogin' AND event_time IS NOT NULL ORDER BY event_time`
 	rows, err := inv.db.QueryContext(inv.ctx, q, wargs...)
 	if err != nil {
 		return fmt.Errorf("attribution: reading sign-ins: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var id string
-		var s signIn
-		if err := rows.Scan(&id, &s.t, &s.ip, &s.mfa, &s.success); err != nil {
-			return fmt.Errorf("attribution: reading sign-ins: %w", err)
+	type at struct{ source, pos int64 }
+	var ids []string
+	var ins []signIn
+	var where2 []at
+	err = func() error {
+		defer rows.Close()
+		for rows.Next() {
+			var id string
+			var s signIn
+			var a at
+			if err := rows.Scan(&id, &s.t, &s.ip, &s.success, &a.source, &a.pos); err != nil {
+				return err
+			}
+			s.t = s.t.UTC()
+			ids, ins, where2 = append(ids, id), append(ins, s), append(where2, a)
 		}
-		s.t = s.t.UTC()
-		h.signIns[id] = append(h.signIns[id], s)
+		return rows.Err()
+	}()
+	if err != nil {
+		return fmt.Errorf("attribution: reading sign-ins: %w", err)
 	}
-	return rows.Err()
+	if len(ins) == 0 {
+		return nil
+	}
+	sources := map[int64]bool{}
+	for _, a := range where2 {
+		sources[a.source] = true
+	}
+	rows, err = inv.db.QueryContext(inv.ctx, `SELECT source_id, source_position, coalesce(json_extract_string(additional_event_data, '$.MFAUsed'), ''),
+			coalesce(json_extract_string(response_elements, '$.ConsoleLogin'), 'Success') = 'Success'
+		FROM events WHERE list_contains(?, source_id) AND event_name = 'ConsoleLogin'`, slices.Sorted(maps.Keys(sources)))
+	if err != nil {
+		return fmt.Errorf("attribution: reading sign-ins: %w", err)
+	}
+	type detail struct {
+		mfa string
+		ok  bool
+	}
+	details := map[at]detail{}
+	err = func() error {
+		defer rows.Close()
+		for rows.Next() {
+			var a at
+			var d detail
+			if err := rows.Scan(&a.source, &a.pos, &d.mfa, &d.ok); err != nil {
+				return err
+			}
+			details[a] = d
+		}
+		return rows.Err()
+	}()
+	if err != nil {
+		return fmt.Errorf("attribution: reading sign-ins: %w", err)
+	}
+	for i, s := range ins {
+		d := details[where2[i]]
+		s.mfa, s.success = d.mfa, s.success && d.ok
+		h.signIns[ids[i]] = append(h.signIns[ids[i]], s)
+	}
+	return nil
 }
 
 // sharedTool links uses through a rare tool: when an attacker's use has a
