@@ -1,6 +1,7 @@
 package analyze
 
 import (
+	"cmp"
 	"compress/gzip"
 	"context"
 	"encoding/json"
@@ -480,5 +481,62 @@ func TestHistoryPerIdentity(t *testing.T) {
 				t.Errorf("step %d (%v, all %v): %d reads of the case, want %d", i, step.ids, step.all, n, step.reads)
 			}
 		}
+	}
+}
+
+// TestHitGroups: detection hits are grouped by finding, use and kind of
+// call, and an S3 read of CloudTrail's own log files (by object key or
+// prefix) is told from any other S3 call — in the same file as one, too:
+// the kind is read afterwards for the S3 calls by file and position.
+func TestHitGroups(t *testing.T) {
+	ctx := context.Background()
+	day0 := time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)
+	alice := ev{ip: "198.51.100.20", ua: "aws-cli/2.13.0 Python/3.11.4 Darwin/23.0.0 exe/x86_64 prompt/off", user: "alice", key: "AKIAEXAMPLEALICE0001"}
+	call := func(at time.Duration, name string, req map[string]any) ev {
+		e := alice
+		e.t, e.name, e.source, e.req = day0.Add(at), name, sourceOf(name), req
+		return e
+	}
+	trailKey := "AWSLogs/" + testAccount + "/CloudTrail/us-east-1/2024/05/01/" + testAccount + "_CloudTrail_us-east-1_x.json.gz"
+	first := []ev{
+		call(time.Hour, "GetObject", map[string]any{"bucketName": "trail", "key": trailKey}),      // A
+		call(2*time.Hour, "GetObject", map[string]any{"bucketName": "data", "key": "report.csv"}), // B
+	}
+	second := []ev{
+		call(3*time.Hour, "ListObjects", map[string]any{"bucketName": "trail", "prefix": "AWSLogs/o-abc123/" + testAccount + "/CloudTrail/"}), // C
+		call(4*time.Hour, "GetObject", map[string]any{"bucketName": "trail", "key": "/" + trailKey}),                                          // D
+		call(5*time.Hour, "DescribeInstances", nil), // E
+	}
+	st, _ := caseDB(t, writeCase(t, first), writeCase(t, second))
+	var ids []string
+	rows, err := st.DB().Query(`SELECT event_id FROM events ORDER BY event_time`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if len(ids) != 5 {
+		t.Fatalf("%d events", len(ids))
+	}
+	a, b, c, d, e := ids[0], ids[1], ids[2], ids[3], ids[4]
+	inv := newInvestigation(ctx, st.DB(), &Options{})
+	got, err := inv.hitGroups([]string{a, b, c, e, a, d}, []int32{0, 0, 0, 0, 1, 1}, "true", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.SortFunc(got, func(x, y hitGroup) int { return cmp.Or(x.r-y.r, strings.Compare(x.kind, y.kind)) })
+	arn := "arn:aws:iam::" + testAccount + ":user/alice"
+	group := func(r int, kind string, n int, first time.Duration) hitGroup {
+		return hitGroup{r: r, identity: arn, ip: alice.ip, kind: kind, ua: alice.ua, n: n, first: day0.Add(first)}
+	}
+	want := []hitGroup{group(0, "", 2, 2*time.Hour), group(0, "trail-logs", 2, time.Hour), group(1, "trail-logs", 2, time.Hour)}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("hit groups\n%+v\nwant\n%+v", got, want)
 	}
 }
