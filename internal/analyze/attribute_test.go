@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/trailsleuth/trailsleuth/internal/eventsql"
 	"github.com/trailsleuth/trailsleuth/internal/store"
 )
 
@@ -538,5 +539,74 @@ func TestHitGroups(t *testing.T) {
 	want := []hitGroup{group(0, "", 2, 2*time.Hour), group(0, "trail-logs", 2, time.Hour), group(1, "trail-logs", 2, time.Hour)}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("hit groups\n%+v\nwant\n%+v", got, want)
+	}
+}
+
+// TestGrantRows: the grant calls are read with their JSON from the case's
+// copy (grant_json), and those the copy lacks — one row, or all of them —
+// from the events: the same rows as a read of the events alone.
+func TestGrantRows(t *testing.T) {
+	ctx := context.Background()
+	day0 := time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)
+	alice := ev{ip: "198.51.100.20", ua: ownerSDK, user: "alice", key: "AKIAEXAMPLEALICE0001"}
+	grantCall := func(at time.Duration, name string, req, resp map[string]any) ev {
+		e := alice
+		e.t, e.name, e.source, e.req, e.resp = day0.Add(at), name, "iam.amazonaws.com", req, resp
+		if name == "AssumeRole" {
+			e.source = "sts.amazonaws.com"
+		}
+		return e
+	}
+	evs := []ev{
+		grantCall(time.Hour, "AssumeRole", map[string]any{"roleArn": "arn:aws:iam::" + testAccount + ":role/deploy", "roleSessionName": "s"},
+			map[string]any{"credentials": map[string]any{"accessKeyId": "ASIAEXAMPLESESSION01"}, "assumedRoleUser": map[string]any{"arn": "arn:aws:sts::" + testAccount + ":assumed-role/deploy/s"}}),
+		grantCall(2*time.Hour, "CreateUser", map[string]any{"userName": "backup"}, map[string]any{"user": map[string]any{"arn": "arn:aws:iam::" + testAccount + ":user/backup"}}),
+		grantCall(3*time.Hour, "CreateAccessKey", map[string]any{"userName": "backup"}, map[string]any{"accessKey": map[string]any{"accessKeyId": "AKIAEXAMPLEBACKUP001", "userName": "backup"}}),
+		grantCall(4*time.Hour, "ListUsers", nil, nil),
+	}
+	st, _ := caseDB(t, writeCase(t, evs[:2]), writeCase(t, evs[2:]))
+	db := st.DB()
+	f := filter{where: "true"}
+	g := eventsql.GrantCond()
+	direct, err := query(ctx, db, f, g.Where, g.Args...)
+	if err != nil || len(direct) != 3 {
+		t.Fatalf("%d grant calls in the events, %v", len(direct), err)
+	}
+	for _, step := range []struct {
+		name, change string
+		want         func([]row) []row
+	}{
+		{"the copy", "", nil},
+		{"the copy is read", `UPDATE grant_json SET response_elements = '{"user":{"arn":"copy"}}' WHERE source_position = 1`,
+			func(rs []row) []row {
+				out := slices.Clone(rs)
+				out[1].Response = `{"user":{"arn":"copy"}}`
+				return out
+			}},
+		{"a call missing", `DELETE FROM grant_json WHERE source_position = 0 AND response_elements LIKE '%accessKey%'`, nil},
+		{"no copy", `DELETE FROM grant_json`, nil},
+	} {
+		if step.change != "" {
+			if _, err := db.Exec(step.change); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want := direct
+		if step.want != nil {
+			want = step.want(direct)
+		}
+		got, err := grantRows(ctx, db, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: grant rows\n%+v\nwant\n%+v", step.name, got, want)
+		}
+		if step.want != nil { // put the copy back as it was
+			if _, err := db.Exec(`UPDATE grant_json SET response_elements = (SELECT response_elements FROM event_rows e
+				WHERE e.source_id = grant_json.source_id AND e.source_position = grant_json.source_position)`); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
 }

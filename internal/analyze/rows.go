@@ -84,16 +84,24 @@ const hourSQL = `to_timestamp(floor(epoch(event_time) / 3600) * 3600)`
 // every service AssumeRole of a busy case.
 const issuedKeySQL = `regexp_extract(response_elements, '"accessKeyId":\s*"(ASIA[A-Z0-9]{16})"', 1)`
 
-func scanRows(rows *sql.Rows) ([]row, error) {
+func scanRows(rows *sql.Rows) ([]row, error) { return scanRowsWith(rows, nil) }
+
+// scanRowsWith is scanRows for a query with more columns after
+// rowColumns: more gives, for each row, where they go.
+func scanRowsWith(rows *sql.Rows, more func() []any) ([]row, error) {
 	defer rows.Close()
 	var out []row
 	for rows.Next() {
 		var r row
 		var t sql.NullTime
 		var ro sql.NullBool
-		if err := rows.Scan(&r.ID, &t, &r.Name, &r.Source, &r.Region, &r.IP, &r.UserAgent, &r.ErrorCode,
+		dest := []any{&r.ID, &t, &r.Name, &r.Source, &r.Region, &r.IP, &r.UserAgent, &r.ErrorCode,
 			&ro, &r.Account, &r.Type, &r.ARN, &r.UserName, &r.Key, &r.IssuerARN, &r.InvokedBy,
-			&r.Request, &r.Response, &r.Additional, &r.Resources, &r.SourceIdent, &r.Identity, &r.FromConsole); err != nil {
+			&r.Request, &r.Response, &r.Additional, &r.Resources, &r.SourceIdent, &r.Identity, &r.FromConsole}
+		if more != nil {
+			dest = append(dest, more()...)
+		}
+		if err := rows.Scan(dest...); err != nil {
 			return nil, err
 		}
 		if t.Valid {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -164,5 +165,33 @@ func TestExitStatus(t *testing.T) {
 	}
 	if r := run(t, "--db", filepath.Join(dir, "missing.duckdb"), "query", "SELECT 1"); r.code != ExitError || !strings.Contains(r.errOut, "ingest") {
 		t.Errorf("query without a case: %+v", r)
+	}
+}
+
+// TestQueryWriteRefreshesGrantCopy: after query --write, the case's copy
+// of the credential-granting calls (grant_json) is the events' again, so
+// that an investigation never reads a grant the events no longer say.
+func TestQueryWriteRefreshesGrantCopy(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "case.duckdb")
+	if r := run(t, "--db", db, "-q", "ingest", filepath.Join(testenv.RepoRoot(t), "examples", "incident")); r.code != 0 {
+		t.Fatalf("ingest: %+v", r)
+	}
+	const differ = `SELECT count(*) FILTER (g.source_id IS NULL OR g.response_elements IS DISTINCT FROM e.response_elements), count(*)
+		FROM event_rows e LEFT JOIN grant_json g USING (source_id, source_position)
+		WHERE e.event_name IN ('AssumeRole', 'CreateAccessKey') AND e.error_code IS NULL AND e.identity_type <> 'AWSService'`
+	for _, change := range []string{
+		"",
+		`UPDATE event_rows SET response_elements = '{"credentials":{"accessKeyId":"ASIAEXAMPLECHANGED01"}}' WHERE event_name = 'AssumeRole'`,
+		`DELETE FROM grant_json`,
+	} {
+		if change != "" {
+			if r := run(t, "--db", db, "-q", "query", "--write", change); r.code != 0 {
+				t.Fatalf("%s: %+v", change, r)
+			}
+		}
+		r := run(t, "--db", db, "-q", "query", "--format", "csv", differ)
+		if r.code != 0 || !regexp.MustCompile(`\n0,[1-9]\d*\n$`).MatchString(r.out) {
+			t.Errorf("after %q: the copy differs from the events: %q %s", change, r.out, r.errOut)
+		}
 	}
 }

@@ -89,5 +89,13 @@ func runQuery(ctx context.Context, opts *QueryOptions) (err error) {
 	if n, err = tabular.Write(hw, opts.Format, rows); err != nil {
 		return fmt.Errorf("query: %w", err)
 	}
+	if opts.Write {
+		rows.Close()
+		// The SQL may have changed events: the copy investigations read of
+		// the credential-granting calls is made again from them.
+		if err := st.RefreshGrantJSON(ctx); err != nil {
+			opts.F.IO.Warnf("warning: the events may have changed and their copy in grant_json could not be made again (investigations read the events instead): %v\n", err)
+		}
+	}
 	return nil
 }

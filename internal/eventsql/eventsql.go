@@ -73,3 +73,18 @@ func WindowCond(where string, args []any, col string, since, until *time.Time) (
 	}
 	return where, args
 }
+
+// GrantEvents are the calls that produce credentials or open a way to
+// them, which investigations follow from caller to credential.
+var GrantEvents = []string{
+	"AssumeRole", "GetSessionToken", "GetFederationToken",
+	"CreateAccessKey", "CreateUser", "CreateLoginProfile", "UpdateLoginProfile", "UpdateAssumeRolePolicy",
+}
+
+// GrantCond selects the successful grant calls not made by an AWS service
+// (services assume roles all day and never hold an attacker's key): the
+// events whose JSON fields the case keeps apart in grant_json.
+func GrantCond() Filter {
+	c, a := InList("event_name", GrantEvents)
+	return Filter{Where: c + " AND error_code IS NULL AND coalesce(identity_type, '') <> 'AWSService'", Args: a}
+}

@@ -262,8 +262,10 @@ func readThrough(ctx context.Context, path string, version int, open []unfinishe
 // leaves a case readable as it is, with the SQL that makes in memory what
 // the migration adds: version 5's only creates tables (schema_v6.sql: the
 // access and flow log tables); version 6's moves raw out of events, and
-// version 7's drops audit_log's key, but what a query sees is the same.
-var additiveMigrations = map[int]string{5: schemaV6, 6: "", 7: ""}
+// version 7's drops audit_log's key, but what a query sees is the same;
+// version 7's grant_json is a copy, empty in memory (readers fall back to
+// the events).
+var additiveMigrations = map[int]string{5: schemaV6, 6: "", 7: createGrantJSON}
 
 // additiveFrom reports whether every migration from version on leaves the
 // case readable as it is, so that an older case can be read in place.
@@ -378,6 +380,7 @@ func rollBack(ctx context.Context, db *sql.DB) (int64, error) {
 	for _, q := range []string{
 		`DELETE FROM event_conflict_rows WHERE run_id IN ` + unfinished,
 		`DELETE FROM raw_blocks WHERE run_id IN ` + unfinished,
+		`DELETE FROM grant_json WHERE run_id IN ` + unfinished,
 		`DELETE FROM s3_access WHERE run_id IN ` + unfinished,
 		`DELETE FROM flow_logs WHERE run_id IN ` + unfinished,
 		`DELETE FROM ingest_errors WHERE source_id IN (SELECT source_id FROM sources WHERE run_id IN ` + unfinished + `)`,

@@ -5,6 +5,7 @@
 -- every ingest (docs/performance.md). The sequence stays unique without
 -- it: AppendAudit appends one entry at a time in a transaction that reads
 -- the last one, and audit verify reports a repeated or missing number.
+-- Version 8 also adds grant_json, made and filled in Go (grantjson.go).
 CREATE TABLE audit_log_v8 (
     seq          BIGINT NOT NULL,
     at_time      TIMESTAMPTZ NOT NULL,

@@ -68,14 +68,27 @@ func (s *Store) BeginRun(ctx context.Context, version, cmdline string) (int64, e
 	return id, nil
 }
 
-// FinishRun stores an ingest's totals.
+// FinishRun copies the run's credential-granting calls into grant_json
+// and stores its totals, in one transaction: a run is finished only with
+// its copies made.
 func (s *Store) FinishRun(ctx context.Context, r Run) error {
 	errs, _ := json.Marshal(r.Errors)
-	_, err := s.db.ExecContext(ctx,
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("recording ingest totals: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	if err := copyGrantJSON(ctx, tx, "run_id = ?", r.ID); err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx,
 		`UPDATE ingest_runs SET finished_at = ?, files = ?, files_skipped = ?, events = ?, duplicates = ?, errors = ?
 		 WHERE run_id = ?`,
 		time.Now().UTC(), r.Files, r.FilesSkipped, r.Events, r.Duplicates, string(errs), r.ID)
 	if err != nil {
+		return fmt.Errorf("recording ingest totals: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("recording ingest totals: %w", err)
 	}
 	return nil

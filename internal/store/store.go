@@ -48,9 +48,10 @@ var schemaV6 string
 //go:embed schema_v8.sql
 var schemaV8 string
 
-// migrations[i] brings a database from version i to i+1. The step to
-// version 7 moves data and is Go (migrateV7): its entry is empty.
-var migrations = []string{schemaV1, schemaV2, schemaV3, schemaV4, schemaV5, schemaV6, "", schemaV8}
+// migrations[i] brings a database from version i to i+1. The steps to
+// versions 7 and 8 move data and are Go (migrateV7, migrateV8): their
+// entries are empty.
+var migrations = []string{schemaV1, schemaV2, schemaV3, schemaV4, schemaV5, schemaV6, "", ""}
 
 // Store is an open case database.
 type Store struct {
@@ -407,10 +408,13 @@ func (s *Store) migrateTo(ctx context.Context, from, to int, newFormat bool) err
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
 	for v := from; v < to; v++ {
 		var err error
-		if migrations[v] != "" {
-			_, err = tx.ExecContext(ctx, migrations[v])
-		} else {
+		switch v {
+		case 6:
 			err = migrateV7(ctx, s.db, s.seg, tx, newFormat)
+		case 7:
+			err = migrateV8(ctx, tx)
+		default:
+			_, err = tx.ExecContext(ctx, migrations[v])
 		}
 		if err != nil {
 			return fmt.Errorf("migration to version %d: %w", v+1, err)
