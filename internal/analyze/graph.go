@@ -138,11 +138,11 @@ func grantRows(ctx context.Context, db *sql.DB, f filter) ([]row, error) {
 		return nil, err
 	}
 	missing := map[string]int{}
-	var from []int64
+	var from []srcPos
 	for i, ok := range cached {
 		if !ok {
 			missing[out[i].ID] = i
-			from = append(from, sources[i])
+			from = append(from, srcPos{source: sources[i]})
 		}
 	}
 	switch len(missing) {
@@ -153,8 +153,7 @@ func grantRows(ctx context.Context, db *sql.DB, f filter) ([]row, error) {
 		// they are.
 		return query(ctx, db, f, g.Where, g.Args...)
 	}
-	slices.Sort(from)
-	again, err := query(ctx, db, f, "("+g.Where+") AND list_contains(?, source_id)", append(slices.Clone(g.Args), slices.Compact(from))...)
+	again, err := query(ctx, db, f, "("+g.Where+") AND list_contains(?, source_id)", append(slices.Clone(g.Args), fileNumbers(from))...)
 	if err != nil {
 		return nil, err
 	}

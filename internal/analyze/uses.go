@@ -444,16 +444,15 @@ func (inv *investigation) readSignIns(h *history, where string, wargs []any) err
 	if err != nil {
 		return fmt.Errorf("attribution: reading sign-ins: %w", err)
 	}
-	type at struct{ source, pos int64 }
 	var ids []string
 	var ins []signIn
-	var where2 []at
+	var where2 []srcPos
 	err = func() error {
 		defer rows.Close()
 		for rows.Next() {
 			var id string
 			var s signIn
-			var a at
+			var a srcPos
 			if err := rows.Scan(&id, &s.t, &s.ip, &s.success, &a.source, &a.pos); err != nil {
 				return err
 			}
@@ -465,36 +464,22 @@ func (inv *investigation) readSignIns(h *history, where string, wargs []any) err
 	if err != nil {
 		return fmt.Errorf("attribution: reading sign-ins: %w", err)
 	}
-	if len(ins) == 0 {
-		return nil
-	}
-	sources := map[int64]bool{}
-	for _, a := range where2 {
-		sources[a.source] = true
-	}
-	rows, err = inv.db.QueryContext(inv.ctx, `SELECT source_id, source_position, coalesce(json_extract_string(additional_event_data, '$.MFAUsed'), ''),
-			coalesce(json_extract_string(response_elements, '$.ConsoleLogin'), 'Success') = 'Success'
-		FROM events WHERE list_contains(?, source_id) AND event_name = 'ConsoleLogin'`, slices.Sorted(maps.Keys(sources)))
-	if err != nil {
-		return fmt.Errorf("attribution: reading sign-ins: %w", err)
-	}
 	type detail struct {
 		mfa string
 		ok  bool
 	}
-	details := map[at]detail{}
-	err = func() error {
-		defer rows.Close()
-		for rows.Next() {
-			var a at
-			var d detail
-			if err := rows.Scan(&a.source, &a.pos, &d.mfa, &d.ok); err != nil {
-				return err
-			}
-			details[a] = d
+	details := map[srcPos]detail{}
+	err = inv.byFiles(where2, `SELECT source_id, source_position, coalesce(json_extract_string(additional_event_data, '$.MFAUsed'), ''),
+			coalesce(json_extract_string(response_elements, '$.ConsoleLogin'), 'Success') = 'Success'
+		FROM events WHERE list_contains(?, source_id) AND event_name = 'ConsoleLogin'`, func(rows *sql.Rows) error {
+		var a srcPos
+		var d detail
+		if err := rows.Scan(&a.source, &a.pos, &d.mfa, &d.ok); err != nil {
+			return err
 		}
-		return rows.Err()
-	}()
+		details[a] = d
+		return nil
+	})
 	if err != nil {
 		return fmt.Errorf("attribution: reading sign-ins: %w", err)
 	}
@@ -1237,69 +1222,87 @@ func (inv *investigation) hitGroups(ids []string, idx []int32, cond string, args
 	if err != nil {
 		return nil, err
 	}
-	byGroup := map[hitGroup]*hitGroup{}
-	var out []*hitGroup
+	var groups []hitGroup
+	index := map[hitGroup]int{} // a group (n and first zero) → its place in groups
 	for _, h := range hs {
 		k := h.g
 		if h.s3 && k.kind == "" && trail[h.at] {
 			k.kind = "trail-logs"
 		}
-		g := byGroup[k]
-		if g == nil {
-			g = &hitGroup{}
-			*g = k
-			byGroup[k] = g
-			out = append(out, g)
+		i, ok := index[k]
+		if !ok {
+			i = len(groups)
+			index[k] = i
+			groups = append(groups, k)
 		}
-		g.n++
+		groups[i].n++
 		if h.t.Valid {
-			g.first = minTime(g.first, h.t.Time.UTC())
+			groups[i].first = minTime(groups[i].first, h.t.Time.UTC())
 		}
-	}
-	groups := make([]hitGroup, len(out))
-	for i, g := range out {
-		groups[i] = *g
 	}
 	return groups, nil
 }
 
 // trailLogReads says which of the S3 calls at keys read CloudTrail's own
-// log files (an object key or prefix under AWSLogs/…/CloudTrail). The
-// calls are found by file, a batch of files a query: DuckDB tests a list
-// of file numbers inside its scan and reads the JSON of those rows alone.
+// log files (an object key or prefix under AWSLogs/…/CloudTrail).
 func (inv *investigation) trailLogReads(keys []srcPos) (map[srcPos]bool, error) {
 	out := map[srcPos]bool{}
-	sources := map[int64]bool{}
-	for _, k := range keys {
-		sources[k.source] = true
-	}
-	ids := slices.Sorted(maps.Keys(sources))
-	for len(ids) > 0 {
-		batch := ids[:min(len(ids), 1024)]
-		ids = ids[len(batch):]
-		rows, err := inv.db.QueryContext(inv.ctx, `SELECT source_id, source_position FROM events
+	err := inv.byFiles(keys, `SELECT source_id, source_position FROM events
 			WHERE list_contains(?, source_id) AND event_source = 's3.amazonaws.com'
 				AND regexp_matches(coalesce(json_extract_string(request_parameters, '$.key'), json_extract_string(request_parameters, '$.prefix'), ''),
-					'^/?AWSLogs/(o-[a-z0-9]+/)?[0-9]{12}/CloudTrail')`, batch)
+					'^/?AWSLogs/(o-[a-z0-9]+/)?[0-9]{12}/CloudTrail')`, func(rows *sql.Rows) error {
+		var k srcPos
+		if err := rows.Scan(&k.source, &k.pos); err != nil {
+			return err
+		}
+		out[k] = true
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("attribution: reading detections: %w", err)
+	}
+	return out, nil
+}
+
+// byFiles runs q, whose one parameter is a list of file numbers
+// (list_contains(?, source_id)), for the files of keys, a batch of files a
+// query, and hands each row to scan. It is how a few events spread over
+// the case get their JSON fields: DuckDB tests the list inside its scan
+// and reads the JSON of those files' rows alone, where a condition on the
+// events themselves would have it read nearly every vector.
+func (inv *investigation) byFiles(keys []srcPos, q string, scan func(*sql.Rows) error) error {
+	files := fileNumbers(keys)
+	for len(files) > 0 {
+		batch := files[:min(len(files), 1024)]
+		files = files[len(batch):]
+		rows, err := inv.db.QueryContext(inv.ctx, q, batch)
 		if err != nil {
-			return nil, fmt.Errorf("attribution: reading detections: %w", err)
+			return err
 		}
 		err = func() error {
 			defer rows.Close()
 			for rows.Next() {
-				var k srcPos
-				if err := rows.Scan(&k.source, &k.pos); err != nil {
+				if err := scan(rows); err != nil {
 					return err
 				}
-				out[k] = true
 			}
 			return rows.Err()
 		}()
 		if err != nil {
-			return nil, fmt.Errorf("attribution: reading detections: %w", err)
+			return err
 		}
 	}
-	return out, nil
+	return nil
+}
+
+// fileNumbers lists the distinct files of keys, in order.
+func fileNumbers(keys []srcPos) []int64 {
+	files := make([]int64, len(keys))
+	for i, k := range keys {
+		files[i] = k.source
+	}
+	slices.Sort(files)
+	return slices.Compact(files)
 }
 
 // addHit counts n events of finding f on the use, actions of them not
