@@ -60,6 +60,7 @@ type options struct {
 	floorWorkers    int
 	queryRuns       int
 	datasets        string
+	originals       string // ingest --originals
 }
 
 // modes are the flags that make this process do something else than the
@@ -120,6 +121,7 @@ func defineFlags(o *options, m *modes) {
 	flag.BoolVar(&o.keepDB, "keep-db", false, "keep the case database and the read_json database in bench/out")
 	flag.StringVar(&o.ctgenDir, "ctgen", "", "ctgen source `folder` (default ../shared/tools/ctgen beside the repository)")
 	flag.IntVar(&o.floorWorkers, "floor-workers", 2, "goroutines for the decompression floor")
+	flag.StringVar(&o.originals, "originals", "copy", "trailsleuth ingest --originals: copy, or in-place (the case reads the original events from the corpus files)")
 	flag.IntVar(&o.queryRuns, "query-runs", 5, "times each query is run (the median is reported)")
 	flag.BoolVar(&m.calibrate, "calibrate", false, "count every rule's hits on a ctgen background corpus and the shared datasets instead of measuring ingest")
 	flag.StringVar(&o.datasets, "datasets", "", "datasets `folder` for -calibrate (default ../shared/datasets beside the repository)")
@@ -432,7 +434,7 @@ func (b *benchRun) ingestStep(ctx context.Context, rr *runResult, tag string) er
 	removeDB(b.caseDB)
 	logf("%s: trailsleuth ingest", tag)
 	var err error
-	rr.Ingest, rr.IngestProc, err = runIngest(ctx, b.root, b.tsBin, b.caseDB, b.logsDir)
+	rr.Ingest, rr.IngestProc, err = runIngest(ctx, b.root, b.tsBin, b.caseDB, b.logsDir, "--originals", b.o.originals)
 	if err != nil {
 		return err
 	}
@@ -458,7 +460,7 @@ func (b *benchRun) ingestStep(ctx context.Context, rr *runResult, tag string) er
 func (b *benchRun) reingestStep(ctx context.Context, rr *runResult, tag string) error {
 	logf("%s: trailsleuth re-ingest", tag)
 	var err error
-	rr.Reingest, rr.ReingestProc, err = runIngest(ctx, b.root, b.tsBin, b.caseDB, b.logsDir)
+	rr.Reingest, rr.ReingestProc, err = runIngest(ctx, b.root, b.tsBin, b.caseDB, b.logsDir, "--originals", b.o.originals)
 	if err != nil {
 		return err
 	}
@@ -615,8 +617,10 @@ func storageStep(ctx context.Context, root, self, tsBin, caseDB, outDir string, 
 	return nil
 }
 
-func runIngest(ctx context.Context, root, bin, db, dir string) (*ingest.Summary, *procResult, error) {
-	p, err := runProc(ctx, root, bin, "--db", db, "-q", "ingest", "--json", dir)
+// runIngest runs trailsleuth ingest on dir with the extra flags given.
+func runIngest(ctx context.Context, root, bin, db, dir string, flags ...string) (*ingest.Summary, *procResult, error) {
+	args := append(append([]string{"--db", db, "-q", "ingest", "--json"}, flags...), dir)
+	p, err := runProc(ctx, root, bin, args...)
 	if err != nil {
 		return nil, nil, err
 	}

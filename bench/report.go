@@ -200,7 +200,7 @@ func renderMarkdown(res *results, o *options) string {
 		p("The storage rows load the case's own events, exported with `trailsleuth export --format parquet` (not timed), with DuckDB's defaults (threads %d, memory_limit %s): the least a DuckDB table of these columns costs to fill, decompression and parsing aside. ",
 			last.Store[0].Threads, last.Store[0].MemoryLimit)
 	}
-	p("Case (database and segment file): %.1f MiB, %.2f× the gzip input", float64(last.DBBytes)/(1<<20), float64(last.DBBytes)/float64(res.Corpus.Compressed))
+	p("Case (database and segment file; ingest --originals %s): %.1f MiB, %.2f× the gzip input", o.originals, float64(last.DBBytes)/(1<<20), float64(last.DBBytes)/float64(res.Corpus.Compressed))
 	if last.LoadDBBytes > 0 {
 		p("; read_json database: %.1f MiB", float64(last.LoadDBBytes)/(1<<20))
 	}

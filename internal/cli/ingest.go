@@ -32,6 +32,8 @@ type IngestOptions struct {
 	// MaxInflateRatio and MaxInflateBytes bound decompression per file.
 	MaxInflateRatio float64
 	MaxInflateBytes int64
+	// Originals: how the case keeps the original events (copy, in-place).
+	Originals string
 }
 
 func newIngestCmd(f *Factory, runF func(context.Context, *IngestOptions) error) *cobra.Command {
@@ -59,7 +61,18 @@ conflicts, not duplicates: the one from a digest-validated file (else the
 first ingested) is used, the others are kept in event_conflicts, counted as
 conflicting_copy and listed in reports. Records that are not CloudTrail (S3
 notifications, other clouds' logs, label files) are counted, never stored.
-Every input file is recorded with its SHA-256 in the sources table.`,
+Every input file is recorded with its SHA-256 in the sources table.
+
+The original events are kept byte for byte. By default (--originals copy)
+the case keeps a compressed copy of them in its segment file (CASE.raw), so
+the case stands on its own. With --originals in-place it records where each
+event lies in its input file instead: the case is about half the size and
+ingest does less work, but raw, export --raw and the rules that read raw then
+read the input files, which must stay where they were ingested from,
+unchanged. Each file's size and SHA-256 are checked before it is read, and
+'trailsleuth audit verify' checks them all; a file that moved or changed is
+an error naming it. Events of files above 64 MiB, of lookup-events output
+and events with invalid UTF-8 are copied in either mode.`,
 		Example: `  trailsleuth ingest examples/incident
   trailsleuth --db case.duckdb ingest ./AWSLogs export.jsonl.gz
   trailsleuth ingest --format json logs/ | jq .errors`,
@@ -69,6 +82,9 @@ Every input file is recorded with its SHA-256 in the sources table.`,
 			var err error
 			if opts.JSON, err = summaryJSON(opts.Format, opts.JSON); err != nil {
 				return err
+			}
+			if err := ingest.CheckOriginals(opts.Originals); err != nil {
+				return usageErrorf("%v", err)
 			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
@@ -81,6 +97,8 @@ Every input file is recorded with its SHA-256 in the sources table.`,
 	cmd.Flags().BoolVar(&opts.NoVerify, "no-verify", false, "do not validate log files against the digest files found")
 	addFormatFlag(cmd.Flags(), &opts.Format, "", summaryFormats, "summary `format`: text, or json (one JSON object) (default: text)")
 	addJSONAlias(cmd.Flags(), &opts.JSON)
+	cmd.Flags().StringVar(&opts.Originals, "originals", ingest.OriginalsCopy,
+		"how the case keeps the original events: copy (in the case), or in-place (read from the input files, which must stay where they are)")
 	cmd.Flags().Float64Var(&opts.MaxInflateRatio, "max-inflate-ratio", ingest.DefaultMaxInflateRatio,
 		"stop reading a compressed file that expands more than this many times (decompression bomb; -1: no limit)")
 	cmd.Flags().Int64Var(&opts.MaxInflateBytes, "max-inflate-bytes", ingest.DefaultMaxInflateBytes,
@@ -142,6 +160,7 @@ func runIngest(ctx context.Context, opts *IngestOptions) error {
 		Workers:         opts.Workers,
 		MaxInflateRatio: opts.MaxInflateRatio,
 		MaxInflateBytes: opts.MaxInflateBytes,
+		Originals:       opts.Originals,
 		ToolVersion:     VersionString(f.Version),
 		CommandLine:     f.commandLine(),
 		Logger:          f.Logger,

@@ -93,4 +93,8 @@ type Provenance struct {
 	Index int64
 	// Offset is the byte offset of the event in the decompressed source stream.
 	Offset int64
+	// InPlace: Raw is exactly the bytes at Offset of the decompressed
+	// source, which ingest read whole, so a case may record where the
+	// event lies instead of keeping a copy (ingest --originals in-place).
+	InPlace bool
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/valyala/fastjson"
@@ -41,11 +42,14 @@ const (
 // the format by content and never holds more than one record (or one
 // bounded object) in memory.
 type decoder struct {
-	p     fastjson.Parser
-	inner fastjson.Parser
-	fix   fastjson.Parser // re-parses a record whose invalid UTF-8 was replaced
-	buf   []byte
-	dups  *dupScan
+	// inPlace: the source is read whole and its events may be kept as
+	// where they lie in it (Provenance.InPlace) instead of as a copy.
+	inPlace bool
+	p       fastjson.Parser
+	inner   fastjson.Parser
+	fix     fastjson.Parser // re-parses a record whose invalid UTF-8 was replaced
+	buf     []byte
+	dups    *dupScan
 
 	emit    func(*event.Event)
 	problem func(r Reason, off int64, detail string)
@@ -208,7 +212,11 @@ func (d *decoder) lines(s *streamScanner) error {
 		if err != nil {
 			return err
 		}
-		line = bytes.TrimSpace(line)
+		// The offset is the object's own, after any leading space: the
+		// event's bytes are found there again (Provenance.InPlace).
+		trimmed := bytes.TrimLeftFunc(line, unicode.IsSpace)
+		off += int64(len(line) - len(trimmed))
+		line = bytes.TrimRightFunc(trimmed, unicode.IsSpace)
 		if len(line) == 0 {
 			continue
 		}
@@ -340,7 +348,7 @@ func (d *decoder) value(raw []byte, off int64, depth int) {
 	f := fields{o: o}
 	switch {
 	case isEvent(o):
-		d.event(v, raw, off)
+		d.event(v, raw, off, true)
 	case o.Get("CloudTrailEvent") != nil:
 		d.formats[FormatLookupEvents] = true
 		d.lookupEntry(o, off)
@@ -432,7 +440,7 @@ func (d *decoder) containerInMemory(raw []byte, off int64, depth int) {
 func (d *decoder) lookupEntry(o *fastjson.Object, off int64) {
 	ct := o.Get("CloudTrailEvent")
 	if ct.Type() == fastjson.TypeObject { // some tools unwrap it already
-		d.event(ct, ct.MarshalTo(nil), off)
+		d.event(ct, ct.MarshalTo(nil), off, false)
 		return
 	}
 	s, err := ct.StringBytes()
@@ -450,12 +458,13 @@ func (d *decoder) lookupEntry(o *fastjson.Object, off int64) {
 		d.record(ReasonBadLookupEntry, off, "CloudTrailEvent is not an object")
 		return
 	}
-	d.event(v, raw, off)
+	d.event(v, raw, off, false)
 }
 
 // event normalises one event and hands it on. An object with event fields
-// but not CloudTrail's shape (shape.go) is counted, not stored.
-func (d *decoder) event(v *fastjson.Value, raw []byte, off int64) {
+// but not CloudTrail's shape (shape.go) is counted, not stored. verbatim:
+// raw is the source's own bytes at off (not text unescaped or rebuilt).
+func (d *decoder) event(v *fastjson.Value, raw []byte, off int64, verbatim bool) {
 	if why := notCloudTrail(v); why != "" {
 		d.notEvent(off, why)
 		return
@@ -474,11 +483,13 @@ func (d *decoder) event(v *fastjson.Value, raw []byte, off int64) {
 			return
 		}
 		v, raw = fv, fixed
+		verbatim = false
 		d.problem(ReasonInvalidUTF8, off, "")
 	}
 	ev := &event.Event{Raw: string(raw)}
 	ev.Provenance.Index = d.index - 1
 	ev.Provenance.Offset = off
+	ev.Provenance.InPlace = verbatim && d.inPlace
 	d.events++
 	for _, p := range normalize(v, ev, d.dups) {
 		d.problem(p.reason, off, p.detail)

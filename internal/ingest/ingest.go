@@ -36,6 +36,33 @@ type Options struct {
 	// may expand to (see limits.go): 0 means the default, negative no limit.
 	MaxInflateRatio float64
 	MaxInflateBytes int64
+	// Originals says how the case keeps the original events: OriginalsCopy
+	// (the default) or OriginalsInPlace.
+	Originals string
+}
+
+// How a case keeps the original events (ingest --originals).
+const (
+	// OriginalsCopy keeps a compressed copy of every event in the case's
+	// segment file: the case stands on its own.
+	OriginalsCopy = "copy"
+	// OriginalsInPlace records where each event lies in its input file,
+	// whose SHA-256 the case holds, and reads it from there: the case is
+	// about half the size and ingest does less, but the inputs must stay
+	// where they were ingested from, unchanged. Events of a file too large
+	// to read whole (wholeFileLimit), of lookup-events output (the event
+	// is an escaped string there) and events whose invalid UTF-8 was
+	// replaced are copied all the same.
+	OriginalsInPlace = "in-place"
+)
+
+// CheckOriginals refuses a value of --originals that is neither.
+func CheckOriginals(v string) error {
+	switch v {
+	case "", OriginalsCopy, OriginalsInPlace:
+		return nil
+	}
+	return fmt.Errorf("unknown --originals %q: use %s or %s", v, OriginalsCopy, OriginalsInPlace)
 }
 
 func (o Options) inflateLimit() inflateLimit {
@@ -105,6 +132,9 @@ func (s *Summary) Empty() bool {
 // runs left (store.RollBackInterrupted), so runs on one case database must not overlap:
 // DuckDB's file lock ensures that across processes, callers within one.
 func Run(ctx context.Context, st *store.Store, files []acquire.File, walkErrs []acquire.WalkError, opts Options) (*Summary, error) {
+	if err := CheckOriginals(opts.Originals); err != nil {
+		return nil, err
+	}
 	r, err := begin(ctx, st, files, walkErrs, opts)
 	if err != nil {
 		return nil, err
@@ -286,6 +316,7 @@ func (r *ingestRun) work(ctx context.Context, jobs <-chan int) {
 	}()
 	w := &worker{run: r, app: app, fr: newFileReader()}
 	w.fr.limit = r.opts.inflateLimit()
+	w.fr.inPlace = r.opts.Originals == OriginalsInPlace
 	for i := range jobs {
 		w.readFile(ctx, i)
 	}

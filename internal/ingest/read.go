@@ -67,6 +67,9 @@ type fileReader struct {
 	data       []byte
 	// limit bounds what one compressed file may inflate to.
 	limit inflateLimit
+	// inPlace: events of files read whole are kept as where they lie in
+	// them (Options.Originals); a streamed file's are copied.
+	inPlace bool
 	// afterRead, if set, runs between reading a file and checking that it
 	// did not change meanwhile; afterOpen between taking its size and
 	// reading it: tests change the file there.
@@ -160,6 +163,7 @@ func (fr *fileReader) read(ctx context.Context, f acquire.File, known map[string
 		defer func() { src.Size = counted.n }()
 	}
 	defer fr.checkUnchanged(f.Path, before, hasher != nil, res)
+	fr.dec.inPlace = fr.inPlace && hasher == nil
 
 	stream, closeStream, err := fr.decompress(in, src)
 	if err != nil {

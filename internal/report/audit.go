@@ -76,15 +76,32 @@ func WriteAuditVerify(w io.Writer, format string, n int, probs []store.AuditProb
 	}
 	var err error
 	switch {
-	case blocks.Blocks == 0:
+	case blocks.Blocks == 0 && blocks.InPlaceFiles == 0:
+	case len(blocks.Problems) == 0 && blocks.Blocks == 0:
 	case len(blocks.Problems) == 0:
 		_, err = fmt.Fprintf(w, "original events intact: %d blocks (%s) in %s, every SHA-256 verified\n", blocks.Blocks, display.Bytes(blocks.Bytes), blocks.Segment)
 	default:
-		_, err = fmt.Fprintf(w, "original events DAMAGED in %s: %d blocks checked\n", blocks.Segment, blocks.Blocks)
+		_, err = fmt.Fprintf(w, "original events DAMAGED or MISSING: %s checked\n", checkedWhat(blocks))
+	}
+	if err == nil && blocks.InPlaceFiles > 0 && len(blocks.Problems) == 0 {
+		_, err = fmt.Fprintf(w, "original events kept in place: %d input files (%s), each file's size and SHA-256 verified\n", blocks.InPlaceFiles, display.Bytes(blocks.InPlaceBytes))
 	}
 	if err == nil && blocks.Unused > 0 {
 		_, err = fmt.Fprintf(w, "original events: %s of the segment file belong to no block (ingests rolled back or never finished); the case does not read them\n",
 			display.Bytes(blocks.Unused))
 	}
 	return err
+}
+
+// checkedWhat says what VerifyBlocks read: the segment's blocks, the input
+// files holding events in place, or both.
+func checkedWhat(b store.BlockCheck) string {
+	var parts []string
+	if b.Blocks > 0 {
+		parts = append(parts, fmt.Sprintf("%d blocks in %s", b.Blocks, b.Segment))
+	}
+	if b.InPlaceFiles > 0 {
+		parts = append(parts, fmt.Sprintf("%d input files holding events in place", b.InPlaceFiles))
+	}
+	return strings.Join(parts, " and ")
 }

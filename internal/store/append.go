@@ -26,7 +26,11 @@ type EventAppender struct {
 	// segment file and raw_blocks rows, appended through blockApp.
 	blocks   *blockWriter
 	blockApp *duckdb.Appender
-	st       *Store
+	// src is the open block of events kept in place in their input file
+	// (Provenance.InPlace); srcApp appends source_blocks.
+	src    sourceBlock
+	srcApp *duckdb.Appender
+	st     *Store
 	// s3 and flow append S3 access and flow log records (logs.go).
 	s3, flow *logAppender
 }
@@ -89,15 +93,10 @@ func nt(t time.Time) driver.Value {
 // Append adds one event. The order of values follows event_rows
 // (schema_v7.sql).
 func (a *EventAppender) Append(ev *event.Event) error {
-	if a.blocks.id == 0 {
-		bid, err := a.st.blockIDs.take(a.ctx, a.st.db)
-		if err != nil {
-			return err
-		}
-		a.blocks.id = bid
+	block, off, n, err := a.place(ev)
+	if err != nil {
+		return err
 	}
-	block := a.blocks.id
-	off, n := a.blocks.add(ev.Raw)
 	id := &ev.Identity
 	r := append(a.row[:0],
 		ev.EventID, ev.SyntheticID, nt(ev.EventTime), ns(ev.EventVersion), ns(ev.EventName),
@@ -125,6 +124,73 @@ func (a *EventAppender) Append(ev *event.Event) error {
 	a.count++
 	if a.count%checkpointEvery == 0 {
 		return a.checkpoint()
+	}
+	return nil
+}
+
+// place returns the block, offset and length that raw_block, raw_offset
+// and raw_length record for ev: where it lies in its input file when it
+// may be kept there, else where it goes in the open block.
+func (a *EventAppender) place(ev *event.Event) (block int64, off, n int, err error) {
+	p := ev.Provenance
+	if p.InPlace && p.Offset >= 0 && p.Offset+int64(len(ev.Raw)) <= maxInPlaceEnd {
+		if a.src.id == 0 || a.src.source != p.SourceID {
+			if err := a.sealSource(); err != nil {
+				return 0, 0, 0, err
+			}
+			if a.src.id, err = a.st.blockIDs.take(a.ctx, a.st.db); err != nil {
+				return 0, 0, 0, err
+			}
+			a.src.source = p.SourceID
+		}
+		a.src.events++
+		a.src.end = max(a.src.end, p.Offset+int64(len(ev.Raw)))
+		return a.src.id, int(p.Offset), len(ev.Raw), nil
+	}
+	if a.blocks.id == 0 {
+		if a.blocks.id, err = a.st.blockIDs.take(a.ctx, a.st.db); err != nil {
+			return 0, 0, 0, err
+		}
+	}
+	off, n = a.blocks.add(ev.Raw)
+	return a.blocks.id, off, n, nil
+}
+
+// maxInPlaceEnd bounds what reading one event kept in place inflates: an
+// event that ends further into its file is copied. CloudTrail's own files
+// hold a few MB; the bound keeps a read's memory near the blocks'.
+const maxInPlaceEnd = 64 << 20
+
+// sourceBlock is a block of events kept in place in one input file.
+type sourceBlock struct {
+	id, source int64
+	events     int
+	end        int64 // where its last event ends in the decompressed file
+}
+
+// sealSource records the open in-place block, if any, in raw_blocks and
+// source_blocks.
+func (a *EventAppender) sealSource() error {
+	b := a.src
+	if b.id == 0 {
+		return nil
+	}
+	a.src = sourceBlock{}
+	if err := a.blockApp.AppendRow(b.id, int32(a.run), int32(b.events), b.end, codecSource, int64(0), int64(0), ""); err != nil {
+		return fmt.Errorf("appending block %d of original events: %w", b.id, err)
+	}
+	if a.srcApp == nil { // opened when first needed: most ingests copy
+		err := rawConn(a.ctx, a.conn, func(dc driver.Conn) error {
+			var err error
+			a.srcApp, err = duckdb.NewAppenderFromConn(dc, "", "source_blocks")
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("opening the source_blocks appender: %w", err)
+		}
+	}
+	if err := a.srcApp.AppendRow(b.id, b.source); err != nil {
+		return fmt.Errorf("appending block %d of original events: %w", b.id, err)
 	}
 	return nil
 }
@@ -165,11 +231,19 @@ func (a *EventAppender) Flush() error {
 	if err := a.sealBlock(); err != nil {
 		return err
 	}
+	if err := a.sealSource(); err != nil {
+		return err
+	}
 	if err := a.st.seg.sync(); err != nil {
 		return err
 	}
 	if err := a.blockApp.Flush(); err != nil {
 		return fmt.Errorf("flushing blocks of original events: %w", err)
+	}
+	if a.srcApp != nil {
+		if err := a.srcApp.Flush(); err != nil {
+			return fmt.Errorf("flushing blocks of original events: %w", err)
+		}
 	}
 	if err := a.app.Flush(); err != nil {
 		return fmt.Errorf("flushing events: %w", err)
@@ -185,6 +259,11 @@ func (a *EventAppender) Close() error {
 	}
 	if cerr := a.blockApp.Close(); err == nil {
 		err = cerr
+	}
+	if a.srcApp != nil {
+		if cerr := a.srcApp.Close(); err == nil {
+			err = cerr
+		}
 	}
 	if cerr := a.app.Close(); err == nil {
 		err = cerr

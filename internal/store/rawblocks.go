@@ -38,6 +38,9 @@ const (
 	// codecZstd names the only codec so far; raw_blocks.codec records it so
 	// that another can be added without guessing.
 	codecZstd = "zstd"
+	// codecSource marks a block kept in place in an input file
+	// (schema_v9.sql): its events are read from there.
+	codecSource = "source"
 
 	// rawFunction is the SQL name of the function reading raw from blocks.
 	rawFunction = "trailsleuth_raw"
@@ -231,7 +234,7 @@ func (g *segment) checkEnd(ctx context.Context, db *sql.DB) error {
 		return nil
 	}
 	var end sql.NullInt64
-	if err := db.QueryRowContext(ctx, `SELECT max(file_offset + data_length) FROM raw_blocks`).Scan(&end); err != nil {
+	if err := db.QueryRowContext(ctx, `SELECT max(file_offset + data_length) FROM raw_blocks WHERE codec <> ?`, codecSource).Scan(&end); err != nil {
 		return fmt.Errorf("reading raw_blocks: %w", err)
 	}
 	if end.Valid {
@@ -343,6 +346,14 @@ func (r *rawReader) block(ctx context.Context, id int64) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading block %d of original events: %w", id, err)
 	}
+	if codec == codecSource {
+		b, err := r.inPlace(ctx, id, rawBytes)
+		if err != nil {
+			return nil, fmt.Errorf("block %d: %w: %v", id, ErrDamagedBlock, err)
+		}
+		r.cache.put(id, b)
+		return b, nil
+	}
 	data, err := r.seg.readAt(off, n)
 	if err != nil {
 		return nil, fmt.Errorf("block %d: %w: reading %s: %v", id, ErrDamagedBlock, r.seg.path, err)
@@ -423,7 +434,9 @@ func registerRaw(ctx context.Context, db *sql.DB, seg *segment) error {
 }
 
 // BlockCheck is what VerifyBlocks found: every block of original events
-// read from the segment file and its SHA-256 compared with raw_blocks.
+// read from the segment file and its SHA-256 compared with raw_blocks, and
+// every input file that holds events in place read and checked against
+// its recorded size and SHA-256.
 type BlockCheck struct {
 	Segment string `json:"segment"`
 	Blocks  int64  `json:"blocks"`
@@ -431,44 +444,69 @@ type BlockCheck struct {
 	// Unused counts the segment file's bytes that no block covers: blocks
 	// of ingests that were rolled back or never finished. The case never
 	// reads them; they are reported so that the file's size adds up.
-	Unused   int64    `json:"unused_bytes"`
-	Problems []string `json:"problems"`
+	Unused int64 `json:"unused_bytes"`
+	// InPlaceFiles counts the input files read for events ingested with
+	// --originals in-place (inplace.go); InPlaceBytes is their size.
+	InPlaceFiles int64    `json:"in_place_files"`
+	InPlaceBytes int64    `json:"in_place_bytes"`
+	Problems     []string `json:"problems"`
 }
 
 // maxBlockProblems bounds the problems listed; Blocks still counts all.
 const maxBlockProblems = 20
 
+// problem lists p, up to maxBlockProblems, and counts it in n.
+func (c *BlockCheck) problem(n *int, p string) {
+	if *n++; *n <= maxBlockProblems {
+		c.Problems = append(c.Problems, p)
+	}
+}
+
 // VerifyBlocks reads every block of the case's segment file and checks it
-// against raw_blocks. A case without raw_blocks (schema 6, read as it is)
-// has nothing to check.
+// against raw_blocks, then every input file holding events in place. A
+// case without raw_blocks (schema 6, read as it is) has nothing to check.
 func (s *Store) VerifyBlocks(ctx context.Context) (BlockCheck, error) {
 	c := BlockCheck{Segment: s.seg.path, Problems: []string{}}
 	var n int
 	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM information_schema.tables WHERE table_name = 'raw_blocks'`).Scan(&n); err != nil || n == 0 {
 		return c, err
 	}
+	var problems int
+	if err := s.verifySegment(ctx, &c, &problems); err != nil {
+		return c, err
+	}
+	if err := s.verifyInPlace(ctx, &c, &problems); err != nil {
+		return c, err
+	}
+	if problems > maxBlockProblems {
+		c.Problems = append(c.Problems, fmt.Sprintf("… and %d more problems", problems-maxBlockProblems))
+	}
+	return c, nil
+}
+
+// verifySegment checks the blocks kept in the segment file.
+func (s *Store) verifySegment(ctx context.Context, c *BlockCheck, problems *int) error {
 	fi, err := os.Stat(s.seg.path)
 	if err != nil {
-		if qerr := s.db.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(data_length), 0) FROM raw_blocks`).Scan(&c.Blocks, &c.Bytes); qerr != nil {
-			return c, fmt.Errorf("reading raw_blocks: %w", qerr)
+		if qerr := s.db.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(data_length), 0) FROM raw_blocks WHERE codec <> ?`, codecSource).Scan(&c.Blocks, &c.Bytes); qerr != nil {
+			return fmt.Errorf("reading raw_blocks: %w", qerr)
 		}
 		if c.Blocks > 0 {
-			c.Problems = append(c.Problems, fmt.Sprintf("the segment file of the case's %d blocks is not there: %v", c.Blocks, err))
+			c.problem(problems, fmt.Sprintf("the segment file of the case's %d blocks is not there: %v", c.Blocks, err))
 		}
-		return c, nil
+		return nil
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT block_id, file_offset, data_length, sha256 FROM raw_blocks ORDER BY file_offset`)
+	rows, err := s.db.QueryContext(ctx, `SELECT block_id, file_offset, data_length, sha256 FROM raw_blocks WHERE codec <> ? ORDER BY file_offset`, codecSource)
 	if err != nil {
-		return c, fmt.Errorf("reading raw_blocks: %w", err)
+		return fmt.Errorf("reading raw_blocks: %w", err)
 	}
 	defer rows.Close()
-	var problems int
 	end := int64(len(segmentMagic)) // where the blocks so far end
 	for rows.Next() {
 		var id, off, length int64
 		var sum string
 		if err := rows.Scan(&id, &off, &length, &sum); err != nil {
-			return c, err
+			return err
 		}
 		c.Blocks++
 		c.Bytes += length
@@ -478,18 +516,13 @@ func (s *Store) VerifyBlocks(ctx context.Context) (BlockCheck, error) {
 		}
 		end = max(end, off+length)
 		if problem != "" {
-			if problems++; problems <= maxBlockProblems {
-				c.Problems = append(c.Problems, problem)
-			}
+			c.problem(problems, problem)
 		}
-	}
-	if problems > maxBlockProblems {
-		c.Problems = append(c.Problems, fmt.Sprintf("… and %d more damaged blocks", problems-maxBlockProblems))
 	}
 	if fi.Size() > end {
 		c.Unused += fi.Size() - end
 	}
-	return c, rows.Err()
+	return rows.Err()
 }
 
 // checkBlock says what is wrong with the block at off ("" if nothing),

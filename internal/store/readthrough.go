@@ -211,7 +211,9 @@ func readThrough(ctx context.Context, path string, version int, open []unfinishe
 	if version < SchemaVersion && additiveFrom(version) {
 		// The newer versions only add tables: the file's tables are read
 		// in place (views, as below) and the new ones exist, empty, in
-		// memory — no copy, whatever the size of the case.
+		// memory — no copy, whatever the size of the case. Its blocks are
+		// read from its own segment file (version 7 on).
+		s.seg.path, s.seg.temp = SegmentPath(path), false
 		if err := s.viewsWithout(ctx, open); err != nil {
 			return fail(err)
 		}
@@ -264,8 +266,8 @@ func readThrough(ctx context.Context, path string, version int, open []unfinishe
 // access and flow log tables); version 6's moves raw out of events, and
 // version 7's drops audit_log's key, but what a query sees is the same;
 // version 7's grant_json is a copy, empty in memory (readers fall back to
-// the events).
-var additiveMigrations = map[int]string{5: schemaV6, 6: "", 7: createGrantJSON}
+// the events); version 8's source_blocks is empty in an older case.
+var additiveMigrations = map[int]string{5: schemaV6, 6: "", 7: createGrantJSON, 8: schemaV9}
 
 // additiveFrom reports whether every migration from version on leaves the
 // case readable as it is, so that an older case can be read in place.
@@ -379,6 +381,7 @@ func rollBack(ctx context.Context, db *sql.DB) (int64, error) {
 	removed, _ := res.RowsAffected()
 	for _, q := range []string{
 		`DELETE FROM event_conflict_rows WHERE run_id IN ` + unfinished,
+		`DELETE FROM source_blocks WHERE block_id IN (SELECT block_id FROM raw_blocks WHERE run_id IN ` + unfinished + `)`,
 		`DELETE FROM raw_blocks WHERE run_id IN ` + unfinished,
 		`DELETE FROM grant_json WHERE run_id IN ` + unfinished,
 		`DELETE FROM s3_access WHERE run_id IN ` + unfinished,

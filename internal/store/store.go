@@ -25,7 +25,7 @@ import (
 )
 
 // SchemaVersion is the version of the schema this build writes.
-const SchemaVersion = 8
+const SchemaVersion = 9
 
 //go:embed schema.sql
 var schemaV1 string
@@ -48,10 +48,13 @@ var schemaV6 string
 //go:embed schema_v8.sql
 var schemaV8 string
 
+//go:embed schema_v9.sql
+var schemaV9 string
+
 // migrations[i] brings a database from version i to i+1. The steps to
 // versions 7 and 8 move data and are Go (migrateV7, migrateV8): their
 // entries are empty.
-var migrations = []string{schemaV1, schemaV2, schemaV3, schemaV4, schemaV5, schemaV6, "", ""}
+var migrations = []string{schemaV1, schemaV2, schemaV3, schemaV4, schemaV5, schemaV6, "", "", schemaV9}
 
 // Store is an open case database.
 type Store struct {
