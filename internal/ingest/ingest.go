@@ -4,6 +4,7 @@
 package ingest
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -120,6 +121,12 @@ type Summary struct {
 	// RolledBack counts the events of earlier, interrupted ingests that
 	// were removed before this one so that their files are read again.
 	RolledBack int64 `json:"interrupted_events_rolled_back,omitempty"`
+	// Originals is how the run kept the original events (--originals);
+	// with in-place, InPlaceEvents of the new events are read from their
+	// InPlaceFiles input files, and the rest were copied.
+	Originals     string `json:"originals"`
+	InPlaceEvents int64  `json:"events_in_place,omitempty"`
+	InPlaceFiles  int64  `json:"files_in_place,omitempty"`
 }
 
 // Empty reports whether the run found nothing in its files: no event read,
@@ -422,6 +429,13 @@ func (r *ingestRun) finish(ctx context.Context) (*Summary, error) {
 		return nil, err
 	}
 	sum := r.sum
+	sum.Originals = cmp.Or(r.opts.Originals, OriginalsCopy)
+	if sum.Originals == OriginalsInPlace {
+		var err error
+		if sum.InPlaceEvents, sum.InPlaceFiles, err = r.st.InPlaceCount(ctx, r.run); err != nil {
+			return nil, err
+		}
+	}
 	sum.Seconds = time.Since(r.start).Seconds()
 	runRec := store.Run{ID: r.run, Files: sum.Files, FilesSkipped: sum.FilesSkipped, Events: sum.Events, Duplicates: sum.Duplicates, Errors: map[string]int64{}}
 	for k, v := range sum.Errors {

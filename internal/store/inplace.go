@@ -156,3 +156,14 @@ func (s *Store) verifyInPlace(ctx context.Context, c *BlockCheck, problems *int)
 	}
 	return rows.Err()
 }
+
+// InPlaceCount counts run's events kept in place in their input files, and
+// those files.
+func (s *Store) InPlaceCount(ctx context.Context, run int64) (events, files int64, err error) {
+	err = s.db.QueryRowContext(ctx, `SELECT count(*), count(DISTINCT e.source_id) FROM event_rows e
+		JOIN raw_blocks b ON b.block_id = e.raw_block WHERE e.run_id = ? AND b.codec = ?`, run, codecSource).Scan(&events, &files)
+	if err != nil {
+		return 0, 0, fmt.Errorf("counting the events kept in place: %w", err)
+	}
+	return events, files, nil
+}
