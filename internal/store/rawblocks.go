@@ -35,8 +35,8 @@ const (
 	blockEvents = 1024
 	blockBytes  = 2 << 20
 
-	// codecZstd names the only codec so far; raw_blocks.codec records it so
-	// that another can be added without guessing.
+	// codecZstd marks a block of the segment file; raw_blocks.codec
+	// records it so that another kind can be added without guessing.
 	codecZstd = "zstd"
 	// codecSource marks a block kept in place in an input file
 	// (schema_v9.sql): its events are read from there.
