@@ -33,9 +33,10 @@ func seedFiles(f *testing.F, dirs ...string) {
 // FuzzDecode: whatever the bytes, decoding neither panics nor loops; every
 // record is either emitted as an event or counted as a problem (ordinals
 // add up); every event has an id, valid UTF-8 raw JSON, and a position
-// after the previous one.
+// after the previous one; an event marked as kept in place is the input's
+// own bytes at its offset.
 func FuzzDecode(f *testing.F) {
-	seedFiles(f, "formats", "bad", "hostile")
+	seedFiles(f, "formats", "bad", "hostile", "inplace")
 	f.Add([]byte(`{"Records":[{"eventName":"x"},`))
 	f.Add([]byte(`[{"eventID":"a","eventTime":"2025-01-01T00:00:00Z"}]{"Events":[]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -56,6 +57,7 @@ func FuzzDecode(f *testing.F) {
 		d.emitS3 = func(r *accesslog.S3Access) { logRaw(r.Raw, r.Line) }
 		d.emitFlow = func(r *accesslog.Flow) { logRaw(r.Raw, r.Line) }
 		d.maxRecord, d.maxObject = 4<<10, 8<<10
+		d.inPlace = true
 		d.decode(bufio.NewReaderSize(bytes.NewReader(data), 4096)) //nolint:errcheck // any outcome is fine
 		if int64(len(evs))+logs != d.events {
 			t.Fatalf("emitted %d events and %d log records, counted %d", len(evs), logs, d.events)
@@ -80,6 +82,11 @@ func FuzzDecode(f *testing.F) {
 			}
 			if _, err := p.Parse(e.Raw); err != nil {
 				t.Fatalf("raw is not JSON (%v): %q", err, e.Raw)
+			}
+			// An event kept in place must be the input's bytes at its
+			// offset: that is all ingest --originals in-place records.
+			if off := e.Provenance.Offset; e.Provenance.InPlace && (off < 0 || off+int64(len(e.Raw)) > int64(len(data)) || string(data[off:off+int64(len(e.Raw))]) != e.Raw) {
+				t.Fatalf("event marked in place is not the input's bytes at %d: %q", off, e.Raw)
 			}
 			if i > 0 && e.Provenance.Index <= evs[i-1].Provenance.Index {
 				t.Fatalf("positions %d then %d", evs[i-1].Provenance.Index, e.Provenance.Index)
