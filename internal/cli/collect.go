@@ -35,8 +35,10 @@ type CollectOptions struct {
 	Until   string
 	Out     string
 	Ingest  bool
-	Format  string
-	JSON    bool // --json, the deprecated alias of --format json; settled into it
+	// Originals: how --ingest keeps the original events (ingest --originals).
+	Originals string
+	Format    string
+	JSON      bool // --json, the deprecated alias of --format json; settled into it
 
 	from, to time.Time
 }
@@ -48,6 +50,7 @@ func (o *CollectOptions) addFlags(fl *pflag.FlagSet, regionHelp string) {
 	fl.StringVar(&o.Until, "until", "", "collect up to `time` (default: now)")
 	fl.StringVarP(&o.Out, "out", "o", "", "evidence `folder` to write (required); re-running into it resumes")
 	fl.BoolVar(&o.Ingest, "ingest", false, "ingest the folder into the case database (--db) when the collection ends")
+	fl.StringVar(&o.Originals, "originals", ingest.OriginalsCopy, "with --ingest, how the case keeps the original events: copy, or in-place (read from the evidence folder, which must then stay where it is)")
 	addFormatFlag(fl, &o.Format, "", summaryFormats, "summary `format`: text, or json (one JSON object) (default: text)")
 	addJSONAlias(fl, &o.JSON)
 }
@@ -59,6 +62,12 @@ func (o *CollectOptions) validate() error {
 	var err error
 	if o.JSON, err = summaryJSON(o.Format, o.JSON); err != nil {
 		return err
+	}
+	if err := ingest.CheckOriginals(o.Originals); err != nil {
+		return usageErrorf("%v", err)
+	}
+	if o.Originals == ingest.OriginalsInPlace && !o.Ingest {
+		return usageErrorf("--originals in-place applies to --ingest: add --ingest, or ingest the folder later with 'trailsleuth ingest --originals in-place %s'", o.Out)
 	}
 	o.from, o.to, err = parseWindow(o.Since, o.Until, time.Now())
 	return err
@@ -268,6 +277,7 @@ func (o *CollectOptions) ingest(ctx context.Context) (*ingest.Summary, error) {
 	}
 	defer st.Close()
 	sum, err := ingest.Run(ctx, st, files, walkErrs, ingest.Options{
+		Originals:   o.Originals,
 		ToolVersion: VersionString(f.Version),
 		CommandLine: f.commandLine(),
 		Logger:      f.Logger,

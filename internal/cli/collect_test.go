@@ -27,9 +27,11 @@ func acquireFixture(t *testing.T, name string) string {
 type collectSummary struct {
 	Collect json.RawMessage `json:"collect"`
 	Ingest  struct {
-		Events       int64 `json:"events"`
-		FilesSkipped int64 `json:"files_skipped"`
-		Skipped      []struct {
+		Events        int64  `json:"events"`
+		FilesSkipped  int64  `json:"files_skipped"`
+		Originals     string `json:"originals"`
+		InPlaceEvents int64  `json:"events_in_place"`
+		Skipped       []struct {
 			Path   string `json:"path"`
 			Reason string `json:"reason"`
 		} `json:"skipped_files"`
@@ -100,9 +102,13 @@ func TestCollectS3EndToEnd(t *testing.T) {
 	db := filepath.Join(dir, "collected.duckdb")
 
 	r := run(t, "--db", db, "collect", "s3", "s3://acme-cloudtrail-logs", "--endpoint-url", srv.URL,
-		"--since", "2025-03-10", "--until", "2025-03-11T23:59:59Z", "--out", out, "--ingest", "--json")
+		"--since", "2025-03-10", "--until", "2025-03-11T23:59:59Z", "--out", out, "--ingest", "--originals", "in-place", "--json")
 	var s collectSummary
 	decode(t, r, &s)
+	// The evidence folder is where the case reads the original events.
+	if s.Ingest.Originals != "in-place" || s.Ingest.InPlaceEvents == 0 || s.Ingest.InPlaceEvents != s.Ingest.Events {
+		t.Errorf("collect --ingest --originals in-place: originals %q, %d of %d events in place", s.Ingest.Originals, s.Ingest.InPlaceEvents, s.Ingest.Events)
+	}
 	var res acquire.S3Result
 	if err := json.Unmarshal(s.Collect, &res); err != nil {
 		t.Fatal(err)
@@ -262,6 +268,8 @@ func TestCollectUsage(t *testing.T) {
 		{[]string{"collect", "s3", "s3://b", "-o", "x", "--since", "soon"}, "--since"},
 		{[]string{"collect", "s3", "s3://b", "-o", "x", "--since", "2025-03-12", "--until", "2025-03-11"}, "is not before --until"},
 		{[]string{"collect", "s3", "s3://b", "-o", "x", "--concurrency", "0"}, "--concurrency"},
+		{[]string{"collect", "s3", "s3://b", "-o", "x", "--ingest", "--originals", "nearby"}, "unknown --originals"},
+		{[]string{"collect", "s3", "s3://b", "-o", "x", "--originals", "in-place"}, "applies to --ingest"},
 		{[]string{"collect", "lookup-events", "-o", "x", "--attribute", "Color=red"}, "want one of EventId"},
 		{[]string{"collect", "lookup-events", "-o", "x", "--attribute", "EventName=a", "--attribute", "Username=b"}, "one lookup attribute"},
 		{[]string{"collect", "lake", "-o", "x"}, "--event-data-store is required"},
