@@ -36,13 +36,7 @@ func WriteIngest(w io.Writer, s *ingest.Summary, dbPath string, suggestQuery fun
 	if n := s.LogRecords[ingest.FormatFlowLog]; n > 0 {
 		fmt.Fprintf(w, "  VPC flow log records: %d (table flow_logs)\n", n)
 	}
-	if s.Originals == ingest.OriginalsInPlace {
-		fmt.Fprintf(w, "  originals: %d of the new events are read from their %d input files in place: keep the files at their paths, unchanged (trailsleuth audit verify checks them)\n",
-			s.InPlaceEvents, s.InPlaceFiles)
-		if n := s.Events - s.InPlaceEvents; n > 0 {
-			fmt.Fprintf(w, "  originals: %d events are copied into the case all the same (lookup-events output, invalid UTF-8 replaced, files above 64 MiB)\n", n)
-		}
-	}
+	writeOriginals(w, s)
 	if s.CutShort > 0 {
 		fmt.Fprintf(w, "  %d files cut short or not read: how many records they held after the damage is unknown (not in records lost)\n", s.CutShort)
 	}
@@ -95,5 +89,18 @@ func WriteIngest(w io.Writer, s *ingest.Summary, dbPath string, suggestQuery fun
 			// A file name may hold a line break or an escape sequence.
 			fmt.Fprintf(w, "    %s (%s%s)\n", display.Inline(sk.Path), sk.Reason, d)
 		}
+	}
+}
+
+// writeOriginals says where an in-place ingest left the original events:
+// the files must stay, and some events are copied all the same.
+func writeOriginals(w io.Writer, s *ingest.Summary) {
+	if s.Originals != ingest.OriginalsInPlace {
+		return
+	}
+	fmt.Fprintf(w, "  originals: %d of the new events are read from their %d input files in place: keep the files at their paths, unchanged (trailsleuth audit verify checks them)\n",
+		s.InPlaceEvents, s.InPlaceFiles)
+	if n := s.Events - s.InPlaceEvents; n > 0 {
+		fmt.Fprintf(w, "  originals: %d events are copied into the case all the same (lookup-events output, invalid UTF-8 replaced, files above 64 MiB)\n", n)
 	}
 }
