@@ -67,6 +67,13 @@ func TestOriginalsInPlace(t *testing.T) {
 	if r := run(t, "--db", inPlace, "audit", "verify"); r.code != 0 || !strings.Contains(r.out, "original events kept in place") {
 		t.Errorf("audit verify, intact: %+v", r)
 	}
+	// summary tells whoever opens the case later where its originals are.
+	for db, want := range map[string]bool{inPlace: true, copied: false} {
+		r := run(t, "--db", db, "-q", "summary")
+		if r.code != 0 || strings.Contains(r.out, "input files in place") != want {
+			t.Errorf("summary of %s: want the in-place line %v:\n%s%s", db, want, r.out, r.errOut)
+		}
+	}
 	var moved string
 	filepath.WalkDir(evidence, func(p string, d os.DirEntry, err error) error { //nolint:errcheck // a file is found or the test fails below
 		if moved == "" && err == nil && !d.IsDir() && strings.HasSuffix(p, ".json.gz") {

@@ -15,6 +15,16 @@ type CaseSummary struct {
 	Principals SummaryList    `json:"principals"`
 	AccessKeys SummaryList    `json:"access_keys"`
 	Window     map[string]any `json:"window,omitempty"`
+	// InPlace, when the case keeps original events in their input files
+	// (ingest --originals in-place), says how many and in how many files,
+	// over the whole case whatever the window.
+	InPlace *InPlaceTotals `json:"originals_in_place,omitempty"`
+}
+
+// InPlaceTotals counts the events a case reads from their input files.
+type InPlaceTotals struct {
+	Events int64 `json:"events"`
+	Files  int64 `json:"files"`
 }
 
 // SummaryList is one table of the summary: its rows, most events first,

@@ -20,6 +20,10 @@ func WriteSummary(w io.Writer, format string, s *event.CaseSummary, scope string
 	}
 	s = display.Copy(s) // names come from the evidence: escaped
 	fmt.Fprintf(w, "Case %s: %d events from %d files, %s to %s\n", s.Database, s.Events, s.Files, summaryTime(s.FirstEvent), summaryTime(s.LastEvent))
+	if s.InPlace != nil {
+		fmt.Fprintf(w, "Original events: %d are read from their %d input files in place (ingest --originals in-place): the files must stay at their paths, unchanged; 'trailsleuth audit verify' checks them\n",
+			s.InPlace.Events, s.InPlace.Files)
+	}
 	if scope != "" {
 		fmt.Fprintf(w, "Only %s\n", scope)
 	}
