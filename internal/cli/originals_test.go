@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/trailsleuth/trailsleuth/internal/report"
 	"github.com/trailsleuth/trailsleuth/internal/testenv"
 )
 
@@ -66,6 +67,21 @@ func TestOriginalsInPlace(t *testing.T) {
 	}
 	if r := run(t, "--db", inPlace, "audit", "verify"); r.code != 0 || !strings.Contains(r.out, "original events kept in place") {
 		t.Errorf("audit verify, intact: %+v", r)
+	}
+	// The report says so too, valid against its schema.
+	out := filepath.Join(t.TempDir(), "report.json")
+	if r := run(t, "--db", inPlace, "-q", "investigate", "--format", "json", "--out", out); r.code > 4 {
+		t.Fatalf("investigate: %+v", r)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if probs, err := report.Validate(b); err != nil || len(probs) > 0 {
+		t.Errorf("the report of an in-place case does not validate: %v %v", probs, err)
+	}
+	if !strings.Contains(string(b), `"originals_in_place"`) {
+		t.Error("the report of an in-place case does not say its originals are read in place")
 	}
 	// summary tells whoever opens the case later where its originals are.
 	for db, want := range map[string]bool{inPlace: true, copied: false} {

@@ -357,7 +357,10 @@ type Evidence struct {
 	// CaseState ties the report to the case it was made from: the last
 	// audit-log entry that changed the case (trailsleuth audit).
 	CaseState *CaseState `json:"case_state,omitempty"`
-	Integrity Integrity  `json:"integrity"`
+	// InPlace: the case reads these events' original text from their
+	// input files (ingest --originals in-place), which must stay unchanged.
+	InPlace   *InPlaceTotals `json:"originals_in_place,omitempty"`
+	Integrity Integrity      `json:"integrity"`
 	// Enrichment names the IP databases used (country, ASN, AWS ranges).
 	Enrichment []string `json:"enrichment,omitempty"`
 	// Conflicts lists events delivered in copies that disagree (same

@@ -358,6 +358,9 @@ func (m *md) evidence(c *event.Case) {
 	m.bullet("Database", mdCode(cmp.Or(e.Database, "unknown")))
 	m.bullet("Total events", strconv.FormatInt(e.TotalEvents, 10))
 	m.bullet("Input files", strconv.Itoa(len(e.Sources)))
+	if e.InPlace != nil {
+		m.bullet("Original events", fmt.Sprintf("%d read from their %d input files in place (ingest --originals in-place): the files must stay at their paths, unchanged", e.InPlace.Events, e.InPlace.Files))
+	}
 	if e.Integrity.Summary != "" {
 		m.bullet("Integrity", mdText(e.Integrity.Summary))
 	}

@@ -577,6 +577,9 @@ func (t *text) evidence(c *event.Case) {
 	t.line("Database: " + cmp.Or(e.Database, "unknown"))
 	t.linef("Total events: %d", e.TotalEvents)
 	t.linef("Input files: %d", len(e.Sources))
+	if e.InPlace != nil {
+		t.linef("Original events: %d read from their %d input files in place (ingest --originals in-place): the files must stay at their paths, unchanged", e.InPlace.Events, e.InPlace.Files)
+	}
 	if e.Integrity.Summary != "" {
 		t.lines(t.wrapText(e.Integrity.Summary, "Integrity: ", "  "))
 	}

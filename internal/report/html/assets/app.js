@@ -1065,7 +1065,9 @@
       ev.integrity && ev.integrity.summary ? [h('dt', { class: 'muted' }, 'Integrity'), h('dd', { class: 'wrap', style: 'margin:0' }, ev.integrity.summary)] : null,
       ev.case_state ? [h('dt', { class: 'muted' }, 'Case state'), h('dd', { class: 'mono wrap', style: 'margin:0' }, 'audit entry ' + ev.case_state.audit_seq + ' · ' + ev.case_state.audit_hash)] : null,
       h('dt', { class: 'muted' }, 'Input files'), h('dd', { style: 'margin:0' }, fmtInt(srcs.length) +
-        (srcs.length ? ' · digest validation: ' + fmtInt(valid) + ' valid, ' + fmtInt(invalid) + ' failed, ' + fmtInt(unchecked) + ' not checked' : ''))));
+        (srcs.length ? ' · digest validation: ' + fmtInt(valid) + ' valid, ' + fmtInt(invalid) + ' failed, ' + fmtInt(unchecked) + ' not checked' : '')),
+      ev.originals_in_place ? [h('dt', { class: 'muted' }, 'Original events'), h('dd', { class: 'wrap', style: 'margin:0' }, fmtInt(ev.originals_in_place.events) + ' read from their ' +
+        fmtInt(ev.originals_in_place.files) + ' input files in place (ingest --originals in-place): the files must stay at their paths, unchanged')] : null));
     sec.appendChild(table(srcs, [
       ['Path', function (x) { return h('span', { class: 'mono wrap' }, x.path); }],
       ['SHA-256', function (x) { return h('span', { class: 'mono wrap' }, x.sha256); }],
