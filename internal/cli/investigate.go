@@ -270,12 +270,8 @@ func analyzeCase(ctx context.Context, opts *InvestigateOptions, st *store.Store,
 		return nil, err
 	}
 	c.Evidence.CaseState = &event.CaseState{AuditSeq: stateSeq, AuditHash: stateHash}
-	inPlace, files, err := st.InPlaceTotals(ctx)
-	if err != nil {
+	if c.Evidence.InPlace, err = st.InPlace(ctx, 0); err != nil {
 		return nil, err
-	}
-	if inPlace > 0 {
-		c.Evidence.InPlace = &event.InPlaceTotals{Events: inPlace, Files: files}
 	}
 	if c.Evidence.Conflicts, c.Evidence.ConflictTotal, err = conflicts(ctx, st); err != nil {
 		return nil, err

@@ -7,7 +7,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/trailsleuth/trailsleuth/internal/analyze"
-	"github.com/trailsleuth/trailsleuth/internal/event"
 	"github.com/trailsleuth/trailsleuth/internal/report"
 	"github.com/trailsleuth/trailsleuth/internal/store"
 )
@@ -82,12 +81,8 @@ func runSummary(ctx context.Context, opts *SummaryOptions) (err error) {
 		return err
 	}
 	s.Database = f.DBPath
-	inPlace, files, err := st.InPlaceTotals(ctx)
-	if err != nil {
+	if s.InPlace, err = st.InPlace(ctx, 0); err != nil {
 		return err
-	}
-	if inPlace > 0 {
-		s.InPlace = &event.InPlaceTotals{Events: inPlace, Files: files}
 	}
 	if opts.from != nil || opts.to != nil || len(opts.Accounts)+len(opts.Regions) > 0 {
 		s.Window = map[string]any{"since": opts.from, "until": opts.to, "accounts": opts.Accounts, "regions": opts.Regions}

@@ -431,9 +431,12 @@ func (r *ingestRun) finish(ctx context.Context) (*Summary, error) {
 	sum := r.sum
 	sum.Originals = cmp.Or(r.opts.Originals, OriginalsCopy)
 	if sum.Originals == OriginalsInPlace {
-		var err error
-		if sum.InPlaceEvents, sum.InPlaceFiles, err = r.st.InPlaceCount(ctx, r.run); err != nil {
+		t, err := r.st.InPlace(ctx, r.run)
+		if err != nil {
 			return nil, err
+		}
+		if t != nil {
+			sum.InPlaceEvents, sum.InPlaceFiles = t.Events, t.Files
 		}
 	}
 	sum.Seconds = time.Since(r.start).Seconds()

@@ -14,6 +14,8 @@ import (
 
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
+
+	"github.com/trailsleuth/trailsleuth/internal/event"
 )
 
 // Events ingested with --originals in-place are not copied into the
@@ -25,27 +27,33 @@ import (
 // moved or changed is an error naming it, never different text.
 
 // inPlaceSource is what the case recorded of an input file that holds
-// events in place.
+// events in place: where it is, what it was, and the compression ingest
+// found in it.
 type inPlaceSource struct {
-	id        int64
-	path, sum string
-	size      int64
+	id                     int64
+	path, sum, compression string
+	size                   int64
+}
+
+// inPlaceSourceCols are the sources columns an inPlaceSource is scanned
+// from (scan), for sources joined as s.
+const inPlaceSourceCols = `s.source_id, s.path, coalesce(s.sha256, ''), s.size, coalesce(s.compression, '')`
+
+func (src *inPlaceSource) scan(row interface{ Scan(...any) error }) error {
+	return row.Scan(&src.id, &src.path, &src.sum, &src.size, &src.compression)
 }
 
 // inPlaceSourceOf reads the source of in-place block id.
 func inPlaceSourceOf(ctx context.Context, db *sql.DB, id int64) (inPlaceSource, error) {
 	var src inPlaceSource
-	var sum sql.NullString
-	err := db.QueryRowContext(ctx, `SELECT s.source_id, s.path, s.sha256, s.size
-		FROM source_blocks b JOIN sources s USING (source_id) WHERE b.block_id = ?`, id).
-		Scan(&src.id, &src.path, &sum, &src.size)
+	err := src.scan(db.QueryRowContext(ctx, `SELECT `+inPlaceSourceCols+`
+		FROM source_blocks b JOIN sources s USING (source_id) WHERE b.block_id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return src, errors.New("its input file is not recorded (source_blocks or sources lacks it)")
 	}
 	if err != nil {
 		return src, fmt.Errorf("reading the input file of block %d: %w", id, err)
 	}
-	src.sum = sum.String
 	return src, nil
 }
 
@@ -60,7 +68,7 @@ func (r *rawReader) inPlace(ctx context.Context, id, end int64) ([]byte, error) 
 	if err != nil {
 		return nil, err
 	}
-	return decompressPrefix(data, end)
+	return decompressPrefix(data, src.compression, end)
 }
 
 // read reads the whole file and checks its size and SHA-256 against what
@@ -89,30 +97,33 @@ func (src inPlaceSource) read() ([]byte, error) {
 	return data, nil
 }
 
-// decompressPrefix undoes the compression ingest recognised (gzip and
-// zstd by their magic bytes, as ingest does) and returns the first end
-// bytes: where the block's last event ends. Nothing past them is inflated.
-func decompressPrefix(data []byte, end int64) ([]byte, error) {
+// decompressPrefix undoes the compression ingest recorded for the file
+// (sources.compression; the SHA-256 check has shown the bytes are those it
+// looked at) and returns the first end bytes: where the block's last event
+// ends. Nothing past them is inflated.
+func decompressPrefix(data []byte, compression string, end int64) ([]byte, error) {
 	var in io.Reader = bytes.NewReader(data)
-	switch {
-	case len(data) >= 2 && data[0] == 0x1f && data[1] == 0x8b:
+	switch compression {
+	case "gzip":
 		zr, err := gzip.NewReader(in)
 		if err != nil {
 			return nil, fmt.Errorf("decompressing: %w", err)
 		}
 		in = zr
-	case len(data) >= 4 && bytes.Equal(data[:4], []byte{0x28, 0xb5, 0x2f, 0xfd}):
+	case "zstd":
 		zr, err := zstd.NewReader(in, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true))
 		if err != nil {
 			return nil, fmt.Errorf("decompressing: %w", err)
 		}
 		defer zr.Close()
 		in = zr
-	default:
+	case "":
 		if int64(len(data)) < end {
 			return nil, fmt.Errorf("the file has %d bytes, its events end at %d", len(data), end)
 		}
 		return data[:end], nil
+	default:
+		return nil, fmt.Errorf("the case recorded an unknown compression %q for it", compression)
 	}
 	out := make([]byte, end)
 	if _, err := io.ReadFull(in, out); err != nil {
@@ -134,7 +145,7 @@ func (s *Store) verifyInPlace(ctx context.Context, c *BlockCheck, problems *int)
 	if orphans > 0 {
 		c.problem(problems, fmt.Sprintf("%d blocks of events kept in place name no recorded input file", orphans))
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT s.source_id, s.path, coalesce(s.sha256, ''), s.size
+	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT `+inPlaceSourceCols+`
 		FROM source_blocks b JOIN sources s USING (source_id) ORDER BY s.path`)
 	if err != nil {
 		return fmt.Errorf("reading source_blocks: %w", err)
@@ -142,7 +153,7 @@ func (s *Store) verifyInPlace(ctx context.Context, c *BlockCheck, problems *int)
 	defer rows.Close()
 	for rows.Next() {
 		var src inPlaceSource
-		if err := rows.Scan(&src.id, &src.path, &src.sum, &src.size); err != nil {
+		if err := src.scan(rows); err != nil {
 			return err
 		}
 		if err := ctx.Err(); err != nil {
@@ -157,33 +168,27 @@ func (s *Store) verifyInPlace(ctx context.Context, c *BlockCheck, problems *int)
 	return rows.Err()
 }
 
-// InPlaceCount counts run's events kept in place in their input files, and
-// those files.
-func (s *Store) InPlaceCount(ctx context.Context, run int64) (events, files int64, err error) {
-	err = s.db.QueryRowContext(ctx, `SELECT count(*), count(DISTINCT e.source_id) FROM event_rows e
-		JOIN raw_blocks b ON b.block_id = e.raw_block WHERE e.run_id = ? AND b.codec = ?`, run, codecSource).Scan(&events, &files)
-	if err != nil {
-		return 0, 0, fmt.Errorf("counting the events kept in place: %w", err)
-	}
-	return events, files, nil
-}
-
-// InPlaceTotals counts the case's events kept in place in their input
-// files, and those files. source_blocks exists in every case this build
-// opens (in memory for an older one read as it is), and only a case that
-// has rows in it has the tables the count joins.
-func (s *Store) InPlaceTotals(ctx context.Context) (events, files int64, err error) {
+// InPlace counts the events kept in place in their input files, and
+// those files: of ingest run, or of the whole case when run is 0. It is
+// nil when there are none. source_blocks exists in every case this build
+// opens (in memory for an older one read as it is); only a case with rows
+// in it has the tables the count joins.
+func (s *Store) InPlace(ctx context.Context, run int64) (*event.InPlaceTotals, error) {
 	var blocks int64
 	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM source_blocks`).Scan(&blocks); err != nil {
-		return 0, 0, fmt.Errorf("reading source_blocks: %w", err)
+		return nil, fmt.Errorf("reading source_blocks: %w", err)
 	}
 	if blocks == 0 {
-		return 0, 0, nil
+		return nil, nil
 	}
-	err = s.db.QueryRowContext(ctx, `SELECT count(*), count(DISTINCT e.source_id) FROM event_rows e
-		JOIN raw_blocks b ON b.block_id = e.raw_block WHERE b.codec = ?`, codecSource).Scan(&events, &files)
+	var t event.InPlaceTotals
+	err := s.db.QueryRowContext(ctx, `SELECT count(*), count(DISTINCT e.source_id) FROM event_rows e
+		JOIN raw_blocks b ON b.block_id = e.raw_block WHERE b.codec = ? AND (? = 0 OR e.run_id = ?)`, codecSource, run, run).Scan(&t.Events, &t.Files)
 	if err != nil {
-		return 0, 0, fmt.Errorf("counting the events kept in place: %w", err)
+		return nil, fmt.Errorf("counting the events kept in place: %w", err)
 	}
-	return events, files, nil
+	if t.Events == 0 {
+		return nil, nil
+	}
+	return &t, nil
 }

@@ -25,6 +25,8 @@ func inPlaceCase(t *testing.T) (*Store, []event.Event, []string) {
 	t.Helper()
 	st := openTemp(t)
 	dir := t.TempDir()
+	// The compression ingest would record for each file (sources.compression).
+	recorded := map[string]string{"a.json.gz": "gzip", "b.json.zst": "zstd", "c.jsonl": ""}
 	compress := map[string]func([]byte) []byte{
 		"a.json.gz": func(b []byte) []byte {
 			var buf bytes.Buffer
@@ -62,7 +64,7 @@ func inPlaceCase(t *testing.T) (*Store, []event.Event, []string) {
 			t.Fatal(err)
 		}
 		sum := sha256.Sum256(data)
-		srcs = append(srcs, Source{ID: id, Run: 1, Path: path, Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:]), Status: "ingested", Events: 40})
+		srcs = append(srcs, Source{ID: id, Run: 1, Path: path, Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:]), Compression: recorded[name], Status: "ingested", Events: 40})
 		paths = append(paths, path)
 		// An event that is not kept in place goes to a block of the segment.
 		evs = append(evs, event.Event{EventID: fmt.Sprintf("copied-%d", i), EventName: "GetObject", Raw: `{"eventID":"copied"}`,
